@@ -1,0 +1,137 @@
+"""Commands over datasets: run, generate, validate, status."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from factory.errors import FactoryError
+
+
+def _progress():  # noqa: ANN202 - rich is imported only when a command really runs
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        TextColumn("{task.description:<16}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        disable=not sys.stderr.isatty(), transient=False,
+    )
+
+
+def _parse_counts(values: tuple[str, ...]) -> dict[str, int]:
+    counts = {}
+    for v in values:
+        name, sep, n = v.partition("=")
+        if not sep or not n.isdigit():
+            raise click.BadParameter(f"expected CATEGORY=N, got '{v}'", param_hint="--count")
+        counts[name] = int(n)
+    return counts
+
+
+def _run_generation(state, out: Path, seed: int, names: list[str], counts: dict[str, int]) -> None:  # noqa: ANN001
+    from factory.pipeline import generate_all
+
+    with _progress() as progress:
+        tasks: dict[str, int] = {}
+
+        def on_start(name: str, total: int) -> None:
+            tasks[name] = progress.add_task(name, total=total)
+
+        results = generate_all(
+            state.host, out, seed, names, counts,
+            on_start=on_start, on_record=lambda name: progress.advance(tasks[name]),
+        )
+    total = 0
+    for r in results:
+        rej = sum(r.rejected.values())
+        click.echo(f"{r.path}: {r.count} records (spec {r.spec.name}@{r.spec.hash}, rejected {rej})")
+        total += r.count
+    click.echo(f"wrote {total} records and {Path(out) / 'manifest.json'}")
+
+
+@click.command()
+@click.option("--out", type=click.Path(path_type=Path), help="Output directory [default: ./data or config].")
+@click.option("--seed", type=int, help="Random seed [default: 42 or config].")
+@click.option("--only", multiple=True, help="Run only these categories (repeatable).")
+@click.option("--skip", multiple=True, help="Skip these categories (repeatable).")
+@click.option("--count", "counts", multiple=True, metavar="CATEGORY=N", help="Override a category's count.")
+@click.pass_obj
+def run(state, out, seed, only, skip, counts):  # noqa: ANN001, ANN201
+    """Run the main job offline: generate every category into OUT and write manifest.json.
+
+    Example: factory run --out data
+    """
+    cfg = state.config
+    from factory.pipeline import select_categories
+
+    names = select_categories(state.host, list(only), [*cfg.skip, *skip])
+    _run_generation(state, out or cfg.out, cfg.seed if seed is None else seed, names,
+                    {**cfg.counts, **_parse_counts(counts)})
+
+
+@click.command()
+@click.argument("categories", nargs=-1, required=True)
+@click.option("--count", type=int, help="Records to generate [default: the spec's total].")
+@click.option("--seed", type=int, help="Random seed [default: 42 or config].")
+@click.option("--out", type=click.Path(path_type=Path), help="Output directory [default: ./data or config].")
+@click.pass_obj
+def generate(state, categories, count, seed, out):  # noqa: ANN001, ANN201
+    """Regenerate one or more categories; every other file in OUT stays byte-identical.
+
+    Example: factory generate tool_core --count 500 --seed 7 --out data
+    """
+    from factory.pipeline import select_categories
+
+    cfg = state.config
+    names = select_categories(state.host, list(categories))
+    counts = {n: count for n in names} if count is not None else {n: cfg.counts[n] for n in names if n in cfg.counts}
+    _run_generation(state, out or cfg.out, cfg.seed if seed is None else seed, names, counts)
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--max-errors", type=int, default=50, show_default=True, help="Errors listed per file.")
+def validate(files, max_errors):  # noqa: ANN001, ANN201
+    """Check every line of FILES: JSON, record schema, roles and order, tool calls against the
+    offered tools' JSON schemas, declared defects. Exits 1 listing file:line: reason on any error.
+
+    Example: factory validate data/*.jsonl
+    """
+    from factory.validate import RecordValidator, validate_file
+
+    validator = RecordValidator()
+    bad = 0
+    for path in files:
+        report = validate_file(path, validator)
+        click.echo(f"{path}: {report.read} read, {report.valid} valid, {report.invalid} invalid")
+        for lineno, reason in report.errors[:max_errors]:
+            click.echo(f"{path}:{lineno}: {reason}", err=True)
+        if len(report.errors) > max_errors:
+            click.echo(f"{path}: ... {len(report.errors) - max_errors} more errors", err=True)
+        bad += bool(report.errors)
+    if bad:
+        sys.exit(1)
+
+
+@click.command()
+@click.option("--out", type=click.Path(path_type=Path), help="Dataset directory [default: ./data or config].")
+@click.pass_obj
+def status(state, out):  # noqa: ANN001, ANN201
+    """Per category: records on disk, spec hash when generated and now, and whether it is stale.
+
+    Example: factory status --out data
+    """
+    from factory.pipeline import dataset_status
+
+    out = out or state.config.out
+    if not Path(out).is_dir():
+        raise FactoryError(f"{out}: no such dataset directory; run `factory run --out {out}` first")
+    rows = dataset_status(state.host, out)
+    click.echo(f"{'category':<18} {'file':<22} {'on disk':>8}  {'spec then':<12} {'spec now':<12} state")
+    for r in rows:
+        disk = "-" if r.on_disk is None else str(r.on_disk)
+        click.echo(f"{r.name:<18} {r.file:<22} {disk:>8}  {r.hash_then or '-':<12} {r.hash_now:<12} {r.state}")
+
+
+COMMANDS = [run, generate, validate, status]

@@ -1,0 +1,75 @@
+"""Commands about plugins: list them, scaffold a new category."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+
+@click.command(name="plugins")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_obj
+def plugins_cmd(state, as_json):  # noqa: ANN001, ANN201
+    """List every category (origin, spec file and hash, toolset), the other registered names, and
+    every plugin that failed to load with the reason.
+
+    Example: factory --plugins-dir my_plugins plugins
+    """
+    import orjson
+
+    from factory.errors import FactoryError
+    from factory.specs import load_spec
+
+    host = state.host
+    cats = []
+    for e in host.registry.entries("categories"):
+        row = {"name": e.obj.name, "origin": e.origin, "plugin": e.plugin, "plugin_file": e.file,
+               "spec": str(e.obj.spec_path)}
+        try:
+            spec = load_spec(e.obj.spec_path)
+            row.update(spec_hash=spec.hash, toolset=spec.toolset, count=spec.total)
+        except FactoryError as exc:
+            row.update(error=str(exc))
+        cats.append(row)
+    others = {k: host.registry.names(k) for k in host.registry if k != "categories"}
+    failures = [vars(f) for f in host.registry.failures]
+    if as_json:
+        click.echo(orjson.dumps({"categories": cats, "registered": others, "failed": failures},
+                                option=orjson.OPT_INDENT_2).decode())
+        return
+    click.echo(f"{'category':<18} {'origin':<12} {'count':>6}  {'spec hash':<12} {'toolset':<12} spec")
+    for c in cats:
+        if "error" in c:
+            click.echo(f"{c['name']:<18} {c['origin']:<12} {'-':>6}  {'INVALID':<12} {'-':<12} {c['error']}")
+        else:
+            click.echo(f"{c['name']:<18} {c['origin']:<12} {c['count']:>6}  {c['spec_hash']:<12} "
+                       f"{c['toolset'] or '-':<12} {c['spec']}")
+    for kind, names in others.items():
+        click.echo(f"{kind}: {', '.join(names) or '-'}")
+    if failures:
+        click.echo("failed to load:")
+        for f in failures:
+            click.echo(f"  {f['plugin']} ({f['file']}): {f['reason']}")
+    if failures or any("error" in c for c in cats):
+        sys.exit(1)
+
+
+@click.command(name="new-category")
+@click.argument("name")
+@click.option("--dir", "directory", type=click.Path(path_type=Path), default=Path("."), show_default=True,
+              help="Where to write NAME.py and NAME.md (use it as --plugins-dir).")
+@click.option("--force", is_flag=True, help="Overwrite existing files.")
+def new_category(name, directory, force):  # noqa: ANN001, ANN201
+    """Scaffold NAME.py + NAME.md: a drop-in category that generates valid records at once.
+
+    Example: factory new-category api_design --dir my_plugins && factory --plugins-dir my_plugins plugins
+    """
+    from factory.scaffold import scaffold_category
+
+    py, md = scaffold_category(name, directory, force)
+    click.echo(f"wrote {py} and {md}; load them with --plugins-dir {directory}")
+
+
+COMMANDS = [plugins_cmd, new_category]

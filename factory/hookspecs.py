@@ -1,0 +1,97 @@
+"""The factory's hooks: the whole plugin author's manual.
+
+Every hook receives a host-owned ``register`` callback (or the CLI group). Register as many things as
+you like; names must be unique across all plugins, and a duplicate fails at start-up naming both
+sources. Implement a hook with::
+
+    from factory import hookimpl
+
+    @hookimpl
+    def register_categories(register):
+        register(Category(name="my_category", spec_path=..., generator=MyGenerator()))
+
+A plugin is a module: a built-in one (``factory.plugins.*``), one named by an entry point of the group
+``factory.plugins`` in a third-party package, or a ``NAME.py`` file in a drop-in directory
+(``--plugins-dir`` or ``plugins_dirs`` in ``factory.toml``). Set ``FACTORY_TRACE_PLUGINS=1`` to print
+every hook call.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+import pluggy
+
+if TYPE_CHECKING:
+    import click
+
+    from factory.registry import Category, Exporter, Ingestor, ProviderFactory, Scorer, Toolset
+
+hookspec = pluggy.HookspecMarker("factory")
+
+
+@hookspec
+def register_categories(register: Callable[[Category], None]) -> None:
+    """Register dataset categories.
+
+    :param register: call ``register(Category(name, spec_path, generator))`` once per category.
+        ``spec_path`` is the agents/*.md file whose front matter sets the toolset and the subcategory
+        counts and whose body is the LLM system prompt. ``generator`` has
+        ``generate(ctx, subcategory, count)`` yielding :class:`factory.schemas.Example` records built
+        with ``ctx.example(...)``; the host validates each one, rejects duplicates and stops at
+        ``count``.
+    """
+
+
+@hookspec
+def register_toolsets(register: Callable[[Toolset], None]) -> None:
+    """Register tool sets: named lists of OpenAI-style function schemas that records offer.
+
+    :param register: call ``register(Toolset(name, tools, source))``. A spec's ``toolset:`` names
+        one of these, or a path to a JSON file of function schemas.
+    """
+
+
+@hookspec
+def register_exporters(register: Callable[[Exporter], None]) -> None:
+    """Register export formats for ``factory export --format NAME``.
+
+    :param register: call ``register(Exporter(name, description, export))`` where
+        ``export(records, out_dir, options)`` writes the format's files and returns their paths.
+    """
+
+
+@hookspec
+def register_ingestors(register: Callable[[Ingestor], None]) -> None:
+    """Register ingestors for ``factory ingest NAME ...``: real sources turned into Example records.
+
+    :param register: call ``register(Ingestor(name, description, command))`` where ``command`` is
+        a ``click.Command`` added under ``factory ingest``.
+    """
+
+
+@hookspec
+def register_providers(register: Callable[[ProviderFactory], None]) -> None:
+    """Register LLM providers for ``--provider NAME``.
+
+    :param register: call ``register(ProviderFactory(name, create))`` where ``create(**options)``
+        returns an object implementing the provider interface of :mod:`factory.providers`.
+    """
+
+
+@hookspec
+def register_scorers(register: Callable[[Scorer], None]) -> None:
+    """Register record scorers for ``factory score``.
+
+    :param register: call ``register(Scorer(name, score))`` where ``score(example, rubric)`` returns
+        a ``{dimension: float}`` mapping on the rubric's scale.
+    """
+
+
+@hookspec
+def register_commands(cli: click.Group) -> None:
+    """Add top-level CLI commands.
+
+    :param cli: the root ``click.Group``; call ``cli.add_command(...)`` or use ``@cli.command()``.
+        Import heavy libraries inside the command body so ``factory --help`` stays fast.
+    """
