@@ -1,0 +1,161 @@
+"""Scrubbing secrets and personal data out of text before any ingested record is written.
+
+Kinds: e-mail addresses, API keys and tokens (OpenAI, Anthropic, GitHub, AWS access and secret keys,
+Slack tokens and webhooks, Google, Stripe, JWTs), private key blocks, credentials in URLs (user:pass@
+and token-like query parameters), quoted secrets assigned to secret-named variables, user names in home
+paths and internal host names. Each finding becomes a placeholder such as ``<EMAIL_1>``; the same value
+gets the same placeholder everywhere in one record (``Scrubber.begin_record``), so a conversation that
+mentions a key twice still reads consistently. Counts per kind accumulate for the ingest report.
+
+Every pattern is guarded by a cheap substring test so ordinary text pays almost nothing, and no pattern
+matches ordinary code: each needs a vendor prefix, a key-block marker, a secret-named variable with a
+quoted literal, or a home-directory path.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+# Values that are placeholders already, not secrets: leave them alone.
+_PLACEHOLDER_VALUE = re.compile(
+    r"^(?:<[^>]*>|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|\{\{.*\}\}|%\(?\w+\)?s?|x{4,}|\*{3,}|\.{3,}|"
+    r"(?:your|my|the)[-_ ]?\w*|changeme|example\w*|dummy\w*|test\w*|placeholder\w*|redacted\w*|none|null|true|false)$",
+    re.IGNORECASE,
+)
+_ALLOWED_EMAIL = re.compile(r"(?i)^(?:noreply@anthropic\.com|[^@]+@(?:[\w-]+\.)*example\.(?:com|org|net))$")
+_NOT_USERS = {"shared", "runner", "ubuntu", "root", "user", "username", "you", "me", "<user>", "linuxbrew"}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One kind of secret: a guard substring test, a pattern, and which group holds the secret."""
+
+    kind: str
+    guard: Callable[[str], bool]
+    pattern: re.Pattern[str]
+    group: int = 0  # the group replaced; the rest of the match is kept
+
+
+def _has(*needles: str) -> Callable[[str], bool]:
+    return lambda text: any(n in text for n in needles)
+
+
+_SECRET_NAMES = (
+    r"(?:password|passwd|pwd|secret|secret[_-]?key|client[_-]?secret|api[_-]?key|apikey|access[_-]?token|"
+    r"auth[_-]?token|refresh[_-]?token|bearer[_-]?token|private[_-]?key|token)"
+)
+
+RULES: tuple[Rule, ...] = (
+    Rule("private_key", _has("PRIVATE KEY"), re.compile(
+        r"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY( BLOCK)?-----.*?-----END \1PRIVATE KEY\2-----", re.DOTALL)),
+    Rule("slack_webhook", _has("hooks.slack.com"), re.compile(
+        r"https://hooks\.slack\.com/(?:services|workflows)/[A-Za-z0-9/_-]{20,}")),
+    Rule("url_credentials", _has("://"), re.compile(
+        r"\b[a-z][a-z0-9+.-]*://[^\s:/@\"'<>]+:([^\s/@\"'<>]{3,})@"), 1),
+    Rule("anthropic_key", _has("sk-ant-"), re.compile(r"\bsk-ant-(?:[a-z]+\d*-)?[A-Za-z0-9_-]{32,}")),
+    Rule("openai_key", _has("sk-"), re.compile(
+        r"\bsk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{20,}T3BlbkFJ[A-Za-z0-9_-]{20,}"
+        r"|\bsk-(?:proj-|svcacct-|admin-)[A-Za-z0-9_-]{40,}|\bsk-[A-Za-z0-9]{48}\b")),
+    Rule("github_token", _has("gh", "github_pat_"), re.compile(
+        r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})\b")),
+    Rule("aws_access_key", _has("AKIA", "ASIA"), re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b")),
+    Rule("aws_secret_key", lambda t: "aws" in t.lower(), re.compile(
+        r"(?i)aws_?secret_?(?:access_?)?key[\"']?\s*[:=]\s*[\"']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])"), 1),
+    Rule("slack_token", _has("xox"), re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
+    Rule("google_api_key", _has("AIza"), re.compile(r"\bAIza[0-9A-Za-z_-]{35}")),
+    Rule("stripe_key", _has("_live_", "_test_"), re.compile(r"\b[sr]k_(?:live|test)_[0-9A-Za-z]{24,}")),
+    Rule("jwt", _has("eyJ"), re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")),
+    Rule("url_secret_param", _has("?", "&"), re.compile(
+        r"[?&](?:access_token|api_key|apikey|token|key|secret|sig|signature|password|auth)=([^&\s\"'<>#]{8,})",
+        re.IGNORECASE), 1),
+    Rule("assigned_secret", lambda t: "=" in t or ":" in t, re.compile(
+        r"(?i)\b[\w.-]*" + _SECRET_NAMES + r"[\"']?\s*(?::|=|:=)\s*[\"']([^\"'\s]{8,200})[\"']"), 1),
+    Rule("email", _has("@"), re.compile(r"\b[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,24}\b")),
+    Rule("home_user", _has("/Users/", "/home/", "\\Users\\"), re.compile(
+        r"(?:/Users/|/home/|[A-Za-z]:\\+Users\\+)([A-Za-z0-9._][A-Za-z0-9._-]{0,31})"), 1),
+    # Claude Code names project folders after the path with "/" turned into "-": -Users-NAME-project
+    Rule("home_user", _has("-Users-", "-home-"), re.compile(r"(?<![\w-])-(?:Users|home)-([A-Za-z0-9._]{1,32})"), 1),
+    Rule("hostname", _has(".local", ".internal", ".corp", ".lan", ".intranet", ".localdomain"), re.compile(
+        r"\b(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:local|internal|corp|lan|intranet|localdomain)\b",
+        re.IGNORECASE)),
+)
+
+
+@dataclass
+class Scrubber:
+    """Replaces secrets with placeholders, consistently within a record, counting per kind."""
+
+    counts: Counter = field(default_factory=Counter)
+    _seen: dict[tuple[str, str], str] = field(default_factory=dict)
+    _next: Counter = field(default_factory=Counter)
+
+    def begin_record(self) -> None:
+        """Start a new record: numbering and the value -> placeholder map restart."""
+        self._seen.clear()
+        self._next.clear()
+
+    def _placeholder(self, kind: str, value: str) -> str:
+        key = (kind, value)
+        ph = self._seen.get(key)
+        if ph is None:
+            self._next[kind] += 1
+            ph = f"<{kind.upper()}_{self._next[kind]}>"
+            self._seen[key] = ph
+        return ph
+
+    def _keep(self, rule: Rule, value: str) -> bool:
+        if rule.kind == "email":
+            return bool(_ALLOWED_EMAIL.match(value)) or value.lower().startswith("git@")
+        if rule.kind == "home_user":
+            return value.lower() in _NOT_USERS or value.startswith("<")
+        if rule.kind in ("assigned_secret", "url_secret_param", "url_credentials"):
+            return bool(_PLACEHOLDER_VALUE.match(value)) or value.startswith("<")
+        return False
+
+    def scrub(self, text: str) -> str:
+        for rule in RULES:
+            if not rule.guard(text):
+                continue
+            text = rule.pattern.sub(lambda m, r=rule: self._replace(r, m), text)
+        return text
+
+    def _replace(self, rule: Rule, m: re.Match[str]) -> str:
+        value = m.group(rule.group)
+        if value is None or self._keep(rule, value):
+            return m.group(0)
+        self.counts[rule.kind] += 1
+        ph = self._placeholder(rule.kind, value)
+        if rule.group == 0:
+            return ph
+        start, end = m.span(rule.group)
+        base = m.start(0)
+        whole = m.group(0)
+        return whole[: start - base] + ph + whole[end - base:]
+
+    def scrub_value(self, obj: Any) -> Any:
+        """Scrub every string inside a JSON-like value (tool-call arguments, meta)."""
+        if isinstance(obj, str):
+            return self.scrub(obj)
+        if isinstance(obj, list):
+            return [self.scrub_value(v) for v in obj]
+        if isinstance(obj, dict):
+            return {k: self.scrub_value(v) for k, v in obj.items()}
+        return obj
+
+    def scrub_messages(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        out = []
+        for msg in messages:
+            msg = dict(msg)
+            for key in ("content", "reasoning"):
+                if isinstance(msg.get(key), str):
+                    msg[key] = self.scrub(msg[key])
+            if msg.get("tool_calls"):
+                msg["tool_calls"] = [
+                    {**c, "function": {**c["function"], "arguments": self.scrub_value(c["function"]["arguments"])}}
+                    for c in msg["tool_calls"]
+                ]
+            out.append(msg)
+        return out

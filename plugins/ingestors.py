@@ -1,0 +1,65 @@
+"""Built-in ingestors: ``factory ingest claude-logs | claude-ai | git-history | repo-fim``.
+
+Each command streams its source through :class:`factory.ingest.sink.RecordSink` (scrub, validate,
+dedupe, atomic write) and prints the ingest report, which is also written to ``OUT.report.json``.
+Library code lives in ``factory.ingest``; it is imported inside the command bodies so ``factory --help``
+stays fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from factory import hookimpl
+from factory.registry import Ingestor
+
+_OUT = click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True,
+                    help="JSONL file to write (atomically); the report goes to OUT.report.json.")
+
+
+def _finish(report) -> None:  # noqa: ANN001 - IngestReport
+    click.echo(report.summary())
+    if not report.written:
+        click.echo("warning: no record was written; see the rejection reasons above", err=True)
+
+
+@click.command("claude-logs")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@_OUT
+@click.option("--keep", default="error_resolution,debugging,code_explanation", show_default=True,
+              help="Comma-separated tags a window needs one of to be kept, or 'all'.")
+@click.option("--max-chars", type=int, default=24_000, show_default=True,
+              help="Window size; a window never separates a tool call from its result.")
+@click.option("--max-tool-result-chars", type=int, default=6_000, show_default=True,
+              help="Longer tool results are truncated with a marker.")
+@click.option("--no-thinking", is_flag=True, help="Drop thinking blocks instead of keeping them as reasoning.")
+@click.option("--no-sidechains", is_flag=True, help="Skip sub-agent (sidechain) conversations.")
+@click.option("--system", default=None, help="A system message to put first in every record.")
+def claude_logs_command(paths: tuple[Path, ...], out: Path, keep: str, max_chars: int,
+                        max_tool_result_chars: int, no_thinking: bool, no_sidechains: bool,
+                        system: str | None) -> None:
+    """Claude Code session logs (~/.claude/projects/*/*.jsonl, files or folders) -> records.
+
+    Example: factory ingest claude-logs ~/.claude/projects --out data/claude_logs.jsonl --keep all
+    """
+    from factory.ingest.claude_logs import TAGS, ClaudeLogOptions, ingest_claude_logs
+    from factory.ingest.sink import IngestReport, RecordSink
+
+    wanted = frozenset(t.strip() for t in keep.split(",") if t.strip())
+    unknown = wanted - set(TAGS) - {"all"}
+    if unknown or not wanted:
+        raise click.BadParameter(f"unknown tag(s) {sorted(unknown)}; use {', '.join(TAGS)} or all", param_hint="--keep")
+    options = ClaudeLogOptions(keep=wanted, max_chars=max_chars, max_tool_result_chars=max_tool_result_chars,
+                               include_thinking=not no_thinking, include_sidechains=not no_sidechains,
+                               system=system)
+    with RecordSink(out, IngestReport("claude-logs")) as sink:
+        ingest_claude_logs(paths, sink, options)
+    _finish(sink.report)
+
+
+@hookimpl
+def register_ingestors(register):  # noqa: ANN001, ANN201
+    register(Ingestor("claude-logs", "Claude Code session logs -> tool-using conversations",
+                      claude_logs_command))
