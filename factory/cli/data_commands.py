@@ -92,11 +92,25 @@ def generate(state, categories, count, seed, out):  # noqa: ANN001, ANN201
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--max-errors", type=int, default=50, show_default=True, help="Errors listed per file.")
-def validate(files, max_errors):  # noqa: ANN001, ANN201
+@click.option("--tokenizer", "tokenizers", multiple=True, metavar="NAME",
+              help="Count tokens of each record rendered through NAME's chat template with its tools: "
+                   "qwen2.5, deepseek (offline), or a Hugging Face name/path (repeatable).")
+@click.option("--max-tokens", type=int, default=None,
+              help="Flag records longer than this [default: 2048]; implies --tokenizer qwen2.5 if none given.")
+@click.option("--quality", is_flag=True, help="Print the quality table (single-turn, tool calls, targets).")
+@click.option("--context-field", "context_fields", multiple=True, metavar="KEY",
+              help="Tool-call argument a record must carry to count as 'context present' (repeatable).")
+@click.option("--no-roundtrip", is_flag=True, help="Skip the encode/decode round-trip check.")
+@click.pass_obj
+def validate(state, files, max_errors, tokenizers, max_tokens, quality, context_fields, no_roundtrip):  # noqa: ANN001, ANN201
     """Check every line of FILES: JSON, record schema, roles and order, tool calls against the
     offered tools' JSON schemas, declared defects. Exits 1 listing file:line: reason on any error.
 
-    Example: factory validate data/*.jsonl
+    With --tokenizer / --max-tokens it also renders each record through the tokenizer's chat template
+    (tools included), prints p50/p95/max tokens per category and flags records over --max-tokens and
+    texts that do not survive encode/decode. With --quality it prints the quality table.
+
+    Example: factory validate data/*.jsonl --tokenizer qwen2.5 --tokenizer deepseek --quality
     """
     from factory.validate import RecordValidator, validate_file
 
@@ -110,8 +124,40 @@ def validate(files, max_errors):  # noqa: ANN001, ANN201
         if len(report.errors) > max_errors:
             click.echo(f"{path}: ... {len(report.errors) - max_errors} more errors", err=True)
         bad += bool(report.errors)
+    if max_tokens is not None and not tokenizers:
+        tokenizers = ("qwen2.5",)
+    if tokenizers:
+        from factory.tokens import format_token_report, load_tokenizer, scan_token_lengths
+
+        for name in tokenizers:
+            tok_report = scan_token_lengths(files, load_tokenizer(name), max_tokens or 2048,
+                                            roundtrip=not no_roundtrip)
+            click.echo(format_token_report(tok_report))
+            for f in tok_report.findings[:max_errors]:
+                click.echo(f"{f.path}:{f.line}: {f.reason}", err=True)
+            if len(tok_report.findings) > max_errors:
+                click.echo(f"... {len(tok_report.findings) - max_errors} more token findings", err=True)
+            bad += bool(tok_report.findings)
+    if quality:
+        from factory.quality import quality_table
+
+        click.echo(quality_table(files, _spec_targets(state), context_fields, validator).format())
     if bad:
         sys.exit(1)
+
+
+def _spec_targets(state) -> dict[str, int]:  # noqa: ANN001
+    """Category -> the record count its spec asks for (categories that fail to load are skipped)."""
+    from factory.specs import load_spec
+
+    targets = {}
+    for entry in state.host.registry.entries("categories"):
+        try:
+            spec = load_spec(entry.obj.spec_path)
+        except Exception:  # noqa: BLE001 - a broken spec is reported by `factory plugins`, not here
+            continue
+        targets[spec.name] = state.config.counts.get(spec.name, spec.total)
+    return targets
 
 
 @click.command()
