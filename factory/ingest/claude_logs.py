@@ -34,6 +34,8 @@ from factory.jsonl import read_jsonl
 
 CATEGORY = "claude_logs"
 TAGS = ("error_resolution", "debugging", "code_explanation")
+# A turn with no clean cut point is kept whole up to this many times --max-chars.
+LONG_TURN_FACTOR = 4
 
 _NOISE = re.compile(
     r"^\s*(?:<command-name>|<command-message>|<local-command-stdout>|<local-command-stderr>|"
@@ -333,6 +335,10 @@ def ingest_claude_logs(paths: Iterable[Path], sink: RecordSink, options: ClaudeL
         for messages, info in reader.conversations():
             windows = [w for w in (_trim_tail(w) for w in split_windows(messages, options.max_chars)) if w]
             for index, window in enumerate(windows):
+                if sum(map(_size, window)) > options.max_chars * LONG_TURN_FACTOR:
+                    report.reject(f"window too long: one turn with no place to cut exceeds "
+                                  f"{LONG_TURN_FACTOR}x --max-chars")
+                    continue
                 tags = classify(window)
                 if "all" not in options.keep and not set(tags) & options.keep:
                     report.reject("filtered out: not " + " / ".join(sorted(options.keep)))
