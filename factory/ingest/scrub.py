@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 # Values that are placeholders already, not secrets: leave them alone.
 _PLACEHOLDER_VALUE = re.compile(
-    r"^(?:<[^>]*>|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|\{\{.*\}\}|%\(?\w+\)?s?|x{4,}|\*{3,}|\.{3,}|"
+    r"^(?:<[^>]*>|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|\{.*\}|%\(?\w+\)?s?|x{4,}|\*{3,}|\.{3,}|"
     r"(?:your|my|the)[-_ ]?\w*|changeme|example\w*|dummy\w*|test\w*|placeholder\w*|redacted\w*|none|null|true|false)$",
     re.IGNORECASE,
 )
