@@ -1,0 +1,3 @@
+"""shoplite: a small order-management service."""
+
+__version__ = "0.3.1"

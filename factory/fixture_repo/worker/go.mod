@@ -1,0 +1,3 @@
+module example.com/shoplite/worker
+
+go 1.22

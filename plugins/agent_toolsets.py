@@ -1,0 +1,18 @@
+"""Built-in tool sets for the seed-004 categories: ``powertools`` (semantic code navigation: index,
+goto_definition, find_references, functions, classes, stats) and ``claude_code`` (a Claude-Code-like
+set: read, write, edit, bash, glob, grep). Their read-only tools execute in :mod:`factory.grounding`."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+
+from factory import hookimpl
+from factory.toolsets import load_toolset_file
+
+TOOLSETS_DIR = files("factory.schemas") / "toolsets"
+
+
+@hookimpl
+def register_toolsets(register):  # noqa: ANN001, ANN201
+    register(load_toolset_file(TOOLSETS_DIR / "powertools.json", name="powertools"))
+    register(load_toolset_file(TOOLSETS_DIR / "claude_code.json", name="claude_code"))
