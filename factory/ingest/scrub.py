@@ -50,7 +50,11 @@ _SECRET_NAMES = (
 
 RULES: tuple[Rule, ...] = (
     Rule("private_key", _has("PRIVATE KEY"), re.compile(
-        r"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY( BLOCK)?-----.*?-----END \1PRIVATE KEY\2-----", re.DOTALL)),
+        r"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY(?: BLOCK)?-----.*?-----END \1PRIVATE KEY(?: BLOCK)?-----",
+        re.DOTALL)),
+    # A block cut short (a truncated tool result): the key material up to where the text stops.
+    Rule("private_key", _has("PRIVATE KEY-----"), re.compile(
+        r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[A-Za-z0-9+/=\s:,-]*")),
     Rule("slack_webhook", _has("hooks.slack.com"), re.compile(
         r"https://hooks\.slack\.com/(?:services|workflows)/[A-Za-z0-9/_-]{20,}")),
     Rule("url_credentials", _has("://"), re.compile(
