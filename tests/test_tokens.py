@@ -129,3 +129,13 @@ def test_validate_cli_reports_tokens_and_over_limit_lines(tmp_path):
     assert "single-turn" in res.stdout
     ok = subprocess.run([*FACTORY, "validate", *files, "--max-tokens", "4000"], capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
+
+
+def test_prefix_cached_counts_equal_whole_text_counts(qwen, deepseek):
+    recs = [tool_record(i) for i in range(4)] + [text_record(i) for i in range(4)] + [neg_record(i) for i in range(4)]
+    recs[1]["messages"][0]["content"] = "A different system prompt ending in spaces   "
+    for tok in (qwen, deepseek):
+        texts = [tok.render(r) for r in recs]
+        for _ in range(2):  # cold, then with the prefix cache warm
+            counts, bad = tok.count_checked(texts)
+            assert counts == tok.count(texts) and bad == []
