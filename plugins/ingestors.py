@@ -59,7 +59,54 @@ def claude_logs_command(paths: tuple[Path, ...], out: Path, keep: str, max_chars
     _finish(sink.report)
 
 
+def _license_options(fn):  # noqa: ANN001, ANN202
+    fn = click.option("--allow-unlicensed", is_flag=True,
+                      help="Ingest a repository with no detectable license (you must have the right).")(fn)
+    return click.option("--refuse-license", "refuse_license", multiple=True, metavar="SPDX",
+                        help="Refuse repositories under this SPDX license id (repeatable).")(fn)
+
+
+def _policy(allow_unlicensed: bool, refuse_license: tuple[str, ...]):  # noqa: ANN202
+    from factory.ingest.licenses import LicensePolicy
+
+    return LicensePolicy(refuse_unlicensed=not allow_unlicensed, refused=frozenset(refuse_license))
+
+
+@click.command("git-history")
+@click.argument("repo", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_OUT
+@click.option("--rev", default="HEAD", show_default=True, help="Revision whose history is read.")
+@click.option("--mode", default="change,commit_message", show_default=True,
+              help="Records per commit: change (request -> diff), commit_message (diff -> message).")
+@click.option("--max-commits", type=int, default=None, help="Stop after this many kept commits.")
+@click.option("--min-changed-lines", type=int, default=2, show_default=True)
+@click.option("--max-changed-lines", type=int, default=400, show_default=True)
+@click.option("--max-files", type=int, default=12, show_default=True)
+@_license_options
+def git_history_command(repo: Path, out: Path, rev: str, mode: str, max_commits: int | None,
+                        min_changed_lines: int, max_changed_lines: int, max_files: int,
+                        allow_unlicensed: bool, refuse_license: tuple[str, ...]) -> None:
+    """Commits of a local git repository -> SFT records (merges, bots, trivial and huge changes skipped).
+
+    Example: factory ingest git-history ../myrepo --out data/git_history.jsonl --max-commits 2000
+    """
+    from factory.ingest.git_history import MODES, GitHistoryOptions, ingest_git_history
+    from factory.ingest.sink import IngestReport, RecordSink
+
+    modes = tuple(m.strip() for m in mode.split(",") if m.strip())
+    if not modes or set(modes) - set(MODES):
+        raise click.BadParameter(f"use one or more of {', '.join(MODES)}", param_hint="--mode")
+    options = GitHistoryOptions(rev=rev, modes=modes, max_commits=max_commits,
+                                min_changed_lines=min_changed_lines, max_changed_lines=max_changed_lines,
+                                max_files=max_files, license=_policy(allow_unlicensed, refuse_license))
+    with RecordSink(out, IngestReport("git-history")) as sink:
+        ingest_git_history(str(repo), sink, options)
+    _finish(sink.report)
+
+
 @hookimpl
 def register_ingestors(register):  # noqa: ANN001, ANN201
     register(Ingestor("claude-logs", "Claude Code session logs -> tool-using conversations",
                       claude_logs_command))
+    register(Ingestor("git-history", "git commits -> change requests with diffs, diffs with messages",
+                      git_history_command))

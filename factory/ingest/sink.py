@@ -62,6 +62,8 @@ class IngestReport:
             f"{self.candidates} candidate record(s) = {self.written} written + "
             f"{sum(self.rejected.values())} rejected",
         ]
+        for reason, n in self.units_skipped.most_common():
+            lines.append(f"  skipped  {n:>6}  {reason}")
         for reason, n in self.rejected.most_common():
             lines.append(f"  rejected {n:>6}  {reason}")
         for kind, n in self.scrubbed.most_common():
