@@ -5,6 +5,8 @@ loop that validates each record, drops duplicates and writes the file atomically
 from __future__ import annotations
 
 import random
+import sys
+import traceback
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,6 +114,23 @@ class CategoryResult:
         }
 
 
+def _guarded(records: Any, category: str, generator: Any) -> Any:
+    """Turn an exception inside a plugin's generator into one clear error naming the plugin file."""
+    try:
+        yield from records
+    except FactoryError:
+        raise
+    except Exception as exc:
+        module = sys.modules.get(type(generator).__module__)
+        file = getattr(module, "__file__", type(generator).__module__)
+        tb = traceback.extract_tb(exc.__traceback__)
+        where = f" at {tb[-1].filename}:{tb[-1].lineno}" if tb else ""
+        raise FactoryError(
+            f"category '{category}': generator {type(generator).__name__} ({file}) raised "
+            f"{type(exc).__name__}: {exc}{where}; nothing was written"
+        ) from None
+
+
 def prompt_key(ex: Example) -> str:
     """Records of a category must differ in what the user asks."""
     return "\x1e".join(m.content or "" for m in ex.messages if m.role == "user")
@@ -159,7 +178,7 @@ def generate_category(
             got = 0
             budget = max(50, wanted * MAX_ATTEMPTS_PER_RECORD)
             if wanted:
-                for ex in generator.generate(ctx, sub, wanted):
+                for ex in _guarded(generator.generate(ctx, sub, wanted), category.name, generator):
                     attempts += 1
                     budget -= 1
                     record = ex.to_dict()

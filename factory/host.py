@@ -160,7 +160,7 @@ class PluginHost:
         self._filled = True
         for hook_name, kind in HOOK_KINDS.items():
             caller = getattr(self.pm.hook, hook_name)
-            for impl in reversed(caller.get_hookimpls()):
+            for impl in caller.get_hookimpls():
                 info = self.plugins.get(impl.plugin_name)
                 origin = info.origin if info else "unknown"
                 file = info.file if info else impl.plugin_name
@@ -177,7 +177,7 @@ class PluginHost:
                     )
 
     def add_commands(self, cli: Any) -> None:
-        for impl in reversed(self.pm.hook.register_commands.get_hookimpls()):
+        for impl in self.pm.hook.register_commands.get_hookimpls():
             try:
                 impl.function(cli=cli)
             except Exception as exc:

@@ -79,6 +79,10 @@ class DuplicateNameError(FactoryError):
     pass
 
 
+SINGULAR = {"categories": "category", "toolsets": "toolset", "exporters": "exporter",
+            "ingestors": "ingestor", "providers": "provider", "scorers": "scorer"}
+
+
 @dataclass
 class Entry:
     """A registered object with the plugin that registered it."""
@@ -107,7 +111,7 @@ class Registry:
         if name in table:
             first = table[name]
             raise DuplicateNameError(
-                f"{kind[:-1]} '{name}' is registered twice: by {first.plugin} ({first.file}) "
+                f"{SINGULAR.get(kind, kind)} '{name}' is registered twice: by {first.plugin} ({first.file}) "
                 f"and by {plugin} ({file}); rename one of them"
             )
         table[name] = Entry(obj, plugin, origin, file)
@@ -119,7 +123,7 @@ class Registry:
         table = self.kinds.get(kind, {})
         if name not in table:
             known = ", ".join(sorted(table)) or "none"
-            raise KeyError(f"unknown {kind[:-1]} '{name}' (known: {known})")
+            raise FactoryError(f"unknown {SINGULAR.get(kind, kind)} '{name}' (known: {known})")
         return table[name].obj
 
     def names(self, kind: str) -> list[str]:

@@ -38,7 +38,13 @@ def plugins_cmd(state, as_json):  # noqa: ANN001, ANN201
     if as_json:
         click.echo(orjson.dumps({"categories": cats, "registered": others, "failed": failures},
                                 option=orjson.OPT_INDENT_2).decode())
-        return
+    else:
+        _print_table(cats, others, failures)
+    if failures or any("error" in c for c in cats):
+        sys.exit(1)
+
+
+def _print_table(cats: list[dict], others: dict, failures: list[dict]) -> None:
     click.echo(f"{'category':<18} {'origin':<12} {'count':>6}  {'spec hash':<12} {'toolset':<12} spec")
     for c in cats:
         if "error" in c:
@@ -52,8 +58,6 @@ def plugins_cmd(state, as_json):  # noqa: ANN001, ANN201
         click.echo("failed to load:")
         for f in failures:
             click.echo(f"  {f['plugin']} ({f['file']}): {f['reason']}")
-    if failures or any("error" in c for c in cats):
-        sys.exit(1)
 
 
 @click.command(name="new-category")

@@ -1,0 +1,3 @@
+from factory.cli.main import main
+
+main()

@@ -1,0 +1,128 @@
+"""`factory validate`: every kind of bad line is reported as file:line: reason, and exits 1."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+from conftest import factory_cli
+
+from factory.specs import load_spec
+from factory.errors import SpecError
+from factory.validate import RecordValidator
+
+READ_FILE = {"type": "function", "function": {"name": "read_file", "description": "Read a file.",
+             "parameters": {"type": "object", "required": ["filepath"],
+                            "properties": {"filepath": {"type": "string"}}}}}
+RANGE = {"type": "function", "function": {"name": "read_file_range", "description": "Read lines.",
+         "parameters": {"type": "object", "required": ["filepath", "startLine", "endLine"],
+                        "properties": {"filepath": {"type": "string"}, "startLine": {"type": "number"},
+                                       "endLine": {"type": "number"}}}}}
+
+
+def call(name: str, args: dict, cid: str = "call_1") -> dict:
+    return {"id": cid, "type": "function", "function": {"name": name, "arguments": args}}
+
+
+def record(assistant: dict, **extra) -> dict:  # noqa: ANN003
+    rec = {"category": "t", "subcategory": "s", "tools": [READ_FILE, RANGE],
+           "messages": [{"role": "user", "content": "Read src/app.py"}, assistant]}
+    rec.update(extra)
+    return rec
+
+
+GOOD = record({"role": "assistant", "tool_calls": [call("read_file", {"filepath": "src/app.py"})]})
+
+
+def test_a_valid_record_has_no_errors() -> None:
+    assert RecordValidator().check(GOOD) == []
+
+
+@pytest.mark.parametrize(
+    ("mutate", "reason"),
+    [
+        (lambda r: r["messages"][1]["tool_calls"][0]["function"].update(name="open_file"), "invented_tool"),
+        (lambda r: r["messages"][1]["tool_calls"][0]["function"].update(arguments={}), "missing_required"),
+        (lambda r: r["messages"][1]["tool_calls"][0]["function"].update(arguments={"filepath": 3}), "wrong_type"),
+        (lambda r: r["messages"].reverse(), "must start with a user turn"),
+        (lambda r: r["messages"].insert(1, {"role": "system", "content": "late"}), "system message may only come first"),
+        (lambda r: r["messages"].append({"role": "tool", "tool_call_id": "nope", "content": "x"}), "no pending call"),
+        (lambda r: r.pop("messages"), "schema: messages"),
+        (lambda r: r["messages"][1].update(tool_calls=None, content='{"name": "read_file", "arguments": {'),
+         "malformed_json"),
+    ],
+)
+def test_each_kind_of_defect_is_reported(mutate, reason: str) -> None:  # noqa: ANN001
+    rec = copy.deepcopy(GOOD)
+    mutate(rec)
+    errors = RecordValidator().check(rec)
+    assert any(reason in e for e in errors), errors
+
+
+def _neg(kind: str, assistant: dict, correct: list | None = None) -> dict:
+    correct = correct or [call("read_file", {"filepath": "src/app.py"}, "call_9")]
+    return record(assistant, label=False, meta={"defect": {"kind": kind, "correct": correct}})
+
+
+def test_a_declared_defect_is_expected_but_must_be_present_alone_and_its_correction_valid() -> None:
+    v = RecordValidator()
+    missing = {"role": "assistant", "tool_calls": [call("read_file", {})]}
+    assert v.check(_neg("missing_required", missing)) == []
+    # Declared wrong_type, but the record shows missing_required: both problems reported.
+    errors = v.check(_neg("wrong_type", missing))
+    assert any("declared defect wrong_type is absent" in e for e in errors)
+    assert any("undeclared defect missing_required" in e for e in errors)
+    # The correction itself must be valid.
+    bad_fix = [call("read_file", {"filepath": 1}, "call_9")]
+    assert any("meta.defect.correct[0] is not valid" in e for e in v.check(_neg("missing_required", missing, bad_fix)))
+    prose = {"role": "assistant", "content": "Open src/app.py in your editor."}
+    assert v.check(_neg("prose_instead_of_call", prose)) == []
+    wrong = {"role": "assistant", "tool_calls": [call("read_file_range", {"filepath": "a", "startLine": 1, "endLine": 2})]}
+    assert v.check(_neg("wrong_tool", wrong)) == []
+    assert any("wrong_tool is absent" in e for e in v.check(_neg("wrong_tool", GOOD["messages"][1])))
+
+
+def test_validate_cli_lists_file_line_reason_and_exits_1(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.jsonl"
+    bad_type = copy.deepcopy(GOOD)
+    bad_type["messages"][1]["tool_calls"][0]["function"]["arguments"] = {"filepath": ["a"]}
+    lines = [json.dumps(GOOD).encode(), b"{not json", json.dumps(bad_type).encode(), b"\xff\xfe bad bytes",
+             json.dumps({"category": "x"}).encode(), json.dumps(GOOD).encode()]
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    proc = factory_cli("validate", path)
+    assert proc.returncode == 1
+    assert f"{path}: 6 read, 2 valid, 4 invalid" in proc.stdout
+    err = proc.stderr
+    assert f"{path}:2: not valid JSON" in err
+    assert f"{path}:3: messages[1]: wrong_type" in err
+    assert f"{path}:4: not UTF-8" in err
+    assert f"{path}:5: schema: messages" in err
+    assert f"{path}:1:" not in err and f"{path}:6:" not in err
+
+
+def test_validate_cli_passes_a_clean_file_and_reports_counts(tmp_path: Path) -> None:
+    path = tmp_path / "ok.jsonl"
+    path.write_text(json.dumps(GOOD) + "\n" + json.dumps(GOOD) + "\n")
+    proc = factory_cli("validate", path)
+    assert proc.returncode == 0 and f"{path}: 2 read, 2 valid, 0 invalid" in proc.stdout
+
+
+def test_spec_errors_name_the_file_and_the_line_of_the_key(tmp_path: Path) -> None:
+    spec = tmp_path / "cat.md"
+    spec.write_text("---\nname: cat\ndescription: d\ntargets:\n  a: -3\n---\nbody\n")
+    with pytest.raises(SpecError, match=r"cat\.md:4: targets: Value error, subcategory counts must be non-negative"):
+        load_spec(spec)
+    spec.write_text("no front matter\n")
+    with pytest.raises(SpecError, match=r"cat\.md:1: expected YAML front matter"):
+        load_spec(spec)
+    spec.write_text("---\nname: cat\ndescription: d\ntargets: {a: 1}\n---\n\n")
+    with pytest.raises(SpecError, match="body .* is empty"):
+        load_spec(spec)
+
+
+def test_a_toml_config_with_an_unknown_key_is_rejected(tmp_path: Path) -> None:
+    (tmp_path / "factory.toml").write_text("outt = 'x'\n")
+    proc = factory_cli("status", cwd=tmp_path)
+    assert proc.returncode == 2 and "factory.toml: outt: Extra inputs are not permitted" in proc.stderr
