@@ -104,9 +104,37 @@ def git_history_command(repo: Path, out: Path, rev: str, mode: str, max_commits:
     _finish(sink.report)
 
 
+@click.command("repo-fim")
+@click.argument("repo", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_OUT
+@click.option("--per-file", type=int, default=6, show_default=True, help="FIM records per file at most.")
+@click.option("--max-len", type=int, default=1600, show_default=True,
+              help="Characters of prefix + middle + suffix.")
+@click.option("--max-examples", type=int, default=None, help="Stop after this many (languages interleaved).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@_license_options
+def repo_fim_command(repo: Path, out: Path, per_file: int, max_len: int, max_examples: int | None, seed: int,
+                     allow_unlicensed: bool, refuse_license: tuple[str, ...]) -> None:
+    """Source files of a local git repository -> fill-in-the-middle records cut at syntax boundaries.
+
+    Example: factory ingest repo-fim ../myrepo --out data/fim.jsonl --per-file 6 --max-len 1600
+    """
+    from factory.ingest.repo_fim import FimOptions, ingest_repo_fim
+    from factory.ingest.sink import IngestReport, RecordSink
+
+    if per_file < 1 or max_len < 64:
+        raise click.BadParameter("--per-file must be >= 1 and --max-len >= 64")
+    options = FimOptions(per_file=per_file, max_len=max_len, max_examples=max_examples, seed=seed,
+                         license=_policy(allow_unlicensed, refuse_license))
+    with RecordSink(out, IngestReport("repo-fim")) as sink:
+        ingest_repo_fim(str(repo), sink, options)
+    _finish(sink.report)
+
+
 @hookimpl
 def register_ingestors(register):  # noqa: ANN001, ANN201
     register(Ingestor("claude-logs", "Claude Code session logs -> tool-using conversations",
                       claude_logs_command))
     register(Ingestor("git-history", "git commits -> change requests with diffs, diffs with messages",
                       git_history_command))
+    register(Ingestor("repo-fim", "repository source files -> fill-in-the-middle records", repo_fim_command))
