@@ -38,9 +38,10 @@ class CodeBlock:
     language: str  # normalised language, or the raw info string when not checked
     code: str
     where: str  # e.g. "messages[2] block 1"
+    role: str = "assistant"  # who wrote it: user code must parse, assistant code must also lint
 
 
-def extract_blocks(text: str, where: str = "") -> list[CodeBlock]:
+def extract_blocks(text: str, where: str = "", role: str = "assistant") -> list[CodeBlock]:
     out = []
     for i, m in enumerate(FENCE.finditer(text or ""), 1):
         info = m.group("info").strip().split()[0].lower() if m.group("info").strip() else ""
@@ -49,18 +50,21 @@ def extract_blocks(text: str, where: str = "") -> list[CodeBlock]:
         indent = m.group("indent")
         if indent:
             body = "\n".join(line.removeprefix(indent) for line in body.splitlines()) + "\n"
-        out.append(CodeBlock(lang, body, f"{where} block {i}".strip()))
+        out.append(CodeBlock(lang, body, f"{where} block {i}".strip(), role))
     return out
 
 
 def record_blocks(example: Any) -> list[CodeBlock]:
     """Fenced blocks of every user/assistant message of an Example or record dict, and of the
-    string arguments of tool calls that write files (their content is code too)."""
+    string arguments of tool calls that write files (their content is code too).
+
+    Code the user pastes (the "before" side of an idiom or refactoring pair) may be unidiomatic: it
+    must parse but is not linted. Code the assistant writes must parse and lint clean."""
     record = example if isinstance(example, dict) else example.to_dict()
     blocks = []
     for i, msg in enumerate(record.get("messages", [])):
         if msg.get("role") in ("user", "assistant"):
-            blocks.extend(extract_blocks(msg.get("content") or "", f"messages[{i}]"))
+            blocks.extend(extract_blocks(msg.get("content") or "", f"messages[{i}]", msg["role"]))
         for call in msg.get("tool_calls") or []:
             args = call["function"]["arguments"]
             for key in ("contents", "content", "new_string"):
@@ -174,7 +178,7 @@ def ruff_check_sources(sources: list[str]) -> list[list[str]]:
 def check_blocks(blocks: list[CodeBlock], lint: bool = True) -> list[str]:
     problems = [p for b in blocks if (p := parse_error(b))]
     if lint:
-        py = [b for b in blocks if b.language == "python" and parse_error(b) is None]
+        py = [b for b in blocks if b.language == "python" and b.role == "assistant" and parse_error(b) is None]
         for block, found in zip(py, ruff_check_sources([b.code for b in py])):
             problems.extend(f"{block.where}: ruff {f}" for f in found)
     return problems
@@ -194,8 +198,8 @@ def check_records(records: Iterable[Any], lint: bool = True) -> list[list[str]]:
         problems = [p for b in blocks if (p := parse_error(b))]
         per_record.append(problems)
         if lint:
-            py_blocks.extend((i, b) for b in blocks
-                             if b.language == "python" and not any(p.startswith(b.where + ":") for p in problems))
+            py_blocks.extend((i, b) for b in blocks if b.language == "python" and b.role == "assistant"
+                             and not any(p.startswith(b.where + ":") for p in problems))
     if py_blocks:
         for (i, block), found in zip(py_blocks, ruff_check_sources([b.code for _, b in py_blocks])):
             per_record[i].extend(f"{block.where}: ruff {f}" for f in found)
