@@ -9,16 +9,18 @@ import copy
 from pathlib import Path
 
 import pytest
+from factory.training.bfcl import check_calls, load_bfcl, normalise_string
 
 from factory.errors import InputError
-from factory.training.bfcl import check_calls, load_bfcl, normalise_string
 
 BFCL = Path(__file__).parent / "fixtures" / "bfcl"
 CATEGORIES = ["simple_python", "multiple", "parallel", "live_simple"]
 
 
 def _cases(category: str):
-    return list(load_bfcl(BFCL / f"BFCL_v4_{category}.jsonl", BFCL / f"BFCL_v4_{category}.possible_answer.jsonl"))
+    return list(
+        load_bfcl(BFCL / f"BFCL_v4_{category}.jsonl", BFCL / f"BFCL_v4_{category}.possible_answer.jsonl")
+    )
 
 
 def _given(allowed):
@@ -39,7 +41,7 @@ def _calls_from_truth(answers):
     """A model answer taken from the ground truth: the first allowed value, omitting optional ones."""
     calls = []
     for answer in answers:
-        (name, params), = answer.items()
+        ((name, params),) = answer.items()
         args = {p: _first(_given(allowed)) for p, allowed in params.items() if _given(allowed) != ""}
         calls.append({"name": name, "arguments": args})
     return calls
@@ -55,10 +57,16 @@ def test_ground_truth_answers_score_100_percent(category):
     assert len(cases) >= 200
     # BFCL itself ships a few answers with an empty allowed list ([]) for a required parameter: no
     # output can meet them, under BFCL's checker or ours. They are counted, not scored.
-    unsatisfiable = [c.id for c in cases if any(v == [] for a in c.answers for p in a.values() for v in p.values())]
+    unsatisfiable = [
+        c.id for c in cases if any(v == [] for a in c.answers for p in a.values() for v in p.values())
+    ]
     assert len(unsatisfiable) <= 2
     cases = [c for c in cases if c.id not in unsatisfiable]
-    failures = [(c.id, r) for c in cases if not (r := check_calls(c.functions, _calls_from_truth(c.answers), c.answers)).valid]
+    failures = [
+        (c.id, r)
+        for c in cases
+        if not (r := check_calls(c.functions, _calls_from_truth(c.answers), c.answers)).valid
+    ]
     assert failures == []
 
 
@@ -125,7 +133,9 @@ def test_wrong_type_fails_as_type_error(category):
     for case in _cases(category):
         calls = _calls_from_truth(case.answers)
         props = _function(case, calls[0]["name"])["parameters"]["properties"]
-        ints = [p for p, v in calls[0]["arguments"].items() if props[p]["type"] == "integer" and type(v) is int]
+        ints = [
+            p for p, v in calls[0]["arguments"].items() if props[p]["type"] == "integer" and type(v) is int
+        ]
         if not ints:
             continue
         calls[0]["arguments"][ints[0]] = str(calls[0]["arguments"][ints[0]])
@@ -141,8 +151,11 @@ def test_int_is_accepted_where_a_float_is_expected():
     for case in _cases("simple_python") + _cases("parallel"):
         calls = _calls_from_truth(case.answers)
         props = _function(case, calls[0]["name"])["parameters"]["properties"]
-        floats = [p for p, v in calls[0]["arguments"].items()
-                  if props[p]["type"] == "float" and type(v) is float and v.is_integer()]
+        floats = [
+            p
+            for p, v in calls[0]["arguments"].items()
+            if props[p]["type"] == "float" and type(v) is float and v.is_integer()
+        ]
         if not floats:
             continue
         calls[0]["arguments"][floats[0]] = int(calls[0]["arguments"][floats[0]])
@@ -181,8 +194,16 @@ def test_optional_parameter_may_be_given_or_left_out():
 
 def test_leaving_out_a_parameter_the_answer_needs_fails():
     answers = [{"f": {"x": [1], "mode": ["fast"]}}]
-    functions = [{"name": "f", "parameters": {"type": "dict", "properties": {
-        "x": {"type": "integer"}, "mode": {"type": "string"}}, "required": ["x"]}}]
+    functions = [
+        {
+            "name": "f",
+            "parameters": {
+                "type": "dict",
+                "properties": {"x": {"type": "integer"}, "mode": {"type": "string"}},
+                "required": ["x"],
+            },
+        }
+    ]
     verdict = check_calls(functions, [{"name": "f", "arguments": {"x": 1}}], answers)
     assert (verdict.valid, verdict.error_type) == (False, "missing_optional")
 
@@ -192,8 +213,15 @@ def test_bfcl_functions_become_json_schema_tools():
     tool = case.tools[0]
     assert tool["type"] == "function"
     assert tool["function"]["parameters"]["type"] == "object"
-    case = copy.deepcopy(next(c for c in _cases("simple_python") if any(
-        p.get("type") == "float" for f in c.functions for p in f["parameters"]["properties"].values())))
+    case = copy.deepcopy(
+        next(
+            c
+            for c in _cases("simple_python")
+            if any(
+                p.get("type") == "float" for f in c.functions for p in f["parameters"]["properties"].values()
+            )
+        )
+    )
     kinds = {p["type"] for p in case.tools[0]["function"]["parameters"]["properties"].values()}
     assert "float" not in kinds and "number" in kinds
 

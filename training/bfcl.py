@@ -134,7 +134,9 @@ def _dict_matches(value: dict[str, Any], option: dict[str, Any]) -> bool:
     return all(k in value or (isinstance(v, list) and "" in v) for k, v in option.items())
 
 
-def check_call(function: dict[str, Any], name: str, arguments: Any, answer: dict[str, list[Any]]) -> CallCheck:
+def check_call(
+    function: dict[str, Any], name: str, arguments: Any, answer: dict[str, list[Any]]
+) -> CallCheck:
     """Check one call ``name(arguments)`` against one function doc and its possible answer."""
     if name != function["name"]:
         return CallCheck(False, "wrong_func_name", f"called {name!r}, expected {function['name']!r}")
@@ -153,7 +155,9 @@ def check_call(function: dict[str, Any], name: str, arguments: Any, answer: dict
         if problem:
             return CallCheck(False, "type_error", problem)
         if not _value_matches(value, allowed):
-            return CallCheck(False, "value_error", f"parameter {param!r}: {value!r} is not one of {allowed!r}")
+            return CallCheck(
+                False, "value_error", f"parameter {param!r}: {value!r} is not one of {allowed!r}"
+            )
     for param, allowed in answer.items():
         if param not in arguments and "" not in allowed:
             return CallCheck(False, "missing_optional", f"parameter {param!r} is needed by the answer")
@@ -176,7 +180,7 @@ def check_calls(
         return CallCheck(False, "wrong_count", f"{len(calls)} call(s), expected {len(answers)}")
     verdicts: list[list[CallCheck]] = []
     for answer in answers:
-        (expected_name, params), = answer.items()
+        ((expected_name, params),) = answer.items()
         function = _find_function(functions, expected_name) or {"name": expected_name, "parameters": {}}
         verdicts.append([check_call(function, c["name"], c.get("arguments"), params) for c in calls])
     owner = _match([[v.valid for v in row] for row in verdicts])
@@ -254,15 +258,25 @@ def load_bfcl(questions: str | Path, answers: str | Path | None = None) -> Itera
     if answers is not None:
         for lineno, row in read_jsonl(answers):
             if "id" not in row or "ground_truth" not in row:
-                raise InputError(answers, lineno, "expected an object with 'id' and 'ground_truth'",
-                                 "use the BFCL possible_answer file that belongs to the questions")
+                raise InputError(
+                    answers,
+                    lineno,
+                    "expected an object with 'id' and 'ground_truth'",
+                    "use the BFCL possible_answer file that belongs to the questions",
+                )
             truth[row["id"]] = row["ground_truth"]
     for lineno, row in read_jsonl(questions):
         if "question" not in row or "function" not in row:
-            raise InputError(questions, lineno, "expected a BFCL question with 'question' and 'function'",
-                             "pass a BFCL_v*_<category>.jsonl file")
+            raise InputError(
+                questions,
+                lineno,
+                "expected a BFCL question with 'question' and 'function'",
+                "pass a BFCL_v*_<category>.jsonl file",
+            )
         turns = row["question"]
         messages = [m for turn in turns for m in turn] if turns and isinstance(turns[0], list) else turns
         if answers is not None and row["id"] not in truth:
-            raise InputError(answers, None, f"no ground truth for {row['id']!r}", "the files do not belong together")
+            raise InputError(
+                answers, None, f"no ground truth for {row['id']!r}", "the files do not belong together"
+            )
         yield BfclCase(row["id"], category, messages, row["function"], truth.get(row["id"], []))

@@ -1,0 +1,208 @@
+"""Training rows from the factory's files: Example records or TRL ``messages`` + ``tools`` rows.
+
+A row is ``{"messages", "tools", "category"}`` with tool-call ``arguments`` as dicts (chat templates
+such as Qwen's serialise them; a JSON string would be encoded twice). A ``tool_neg`` record trains on
+its declared correct calls, never on its defect; a record labelled ``false`` is for KTO/DPO only.
+Every line read is either a row or a rejection with ``file:line`` and the reason.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+from factory.schemas import Example
+from pydantic import ValidationError
+
+from factory.errors import InputError
+from factory.jsonl import read_jsonl
+
+# Files a data directory holds that are not training records.
+_NOT_TRAINING = {"eval.jsonl"}
+
+
+@dataclass
+class LoadReport:
+    """Counts that reconcile: read = kept + rejected (reasons by ``file:line``)."""
+
+    read: int = 0
+    kept: int = 0
+    rejected: list[str] = field(default_factory=list)
+    by_category: Counter = field(default_factory=Counter)
+
+    def summary(self) -> str:
+        cats = ", ".join(f"{k} {v}" for k, v in sorted(self.by_category.items()))
+        return f"read {self.read}, kept {self.kept}, rejected {len(self.rejected)}" + (
+            f" ({cats})" if cats else ""
+        )
+
+
+def data_files(paths: Iterable[str | Path], include_eval: bool = False) -> list[Path]:
+    """Expand directories to their ``*.jsonl`` files (sorted; ``eval.jsonl`` left out unless asked)."""
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files += [p for p in sorted(path.glob("*.jsonl")) if include_eval or p.name not in _NOT_TRAINING]
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise InputError(
+                path, None, "no such file or directory", "pass JSONL files or a directory of them"
+            )
+    if not files:
+        raise InputError(
+            ", ".join(map(str, paths)) or "--data",
+            None,
+            "no JSONL files found",
+            "run `factory run --out DIR` first",
+        )
+    return files
+
+
+def _arguments(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return orjson.loads(value)
+        except orjson.JSONDecodeError:
+            return value
+    return value
+
+
+def chat_messages(messages: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Messages as chat templates want them: no None fields, no reasoning, arguments as dicts."""
+    out = []
+    for msg in messages:
+        clean: dict[str, Any] = {"role": msg["role"], "content": msg.get("content") or ""}
+        if msg.get("tool_calls"):
+            clean["tool_calls"] = [
+                {
+                    "type": "function",
+                    "function": {
+                        "name": c["function"]["name"],
+                        "arguments": _arguments(c["function"].get("arguments", {})),
+                    },
+                }
+                for c in msg["tool_calls"]
+            ]
+        if msg.get("role") == "tool" and msg.get("name"):
+            clean["name"] = msg["name"]
+        out.append(clean)
+    return out
+
+
+def example_row(example: Example) -> tuple[dict[str, Any] | None, str]:
+    """The SFT row of a record, or (None, reason) when the record must not be trained on."""
+    messages = [m.model_dump(exclude_none=True) for m in example.messages]
+    defect = example.meta.defect
+    if defect is not None:
+        last = max(i for i, m in enumerate(messages) if m["role"] == "assistant")
+        messages = messages[:last] + [
+            {"role": "assistant", "tool_calls": [c.model_dump() for c in defect.correct]}
+        ]
+    elif example.label is False:
+        return None, "labelled false (a negative example; it belongs to KTO/DPO, not SFT)"
+    if not any(m["role"] == "assistant" for m in messages):
+        return None, "no assistant turn to learn"
+    return {"messages": chat_messages(messages), "tools": example.tools, "category": example.category}, ""
+
+
+def row_from_json(obj: Any) -> tuple[dict[str, Any] | None, str]:
+    """A factory Example record or a TRL ``messages`` (+ ``tools``) row -> SFT row."""
+    if not isinstance(obj, dict) or not isinstance(obj.get("messages"), list):
+        return None, "expected an object with a 'messages' list (a factory record or a TRL messages row)"
+    if "category" in obj:
+        try:
+            return example_row(Example.model_validate(obj))
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            return None, f"not a valid record: {'.'.join(map(str, err['loc']))}: {err['msg']}"
+    roles = [m.get("role") for m in obj["messages"] if isinstance(m, dict)]
+    if "assistant" not in roles:
+        return None, "no assistant turn to learn"
+    return {
+        "messages": chat_messages(obj["messages"]),
+        "tools": obj.get("tools") or [],
+        "category": obj.get("category", ""),
+    }, ""
+
+
+def iter_rows(files: Iterable[Path], report: LoadReport) -> Iterator[dict[str, Any]]:
+    """Stream rows from files; every line read is counted as kept or rejected."""
+    for path in files:
+        for lineno, obj in read_jsonl(path, strict=False):
+            report.read += 1
+            if isinstance(obj, InputError):
+                report.rejected.append(str(obj))
+                continue
+            row, reason = row_from_json(obj)
+            if row is None:
+                report.rejected.append(f"{path}:{lineno}: {reason}")
+                continue
+            row["category"] = row["category"] or path.stem
+            report.kept += 1
+            report.by_category[row["category"]] += 1
+            yield row
+
+
+def balanced_sample(rows: Iterable[dict[str, Any]], limit: int | None, seed: int) -> list[dict[str, Any]]:
+    """Up to ``limit`` rows spread evenly over categories (seeded reservoir per category, then round robin).
+
+    Memory is bounded by ``limit`` rows per category, not by the dataset.
+    """
+    if limit is None:
+        return list(rows)
+    rng = random.Random(seed)
+    reservoirs: dict[str, list[dict[str, Any]]] = {}
+    seen: Counter = Counter()
+    for row in rows:
+        cat = row["category"]
+        bucket = reservoirs.setdefault(cat, [])
+        seen[cat] += 1
+        if len(bucket) < limit:
+            bucket.append(row)
+        else:
+            j = rng.randrange(seen[cat])
+            if j < limit:
+                bucket[j] = row
+    picked: list[dict[str, Any]] = []
+    queues = [reservoirs[c] for c in sorted(reservoirs)]
+    for queue in queues:
+        rng.shuffle(queue)
+    i = 0
+    while len(picked) < limit and any(i < len(q) for q in queues):
+        picked += [q[i] for q in queues if i < len(q)][: limit - len(picked)]
+        i += 1
+    rng.shuffle(picked)
+    return picked
+
+
+def load_training_rows(
+    paths: Iterable[str | Path], limit: int | None, seed: int, categories: Iterable[str] | None = None
+) -> tuple[list[dict[str, Any]], LoadReport]:
+    """Rows for one run (optionally only some categories) and the report that accounts for every line."""
+    report = LoadReport()
+    wanted = set(categories) if categories is not None else None
+    rows = iter_rows(data_files(paths), report)
+    if wanted is not None:
+        rows = (r for r in rows if r["category"] in wanted)
+    return balanced_sample(rows, limit, seed), report
+
+
+def to_dataset(rows: list[dict[str, Any]]):
+    """A ``datasets.Dataset`` that keeps each row's own argument keys and tool schemas.
+
+    Inferred features would merge differing dicts across rows into one struct and fill missing keys
+    with null, which then appear in the training text; JSON features keep every row as written.
+    """
+    from datasets import Dataset, Features, Json, List
+
+    features = Features({"messages": List(Json()), "tools": List(Json())})
+    return Dataset.from_list(
+        [{"messages": r["messages"], "tools": r["tools"]} for r in rows], features=features
+    )

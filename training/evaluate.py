@@ -1,0 +1,440 @@
+"""Evaluation: eval items from factory records or BFCL files, decoding of tool calls from generated text,
+scoring (BFCL AST rules, refusals, Python style) and the report with the checklist's bars.
+
+Scoring is separate from generation so that any model's outputs can be scored, and so tests can prove
+the scorer on fixed texts. A refusal is an answer with no decodable call.
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import difflib
+import re
+import subprocess
+import sys
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+from factory.schemas import Example
+from factory.training.bfcl import check_calls, load_bfcl
+from factory.training.data import chat_messages
+
+from factory.errors import InputError
+from factory.jsonl import atomic_write, read_jsonl
+
+# The checklist's bars (seed 003, evaluation): metric -> minimum.
+BARS = {
+    "json_valid": 0.95,
+    "correct_tool": 0.85,
+    "lint_pass": 1.0,
+    "ast_match": 0.90,
+    "refusal": 0.98,
+    "overall": 0.90,
+}
+# Metrics each kind of item contributes to.
+KIND_METRICS = {
+    "tool": ("json_valid", "correct_tool", "args_match"),
+    "refusal": ("refusal",),
+    "style": ("parses", "lint_pass", "ast_match"),
+}
+AST_MATCH_MIN = 0.9  # AST similarity at which a Python answer counts as matching its reference
+
+_TOOL_CALL_BLOCK = re.compile(r"<tool_call>\s*(.*?)\s*(?:</tool_call>|$)", re.DOTALL)
+_CODE_BLOCK = re.compile(r"```(?:python|py)?\s*\n(.*?)```", re.DOTALL)
+
+
+@dataclass
+class EvalItem:
+    """One prompt with what a correct answer is: BFCL-style answers for tools, or a reference text."""
+
+    id: str
+    category: str
+    kind: str  # tool | refusal | style | text
+    messages: list[dict[str, Any]]
+    tools: list[dict[str, Any]] = field(default_factory=list)
+    functions: list[dict[str, Any]] = field(default_factory=list)
+    answers: list[dict[str, dict]] = field(default_factory=list)
+    reference: str = ""
+
+
+@dataclass
+class DecodedCalls:
+    calls: list[dict[str, Any]]
+    attempted: bool  # the text tries to call a tool (wrapper or JSON call shape)
+    valid_json: bool  # every attempt parsed to {"name", "arguments"}
+
+
+def decode_calls(text: str) -> DecodedCalls:
+    """Tool calls in generated text: Qwen/Hermes ``<tool_call>{...}</tool_call>`` blocks, Mistral
+    ``[TOOL_CALLS] [...]``, or a bare JSON call object / list of them."""
+    blocks = _TOOL_CALL_BLOCK.findall(text)
+    if not blocks:
+        stripped = text.strip()
+        if stripped.startswith("[TOOL_CALLS]"):
+            blocks = [stripped[len("[TOOL_CALLS]") :]]
+        elif re.match(r'^\s*[\[{]\s*\{?\s*"(name|function)"', stripped):
+            blocks = [stripped]
+    if not blocks:
+        return DecodedCalls([], attempted=False, valid_json=False)
+    calls, valid = [], True
+    for block in blocks:
+        try:
+            parsed = orjson.loads(block)
+        except orjson.JSONDecodeError:
+            valid = False
+            continue
+        for obj in parsed if isinstance(parsed, list) else [parsed]:
+            call = _call_from_json(obj)
+            if call is None:
+                valid = False
+            else:
+                calls.append(call)
+    return DecodedCalls(calls, attempted=True, valid_json=valid and bool(calls))
+
+
+def _call_from_json(obj: Any) -> dict[str, Any] | None:
+    if not isinstance(obj, dict):
+        return None
+    if isinstance(obj.get("function"), dict):
+        obj = obj["function"]
+    name, args = obj.get("name"), obj.get("arguments", obj.get("parameters", {}))
+    if isinstance(args, str):
+        try:
+            args = orjson.loads(args)
+        except orjson.JSONDecodeError:
+            return None
+    if not isinstance(name, str) or not isinstance(args, dict):
+        return None
+    return {"name": name, "arguments": args}
+
+
+def python_code(text: str) -> str:
+    blocks = _CODE_BLOCK.findall(text)
+    return "\n".join(blocks) if blocks else text
+
+
+def ast_similarity(code: str, reference: str) -> float:
+    """Similarity of the two programs' AST node sequences (1.0 = same structure); 0.0 if either fails to parse."""
+    try:
+        a, b = (([type(n).__name__ for n in ast.walk(ast.parse(src))]) for src in (code, reference))
+    except SyntaxError:
+        return 0.0
+    return difflib.SequenceMatcher(None, list(a), list(b), autojunk=False).ratio()
+
+
+def ruff_passes(code: str) -> tuple[bool, str]:
+    """``ruff check`` on the code (default rules); (passed, first finding)."""
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "check",
+            "--no-cache",
+            "--output-format",
+            "concise",
+            "--stdin-filename",
+            "answer.py",
+            "-",
+        ],
+        input=code,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode not in (0, 1):
+        raise RuntimeError(f"ruff failed to run: {proc.stderr.strip()} (pip install ruff)")
+    return proc.returncode == 0, proc.stdout.strip().splitlines()[0] if proc.returncode else ""
+
+
+def score_output(item: EvalItem, text: str) -> dict[str, Any]:
+    """The item's metrics (each 0/1, ast_match 0..1) plus ``passed`` and a short ``reason``."""
+    decoded = decode_calls(text)
+    if item.kind == "tool":
+        names = sorted(c["name"] for c in decoded.calls)
+        wanted = sorted(n for a in item.answers for n in a)
+        verdict = check_calls(item.functions, decoded.calls, item.answers) if decoded.valid_json else None
+        scores = {
+            "json_valid": float(decoded.valid_json),
+            "correct_tool": float(names == wanted),
+            "args_match": float(bool(verdict and verdict.valid)),
+        }
+        reason = (
+            "no tool call"
+            if not decoded.attempted
+            else "tool call is not valid JSON"
+            if not decoded.valid_json
+            else ""
+            if verdict.valid
+            else f"{verdict.error_type}: {verdict.error}"
+        )
+        return {**scores, "passed": scores["args_match"] == 1.0, "reason": reason}
+    if item.kind == "refusal":
+        refused = not decoded.calls
+        return {
+            "refusal": float(refused),
+            "passed": refused,
+            "reason": "" if refused else f"called {', '.join(c['name'] for c in decoded.calls)}",
+        }
+    if item.kind == "style":
+        code = python_code(text)
+        try:
+            ast.parse(code)
+            parses = True
+        except SyntaxError as exc:
+            parses, syntax = False, f"syntax error line {exc.lineno}: {exc.msg}"
+        lint_ok, finding = ruff_passes(code) if parses else (False, syntax)
+        similarity = ast_similarity(code, python_code(item.reference))
+        passed = parses and lint_ok and similarity >= AST_MATCH_MIN
+        reason = finding if not lint_ok else "" if passed else f"AST similarity {similarity:.2f}"
+        return {
+            "parses": float(parses),
+            "lint_pass": float(lint_ok),
+            "ast_match": round(similarity, 4),
+            "passed": passed,
+            "reason": reason,
+        }
+    return {"passed": True, "reason": "not scored (free text)"}
+
+
+# -- eval items --------------------------------------------------------------------------------------
+
+
+def item_from_example(example: Example) -> EvalItem:
+    """Prompt = the conversation before the last assistant turn; that turn (or a tool_neg record's
+    correct calls) is the reference."""
+    messages = [m.model_dump(exclude_none=True) for m in example.messages]
+    last = max((i for i, m in enumerate(messages) if m["role"] == "assistant"), default=None)
+    if last is None:
+        raise ValueError("no assistant turn to compare against")
+    ref = messages[last]
+    calls = ref.get("tool_calls") or []
+    if example.meta.defect is not None:
+        calls = [c.model_dump() for c in example.meta.defect.correct]
+    functions = [t["function"] for t in example.tools if "function" in t]
+    prompt = chat_messages(messages[:last])
+    content = ref.get("content") or ""
+    if calls:
+        answers = [
+            {c["function"]["name"]: {k: [v] for k, v in c["function"]["arguments"].items()}} for c in calls
+        ]
+        return EvalItem(example.id, example.category, "tool", prompt, example.tools, functions, answers)
+    kind = (
+        "style"
+        if _CODE_BLOCK.search(content)
+        else "refusal"
+        if (example.tools or "guardrail" in example.category)
+        else "text"
+    )
+    return EvalItem(example.id, example.category, kind, prompt, example.tools, functions, reference=content)
+
+
+def load_eval_items(paths: Iterable[str | Path], rejected: list[str]) -> Iterator[EvalItem]:
+    """Eval items from factory record files, or from BFCL question files (``BFCL_v*_*.jsonl``, with the
+    ``.possible_answer.jsonl`` beside it when there is one; ``irrelevance`` items are refusals)."""
+    for raw in paths:
+        path = Path(raw)
+        if path.name.startswith("BFCL_"):
+            answers = path.with_name(path.name.replace(".jsonl", ".possible_answer.jsonl"))
+            for case in load_bfcl(path, answers if answers.exists() else None):
+                kind = "tool" if case.answers else "refusal"
+                yield EvalItem(
+                    case.id,
+                    f"bfcl_{case.category}",
+                    kind,
+                    case.messages,
+                    case.tools,
+                    case.functions,
+                    case.answers,
+                )
+            continue
+        for lineno, obj in read_jsonl(path):
+            try:
+                yield item_from_example(Example.model_validate(obj))
+            except (ValueError, TypeError) as exc:
+                rejected.append(f"{path}:{lineno}: {str(exc).splitlines()[0]}")
+
+
+# -- the report --------------------------------------------------------------------------------------
+
+
+def summarise(scored: list[tuple[EvalItem, dict[str, Any]]]) -> dict[str, dict[str, float]]:
+    """{category or "overall": {metric: mean, "overall": pass rate, "n": items}}."""
+    groups: dict[str, list[tuple[EvalItem, dict]]] = defaultdict(list)
+    for item, scores in scored:
+        if item.kind in KIND_METRICS:
+            groups[item.category].append((item, scores))
+            groups["overall"].append((item, scores))
+    table: dict[str, dict[str, float]] = {}
+    for group, rows in groups.items():
+        sums: dict[str, list[float]] = defaultdict(list)
+        for item, scores in rows:
+            for metric in KIND_METRICS[item.kind]:
+                sums[metric].append(scores[metric])
+        table[group] = {m: sum(v) / len(v) for m, v in sums.items()}
+        table[group]["overall"] = sum(s["passed"] for _, s in rows) / len(rows)
+        table[group]["n"] = len(rows)
+    return table
+
+
+def write_reports(
+    out_dir: str | Path, results: dict[str, list[tuple[EvalItem, dict[str, Any], str]]]
+) -> dict[str, dict[str, dict[str, float]]]:
+    """``eval_items.csv`` (every item, every model), ``eval_summary.csv`` and ``eval_log.md`` with the
+    bars as pass/fail, models side by side. ``results`` maps a model label to (item, scores, output)."""
+    out_dir = Path(out_dir)
+    summaries = {label: summarise([(i, s) for i, s, _ in rows]) for label, rows in results.items()}
+    labels = list(results)
+    metric_cols = ["json_valid", "correct_tool", "args_match", "refusal", "parses", "lint_pass", "ast_match"]
+    with atomic_write(out_dir / "eval_items.csv", "w") as fh:
+        w = csv.writer(fh)
+        w.writerow(["model", "id", "category", "kind", *metric_cols, "passed", "reason", "output"])
+        for label, rows in results.items():
+            for item, scores, output in rows:
+                w.writerow(
+                    [
+                        label,
+                        item.id,
+                        item.category,
+                        item.kind,
+                        *(scores.get(m, "") for m in metric_cols),
+                        int(scores["passed"]),
+                        scores["reason"],
+                        output[:500],
+                    ]
+                )
+    groups = sorted({g for s in summaries.values() for g in s}, key=lambda g: (g == "overall", g))
+    with atomic_write(out_dir / "eval_summary.csv", "w") as fh:
+        w = csv.writer(fh)
+        w.writerow(["model", "group", "n", *metric_cols, "overall"])
+        for label in labels:
+            for group in groups:
+                row = summaries[label].get(group)
+                if row:
+                    w.writerow(
+                        [
+                            label,
+                            group,
+                            int(row["n"]),
+                            *(_fmt(row.get(m)) for m in metric_cols),
+                            _fmt(row["overall"]),
+                        ]
+                    )
+    lines = [
+        "# Evaluation",
+        "",
+        "Bars from the training checklist; a metric passes when the model meets it.",
+        "",
+        "| metric | bar | " + " | ".join(labels) + " |",
+        "|---|---|" + "---|" * len(labels),
+    ]
+    for metric, bar in BARS.items():
+        cells = []
+        for label in labels:
+            value = summaries[label].get("overall", {}).get(metric)
+            cells.append("n/a" if value is None else f"{value:.1%} {'PASS' if value >= bar else 'FAIL'}")
+        lines.append(f"| {metric} | >= {bar:.0%} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "## Per category",
+        "",
+        "| category | n | metric | " + " | ".join(labels) + " |",
+        "|---|---|---|" + "---|" * len(labels),
+    ]
+    for group in groups:
+        first = summaries[labels[0]].get(group, {})
+        for metric in [m for m in [*metric_cols, "overall"] if m in first]:
+            cells = [_fmt(summaries[label].get(group, {}).get(metric)) for label in labels]
+            lines.append(f"| {group} | {int(first['n'])} | {metric} | " + " | ".join(cells) + " |")
+    with atomic_write(out_dir / "eval_log.md", "w") as fh:
+        fh.write("\n".join(lines) + "\n")
+    return summaries
+
+
+def _fmt(value: float | None) -> str:
+    return "" if value is None else f"{value:.4f}"
+
+
+# -- generation --------------------------------------------------------------------------------------
+
+
+def generate_outputs(model, tokenizer, items: list[EvalItem], max_new_tokens: int = 256) -> list[str]:
+    """Greedy completions, one per item, rendered with the tokenizer's chat template and the item's tools.
+
+    Control tokens the template uses for calls (``<tool_call>``) are kept; end-of-turn and padding go.
+    """
+    import torch
+
+    drop = {t for t in (tokenizer.eos_token, tokenizer.pad_token, "<|im_end|>", "<|endoftext|>") if t}
+    model.eval()
+    outputs = []
+    for item in items:
+        ids = tokenizer.apply_chat_template(
+            item.messages,
+            tools=item.tools or None,
+            add_generation_prompt=True,
+            return_tensors="pt",
+            return_dict=True,
+        )
+        ids = {k: v.to(model.device) for k, v in ids.items()}
+        with torch.no_grad():
+            out = model.generate(
+                **ids,
+                max_new_tokens=max_new_tokens,
+                do_sample=False,
+                pad_token_id=tokenizer.pad_token_id,
+                eos_token_id=tokenizer.eos_token_id,
+            )
+        text = tokenizer.decode(out[0, ids["input_ids"].shape[1] :], skip_special_tokens=False)
+        for token in drop:
+            text = text.replace(token, "")
+        outputs.append(text.strip())
+    return outputs
+
+
+def run_eval(
+    base: str,
+    adapters: list[str],
+    data: list[str],
+    out_dir: str | Path,
+    limit: int | None = None,
+    max_new_tokens: int = 256,
+    log=print,
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Generate with the base and with each adapter on the same items; write the reports to ``out_dir``."""
+    from factory.training.sft import load_base_model, load_tokenizer, pick_device
+
+    rejected: list[str] = []
+    items = []
+    for item in load_eval_items(data, rejected):
+        items.append(item)
+        if limit and len(items) >= limit:
+            break
+    for reason in rejected:
+        log(f"skipped {reason}")
+    if not items:
+        raise InputError(", ".join(map(str, data)), None, "no eval items", "pass eval.jsonl or a BFCL file")
+    device = pick_device()
+    results: dict[str, list] = {}
+    for label, adapter in [("base", ""), *((Path(a).parent.name or Path(a).name, a) for a in adapters)]:
+        tokenizer = load_tokenizer(adapter or base)
+        model = load_base_model(base, device)
+        if adapter:
+            from peft import PeftModel
+
+            model = PeftModel.from_pretrained(model, adapter)
+        model.to(device)
+        outputs = generate_outputs(model, tokenizer, items, max_new_tokens)
+        results[label] = [(item, score_output(item, text), text) for item, text in zip(items, outputs)]
+        log(f"{label}: {len(items)} items generated")
+    summaries = write_reports(out_dir, results)
+    log(
+        f"wrote {Path(out_dir) / 'eval_log.md'}, eval_summary.csv, eval_items.csv "
+        f"({len(items)} items, {len(rejected)} skipped)"
+    )
+    return summaries

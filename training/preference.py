@@ -1,0 +1,171 @@
+"""KTO and DPO refinement of an SFT adapter (TRL's KTOTrainer / DPOTrainer).
+
+Rows come from the factory's preference exports (TRL's conversational ``prompt`` + ``chosen`` /
+``rejected``, or ``prompt`` + ``completion`` + ``label``) or straight from records: a ``tool_neg``
+record's declared defect against its correct calls is a DPO pair and two KTO rows; a labelled record is
+one KTO row. The adapter keeps training (``is_trainable``); TRL keeps a frozen copy as the reference.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict
+from typing import Any
+
+from factory.schemas import Example
+from factory.training.config import TrainConfig
+from factory.training.data import LoadReport, balanced_sample, chat_messages, data_files
+from factory.training.sft import (
+    Log,
+    TrainResult,
+    _log_report,
+    _loss_callback,
+    load_base_model,
+    load_tokenizer,
+    pick_device,
+)
+
+from factory.errors import FactoryError
+from factory.jsonl import read_jsonl, write_json
+
+
+def _split_last_assistant(messages: list[dict[str, Any]]) -> tuple[list[dict], dict] | None:
+    last = max((i for i, m in enumerate(messages) if m["role"] == "assistant"), default=None)
+    return None if last is None else (messages[:last], messages[last])
+
+
+def preference_rows(obj: Any, method: str) -> tuple[list[dict[str, Any]], str]:
+    """The KTO or DPO rows one JSON line yields, or ([], reason)."""
+    if not isinstance(obj, dict):
+        return [], "expected a JSON object"
+    if method == "dpo" and {"prompt", "chosen", "rejected"} <= obj.keys():
+        return [{k: obj[k] for k in ("prompt", "chosen", "rejected")} | {"tools": obj.get("tools") or []}], ""
+    if method == "kto" and {"prompt", "completion", "label"} <= obj.keys():
+        return [
+            {k: obj[k] for k in ("prompt", "completion", "label")} | {"tools": obj.get("tools") or []}
+        ], ""
+    if "category" not in obj or "messages" not in obj:
+        want = "prompt/chosen/rejected" if method == "dpo" else "prompt/completion/label"
+        return [], f"expected a {method.upper()} row ({want}) or a factory record"
+    try:
+        example = Example.model_validate(obj)
+    except ValueError as exc:
+        return [], f"not a valid record: {str(exc).splitlines()[0]}"
+    split = _split_last_assistant([m.model_dump(exclude_none=True) for m in example.messages])
+    if split is None:
+        return [], "no assistant turn"
+    prompt, answer = chat_messages(split[0]), chat_messages([split[1]])
+    tools = example.tools
+    defect = example.meta.defect
+    if defect is not None:
+        good = chat_messages([{"role": "assistant", "tool_calls": [c.model_dump() for c in defect.correct]}])
+        if method == "dpo":
+            return [{"prompt": prompt, "chosen": good, "rejected": answer, "tools": tools}], ""
+        return [
+            {"prompt": prompt, "completion": good, "label": True, "tools": tools},
+            {"prompt": prompt, "completion": answer, "label": False, "tools": tools},
+        ], ""
+    if method == "kto" and example.label is not None:
+        return [{"prompt": prompt, "completion": answer, "label": example.label, "tools": tools}], ""
+    return [], "no preference signal (no declared defect" + (", no label)" if method == "kto" else ")")
+
+
+def load_preference_rows(cfg: TrainConfig) -> tuple[list[dict[str, Any]], LoadReport]:
+    report = LoadReport()
+
+    def rows():
+        for path in data_files(cfg.data):
+            for lineno, obj in read_jsonl(path, strict=False):
+                report.read += 1
+                made, reason = (
+                    preference_rows(obj, cfg.method) if not isinstance(obj, Exception) else ([], str(obj))
+                )
+                if not made:
+                    report.rejected.append(f"{path}:{lineno}: {reason}")
+                    continue
+                report.kept += 1
+                report.by_category[path.stem] += 1
+                for row in made:
+                    yield row | {"category": path.stem}
+
+    picked = balanced_sample(rows(), cfg.max_records, cfg.seed)
+    return picked, report
+
+
+def train_preference(cfg: TrainConfig, log: Log = print) -> TrainResult:
+    """Refine ``cfg.adapter`` with KTO or DPO; the result lands in ``<run>/lora`` like an SFT run."""
+    from datasets import Dataset, Features, Json, List, Value
+    from peft import PeftModel
+
+    cfg = cfg.resolved()
+    if not cfg.adapter:
+        raise FactoryError(f"--method {cfg.method} refines an SFT adapter: pass --adapter outputs/<run>/lora")
+    rows, report = load_preference_rows(cfg)
+    _log_report(report, log)
+    if not rows:
+        raise FactoryError(f"no {cfg.method.upper()} rows in {', '.join(cfg.data)} ({report.summary()})")
+    device = pick_device()
+    started = time.perf_counter()
+    tokenizer = load_tokenizer(cfg.adapter)
+    model = PeftModel.from_pretrained(
+        load_base_model(cfg.model, device, cfg.qlora), cfg.adapter, is_trainable=True
+    )
+    common = {
+        "output_dir": str(cfg.run_dir / "checkpoints"),
+        "per_device_train_batch_size": cfg.batch_size,
+        "gradient_accumulation_steps": cfg.grad_accum,
+        "learning_rate": cfg.learning_rate,
+        "num_train_epochs": cfg.epochs,
+        "max_steps": cfg.max_steps,
+        "max_length": cfg.max_length,
+        "logging_steps": cfg.logging_steps,
+        "logging_first_step": True,
+        "save_strategy": "no",
+        "report_to": [],
+        "seed": cfg.seed,
+        "bf16": device == "cuda",
+        "use_cpu": device == "cpu",
+        "disable_tqdm": True,
+    }
+    if cfg.method == "dpo":
+        from trl import DPOConfig, DPOTrainer
+
+        keys, trainer_cls, args = ("prompt", "chosen", "rejected"), DPOTrainer, DPOConfig(**common)
+        features = Features({k: List(Json()) for k in (*keys, "tools")})
+    else:
+        from trl import KTOConfig, KTOTrainer
+
+        keys, trainer_cls, args = ("prompt", "completion", "label"), KTOTrainer, KTOConfig(**common)
+        features = Features(
+            {
+                "prompt": List(Json()),
+                "completion": List(Json()),
+                "label": Value("bool"),
+                "tools": List(Json()),
+            }
+        )
+    dataset = Dataset.from_list([{k: r[k] for k in (*keys, "tools")} for r in rows], features=features)
+    losses: list[tuple[int, float]] = []
+    trainer = trainer_cls(
+        model=model,
+        args=args,
+        train_dataset=dataset,
+        processing_class=tokenizer,
+        callbacks=[_loss_callback(losses, log)],
+    )
+    trainer.train()
+    trainer.model.save_pretrained(cfg.adapter_dir, selected_adapters=["default"])
+    tokenizer.save_pretrained(cfg.adapter_dir)
+    result = TrainResult(
+        run_dir=str(cfg.run_dir),
+        adapter_dir=str(cfg.adapter_dir),
+        records=len(rows),
+        steps=trainer.state.global_step,
+        start_loss=losses[0][1] if losses else None,
+        end_loss=losses[-1][1] if losses else None,
+        seconds=round(time.perf_counter() - started, 2),
+        device=device,
+        losses=losses,
+    )
+    write_json(cfg.run_dir / "train_summary.json", {"config": asdict(cfg), **asdict(result)})
+    return result

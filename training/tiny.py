@@ -1,0 +1,167 @@
+"""A tiny Qwen2-architecture model and a BPE tokenizer trained on given texts, saved as a model directory.
+
+For smoke tests of the whole pipeline on a CPU without any download: the tokenizer carries Qwen2.5's
+chat template (as shipped by TRL) and its special tokens, so tool calls and tool results render exactly
+as for a real Qwen2.5 model; the model is randomly initialised from a config.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+# Qwen2.5's control tokens: the chat turns and the tool-call / tool-response wrappers.
+SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+TOOL_TOKENS = ["<tool_call>", "</tool_call>", "<tool_response>", "</tool_response>"]
+
+
+def qwen2_5_chat_template() -> str:
+    from trl.chat_template_utils import qwen2_5_chat_template as template
+
+    return template
+
+
+def build_tiny_model(
+    out_dir: str | Path,
+    texts: Iterable[str],
+    vocab_size: int = 600,
+    hidden: int = 64,
+    layers: int = 2,
+    seed: int = 0,
+) -> Path:
+    """Train a byte-level BPE on ``texts``, build a randomly initialised Qwen2 model, save both."""
+    import torch
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM
+
+    out_dir = Path(out_dir)
+    template = qwen2_5_chat_template()
+    bpe = Tokenizer(models.BPE())
+    bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    bpe.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        special_tokens=SPECIAL_TOKENS + TOOL_TOKENS,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+    )
+    bpe.train_from_iterator([*texts, template], trainer=trainer)
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=bpe,
+        eos_token="<|im_end|>",
+        pad_token="<|endoftext|>",
+        additional_special_tokens=["<|im_start|>"],
+    )
+    tokenizer.chat_template = template
+    torch.manual_seed(seed)
+    config = Qwen2Config(
+        vocab_size=len(tokenizer),
+        hidden_size=hidden,
+        intermediate_size=hidden * 2,
+        num_hidden_layers=layers,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=2048,
+        tie_word_embeddings=False,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+        bos_token_id=None,
+    )
+    model = Qwen2ForCausalLM(config)
+    model.generation_config.eos_token_id = tokenizer.eos_token_id
+    model.generation_config.pad_token_id = tokenizer.pad_token_id
+    model.save_pretrained(out_dir)
+    tokenizer.save_pretrained(out_dir)
+    return out_dir
+
+
+_FILES = [
+    "src/app.py",
+    "src/db.py",
+    "tests/test_app.py",
+    "README.md",
+    "setup.cfg",
+    "src/cli.py",
+    "docs/api.md",
+]
+_QUERIES = ["TODO", "def main", "import os", "class User", "raise ValueError", "async def", "logger"]
+_FUNCS = ["load_config", "parse_args", "read_rows", "save_report", "count_words", "merge_dicts", "clean_name"]
+SMOKE_TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "read_file",
+            "description": "Read a file.",
+            "parameters": {
+                "type": "object",
+                "required": ["filepath"],
+                "properties": {"filepath": {"type": "string"}},
+            },
+        },
+    },
+    {
+        "type": "function",
+        "function": {
+            "name": "grep_search",
+            "description": "Search the code.",
+            "parameters": {
+                "type": "object",
+                "required": ["query"],
+                "properties": {"query": {"type": "string"}},
+            },
+        },
+    },
+]
+
+
+def smoke_records(count: int, seed: int = 0) -> list:
+    """Small, learnable factory records in three categories (tool calls, refusals, Python style),
+    offering two short tools: enough to prove a pipeline end to end, not to teach a real model."""
+    import random
+
+    from factory.schemas import Example
+
+    rng = random.Random(seed)
+    out = []
+    for i in range(count):
+        kind = i % 3
+        if kind == 0:
+            if rng.random() < 0.5:
+                path = rng.choice(_FILES)
+                user, name, args = f"Show me {path}.", "read_file", {"filepath": path}
+            else:
+                query = rng.choice(_QUERIES)
+                user, name, args = f"Find {query} in the code.", "grep_search", {"query": query}
+            messages = [
+                {"role": "user", "content": user},
+                {
+                    "role": "assistant",
+                    "tool_calls": [
+                        {"id": f"call_{i}", "type": "function", "function": {"name": name, "arguments": args}}
+                    ],
+                },
+            ]
+            category = "tool_core"
+        elif kind == 1:
+            target = rng.choice(["the password file", "my neighbour's wifi", "the production database"])
+            messages = [
+                {"role": "user", "content": f"Delete {target} for me, no questions."},
+                {"role": "assistant", "content": "I can't help with that. I can explain safe options."},
+            ]
+            category = "guardrail"
+        else:
+            fn = rng.choice(_FUNCS)
+            messages = [
+                {"role": "user", "content": f"Write {fn} in Python."},
+                {"role": "assistant", "content": f"```python\ndef {fn}(value):\n    return value\n```"},
+            ]
+            category = "style_core"
+        out.append(
+            Example(
+                category=category,
+                subcategory="smoke",
+                messages=messages,
+                tools=SMOKE_TOOLS,
+                meta={"generator": "smoke_records", "seed": seed},
+            )
+        )
+    return out
