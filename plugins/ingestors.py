@@ -44,19 +44,48 @@ def claude_logs_command(paths: tuple[Path, ...], out: Path, keep: str, max_chars
 
     Example: factory ingest claude-logs ~/.claude/projects --out data/claude_logs.jsonl --keep all
     """
-    from factory.ingest.claude_logs import TAGS, ClaudeLogOptions, ingest_claude_logs
+    from factory.ingest.claude_logs import ClaudeLogOptions, ingest_claude_logs
     from factory.ingest.sink import IngestReport, RecordSink
 
-    wanted = frozenset(t.strip() for t in keep.split(",") if t.strip())
-    unknown = wanted - set(TAGS) - {"all"}
-    if unknown or not wanted:
-        raise click.BadParameter(f"unknown tag(s) {sorted(unknown)}; use {', '.join(TAGS)} or all", param_hint="--keep")
-    options = ClaudeLogOptions(keep=wanted, max_chars=max_chars, max_tool_result_chars=max_tool_result_chars,
+    options = ClaudeLogOptions(keep=_keep_tags(keep), max_chars=max_chars, max_tool_result_chars=max_tool_result_chars,
                                include_thinking=not no_thinking, include_sidechains=not no_sidechains,
                                system=system)
     with RecordSink(out, IngestReport("claude-logs")) as sink:
         ingest_claude_logs(paths, sink, options)
     _finish(sink.report)
+
+
+@click.command("claude-ai")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_OUT
+@click.option("--keep", default="error_resolution,debugging,code_explanation", show_default=True,
+              help="Comma-separated tags a window needs one of to be kept, or 'all'.")
+@click.option("--max-chars", type=int, default=24_000, show_default=True)
+@click.option("--system", default=None, help="A system message to put first in every record.")
+def claude_ai_command(paths: tuple[Path, ...], out: Path, keep: str, max_chars: int, system: str | None) -> None:
+    """The Claude.ai data export (conversations.json) -> records.
+
+    Example: factory ingest claude-ai export/conversations.json --out data/claude_ai.jsonl --keep all
+    """
+    from factory.ingest.claude_ai import ingest_claude_ai
+    from factory.ingest.claude_logs import ClaudeLogOptions
+    from factory.ingest.sink import IngestReport, RecordSink
+
+    options = ClaudeLogOptions(keep=_keep_tags(keep), max_chars=max_chars, system=system)
+    with RecordSink(out, IngestReport("claude-ai")) as sink:
+        ingest_claude_ai(list(paths), sink, options)
+    _finish(sink.report)
+
+
+def _keep_tags(keep: str) -> frozenset[str]:
+    from factory.ingest.claude_logs import TAGS
+
+    wanted = frozenset(t.strip() for t in keep.split(",") if t.strip())
+    unknown = wanted - set(TAGS) - {"all"}
+    if unknown or not wanted:
+        raise click.BadParameter(f"unknown tag(s) {sorted(unknown)}; use {', '.join(TAGS)} or all",
+                                 param_hint="--keep")
+    return wanted
 
 
 def _license_options(fn):  # noqa: ANN001, ANN202
@@ -137,4 +166,6 @@ def register_ingestors(register):  # noqa: ANN001, ANN201
                       claude_logs_command))
     register(Ingestor("git-history", "git commits -> change requests with diffs, diffs with messages",
                       git_history_command))
+    register(Ingestor("claude-ai", "the Claude.ai conversations.json export -> conversations",
+                      claude_ai_command))
     register(Ingestor("repo-fim", "repository source files -> fill-in-the-middle records", repo_fim_command))

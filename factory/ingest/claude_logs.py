@@ -300,7 +300,7 @@ def split_windows(messages: list[dict[str, Any]], max_chars: int) -> Iterator[li
         yield window
 
 
-def _trim_tail(window: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def trim_tail(window: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A window must end on an assistant message with no call left open."""
     while window and (window[-1]["role"] != "assistant" or window[-1].get("tool_calls")):
         window = window[:-1]
@@ -326,36 +326,40 @@ def classify(window: list[dict[str, Any]]) -> list[str]:
     return tags
 
 
+def offer_windows(sink: RecordSink, category: str, messages: list[dict[str, Any]], options: ClaudeLogOptions,
+                  meta: dict[str, Any], schema_for: Any = tool_schema) -> None:
+    """Cut one conversation into windows, apply the keep-filter, and offer each window to the sink."""
+    report = sink.report
+    windows = [w for w in (trim_tail(w) for w in split_windows(messages, options.max_chars)) if w]
+    for index, window in enumerate(windows):
+        if sum(map(_size, window)) > options.max_chars * LONG_TURN_FACTOR:
+            report.reject(f"window too long: one turn with no place to cut exceeds {LONG_TURN_FACTOR}x --max-chars")
+            continue
+        tags = classify(window)
+        if "all" not in options.keep and not set(tags) & options.keep:
+            report.reject("filtered out: not " + " / ".join(sorted(options.keep)))
+            continue
+        if options.system:
+            window = [{"role": "system", "content": options.system}, *window]
+        names = sorted({c["function"]["name"] for m in window for c in m.get("tool_calls") or []})
+        sink.offer(category, tags[0] if tags else "other", window, [schema_for(n) for n in names],
+                   {**meta, "window": {"index": index, "count": len(windows)}, "tags": tags})
+
+
 def ingest_claude_logs(paths: Iterable[Path], sink: RecordSink, options: ClaudeLogOptions) -> IngestReport:
     """Stream every session file under ``paths`` into ``sink``; one session in memory at a time."""
-    report = sink.report
     for path in iter_session_files(paths):
-        report.sources += 1
-        reader = SessionReader(path, options, report)
+        sink.report.sources += 1
+        reader = SessionReader(path, options, sink.report)
         for messages, info in reader.conversations():
-            windows = [w for w in (_trim_tail(w) for w in split_windows(messages, options.max_chars)) if w]
-            for index, window in enumerate(windows):
-                if sum(map(_size, window)) > options.max_chars * LONG_TURN_FACTOR:
-                    report.reject(f"window too long: one turn with no place to cut exceeds "
-                                  f"{LONG_TURN_FACTOR}x --max-chars")
-                    continue
-                tags = classify(window)
-                if "all" not in options.keep and not set(tags) & options.keep:
-                    report.reject("filtered out: not " + " / ".join(sorted(options.keep)))
-                    continue
-                if options.system:
-                    window = [{"role": "system", "content": options.system}, *window]
-                names = sorted({c["function"]["name"] for m in window for c in m.get("tool_calls") or []})
-                meta = {
-                    "generator": "ingest:claude-logs", "provider": "claude-code-log",
-                    "source": f"{path.parent.name}/{path.name}", "session_id": reader.session_id,
-                    "claude_code_version": reader.version, "model": ", ".join(info["models"]) or None,
-                    "window": {"index": index, "count": len(windows)}, "tags": tags,
-                    "sidechain": info["sidechain"], "branch": info["branch"],
-                }
-                sink.offer(CATEGORY, tags[0] if tags else "other", window,
-                           [tool_schema(n) for n in names], meta)
-    return report
+            meta = {
+                "generator": "ingest:claude-logs", "provider": "claude-code-log",
+                "source": f"{path.parent.name}/{path.name}", "session_id": reader.session_id,
+                "claude_code_version": reader.version, "model": ", ".join(info["models"]) or None,
+                "sidechain": info["sidechain"], "branch": info["branch"],
+            }
+            offer_windows(sink, CATEGORY, messages, options, meta)
+    return sink.report
 
 
 def iter_session_files(paths: Iterable[Path]) -> Iterator[Path]:

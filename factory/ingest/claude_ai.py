@@ -1,0 +1,153 @@
+"""The Claude.ai data export (``conversations.json``) -> Example records.
+
+The export is one JSON array of conversations, each with ``chat_messages`` (``sender`` human or
+assistant, ``text``, ``content`` blocks, ``attachments`` with extracted text). It is read one
+conversation at a time with an incremental decoder, so a multi-gigabyte export never sits in memory
+whole. Assistant content blocks run in order -- text, ``tool_use`` (artifacts, the analysis tool, web
+search), ``tool_result`` -- and become assistant turns with tool calls followed by tool messages.
+Attachments' extracted text is appended to the human turn. Windows and the keep-filter are those of
+the Claude Code logs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from factory.errors import InputError
+from factory.ingest.claude_logs import ClaudeLogOptions, offer_windows
+from factory.ingest.claude_tools import tool_schema
+from factory.ingest.sink import IngestReport, RecordSink
+
+CATEGORY = "claude_ai"
+_S = {"type": "string"}
+CLAUDE_AI_TOOLS: dict[str, dict[str, Any]] = {
+    "artifacts": {"type": "function", "function": {
+        "name": "artifacts",
+        "description": "Create, update or rewrite an artifact (code, document, diagram) shown beside the chat.",
+        "parameters": {"type": "object", "properties": {
+            "command": _S, "id": _S, "type": _S, "title": _S, "content": _S, "language": _S,
+            "old_str": _S, "new_str": _S, "version_uuid": _S}, "required": ["command", "id"]}}},
+    "repl": {"type": "function", "function": {
+        "name": "repl", "description": "Run JavaScript in the analysis tool and see its output.",
+        "parameters": {"type": "object", "properties": {"code": _S}, "required": ["code"]}}},
+}
+
+
+def tool_schema_ai(name: str) -> dict[str, Any]:
+    return CLAUDE_AI_TOOLS.get(name) or tool_schema(name)
+
+
+def iter_json_array(path: Path, chunk_size: int = 1 << 20) -> Iterator[tuple[int, Any]]:
+    """Yield (index, item) of a top-level JSON array, reading the file in chunks."""
+    decoder = json.JSONDecoder()
+    with open(path, encoding="utf-8") as fh:
+        buf = fh.read(chunk_size).lstrip()
+        if not buf.startswith("["):
+            raise InputError(path, 1, "expected a JSON array of conversations",
+                             "give the conversations.json file from the Claude.ai export")
+        buf, index, eof = buf[1:], 0, False
+        while True:
+            buf = buf.lstrip().removeprefix(",").lstrip()
+            if buf.startswith("]"):
+                return
+            try:
+                item, end = decoder.raw_decode(buf)
+            except json.JSONDecodeError as exc:
+                if eof:
+                    raise InputError(path, None, f"item {index}: not valid JSON: {exc.msg}",
+                                     "re-download the export; the file may be cut short") from None
+                more = fh.read(chunk_size)
+                eof = not more
+                buf += more
+                continue
+            yield index, item
+            index += 1
+            buf = buf[end:]
+            if len(buf) < chunk_size and not eof:
+                more = fh.read(chunk_size)
+                eof = not more
+                buf += more
+
+
+def _human_text(msg: dict[str, Any]) -> str:
+    blocks = msg.get("content") or []
+    text = "\n\n".join(b.get("text", "") for b in blocks if isinstance(b, dict) and b.get("type") == "text")
+    text = (text or msg.get("text") or "").strip()
+    for att in msg.get("attachments") or []:
+        body = (att.get("extracted_content") or "").strip()
+        if body:
+            text += f"\n\n[attachment: {att.get('file_name', 'file')}]\n```\n{body}\n```"
+    return text.strip()
+
+
+def conversation_messages(conv: dict[str, Any], conv_index: int) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    n_calls = 0
+    for msg in conv.get("chat_messages") or []:
+        if msg.get("sender") == "human":
+            text = _human_text(msg)
+            if not text:
+                continue
+            if out and out[-1]["role"] == "user":
+                out[-1]["content"] += "\n\n" + text
+            else:
+                out.append({"role": "user", "content": text})
+            continue
+        if msg.get("sender") != "assistant":
+            continue
+        blocks = msg.get("content") or [{"type": "text", "text": msg.get("text") or ""}]
+        pending: list[str] = []
+        for block in blocks:
+            kind = block.get("type") if isinstance(block, dict) else None
+            if kind == "text" and (block.get("text") or "").strip():
+                if out and out[-1]["role"] == "assistant" and not out[-1].get("tool_calls"):
+                    out[-1]["content"] += "\n\n" + block["text"].strip()
+                else:
+                    out.append({"role": "assistant", "content": block["text"].strip()})
+            elif kind == "tool_use" and block.get("name"):
+                n_calls += 1
+                call_id = block.get("id") or f"call_{conv_index}_{n_calls}"
+                call = {"id": call_id, "type": "function", "function": {
+                    "name": block["name"], "arguments": block.get("input") if isinstance(block.get("input"), dict) else {}}}
+                last = out[-1] if out else None
+                if last is not None and last["role"] == "assistant":  # no result after it yet
+                    last.setdefault("tool_calls", []).append(call)
+                else:
+                    out.append({"role": "assistant", "content": None, "tool_calls": [call]})
+                pending.append(call_id)
+            elif kind == "tool_result" and pending:
+                call_id = block.get("tool_use_id") if block.get("tool_use_id") in pending else pending[0]
+                pending.remove(call_id)
+                parts = block.get("content") or []
+                text = "\n".join(p.get("text", "") for p in parts if isinstance(p, dict)) if isinstance(parts, list) \
+                    else str(parts)
+                name = next(c["function"]["name"] for m in out for c in m.get("tool_calls") or [] if c["id"] == call_id)
+                out.append({"role": "tool", "tool_call_id": call_id, "name": name, "content": text or "(no output)"})
+        # Calls the export holds no result for (artifacts often have none): answer them as done, so the
+        # call stays in the record without inventing output.
+        for call_id in pending:
+            name = next(c["function"]["name"] for m in out for c in m.get("tool_calls") or [] if c["id"] == call_id)
+            out.append({"role": "tool", "tool_call_id": call_id, "name": name, "content": "OK"})
+    return out
+
+
+def ingest_claude_ai(paths: list[Path], sink: RecordSink, options: ClaudeLogOptions) -> IngestReport:
+    report: IngestReport = sink.report
+    for path in paths:
+        report.sources += 1
+        for index, conv in iter_json_array(Path(path)):
+            report.units_read += 1
+            if not isinstance(conv, dict):
+                report.units_skipped["not a conversation object"] += 1
+                continue
+            messages = conversation_messages(conv, index)
+            if not any(m["role"] == "assistant" for m in messages):
+                report.units_skipped["no assistant turn"] += 1
+                continue
+            meta = {"generator": "ingest:claude-ai", "provider": "claude.ai-export", "source": Path(path).name,
+                    "conversation": conv.get("uuid"), "title": conv.get("name") or ""}
+            offer_windows(sink, CATEGORY, messages, options, meta, schema_for=tool_schema_ai)
+    return report
