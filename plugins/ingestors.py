@@ -19,7 +19,7 @@ _OUT = click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Pat
                     help="JSONL file to write (atomically); the report goes to OUT.report.json.")
 
 
-def _finish(report) -> None:  # noqa: ANN001 - IngestReport
+def _finish(report) -> None:
     click.echo(report.summary())
     if not report.written:
         click.echo("warning: no record was written; see the rejection reasons above", err=True)
@@ -88,14 +88,14 @@ def _keep_tags(keep: str) -> frozenset[str]:
     return wanted
 
 
-def _license_options(fn):  # noqa: ANN001, ANN202
+def _license_options(fn):
     fn = click.option("--allow-unlicensed", is_flag=True,
                       help="Ingest a repository with no detectable license (you must have the right).")(fn)
     return click.option("--refuse-license", "refuse_license", multiple=True, metavar="SPDX",
                         help="Refuse repositories under this SPDX license id (repeatable).")(fn)
 
 
-def _policy(allow_unlicensed: bool, refuse_license: tuple[str, ...]):  # noqa: ANN202
+def _policy(allow_unlicensed: bool, refuse_license: tuple[str, ...]):
     from factory.ingest.licenses import LicensePolicy
 
     return LicensePolicy(refuse_unlicensed=not allow_unlicensed, refused=frozenset(refuse_license))
@@ -161,7 +161,7 @@ def repo_fim_command(repo: Path, out: Path, per_file: int, max_len: int, max_exa
 
 
 @hookimpl
-def register_ingestors(register):  # noqa: ANN001, ANN201
+def register_ingestors(register):
     register(Ingestor("claude-logs", "Claude Code session logs -> tool-using conversations",
                       claude_logs_command))
     register(Ingestor("git-history", "git commits -> change requests with diffs, diffs with messages",

@@ -121,9 +121,9 @@ def test_max_commits_stops_early_and_cli_reports(repo, tmp_path):
     assert len(records) == 1 and records[0]["messages"][1]["content"] == "Write a README"
     out = tmp_path / "cli.jsonl"
     proc = subprocess.run([sys.executable, "-m", "factory.cli.main", "ingest", "git-history", str(repo),
-                           "--out", str(out)], capture_output=True, text=True, timeout=120)
+                           "--out", str(out)], capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr
     assert "8 written" in proc.stdout and "bot author" in proc.stdout
     bad = subprocess.run([sys.executable, "-m", "factory.cli.main", "ingest", "git-history", str(tmp_path),
-                          "--out", str(out)], capture_output=True, text=True, timeout=120)
+                          "--out", str(out)], capture_output=True, text=True, timeout=120, check=False)
     assert bad.returncode == 1 and "not a git repository" in bad.stderr

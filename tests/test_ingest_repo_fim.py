@@ -185,7 +185,7 @@ def test_unlicensed_repository_is_refused_unless_allowed(repo, tmp_path):
     out = tmp_path / "cli.jsonl"
     proc = subprocess.run([sys.executable, "-m", "factory.cli.main", "ingest", "repo-fim", str(repo), "--out",
                            str(out), "--allow-unlicensed", "--per-file", "2"], capture_output=True, text=True,
-                          timeout=120)
+                          timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr
     assert json.loads((tmp_path / "cli.jsonl.report.json").read_text())["written"] > 0
 

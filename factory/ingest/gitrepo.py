@@ -25,7 +25,7 @@ class GitRepo:
         if not path.is_dir():
             raise FactoryError(f"{path}: not a directory (expected a local git repository)")
         proc = subprocess.run(["git", "-C", str(path), "rev-parse", "--show-toplevel"],
-                              capture_output=True, text=True)
+                              capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             raise FactoryError(f"{path}: not a git repository ({proc.stderr.strip()}); clone it or run git init")
         return cls(Path(proc.stdout.strip()))
@@ -35,7 +35,7 @@ class GitRepo:
         return self.path.name
 
     def git(self, *args: str, check: bool = True) -> str:
-        proc = subprocess.run(["git", "-C", str(self.path), *args], capture_output=True)
+        proc = subprocess.run(["git", "-C", str(self.path), *args], capture_output=True, check=False)
         if check and proc.returncode != 0:
             raise FactoryError(f"{self.path}: git {' '.join(args[:3])} failed: "
                                f"{proc.stderr.decode(errors='replace').strip()}")
@@ -56,13 +56,13 @@ class GitRepo:
 
     def has_commits(self, rev: str = "HEAD") -> bool:
         return subprocess.run(["git", "-C", str(self.path), "rev-parse", "--verify", "--quiet", rev],
-                              capture_output=True).returncode == 0
+                              capture_output=True, check=False).returncode == 0
 
     def root_files(self, rev: str = "HEAD") -> list[str]:
         return [n for n in self.git("ls-tree", "--name-only", rev).splitlines() if n]
 
     def read_at(self, rev: str, name: str) -> str | None:
-        proc = subprocess.run(["git", "-C", str(self.path), "show", f"{rev}:{name}"], capture_output=True)
+        proc = subprocess.run(["git", "-C", str(self.path), "show", f"{rev}:{name}"], capture_output=True, check=False)
         return proc.stdout.decode("utf-8", errors="replace") if proc.returncode == 0 else None
 
     def license(self, rev: str = "HEAD") -> LicenseInfo:

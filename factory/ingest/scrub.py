@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 # Values that are placeholders already, not secrets: leave them alone.
 _PLACEHOLDER_VALUE = re.compile(

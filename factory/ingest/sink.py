@@ -89,7 +89,7 @@ class RecordSink:
         self._writer.__enter__()
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self._writer.__exit__(*exc)
         self.report.scrubbed = Counter(self.scrubber.counts)
         if exc[0] is None:
