@@ -16,13 +16,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 FENCE = re.compile(r"^(?P<indent>[ \t]*)```(?P<info>[^\n`]*)\n(?P<body>.*?)^(?P=indent)```[ \t]*$",
-                   re.M | re.S)
+                   re.MULTILINE | re.DOTALL)
 LANGUAGE_ALIASES = {
     "python": "python", "py": "python", "python3": "python",
     "rust": "rust", "rs": "rust",
@@ -76,7 +77,7 @@ def record_blocks(example: Any) -> list[CodeBlock]:
     return blocks
 
 
-@lru_cache(maxsize=None)
+@cache
 def parser_for(language: str) -> Any:
     """A tree-sitter parser for ``language``, or None when its grammar package is not installed."""
     try:

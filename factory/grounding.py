@@ -18,10 +18,11 @@ import ast
 import os
 import re
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import orjson
 
@@ -186,13 +187,13 @@ class Workspace:
         more = f"\n... ({len(lines) - MAX_LINES} more lines)" if len(lines) > MAX_LINES else ""
         return "\n".join(lines[:MAX_LINES]) + more
 
-    def _read_file_range(self, filepath: str, startLine: int, endLine: int) -> str:  # noqa: N803
+    def _read_file_range(self, filepath: str, startLine: int, endLine: int) -> str:
         lines = self.text(self._file(filepath)).splitlines()
         if not 1 <= startLine <= endLine or startLine > len(lines):
             raise CallFailed(f"line range {startLine}-{endLine} is outside {filepath} ({len(lines)} lines)")
         return "\n".join(lines[startLine - 1 : endLine])
 
-    def _ls(self, dirPath: str = ".", recursive: bool = False) -> str:  # noqa: N803
+    def _ls(self, dirPath: str = ".", recursive: bool = False) -> str:
         rel = self.resolve(dirPath or ".")
         if not (self.root / rel).is_dir():
             raise CallFailed(f"{rel} is not a directory")

@@ -12,8 +12,9 @@ candidates confirmed by exact Jaccard; the default threshold 0.85 is BigCode's n
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 import orjson
 
@@ -21,16 +22,11 @@ THRESHOLD = 0.85
 NGRAM = 5
 NUM_PERM = 128
 
-_FENCE = re.compile(r"```[^\n]*\n(.*?)```", re.S)
+_FENCE = re.compile(r"```[^\n]*\n(.*?)```", re.DOTALL)
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:[./-][A-Za-z0-9_]+)*|\d[\d_.,]*")
 _NUMBER = re.compile(r"\d")
 _IDENTIFIER = re.compile(r"[A-Za-z]*(?:_|[a-z][A-Z]|\d|[./-][A-Za-z0-9])")
-CODE_KEYWORDS = frozenset("""
-and as assert async await break case catch class const continue def default defer del do elif else enum
-except export extends false final finally fn for from func function go if impl implements import in
-interface is lambda let loop match mod mut new nil none not null or package pass pub raise return
-select self static struct super switch throw trait true try type typeof use var where while with yield
-""".split())
+CODE_KEYWORDS = frozenset(["and", "as", "assert", "async", "await", "break", "case", "catch", "class", "const", "continue", "def", "default", "defer", "del", "do", "elif", "else", "enum", "except", "export", "extends", "false", "final", "finally", "fn", "for", "from", "func", "function", "go", "if", "impl", "implements", "import", "in", "interface", "is", "lambda", "let", "loop", "match", "mod", "mut", "new", "nil", "none", "not", "null", "or", "package", "pass", "pub", "raise", "return", "select", "self", "static", "struct", "super", "switch", "throw", "trait", "true", "try", "type", "typeof", "use", "var", "where", "while", "with", "yield"])
 
 
 def _norm_token(tok: str, in_code: bool) -> str:

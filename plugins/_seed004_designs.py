@@ -5,7 +5,7 @@ entities so their shape varies. Same contract as :mod:`._seed004_idioms`: ``befo
 from __future__ import annotations
 
 import random
-from typing import Callable
+from collections.abc import Callable
 
 from ._seed004_entities import entity, fields, py_dataclass, ts_interface
 from ._seed004_idioms import IdiomPair as Pair
@@ -249,7 +249,7 @@ def refactor_extract_function(rng: random.Random) -> Pair:
 
 
 def refactor_polymorphism(rng: random.Random) -> Pair:
-    e = entity(rng)
+    entity(rng)
     shapes = rng.sample([("standard", 0), ("express", 500), ("overnight", 1500), ("pickup", -200)], 3)
     chain = "".join(f"    {'if' if i == 0 else 'elif'} method == '{m}':\n        return base + {c}\n"
                     for i, (m, c) in enumerate(shapes))

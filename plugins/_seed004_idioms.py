@@ -6,8 +6,8 @@ what the user pastes), the ``after`` side passes the language's parser and, for 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from ._seed004_entities import Entity, entity, fields, go_struct, py_dataclass, rs_struct, ts_interface
 
@@ -21,7 +21,7 @@ class IdiomPair:
     points: tuple[str, ...]
 
 
-def _pick(rng: random.Random, ent: Entity, kind: str):  # noqa: ANN202
+def _pick(rng: random.Random, ent: Entity, kind: str):
     options = ent.of(kind)
     return rng.choice(options) if options else None
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from factory.grounding import DRY_RUN_TOOLS, READ_ONLY_TOOLS, Workspace, default_workspace_root
 

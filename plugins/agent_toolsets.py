@@ -13,6 +13,6 @@ TOOLSETS_DIR = files("factory.schemas") / "toolsets"
 
 
 @hookimpl
-def register_toolsets(register):  # noqa: ANN001, ANN201
+def register_toolsets(register):
     register(load_toolset_file(TOOLSETS_DIR / "powertools.json", name="powertools"))
     register(load_toolset_file(TOOLSETS_DIR / "claude_code.json", name="claude_code"))

@@ -38,7 +38,7 @@ VERIFY = ["Run the existing tests before and after: they should pass unchanged."
           "No public behaviour changes, so callers need no edits.", ""]
 
 
-def _builder(kind: str):  # noqa: ANN202
+def _builder(kind: str):
     def build(rng, d: Dialog) -> None:
         pair = one(rng, DESIGNS[kind])(rng)
         domain = rng.choice(["billing", "shipping", "reporting", "scheduling", "catalog", "accounts"])
@@ -58,6 +58,6 @@ GENERATOR = Seed004Generator({k: _builder(k) for k in DESIGNS})
 
 
 @hookimpl
-def register_categories(register):  # noqa: ANN001, ANN201
+def register_categories(register):
     register(Category(name="craftsmanship", spec_path=spec_path("craftsmanship"), generator=GENERATOR,
                       description="DRY, SOLID, clean code, refactoring"))

@@ -49,7 +49,7 @@ CLOSERS = ["", "Want me to apply the same pattern elsewhere in the file?",
            "Happy to explain any line in more detail.", "One idiom at a time is the easiest way to review this."]
 
 
-def _builder(lang: str):  # noqa: ANN202
+def _builder(lang: str):
     def build(rng, d: Dialog) -> None:
         pair = one(rng, IDIOMS[lang])(rng)
         domain = rng.choice(["billing", "logistics", "analytics", "booking", "inventory", "payments", "HR"])
@@ -68,6 +68,6 @@ GENERATOR = Seed004Generator({lang: _builder(lang) for lang in ("rust", "typescr
 
 
 @hookimpl
-def register_categories(register):  # noqa: ANN001, ANN201
+def register_categories(register):
     register(Category(name="language_idioms", spec_path=spec_path("language_idioms"), generator=GENERATOR,
                       description="Non-idiomatic -> idiomatic Rust, TypeScript, Python, Go"))

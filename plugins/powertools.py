@@ -11,10 +11,10 @@ from ._seed004_kit import Dialog, Seed004Generator, one, spec_path, toolset_tool
 from ._seed004_observe import describe, source_files, symbols_in
 
 SYSTEM = [
-    "You are a coding agent with semantic navigation tools (powertools). Prefer goto_definition, "
-    "find_references, functions and classes over text search when you know what you are looking for.",
-    "You navigate code by meaning, not by string matching: use the powertools index, then definitions and "
-    "references; read only the lines you need.",
+    ("You are a coding agent with semantic navigation tools (powertools). Prefer goto_definition, "
+    "find_references, functions and classes over text search when you know what you are looking for."),
+    ("You navigate code by meaning, not by string matching: use the powertools index, then definitions and "
+    "references; read only the lines you need."),
 ]
 OPENERS = ["", "Quick question: ", "While I'm refactoring: ", "For a code review: ", "I'm debugging something. ",
            "Help me orient myself. ", "Onboarding question: "]
@@ -131,6 +131,6 @@ GENERATOR = Seed004Generator(
 
 
 @hookimpl
-def register_categories(register):  # noqa: ANN001, ANN201
+def register_categories(register):
     register(Category(name="powertools", spec_path=spec_path("powertools"), generator=GENERATOR,
                       description="Semantic navigation with the powertools"))

@@ -13,12 +13,12 @@ from ._seed004_kit import Dialog, Seed004Generator, bullets, one, some, spec_pat
 from ._seed004_observe import describe, source_files, symbols_in
 
 SYSTEM = [
-    "You are a coding assistant inside the Continue extension. Use the tools to inspect the workspace "
-    "before answering; call independent tools in parallel.",
-    "You are an IDE agent with file and search tools. Gather facts with tools, batch independent calls "
-    "in one turn, and answer from what the tools returned.",
-    "You help developers with their repository. Read before you claim; when several lookups do not "
-    "depend on each other, issue them together.",
+    ("You are a coding assistant inside the Continue extension. Use the tools to inspect the workspace "
+    "before answering; call independent tools in parallel."),
+    ("You are an IDE agent with file and search tools. Gather facts with tools, batch independent calls "
+    "in one turn, and answer from what the tools returned."),
+    ("You help developers with their repository. Read before you claim; when several lookups do not "
+    "depend on each other, issue them together."),
 ]
 
 OPENERS = ["", "Quick one: ", "Hey, ", "When you get a chance: ", "Before I start on this, ",
@@ -210,9 +210,9 @@ def parameters(rng, d: Dialog) -> None:
         out = ("Serving HTTP on 0.0.0.0 port 8000 (http://0.0.0.0:8000/) ..." if background else
                f"$ {target}\nexit status 0")
         d.calls([("run_terminal_command", args, out)])
-        d.say(("The server runs in the background (`waitForCompletion: false`); stop it with `kill $(lsof -t -i :8000)`"
+        d.say("The server runs in the background (`waitForCompletion: false`); stop it with `kill $(lsof -t -i :8000)`"
                " when you're done." if background else
-               f"`{target}` finished with exit status 0 (I waited for it to complete)."))
+               f"`{target}` finished with exit status 0 (I waited for it to complete).")
 
 
 GENERATOR = Seed004Generator(
@@ -223,7 +223,7 @@ GENERATOR = Seed004Generator(
 
 
 @hookimpl
-def register_categories(register):  # noqa: ANN001, ANN201
+def register_categories(register):
     register(Category(name="tool_use", spec_path=spec_path("tool_use"),
                       generator=GENERATOR, description="Continue tools: parallel, multi-turn, recovery"))
 
