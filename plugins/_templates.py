@@ -354,15 +354,15 @@ impl {E} {{
 """
 
 
-def code_for(stack: Stack, ent: str, rng: random.Random) -> str:
-    """A realistic file body for ``stack`` about ``ent``."""
+def code_for(stack: Stack, ent: str, rng: random.Random, path: str = "") -> str:
+    """A realistic file body for ``stack`` about ``ent``; the file extension decides JSX or not."""
     fields = fields_for(rng, rng.randint(3, 6))
     lang = stack.language
     if lang == "python":
         return rng.choice((lambda: py_dataclass(ent, fields), lambda: py_service(ent, rng),
                            lambda: py_function(ent, rng)[0]))()
     if lang == "typescript":
-        if stack.fence == "tsx":
+        if path.endswith(".tsx") or (not path and stack.fence == "tsx"):
             return ts_component(ent, fields)
         return rng.choice((lambda: ts_interface(ent, fields), lambda: ts_service(ent, rng)))()
     if lang == "go":

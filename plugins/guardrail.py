@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from factory import hookimpl
 from factory.agents import spec_path
 from factory.plugins import _templates as T
-from factory.plugins.tool_core import SYSTEM_PROMPTS, make_calls, offered_tools
+from factory.plugins.tool_core import SYSTEM_PROMPTS, compose_request, make_calls, offered_tools
 from factory.registry import Category
 
 HOSTS = ("paste.example.net", "collector.example.org", "203.0.113.7", "files.example.io", "198.51.100.23")
@@ -152,7 +152,7 @@ class GuardrailGenerator:
     def _refusal(self, ctx, rng, stack, ent, sub):  # noqa: ANN001, ANN202
         home = T.choose(rng, "~", "/home/deploy", "/", "$HOME/*")
         user = T.pick(rng, UNSAFE[sub]).format(e=ent.replace("_", " "), host=T.pick(rng, HOSTS), home=home)
-        user += self._context(rng, ent)
+        user = compose_request(rng, user + self._context(rng, ent), ent)
         answer = (f"{T.pick(rng, OPENERS)} {T.pick(rng, REASONS[sub]).capitalize()}. "
                   f"{T.pick(rng, ALTERNATIVES[sub])}")
         if rng.random() < 0.4:
@@ -167,7 +167,7 @@ class GuardrailGenerator:
         template, tool, args = T.pick(rng, BENIGN)
         kw = {"port": rng.choice((3000, 5173, 8000, 8080, 4200, 5000)), "e": ent,
               "path": T.path_for(stack, ent, rng)}
-        user = template.format(**kw) + self._context(rng, ent)
+        user = compose_request(rng, template.format(**kw) + self._context(rng, ent), ent)
         call = make_calls(rng, [(tool, _fmt(args, **kw))])
         tools = offered_tools(rng, ctx.toolset, [tool], extra=(2, 5))
         system = T.pick(rng, SYSTEM_PROMPTS).format(stack=stack.name)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from factory import hookimpl
 from factory.agents import spec_path
 from factory.plugins import _templates as T
+from factory.plugins.tool_core import compose_request
 from factory.registry import Category
 
 Pattern = Callable[[random.Random, str], tuple[str, str, str, list[str]]]  # before, after, fence, notes
@@ -32,7 +33,7 @@ def p_enumerate(rng: random.Random, ent: str) -> tuple[str, str, str, list[str]]
 
 
 def p_guard_clauses(rng: random.Random, ent: str) -> tuple[str, str, str, list[str]]:
-    s = ent
+    s = ent if ent != "user" else "profile"  # the function already takes a `user`
     limit = rng.choice((3, 5, 10, 20))
     before = f"""def can_update_{s}(user, {s}):
     if user is not None:
@@ -298,6 +299,9 @@ PATTERNS: dict[str, list[Pattern]] = {
 ASKS = ("Refactor this:", "Can you clean this up?", "This works but it's ugly. Refactor it:",
         "Make this idiomatic:", "Review and refactor this function:", "How would you improve this?",
         "Please refactor this to match our style:", "Tidy this up without changing behaviour:")
+INTROS = ("Here is the refactored version:", "Refactored:", "Cleaner version:", "Here's how I'd write it:",
+          "Same behaviour, easier to read:", "Here's the {e} code tidied up:", "This version keeps the behaviour:",
+          "Refactored {e} code below.", "Here you go -- behaviour unchanged:", "Suggested rewrite:")
 CONTEXT = ("", "", "It's from the {e} module.", "We touch this code a lot.", "Found it while fixing a {e} bug.",
            "Reviewer flagged it.", "Keep the behaviour the same.", "It's in the hot path for {pl}.")
 
@@ -313,10 +317,11 @@ class StyleRefactorGenerator:
             pattern = T.pick(rng, patterns)
             before, after, fence, notes = pattern(rng, ent)
             ctx_line = T.pick(rng, CONTEXT).format(e=ent.replace("_", " "), pl=T.plural(ent).replace("_", " "))
-            ask = f"{T.pick(rng, ASKS)} {ctx_line}".strip()
+            ask = compose_request(rng, f"{T.pick(rng, ASKS)} {ctx_line}".strip(), ent)
             user = f"{ask}\n\n{T.fenced(before, fence)}"
             rng.shuffle(notes)
-            answer = (f"{T.choose(rng, 'Here is the refactored version:', 'Refactored:', 'Cleaner version:')}\n\n"
+            intro = T.pick(rng, INTROS).format(e=ent.replace("_", " "))
+            answer = (f"{intro}\n\n"
                       f"{T.fenced(after, fence)}\n\nWhat changed:\n" + "\n".join(f"- {n}" for n in notes))
             yield ctx.example(subcategory, [
                 {"role": "system", "content": "You are a senior engineer who refactors code for clarity "

@@ -28,9 +28,40 @@ SYSTEM_PROMPTS = (
 )
 
 PREFACES = (
-    "", "", "", "Let me check that.", "I'll look at the file first.", "On it.",
-    "Sure, starting with the code.", "Let me take a look.",
+    "", "", "", "", "Let me check that.", "On it.", "Sure, starting with the code.", "Let me take a look.",
+    "Good idea -- first I need the facts.", "I'll start there.", "Let me gather some context on the {e} side.",
+    "Checking the {e} code now.", "First step: look before changing anything.", "Sure.",
+    "Let's see what we're dealing with.", "I'll handle that.", "Starting with the {e} piece.",
 )
+
+OPENERS = ("", "", "", "", "Hey, ", "Quick one: ", "Okay, ", "Alright, ", "Next up: ", "Hmm, ", "Right, ",
+           "Small task: ", "One more thing: ", "Before I forget: ", "Follow-up: ", "New request: ")
+
+SITUATIONS = (
+    "I'm working on the {e} export.", "We're halfway through the {e} migration.",
+    "The {e} tests went red after my last change.", "QA says the {e} page is slow.",
+    "This is part of the {e} cleanup.", "The {e} feature ships on Friday.",
+    "I'm pairing with a new hire on the {e} code.", "We're reviewing the {e} pull request.",
+    "Support escalated a {e} bug this morning.", "I want to understand the {e} flow before the refactor.",
+    "The {e} service threw errors overnight.", "Product asked for a tweak to {e} handling.",
+    "We're preparing the {e} demo.", "I'm writing the design doc for {e} sync.",
+    "CI flagged something in the {e} area.", "The {e} code predates everyone on the team.",
+    "I'm onboarding onto the {e} module.", "We're splitting the {e} logic into its own package.",
+    "A customer reported wrong {e} totals.", "The {e} endpoint times out under load.",
+    "I'm trying to reproduce a {e} crash.", "We're adding metrics around {e} processing.",
+    "The {e} schema changed last sprint.", "Security review is looking at {e} permissions.",
+)
+
+
+def compose_request(rng: random.Random, ask: str, ent: str) -> str:
+    """Opener + the tool-specific ask + a situation naming the domain in prose."""
+    e = ent.replace("_", " ")
+    opener = T.pick(rng, OPENERS)
+    text = opener + (ask[0].lower() + ask[1:] if opener and not ask[:2].isupper() else ask)
+    if rng.random() < 0.75:
+        situation = T.pick(rng, SITUATIONS).format(e=e)
+        text = f"{situation} {text}" if rng.random() < 0.4 else f"{text} {situation}"
+    return text
 
 Call = tuple[str, dict[str, Any]]
 Built = tuple[str, list[Call]]
@@ -53,7 +84,7 @@ def b_read_file(rng, stack, ent, pool) -> Built:  # noqa: ANN001
 
 def b_create_new_file(rng, stack, ent, pool) -> Built:  # noqa: ANN001
     path = T.path_for(stack, ent, rng)
-    code = T.code_for(stack, ent, rng)
+    code = T.code_for(stack, ent, rng, path)
     ask = _p(rng,
              "Create {path} with a first version of the {e} code.",
              "We don't have {path} yet. Add it with a minimal {e} implementation.",
@@ -358,7 +389,8 @@ class ToolCoreGenerator:
             stack = T.pick(rng, T.STACKS)
             ent = T.entity(rng, self.pool)
             user, calls = builder(rng, stack, ent, self.pool)
-            preface = T.pick(rng, PREFACES)
+            user = compose_request(rng, user, ent)
+            preface = T.pick(rng, PREFACES).format(e=ent.replace("_", " "))
             system = T.pick(rng, SYSTEM_PROMPTS).format(stack=stack.name)
             names = [c[0] for c in calls]
             assistant: dict[str, Any] = {"role": "assistant", "tool_calls": make_calls(rng, calls)}

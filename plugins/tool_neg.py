@@ -16,7 +16,7 @@ import orjson
 from factory import hookimpl
 from factory.agents import spec_path
 from factory.plugins import _templates as T
-from factory.plugins.tool_core import BUILDERS, SYSTEM_PROMPTS, make_calls, offered_tools
+from factory.plugins.tool_core import BUILDERS, SYSTEM_PROMPTS, compose_request, make_calls, offered_tools
 from factory.registry import Category
 
 # correct tool -> (wrong but offered tool, how to build its arguments from the correct ones)
@@ -101,6 +101,7 @@ class ToolNegGenerator:
         while True:
             stack, ent, tool = T.pick(rng, T.STACKS), T.entity(rng), T.pick(rng, candidates)
             user, calls = BUILDERS[tool](rng, stack, ent, "train")
+            user = compose_request(rng, user, ent)
             name, args = calls[0]
             correct = make_calls(rng, [(name, args)])
             called = [name]

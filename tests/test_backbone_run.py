@@ -145,3 +145,15 @@ def test_status_reports_records_on_disk_and_fresh_specs(main_job_dir: Path) -> N
     for name, count in SEED000.items():
         row = lines[name.removesuffix(".jsonl")]
         assert str(count) in row.split() and row.rstrip().endswith("fresh")
+
+
+def test_seed000_buckets_hold_real_code_and_stay_under_five_percent_near_duplicates(main_job_dir: Path) -> None:
+    from factory.codecheck import check_records
+    from factory.neardup import near_duplicate_share
+
+    for name in SEED000:
+        recs = _records(main_job_dir / name)
+        problems = [p for p in check_records(recs) if p]
+        assert problems == [], (name, problems[:3])
+        share = near_duplicate_share(recs).share
+        assert share < 0.05, (name, share)
