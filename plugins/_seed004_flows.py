@@ -1,0 +1,191 @@
+"""Agent workflows on the fixture tasks, shared by agentic, skills, collaboration and problem-solving:
+explore, test-first, systematic debugging, planning, review. Reads and edits are executed against the
+workspace (edits as a dry run); test runs show the task's pytest output. ``voice`` adds a category's
+habit: an announced skill, progress updates, or an explicit self-check."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from ._seed004_kit import Dialog, bullets, numbered, one, some
+from ._seed004_observe import describe
+from ._seed004_tasks import BUGS, TASKS, Task
+
+OPENERS = ["", "Hi! ", "Quick task: ", "Ticket SHOP-{n}: ", "From the bug tracker: ", "Customer report: ",
+           "Next item on the board: ", "Urgent-ish: "]
+CLOSERS = ["", " Tests first, please.", " Keep the change small.", " Let me know what you find.",
+           " I'll review the diff.", " Don't touch unrelated code."]
+EXPLORE_INTROS = ["Let me look at the relevant code first.", "Searching for the code involved and the existing tests.",
+                  "I'll find where this lives before changing anything.", "First, orientation:"]
+
+
+def ask(rng: random.Random, task: Task) -> str:
+    return (one(rng, OPENERS).format(n=rng.randint(100, 999)) + one(rng, task.asks) + one(rng, CLOSERS))
+
+
+def explore(rng: random.Random, d: Dialog, task: Task) -> list[str]:
+    """1-3 grounded lookups in one turn; returns one grounded sentence per lookup."""
+    options = [("grep", {"pattern": task.grep, "output_mode": "content"}),
+               ("grep", {"pattern": task.grep, "path": "src"}),
+               ("read", {"file_path": task.file}),
+               ("glob", {"pattern": "tests/**/*.py"}),
+               ("glob", {"pattern": f"src/**/{Path(task.file).name}"})]
+    calls = some(rng, options, 1, 3)
+    outs = d.calls(calls, content=one(rng, EXPLORE_INTROS))
+    return [describe(rng, d.ws, n, a, o) for (n, a), o in zip(calls, outs)]
+
+
+def write_test(rng: random.Random, d: Dialog, task: Task, lead: str) -> None:
+    d.calls([("write", {"file_path": task.test_file, "content": task.test_code})], content=lead)
+
+
+def run_tests(rng: random.Random, d: Dialog, task: Task, passing: bool, lead: str | None = None) -> str:
+    cmd = one(rng, [f"python -m pytest -q {task.test_file}", f"pytest {task.test_file} -q",
+                    f"python -m pytest {task.test_file}::{task.test_name} -q"])
+    out = task.pass_output if passing else task.fail_output
+    d.calls([("bash", {"command": cmd}, out)], content=lead)
+    return cmd
+
+
+def edit(rng: random.Random, d: Dialog, task: Task, lead: str) -> None:
+    d.calls([("edit", {"file_path": task.file, "old_string": task.old, "new_string": task.new})], content=lead)
+
+
+SKILL_LINES = {
+    "tdd": ["I'm using the test-driven-development skill: RED, then GREEN, then REFACTOR.",
+            "Applying the TDD skill -- failing test first, minimal fix, then clean up."],
+    "debugging": ["I'm using the systematic-debugging skill: reproduce, hypothesise, test the hypothesis, fix.",
+                  "Using the debugging skill (RED-YELLOW-GREEN): reproduce, isolate, then fix."],
+}
+
+
+def tdd(rng: random.Random, d: Dialog, task: Task, voice: str = "") -> None:
+    d.user(ask(rng, task))
+    facts = explore(rng, d, task) if rng.random() < 0.8 else []
+    pre = one(rng, SKILL_LINES["tdd"]) + " " if voice == "skill" else ""
+    progress = voice == "progress"
+    lead = (pre + (bullets(facts) + "\n\n" if facts else "")
+            + one(rng, ["RED: a test that pins the behaviour.", "Writing the failing test first.",
+                        f"First, a test named `{task.test_name}`.", "Test first:"]))
+    write_test(rng, d, task, lead)
+    run_tests(rng, d, task, False, one(rng, ["Running it to see it fail for the right reason.",
+                                              "It should fail now:", None]))
+    reason = task.failure.splitlines()[0].removeprefix("E").strip()
+    step = "Progress: test written and failing (1/3). " if progress else ""
+    edit(rng, d, task, step + one(rng, [f"It fails as expected (`{reason}`). GREEN: the smallest change in `{task.file}`.",
+                                        f"Failure confirmed: `{reason}`. Now the fix in `{task.file}`.",
+                                        f"Good, the test fails with `{reason}`. Implementing."]))
+    step = "Progress: fix applied (2/3). " if progress else ""
+    run_tests(rng, d, task, True, step + one(rng, ["Re-running the test:", "Checking it passes now.", ""]))
+    summary = [f"`{task.test_name}` in `{task.test_file}` failed before the change and passes after it.",
+               f"The change is confined to `{task.file}`."]
+    if task.kind == "bug":
+        summary.append(f"Cause: {task.cause}.")
+    tail = one(rng, ["Next I'd run the whole suite before committing.", "REFACTOR: nothing to clean up; the change is small.",
+                     "Follow-ups: " + "; ".join(task.plan[2:]) + "." if len(task.plan) > 2 else "Ready for review."])
+    if progress:
+        tail = "Progress: done (3/3). " + tail
+    if voice == "verify":
+        tail = ("Self-check: the test failed first (so it tests something), passes now, and the edit touched "
+                "only the lines it had to. " + tail)
+    d.say(bullets(summary) + "\n\n" + tail)
+
+
+def debug(rng: random.Random, d: Dialog, task: Task | None = None, voice: str = "") -> None:
+    task = task or one(rng, BUGS)
+    d.user(one(rng, OPENERS).format(n=rng.randint(100, 999)) + one(rng, [
+        f"Bug: {task.symptom}. Can you track it down?", f"We're seeing this: {task.symptom}. Why?",
+        one(rng, task.asks)]) + one(rng, CLOSERS))
+    pre = one(rng, SKILL_LINES["debugging"]) + " " if voice == "skill" else ""
+    write_test(rng, d, task, pre + one(rng, ["Step 1, reproduce it with a test.", "Reproducing first, as a test:",
+                                             "Before guessing, a reproduction:"]))
+    run_tests(rng, d, task, False)
+    hyps = [f"the code in `{task.file}` mishandles this case", "the caller passes unexpected input",
+            "the test itself is wrong", "configuration differs between environments"]
+    facts = explore_named(rng, d, task, one(rng, ["Reproduced. Hypotheses, most likely first:\n" + numbered(some(rng, hyps, 2, 4)),
+                                                   "It reproduces. Narrowing down where:",
+                                                   "Confirmed locally. Checking the code path:"]))
+    edit(rng, d, task, bullets(facts) + "\n\n" + one(rng, [f"Root cause: {task.cause}.", f"Found it: {task.cause}.",
+                                                              f"That's the bug -- {task.cause}."]))
+    run_tests(rng, d, task, True, one(rng, ["Verifying:", "Re-running the reproduction:", None]))
+    d.say(one(rng, ["Fixed.", "Resolved.", "Done."]) + f" {task.cause[0].upper() + task.cause[1:]}; the edit in "
+          f"`{task.file}` addresses it and `{task.test_name}` guards against a regression. "
+          + one(rng, ["The other hypotheses were ruled out by the reproduction.", "No other callers needed changes.",
+                      "I'd add a changelog line since users saw this."]))
+
+
+def explore_named(rng: random.Random, d: Dialog, task: Task, lead: str) -> list[str]:
+    calls = [("grep", {"pattern": task.grep, "output_mode": "content"}), ("read", {"file_path": task.file})]
+    outs = d.calls(calls, content=lead)
+    return [describe(rng, d.ws, n, a, o) for (n, a), o in zip(calls, outs)]
+
+
+def plan(rng: random.Random, d: Dialog, task: Task | None = None) -> None:
+    task = task or one(rng, TASKS)
+    d.user(one(rng, ["Before you write any code, plan this: ", "Give me a plan for: ", "How would you approach this? ",
+                     "Break this down into steps: "]) + one(rng, task.asks))
+    calls = [("read", {"file_path": "docs/ARCHITECTURE.md"}), ("grep", {"pattern": task.grep, "output_mode": "content"})]
+    if rng.random() < 0.5:
+        calls.append(("glob", {"pattern": "tests/*.py"}))
+    outs = d.calls(calls, content=one(rng, ["Reading the architecture notes and locating the code.",
+                                            "Some context first.", None]))
+    facts = [describe(rng, d.ws, n, a, o) for (n, a), o in zip(calls, outs)]
+    steps = [*task.plan, "Run the full test suite", "Write the commit message and open a PR"]
+    d.say(one(rng, ["What I learned:", "Context:", "Findings:"]) + "\n" + bullets(facts) + "\n\n"
+          + one(rng, ["Plan:", "Proposed steps:", "Here's the order I'd work in:"]) + "\n"
+          + numbered(steps[: rng.randint(3, len(steps))]) + "\n\n"
+          + one(rng, ["Shall I start with step 1?", "Each step is a small commit.", "Risks: low; the change is local.",
+                      f"Main risk: other code relying on the current behaviour of `{task.file}`."]))
+
+
+REVIEW_NOTES = {
+    "src/shoplite/inventory.py": ["`release` clamps with `max(0, ...)`, hiding double releases.",
+                                  "`OutOfStock` keeps `sku`, `wanted` and `available`: good for API errors."],
+    "src/shoplite/auth.py": ["`hmac.compare_digest` is the right constant-time comparison.",
+                             "`bearer_token` compares the scheme case-sensitively; RFC 6750 says it is case-insensitive."],
+    "src/shoplite/cart.py": ["Re-adding a SKU at another price silently reprices the earlier units.",
+                             "`item_count` is recomputed on every `add_item`: fine for 50 items, quadratic in general."],
+    "src/shoplite/orders.py": ["`place_order` does not release earlier reservations when a later one fails.",
+                               "The transition table makes the lifecycle explicit and easy to test."],
+    "src/shoplite/api.py": ["A missing field produces the error text `'email'` (the KeyError's repr).",
+                            "Input is validated before reaching the service layer: good."],
+    "src/shoplite/storage.py": ["Every query is parameterised.", "The connection is never closed; add a `close()`."],
+    "src/shoplite/config.py": ["A non-numeric env var fails with a message that doesn't name the variable."],
+    "src/shoplite/pricing.py": ["Pure functions on integer cents: easy to test.",
+                                "Discount codes are hard-coded; expiry dates in code need a deploy to change."],
+}
+
+
+def review(rng: random.Random, d: Dialog) -> None:
+    file = one(rng, list(REVIEW_NOTES))
+    d.user(one(rng, ["Review `{f}` for me.", "Code review of `{f}`, please.", "Anything wrong with `{f}`?",
+                     "Give `{f}` a critical read."]).format(f=file))
+    calls = [("read", {"file_path": file})]
+    if rng.random() < 0.6:
+        calls.append(("grep", {"pattern": Path(file).stem, "output_mode": "files_with_matches"}))
+    outs = d.calls(calls, content=one(rng, [None, "Reading the file and checking who imports it."]))
+    facts = [describe(rng, d.ws, n, a, o) for (n, a), o in zip(calls, outs)]
+    d.say(bullets(facts) + "\n\n" + one(rng, ["Review notes:", "Comments:", "What I'd raise:"]) + "\n"
+          + bullets(some(rng, REVIEW_NOTES[file], 1, 2)) + "\n\n"
+          + one(rng, ["None of these block merging except correctness issues.", "I can open fixes for any of these.",
+                      "Severity in order of the list."]))
+
+
+def exploration(rng: random.Random, d: Dialog) -> None:
+    topic = one(rng, [("checkout", ["handle_checkout", "place_order"]), ("pricing", ["cart_total_cents", "discount_percent"]),
+                      ("shipping", ["paidOrders", "markShipped"]), ("authentication", ["bearer_token", "token_matches"]),
+                      ("stock", ["reserve", "release"])])
+    name, syms = topic
+    d.user(one(rng, ["I'm new here. How does {t} work in this repo?", "Walk me through the {t} code path.",
+                     "Explain the {t} flow before I change it.", "Where does {t} happen, end to end?"]).format(t=name))
+    outs = d.calls([("glob", {"pattern": "**/*.md"}), *[("grep", {"pattern": rf"\b{s}\b", "output_mode": "content"})
+                                                         for s in syms]],
+                   content=one(rng, ["Exploring in parallel: docs and the key functions.", None]))
+    facts = [describe(rng, d.ws, "glob", {"pattern": "**/*.md"}, outs[0])]
+    facts += [describe(rng, d.ws, "grep", {"pattern": rf"\b{s}\b", "output_mode": "content"}, o)
+              for s, o in zip(syms, outs[1:])]
+    d.say(one(rng, ["Here's the map:", "What I found:", "The path, from the outside in:"]) + "\n" + bullets(facts)
+          + "\n\n" + one(rng, ["Start reading at the first definition and follow the calls.",
+                               "docs/ARCHITECTURE.md describes the same flow in prose.",
+                               "I can open any of these files next."]))
