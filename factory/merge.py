@@ -14,6 +14,8 @@ Kept records lose metadata not meant for training (scores and provenance other t
 ``KEEP_META``) and are spilled to a temporary file; only their byte offsets and categories stay in
 memory, beside the dedupe index. A seeded shuffle of the offsets and a per-category cut give the
 stratified split. ``read == kept + sum(dropped)`` always holds and is written to the report.
+Originals replaced by an enhanced version go to ``originals.jsonl`` (not training data): the
+DPO/KTO exports pair them with their enhanced versions.
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ class MergeResult:
     eval: Path
     report_path: Path
     report: dict[str, Any]
+    originals: Path
 
 
 # -- normalisation ----------------------------------------------------------------------------------
@@ -190,7 +193,8 @@ def merge(inputs: Sequence[MergeInput], out_dir: str | Path, options: MergeOptio
     cat_names: dict[str, int] = {}
     ids: list[str] = []
 
-    with tempfile.TemporaryFile(dir=out_dir) as spill:
+    originals_path = out_dir / "originals.jsonl"
+    with tempfile.TemporaryFile(dir=out_dir) as spill, JsonlWriter(originals_path) as originals:
         for inp in inputs:
             name = str(inp.path)
             per_file = dropped_by_file.setdefault(name, Counter())
@@ -210,6 +214,8 @@ def merge(inputs: Sequence[MergeInput], out_dir: str | Path, options: MergeOptio
                                 if len(near_examples) < 20:
                                     near_examples.append({"dropped": f"{name}:{line}", "kept_id": ids[other]})
                 if reason is not None:
+                    if reason == "superseded by enhanced version":  # kept apart for DPO/KTO pairs
+                        originals.write(strip_for_training(obj))
                     if reason.startswith("invalid") and len(invalid_examples) < 20:
                         invalid_examples.append(f"{name}:{line}: {reason}")
                     reason = reason.split(":")[0]
@@ -248,7 +254,7 @@ def merge(inputs: Sequence[MergeInput], out_dir: str | Path, options: MergeOptio
     }
     report_path = out_dir / "merge_report.json"
     write_json(report_path, report)
-    return MergeResult(paths["train"], paths["eval"], report_path, report)
+    return MergeResult(paths["train"], paths["eval"], report_path, report, originals_path)
 
 
 def _fate(obj: Any, inp: MergeInput, opts: MergeOptions, validator: RecordValidator | None,

@@ -7,6 +7,7 @@ the held-out eval category), ``DIR/merged/{train,eval}.jsonl`` + ``merge_report.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -71,6 +72,75 @@ def format_merge_report(report: dict) -> str:
     return "\n".join(lines)
 
 
+@click.command()
+@click.option("--format", "formats", multiple=True, required=True, metavar="NAME",
+              help="Export format (repeatable): trl, trl-prompt-completion, kto, dpo, openai, sharegpt, alpaca, "
+                   "mlx, fim, or a plugin's. `factory plugins` lists them.")
+@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Dataset directory [default: ./data or config]; reads DATA/merged, writes DATA/export/NAME.")
+@click.option("--merged", "merged_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Directory with train.jsonl / eval.jsonl [default: DATA/merged].")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output root [default: DATA/export].")
+@click.option("--tokenizer", default="qwen2.5", show_default=True,
+              help="Tokenizer whose chat template the self-checks render with (and whose FIM tokens fim uses).")
+@click.option("--no-check", is_flag=True, help="Skip the self-checks.")
+@click.option("--mask-sample", type=int, default=100, show_default=True,
+              help="Rows per export whose loss mask is also computed by transformers itself.")
+@click.pass_obj
+def export(state, formats, data_dir, merged_dir, out, tokenizer, no_check, mask_sample):  # noqa: ANN001, ANN201
+    """Export the merged train/eval splits to trainer formats and self-check what was written.
+
+    Exits 1 listing file:line: reason when a self-check fails.
+
+    Example: factory export --format trl --format openai --data data
+    """
+    from factory.exporters import run_export
+
+    data_dir = Path(data_dir or state.config.out)
+    merged_dir = merged_dir or data_dir / "merged"
+    splits = {s: merged_dir / f"{s}.jsonl" for s in ("train", "eval") if (merged_dir / f"{s}.jsonl").exists()}
+    if not splits:
+        raise click.UsageError(f"{merged_dir}: no train.jsonl / eval.jsonl; run `factory merge --data {data_dir}` first")
+    failed = False
+    for name in formats:
+        exporter = state.host.registry.get("exporters", name) if name in state.host.registry.names("exporters") \
+            else None
+        if exporter is None:
+            known = ", ".join(state.host.registry.names("exporters"))
+            raise click.BadParameter(f"unknown format '{name}' (known: {known})", param_hint="--format")
+        report = run_export(exporter, splits, (out or data_dir / "export") / name, tokenizer,
+                            originals=[merged_dir / "originals.jsonl"], check=not no_check, mask_sample=mask_sample)
+        click.echo(format_export_report(report))
+        checks = report.get("checks") or {}
+        for err in checks.get("errors", []):
+            click.echo(err, err=True)
+        failed |= bool(checks.get("failures"))
+    if failed:
+        sys.exit(1)
+
+
+def format_export_report(report: dict) -> str:
+    lines = []
+    for split, r in report["splits"].items():
+        if "rows_written" in r:
+            skipped = ", ".join(f"{n} {why}" for why, n in r["skipped"].items()) or "none skipped"
+            lines.append(f"{report['format']}/{split}: {r['records_read']} records -> {r['rows_written']} rows "
+                         f"in {r['path']} ({skipped})")
+        else:
+            lines.append(f"{report['format']}/{split}: wrote {', '.join(r['paths'])}")
+    checks = report.get("checks")
+    if checks:
+        state = "FAILED " + ", ".join(f"{k} x{n}" for k, n in checks["failures"].items()) if checks["failures"] \
+            else "passed"
+        extra = ""
+        if checks["supports_tool_calling"] is not None:
+            extra = (f"; {report['tokenizer']} template supports tool calling: {checks['supports_tool_calling']}"
+                     f"; loss masks verified by transformers on {checks['mask_verified_with_transformers']} rows")
+        lines.append(f"{report['format']}: self-checks on {checks['checked']} rows {state}{extra}")
+    return "\n".join(lines)
+
+
 @hookimpl
 def register_commands(cli):  # noqa: ANN001, ANN201
     cli.add_command(merge)
+    cli.add_command(export)
