@@ -52,6 +52,12 @@ HOOK_KINDS: dict[str, str] = {
 }
 
 
+def _trace(message: str) -> None:
+    """FACTORY_TRACE_PLUGINS=1 prints every hook call: cheap, and priceless when a plugin misbehaves."""
+    if os.environ.get("FACTORY_TRACE_PLUGINS"):
+        print(f"factory-trace: {message}", file=sys.stderr)
+
+
 def get_plugin_manager() -> pluggy.PluginManager:
     """A fresh plugin manager with the factory's hookspecs and no plugins: tests build their own."""
     pm = pluggy.PluginManager("factory")
@@ -167,6 +173,8 @@ class PluginHost:
                 staged: list[Any] = []
                 try:
                     impl.function(register=staged.append)
+                    _trace(f"{hook_name} on {impl.plugin_name} ({file}) registered "
+                           f"{[getattr(o, 'name', o) for o in staged]}")
                     for obj in staged:
                         self.registry.add(kind, obj, impl.plugin_name, origin, file)
                 except DuplicateNameError:
@@ -179,6 +187,7 @@ class PluginHost:
     def add_commands(self, cli: Any) -> None:
         for impl in self.pm.hook.register_commands.get_hookimpls():
             try:
+                _trace(f"register_commands on {impl.plugin_name}")
                 impl.function(cli=cli)
             except Exception as exc:
                 info = self.plugins.get(impl.plugin_name)
