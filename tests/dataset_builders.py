@@ -80,6 +80,10 @@ def enhanced_pair(i: int) -> tuple[dict[str, Any], dict[str, Any]]:
     """An original low-quality record and its enhanced version pointing back via meta.parent_id."""
     original = text_record(i, "tool_core", words=6, label=False)
     better = text_record(i + 100_000, "tool_core", words=30, label=True)
+    if i % 5:  # most enhancements keep the prompt and improve the answer; every fifth rewrites both
+        better["messages"][0] = original["messages"][0]
+        better["id"] = ""
+        better = Example.model_validate(better).to_dict()
     better["meta"]["parent_id"] = original["id"]
     better["meta"]["provider"] = "anthropic"
     return original, better

@@ -137,10 +137,11 @@ def run_export(exporter: Any, splits: dict[str, Path], out_dir: Path, tokenizer:
         from factory.exporters.checks import CONVERSATIONAL, check_export
 
         tok = None
-        if fmt.name in CONVERSATIONAL:
+        if fmt.name in CONVERSATIONAL or fmt.name == "fim":
             from factory.tokens import load_tokenizer
 
             tok = load_tokenizer(tokenizer)
-        report["checks"] = check_export(fmt.name, written, tok, mask_sample).as_dict()
+        checks = check_export(fmt.name, written, tok, mask_sample)
+        report["checks"] = checks.as_dict() if checks is not None else None
     write_json(out_dir / "export_report.json", report)
     return report

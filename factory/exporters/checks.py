@@ -11,6 +11,8 @@
 - ``openai``: the OpenAI cookbook's chat fine-tuning format checks, extended to ``tools``,
   ``tool_calls`` (arguments a JSON string holding an object) and ``tool`` messages.
 - ``sharegpt``: function_call values decode to one JSON object with dict arguments.
+- ``alpaca``: seed 000's field checks; tool calls in the output are JSON objects with dict arguments.
+- ``fim``: the FIM markers are single tokens of the target vocabulary, once per row.
 """
 
 from __future__ import annotations
@@ -200,7 +202,40 @@ def check_sharegpt_file(path: Path, report: CheckReport) -> None:
                     report.fail(f"{path}:{line}", "double-encoded arguments", f"{c.get('name')}")
 
 
-def check_export(fmt: str, paths: list[Path], tok: Any | None, mask_sample: int = 100) -> CheckReport:
+def check_alpaca_file(path: Path, report: CheckReport) -> None:
+    """Seed 000's checks: the four fields present as strings, instruction and output non-empty, and
+    every <tool_call> in the output holds one JSON object with dict arguments."""
+    for line, row in read_jsonl(path):
+        report.checked += 1
+        where = f"{path}:{line}"
+        if not all(isinstance(row.get(k), str) for k in ("task_type", "instruction", "input", "output")):
+            report.fail(where, "missing field", "task_type, instruction, input and output must be strings")
+            continue
+        if not row["instruction"].strip() or not row["output"].strip():
+            report.fail(where, "empty field", "instruction and output must not be empty")
+        for chunk in row["output"].split("<tool_call>\n")[1:]:
+            try:
+                call = json.loads(chunk.split("\n</tool_call>")[0])
+            except json.JSONDecodeError:
+                report.fail(where, "tool call not JSON", chunk[:60])
+                continue
+            if not isinstance(call.get("arguments"), dict):
+                report.fail(where, "double-encoded arguments", str(call.get("name")))
+
+
+def check_fim_file(path: Path, tok: Any, report: CheckReport) -> None:
+    """Each FIM marker is one token of the target vocabulary and appears exactly once per row."""
+    fim = tok.fim
+    ids = [tok.tokenizer.convert_tokens_to_ids(t) for t in (fim.prefix, fim.suffix, fim.middle)]
+    for line, row in read_jsonl(path):
+        report.checked += 1
+        enc = tok.backend.encode(row["text"], add_special_tokens=False).ids
+        if any(enc.count(i) != 1 for i in ids):
+            report.fail(f"{path}:{line}", "FIM tokens not single tokens", f"{tok.name}: {fim}")
+
+
+def check_export(fmt: str, paths: list[Path], tok: Any | None, mask_sample: int = 100) -> CheckReport | None:
+    """Self-checks for ``fmt``; None for a format without any."""
     report = CheckReport()
     if fmt in CONVERSATIONAL and tok is not None:
         report.sentinel = sentinel_supports_tool_calling(tok)
@@ -214,4 +249,12 @@ def check_export(fmt: str, paths: list[Path], tok: Any | None, mask_sample: int 
     elif fmt == "sharegpt":
         for p in paths:
             check_sharegpt_file(p, report)
+    elif fmt == "alpaca":
+        for p in paths:
+            check_alpaca_file(p, report)
+    elif fmt == "fim" and tok is not None and tok.fim is not None:
+        for p in paths:
+            check_fim_file(p, tok, report)
+    else:
+        return None
     return report
