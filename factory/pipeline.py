@@ -35,21 +35,30 @@ def generate_all(
     counts: dict[str, int] | None = None,
     on_start: Callable[[str, int], Any] | None = None,
     on_record: Callable[[str], Any] | None = None,
+    failures: list[tuple[str, str]] | None = None,
 ) -> list[CategoryResult]:
+    """Generate each category in turn. With ``failures`` given, a category that fails is recorded
+    there as (name, reason) and the others still run; without it the first failure raises."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     validator = RecordValidator()
     results = []
     for name in categories:
-        category = host.registry.get("categories", name)
-        count = (counts or {}).get(name)
-        total = count if count is not None else load_spec(category.spec_path).total
-        if on_start:
-            on_start(name, total)
-        result = generate_category(
-            category, host.registry, out_dir, seed, count, validator,
-            progress=(lambda n, name=name: on_record(name)) if on_record else None,
-        )
+        try:
+            category = host.registry.get("categories", name)
+            count = (counts or {}).get(name)
+            total = count if count is not None else load_spec(category.spec_path).total
+            if on_start:
+                on_start(name, total)
+            result = generate_category(
+                category, host.registry, out_dir, seed, count, validator,
+                progress=(lambda n, name=name: on_record(name)) if on_record else None,
+            )
+        except FactoryError as exc:
+            if failures is None:
+                raise
+            failures.append((name, str(exc)))
+            continue
         update_manifest(out_dir, {result.path.name: result.manifest_entry()})
         results.append(result)
     return results

@@ -226,3 +226,19 @@ def test_help_is_fast_to_import_and_never_loads_torch_or_transformers() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "HEAVY []" in proc.stdout
     assert "Commands:" in proc.stdout and "validate" in proc.stdout
+
+
+def test_run_keeps_going_past_a_failing_category_and_exits_non_zero(tmp_path: Path) -> None:
+    plugdir = tmp_path / "plugs"
+    factory_cli("new-category", "always_fails", "--dir", plugdir, check=True)
+    py = plugdir / "always_fails.py"
+    py.write_text(py.read_text().replace("        while True:\n", "        raise RuntimeError('no templates')\n"
+                                                                     "        while True:\n"))
+    out = tmp_path / "data"
+    proc = factory_cli("--plugins-dir", plugdir, "run", "--out", out, "--only", "always_fails",
+                       "--only", "guardrail", "--count", "guardrail=15")
+    assert proc.returncode == 1
+    assert "always_fails" in proc.stderr and "no templates" in proc.stderr
+    assert "1 of 2 categories failed" in proc.stderr
+    assert sum(1 for _ in (out / "guardrail.jsonl").open()) == 15
+    assert not (out / "always_fails.jsonl").exists()

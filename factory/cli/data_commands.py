@@ -32,6 +32,7 @@ def _parse_counts(values: tuple[str, ...]) -> dict[str, int]:
 def _run_generation(state, out: Path, seed: int, names: list[str], counts: dict[str, int]) -> None:  # noqa: ANN001
     from factory.pipeline import generate_all
 
+    failures: list[tuple[str, str]] = []
     with _progress() as progress:
         tasks: dict[str, int] = {}
 
@@ -40,7 +41,7 @@ def _run_generation(state, out: Path, seed: int, names: list[str], counts: dict[
 
         results = generate_all(
             state.host, out, seed, names, counts,
-            on_start=on_start, on_record=lambda name: progress.advance(tasks[name]),
+            on_start=on_start, on_record=lambda name: progress.advance(tasks[name]), failures=failures,
         )
     total = 0
     for r in results:
@@ -48,6 +49,12 @@ def _run_generation(state, out: Path, seed: int, names: list[str], counts: dict[
         click.echo(f"{r.path}: {r.count} records (spec {r.spec.name}@{r.spec.hash}, rejected {rej})")
         total += r.count
     click.echo(f"wrote {total} records and {Path(out) / 'manifest.json'}")
+    for f in state.host.registry.failures:
+        click.echo(f"warning: plugin {f.plugin} failed to load ({f.file}): {f.reason}", err=True)
+    if failures:
+        for name, reason in failures:
+            click.echo(f"error: {reason}", err=True)
+        raise FactoryError(f"{len(failures)} of {len(names)} categories failed; the others were written")
 
 
 @click.command()
