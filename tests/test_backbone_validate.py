@@ -126,3 +126,30 @@ def test_a_toml_config_with_an_unknown_key_is_rejected(tmp_path: Path) -> None:
     (tmp_path / "factory.toml").write_text("outt = 'x'\n")
     proc = factory_cli("status", cwd=tmp_path)
     assert proc.returncode == 2 and "factory.toml: outt: Extra inputs are not permitted" in proc.stderr
+
+
+def test_a_spec_can_name_a_user_json_file_of_function_schemas(tmp_path: Path) -> None:
+    from factory.errors import InputError
+    from factory.host import PluginHost
+    from factory.toolsets import resolve_toolset
+
+    registry = PluginHost().load().registry
+    tools = tmp_path / "my_tools.json"
+    tools.write_text(json.dumps({"tools": [
+        {"name": "deploy", "description": "Deploy a service.",
+         "parameters": {"type": "object", "required": ["service"], "properties": {"service": {"type": "string"}}}},
+        READ_FILE,
+    ]}))
+    ts = resolve_toolset("my_tools.json", registry, tmp_path)
+    assert ts.names == ["deploy", "read_file"]
+    assert ts.tools[0] == {"type": "function", "function": {
+        "name": "deploy", "description": "Deploy a service.",
+        "parameters": {"type": "object", "required": ["service"], "properties": {"service": {"type": "string"}}}}}
+    assert resolve_toolset("continue", registry).names[0] == "read_file"
+
+    tools.write_text('[{"description": "no name"}]')
+    with pytest.raises(InputError, match=r"my_tools\.json: tools\[0\]: expected an OpenAI function schema"):
+        resolve_toolset("my_tools.json", registry, tmp_path)
+    tools.write_text("[1, 2")
+    with pytest.raises(InputError, match=r"my_tools\.json: tool set is not valid JSON"):
+        resolve_toolset("my_tools.json", registry, tmp_path)
