@@ -22,6 +22,35 @@ from factory.errors import FactoryError
 CONFIG_FILE = "factory.toml"
 
 
+class EngineConfig(BaseModel):
+    """``[engine]``: limits around every LLM call (see factory.engine)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # The SQLite ledger: request cache, runs, usage and cost, batch jobs.
+    ledger: Path = Path(".factory/ledger.sqlite")
+    max_concurrency: int = Field(default=16, ge=1)
+    requests_per_minute: int | None = Field(default=None, ge=1)
+    tokens_per_minute: int | None = Field(default=None, ge=1)
+    # Transport attempts per request (429/5xx/529/timeouts), and instructor re-asks on invalid output.
+    max_attempts: int = Field(default=6, ge=1)
+    max_reasks: int = Field(default=2, ge=0)
+    timeout: float = Field(default=120.0, gt=0)
+    backoff_initial: float = Field(default=1.0, ge=0)
+    backoff_max: float = Field(default=60.0, ge=0)
+    # This many throttled answers in a row stop the run (everything done so far is kept).
+    breaker_threshold: int = Field(default=20, ge=1)
+
+
+class PriceConfig(BaseModel):
+    """``[prices."MODEL"]``: USD per million tokens."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    input: float = Field(ge=0)
+    output: float = Field(ge=0)
+
+
 class FactoryConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -32,6 +61,9 @@ class FactoryConfig(BaseModel):
     counts: dict[str, int] = Field(default_factory=dict)
     # Categories `factory run` skips.
     skip: list[str] = Field(default_factory=list)
+    engine: EngineConfig = Field(default_factory=EngineConfig)
+    # Model name (prefix) -> price, overriding factory.engine.prices.DEFAULT_PRICES.
+    prices: dict[str, PriceConfig] = Field(default_factory=dict)
 
 
 def load_config(path: str | Path | None = None) -> FactoryConfig:
@@ -60,4 +92,6 @@ def load_config(path: str | Path | None = None) -> FactoryConfig:
     cfg.plugins_dirs = [p if p.is_absolute() else base / p for p in cfg.plugins_dirs]
     if "out" in data and not cfg.out.is_absolute():
         cfg.out = base / cfg.out
+    if "ledger" in data.get("engine", {}) and not cfg.engine.ledger.is_absolute():
+        cfg.engine.ledger = base / cfg.engine.ledger
     return cfg

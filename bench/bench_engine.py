@@ -1,0 +1,127 @@
+"""Engine benchmark (prints figures; not a test).
+
+1. Throughput: N requests (default 2,000) against a loopback OpenAI server answering in 200 ms, at
+   concurrency 50, through the real openai SDK + instructor. Target: wall <= 1.15 x ideal
+   (N x latency / concurrency = 8 s) and engine CPU per request <= 2 ms. The server runs in its own
+   process, so the CPU measured here is the client's: engine + SDK + instructor + ledger.
+2. Rate limit: requests/min limit with a shortened window (default 600 per 6 s, the 60 s logic scaled
+   down 10x); the server's arrival times are checked for the worst window.
+
+Run: python bench/bench_engine.py [--requests 2000] [--latency 0.2] [--concurrency 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from factory.config import EngineConfig
+from factory.engine.ledger import Ledger
+from factory.engine.runner import Engine
+from factory.providers import LLMRequest, create_provider
+
+
+class Answer(BaseModel):
+    answer: str
+
+
+def start_server(latency: float) -> tuple[subprocess.Popen, int]:
+    proc = subprocess.Popen([sys.executable, "-m", "factory.testing.loopback", "--latency", str(latency)],
+                            stdout=subprocess.PIPE, text=True)
+    port = int(proc.stdout.readline())
+    return proc, port
+
+
+async def bare_calls(port: int, n: int, concurrency: int) -> None:
+    """The same calls through the same provider with only a semaphore: the SDK + instructor + httpx
+    cost the engine's own overhead is measured against."""
+    provider = create_provider("openai", "gpt-4o-mini", f"http://127.0.0.1:{port}/v1", max_connections=concurrency)
+    sem = asyncio.Semaphore(concurrency)
+
+    async def one(i: int) -> None:
+        async with sem:
+            await provider.complete(LLMRequest([{"role": "user", "content": f"bare {i}"}], Answer), 0)
+
+    await asyncio.gather(*(one(i) for i in range(n)))
+    await provider.aclose()
+
+
+def throughput(n: int, latency: float, concurrency: int) -> None:
+    proc, port = start_server(latency)
+    try:
+        wall0, cpu0 = time.perf_counter(), time.process_time()
+        asyncio.run(bare_calls(port, n, concurrency))
+        bare_wall, bare_cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+        with tempfile.TemporaryDirectory() as tmp:
+            provider = create_provider("openai", "gpt-4o-mini", f"http://127.0.0.1:{port}/v1",
+                                       max_connections=concurrency)
+            engine = Engine(provider, Ledger(Path(tmp) / "ledger.sqlite"), EngineConfig(max_concurrency=concurrency))
+            reqs = (LLMRequest([{"role": "user", "content": f"question {i}"}], Answer) for i in range(n))
+            wall0, cpu0 = time.perf_counter(), time.process_time()
+            stats = engine.run_sync(reqs, lambda r: None, total=n)
+            wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+            ideal = n * latency / concurrency
+            print(f"throughput: {n} requests, latency {latency * 1000:.0f} ms, concurrency {concurrency}")
+            print(f"  wall {wall:.2f} s  (ideal {ideal:.2f} s, ratio {wall / ideal:.3f}, target <= 1.15)")
+            print(f"  client CPU {cpu:.2f} s = {cpu / n * 1000:.2f} ms/request (engine + SDK + instructor + httpx)")
+            print(f"  bare SDK+instructor calls, semaphore only: wall {bare_wall:.2f} s, CPU "
+                  f"{bare_cpu / n * 1000:.2f} ms/request")
+            print(f"  engine's own CPU: {(cpu - bare_cpu) / n * 1000:.2f} ms/request (target <= 2 ms)")
+            print(f"  ok {stats.ok}, sent {stats.sent}, peak in flight {engine.gate.peak}")
+            wall0, cpu0 = time.perf_counter(), time.process_time()
+            provider = create_provider("openai", "gpt-4o-mini", f"http://127.0.0.1:{port}/v1")
+            engine = Engine(provider, Ledger(Path(tmp) / "ledger.sqlite"), EngineConfig(max_concurrency=concurrency))
+            reqs = (LLMRequest([{"role": "user", "content": f"question {i}"}], Answer) for i in range(n))
+            stats = engine.run_sync(reqs, lambda r: None, total=n)
+            print(f"  rerun: sent {stats.sent}, cached {stats.cached}, wall {time.perf_counter() - wall0:.2f} s")
+    finally:
+        proc.terminate()
+
+
+def rate_limit(n: int, rpm: int, window: float, concurrency: int) -> None:
+    from factory.testing.loopback import LoopbackServer
+
+    with LoopbackServer(latency=0.01) as srv, tempfile.TemporaryDirectory() as tmp:
+        provider = create_provider("openai", "gpt-4o-mini", srv.openai_url)
+        settings = EngineConfig(max_concurrency=concurrency, requests_per_minute=rpm)
+        engine = Engine(provider, Ledger(Path(tmp) / "ledger.sqlite"), settings, rate_window=window)
+        reqs = (LLMRequest([{"role": "user", "content": f"q {i}"}], Answer) for i in range(n))
+        t0 = time.perf_counter()
+        engine.run_sync(reqs, lambda r: None, total=n)
+        wall = time.perf_counter() - t0
+        times = sorted(r.time for r in srv.requests)
+        worst, j = 0, 0
+        for i, t in enumerate(times):
+            while times[j] <= t - window:
+                j += 1
+            worst = max(worst, i - j + 1)
+        print(f"rate limit: {n} requests, limit {rpm} per {window:g} s window, concurrency {concurrency}")
+        print(f"  worst window at the server: {worst} requests (limit {rpm}); wall {wall:.2f} s")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--requests", type=int, default=2000)
+    ap.add_argument("--latency", type=float, default=0.2)
+    ap.add_argument("--concurrency", type=int, default=50)
+    ap.add_argument("--rate-window", type=float, default=6.0)
+    ap.add_argument("--skip-rate", action="store_true")
+    args = ap.parse_args()
+    os.environ.setdefault("OPENAI_API_KEY", "sk-bench")
+    throughput(args.requests, args.latency, args.concurrency)
+    if not args.skip_rate:
+        rpm = int(600 * args.rate_window / 60)
+        rate_limit(rpm * 2 + 50, rpm, args.rate_window, args.concurrency)
+
+
+if __name__ == "__main__":
+    asyncio.set_event_loop_policy(None)
+    main()

@@ -1,0 +1,193 @@
+"""The ledger: one SQLite file (WAL) holding runs, batch jobs, the content-addressed request cache and
+every usage event (calls, retries, re-asks) with its cost.
+
+Schema changes are an append-only list of migrations, each applied once and recorded in
+``schema_migrations`` (the habit of simonw/llm's ``migrations.py``). Each finished request is committed
+on its own, so a ``kill -9`` loses at most the requests in flight: a rerun finds every completed one
+in the cache and sends it again never. Nothing secret is stored: no headers, no keys.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+
+def _script(db: sqlite3.Connection, sql: str) -> None:
+    # Statement by statement: executescript() would commit the migration's transaction half-way.
+    for statement in sql.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def _m001_initial(db: sqlite3.Connection) -> None:
+    _script(db, 
+        """
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY, job TEXT NOT NULL, provider TEXT, model TEXT,
+            started REAL, finished REAL, status TEXT,
+            sent INTEGER DEFAULT 0, cached INTEGER DEFAULT 0, ok INTEGER DEFAULT 0, rejected INTEGER DEFAULT 0,
+            input_tokens INTEGER DEFAULT 0, output_tokens INTEGER DEFAULT 0, cost REAL DEFAULT 0,
+            errors TEXT DEFAULT '{}', message TEXT
+        );
+        CREATE TABLE requests (
+            key TEXT PRIMARY KEY, provider TEXT, model TEXT, status TEXT NOT NULL,
+            output TEXT, raw TEXT, reason TEXT,
+            input_tokens INTEGER, output_tokens INTEGER, calls INTEGER, cost REAL,
+            run_id INTEGER, created REAL
+        );
+        CREATE TABLE usage (
+            id INTEGER PRIMARY KEY, run_id INTEGER, key TEXT, kind TEXT,
+            input_tokens INTEGER, output_tokens INTEGER, cost REAL, created REAL
+        );
+        CREATE INDEX usage_run ON usage(run_id);
+        """
+    )
+
+
+def _m002_batches(db: sqlite3.Connection) -> None:
+    _script(db, 
+        """
+        CREATE TABLE batches (
+            id TEXT PRIMARY KEY, provider TEXT, model TEXT, run_id INTEGER, job TEXT, status TEXT,
+            keys TEXT, created REAL, updated REAL, detail TEXT
+        );
+        """
+    )
+
+
+# Append only: never edit or reorder a released migration.
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m001_initial, _m002_batches]
+
+
+@dataclass
+class CachedResponse:
+    key: str
+    status: str  # ok | rejected
+    output: Any
+    raw: str
+    reason: str
+    input_tokens: int
+    output_tokens: int
+    cost: float
+
+
+class Ledger:
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        # NORMAL is durable against a killed process (not against power loss), at a fraction of the cost.
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.migrate()
+
+    def migrate(self) -> list[str]:
+        db = self.db
+        db.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied REAL)")
+        done = {r[0] for r in db.execute("SELECT version FROM schema_migrations")}
+        applied = []
+        for version, migration in enumerate(MIGRATIONS, 1):
+            if version in done:
+                continue
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                migration(db)
+                db.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", (version, migration.__name__, time.time()))
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            applied.append(migration.__name__)
+        return applied
+
+    # -- runs ------------------------------------------------------------------------------------
+    def start_run(self, job: str, provider: str, model: str) -> int:
+        cur = self.db.execute(
+            "INSERT INTO runs (job, provider, model, started, status) VALUES (?, ?, ?, ?, 'running')",
+            (job, provider, model, time.time()),
+        )
+        return int(cur.lastrowid)
+
+    def finish_run(self, run_id: int, status: str, stats: dict[str, Any], message: str = "") -> None:
+        self.db.execute(
+            "UPDATE runs SET finished=?, status=?, sent=?, cached=?, ok=?, rejected=?, input_tokens=?,"
+            " output_tokens=?, cost=?, errors=?, message=? WHERE id=?",
+            (time.time(), status, stats["sent"], stats["cached"], stats["ok"], stats["rejected"],
+             stats["input_tokens"], stats["output_tokens"], stats["cost"],
+             orjson.dumps(stats.get("errors", {})).decode(), message, run_id),
+        )
+
+    def runs(self, job: str | None = None) -> list[dict[str, Any]]:
+        cur = self.db.execute(
+            "SELECT * FROM runs" + (" WHERE job=?" if job else "") + " ORDER BY id", (job,) if job else ()
+        )
+        cols = [c[0] for c in cur.description]
+        return [dict(zip(cols, row)) for row in cur]
+
+    # -- request cache ---------------------------------------------------------------------------
+    def get(self, key: str) -> CachedResponse | None:
+        row = self.db.execute(
+            "SELECT key, status, output, raw, reason, input_tokens, output_tokens, cost FROM requests WHERE key=?",
+            (key,),
+        ).fetchone()
+        if row is None:
+            return None
+        return CachedResponse(row[0], row[1], orjson.loads(row[2]) if row[2] else None, row[3] or "",
+                              row[4] or "", row[5] or 0, row[6] or 0, row[7] or 0.0)
+
+    def put(self, key: str, provider: str, model: str, status: str, output: Any, raw: str, reason: str,
+            input_tokens: int, output_tokens: int, calls: int, cost: float, run_id: int) -> None:
+        now = time.time()
+        self.db.execute("BEGIN")
+        self.db.execute(
+            "INSERT OR REPLACE INTO requests VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (key, provider, model, status, orjson.dumps(output).decode() if output is not None else None, raw,
+             reason, input_tokens, output_tokens, calls, cost, run_id, now),
+        )
+        self.db.execute(
+            "INSERT INTO usage (run_id, key, kind, input_tokens, output_tokens, cost, created) VALUES (?,?,?,?,?,?,?)",
+            (run_id, key, "call" if calls <= 1 else f"call+{calls - 1} re-ask", input_tokens, output_tokens, cost, now),
+        )
+        self.db.execute("COMMIT")
+
+    def record_usage(self, run_id: int, key: str, kind: str, input_tokens: int = 0, output_tokens: int = 0,
+                     cost: float = 0.0) -> None:
+        self.db.execute(
+            "INSERT INTO usage (run_id, key, kind, input_tokens, output_tokens, cost, created) VALUES (?,?,?,?,?,?,?)",
+            (run_id, key, kind, input_tokens, output_tokens, cost, time.time()),
+        )
+
+    def completed_keys(self) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT key FROM requests")}
+
+    def totals(self) -> dict[str, Any]:
+        row = self.db.execute(
+            "SELECT COUNT(*), COALESCE(SUM(input_tokens),0), COALESCE(SUM(output_tokens),0), COALESCE(SUM(cost),0)"
+            " FROM usage"
+        ).fetchone()
+        return {"events": row[0], "input_tokens": row[1], "output_tokens": row[2], "cost": row[3]}
+
+    # -- batch jobs ------------------------------------------------------------------------------
+    def save_batch(self, batch_id: str, provider: str, model: str, run_id: int, job: str, status: str,
+                   keys: list[str], detail: dict[str, Any] | None = None) -> None:
+        now = time.time()
+        self.db.execute(
+            "INSERT OR REPLACE INTO batches VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (batch_id, provider, model, run_id, job, status, orjson.dumps(keys).decode(), now, now,
+             orjson.dumps(detail or {}).decode()),
+        )
+
+    def batches(self) -> list[dict[str, Any]]:
+        cur = self.db.execute("SELECT * FROM batches ORDER BY created")
+        cols = [c[0] for c in cur.description]
+        return [dict(zip(cols, row)) for row in cur]
+
+    def close(self) -> None:
+        self.db.close()

@@ -1,0 +1,1 @@
+"""Test helpers that ship with the package so benchmarks and plugin authors can reuse them."""

@@ -1,0 +1,277 @@
+"""A loopback LLM provider on 127.0.0.1 speaking the real wire protocols, for tests and benchmarks.
+
+It answers OpenAI chat completions (``POST /v1/chat/completions``) and Anthropic messages
+(``POST /v1/messages``) as the real services do -- tool calls / ``tool_use`` blocks, usage, error
+bodies, rate-limit headers -- so the real ``openai`` / ``anthropic`` SDKs and instructor can be driven
+through ``base_url``. What it answers is scripted by a ``responder(kind, body) -> dict`` (the structured
+object the "model" returns); faults queued with :meth:`LoopbackServer.inject` replace the next answers:
+
+- ``{"status": 429, "retry_after": 1}`` / ``{"status": 500}`` / ``{"status": 529}`` / ``{"status": 401}``
+- ``{"delay": 5}``: answer only after 5 s (past a client timeout)
+- ``{"truncated": True}``: the JSON of the tool arguments is cut in half
+- ``{"payload": {...}}``: answer this object instead (e.g. one that fails the response schema)
+- ``{"finish_reason": "length"}``: the output stops at max_tokens
+
+Every request is logged (time, kind, body) so a test can count what really reached the "provider".
+Run it standalone for benchmarks: ``python -m factory.testing.loopback --port 0 --latency 0.2``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+Responder = Callable[[str, dict], Any]
+
+
+@dataclass
+class LoggedRequest:
+    time: float
+    kind: str  # openai | anthropic
+    body: dict
+    status: int = 200
+
+
+def default_responder(kind: str, body: dict) -> Any:
+    """Answers ``{"answer": "ok"}``: enough for a response model with one string field."""
+    return {"answer": "ok"}
+
+
+def _last_user_text(body: dict) -> str:
+    for msg in reversed(body.get("messages", [])):
+        if msg.get("role") == "user":
+            content = msg.get("content")
+            if isinstance(content, list):
+                return " ".join(p.get("text", "") for p in content if isinstance(p, dict))
+            return content or ""
+    return ""
+
+
+@dataclass
+class LoopbackState:
+    responder: Responder = default_responder
+    latency: float = 0.0
+    # Headers added to every successful answer (e.g. rate-limit headers).
+    headers: dict[str, str] = field(default_factory=dict)
+    faults: deque = field(default_factory=deque)
+    log: list[LoggedRequest] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    ids: Any = field(default_factory=lambda: itertools.count(1))
+
+
+_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+            429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway",
+            503: "Service Unavailable", 529: "Overloaded"}
+
+
+def _answer(state: LoopbackState, path: str, body: dict) -> tuple[int, dict, Any, float]:
+    """(status, headers, JSON body, delay) for one request; every request is logged first."""
+    path = path.split("?")[0].rstrip("/")
+    if path.endswith("/chat/completions"):
+        kind = "openai"
+    elif path.endswith("/messages"):
+        kind = "anthropic"
+    else:
+        return 404, {}, {"error": {"message": f"no route {path}", "type": "not_found"}}, 0.0
+    with state.lock:
+        fault = state.faults.popleft() if state.faults else {}
+        entry = LoggedRequest(time.time(), kind, body)
+        state.log.append(entry)
+        n = next(state.ids)
+    delay = state.latency + fault.get("delay", 0.0)
+    status = fault.get("status", 200)
+    entry.status = status
+    if status != 200:
+        headers = {"retry-after": str(fault["retry_after"])} if "retry_after" in fault else {}
+        etype = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
+                 429: "rate_limit_error", 529: "overloaded_error"}.get(status, "api_error")
+        message = fault.get("message", f"loopback fault {status}")
+        if kind == "openai":
+            return status, headers, {"error": {"message": message, "type": etype, "code": None}}, delay
+        return status, headers, {"type": "error", "error": {"type": etype, "message": message}}, delay
+    payload = fault["payload"] if "payload" in fault else state.responder(kind, body)
+    if kind == "openai":
+        return 200, dict(state.headers), _openai_answer(n, body, payload, fault), delay
+    return 200, dict(state.headers), _anthropic_answer(n, body, payload, fault), delay
+
+
+async def _serve_connection(state: LoopbackState, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """HTTP/1.1 with keep-alive, as the SDKs' connection pools expect."""
+    try:
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            lines = head.decode("latin-1").split("\r\n")
+            method, path, _ = lines[0].split(" ", 2)
+            headers = {}
+            for line in lines[1:]:
+                if ":" in line:
+                    k, v = line.split(":", 1)
+                    headers[k.strip().lower()] = v.strip()
+            length = int(headers.get("content-length") or 0)
+            raw = await reader.readexactly(length) if length else b""
+            body = json.loads(raw or b"{}") if method == "POST" else {}
+            status, extra, obj, delay = _answer(state, path, body)
+            if delay:
+                await asyncio.sleep(delay)
+            data = json.dumps(obj).encode()
+            out = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}", "content-type: application/json",
+                   f"content-length: {len(data)}", *(f"{k}: {v}" for k, v in extra.items())]
+            writer.write(("\r\n".join(out) + "\r\n\r\n").encode() + data)
+            await writer.drain()
+    except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError, asyncio.CancelledError):
+        pass  # the client closed the connection (or gave up waiting: a timeout test), or we stop
+    finally:
+        writer.close()
+
+
+def _tokens(obj: Any) -> int:
+    return max(1, len(json.dumps(obj)) // 4)
+
+
+def _openai_answer(n: int, body: dict, payload: Any, fault: dict) -> dict:
+    text = json.dumps(payload)
+    if fault.get("truncated"):
+        text = text[: len(text) // 2]
+    tools = body.get("tools") or []
+    message: dict[str, Any] = {"role": "assistant", "content": None}
+    if tools:
+        name = tools[0]["function"]["name"]
+        choice = body.get("tool_choice")
+        if isinstance(choice, dict):
+            name = choice.get("function", {}).get("name", name)
+        message["tool_calls"] = [
+            {"id": f"call_{n}", "type": "function", "function": {"name": name, "arguments": text}}
+        ]
+        finish = "tool_calls"
+    else:
+        message["content"] = text
+        finish = "stop"
+    finish = fault.get("finish_reason", finish)
+    prompt, completion = _tokens(body.get("messages", [])), _tokens(text)
+    return {
+        "id": f"chatcmpl-{n}", "object": "chat.completion", "created": int(time.time()),
+        "model": body.get("model", "loopback"),
+        "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
+        "usage": {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion},
+    }
+
+
+def _anthropic_answer(n: int, body: dict, payload: Any, fault: dict) -> dict:
+    tools = body.get("tools") or []
+    if tools:
+        block: dict[str, Any] = {"type": "tool_use", "id": f"toolu_{n}", "name": tools[0]["name"], "input": payload}
+        stop = "tool_use"
+    else:
+        text = json.dumps(payload)
+        block = {"type": "text", "text": text[: len(text) // 2] if fault.get("truncated") else text}
+        stop = "end_turn"
+    if fault.get("finish_reason") == "length":
+        stop = "max_tokens"
+    prompt = _tokens([body.get("system", ""), body.get("messages", [])])
+    return {
+        "id": f"msg_{n}", "type": "message", "role": "assistant", "model": body.get("model", "loopback"),
+        "content": [block], "stop_reason": stop, "stop_sequence": None,
+        "usage": {"input_tokens": prompt, "output_tokens": _tokens(payload)},
+    }
+
+
+class LoopbackServer:
+    """``with LoopbackServer(responder) as srv:`` -- ``srv.openai_url`` / ``srv.anthropic_url``.
+
+    An asyncio server on its own thread: cheap enough per request that a benchmark measures the
+    client, not the server."""
+
+    def __init__(self, responder: Responder = default_responder, latency: float = 0.0, port: int = 0) -> None:
+        self.state = LoopbackState(responder=responder, latency=latency)
+        self._port = port
+        self._loop = asyncio.new_event_loop()
+        self._server: asyncio.AbstractServer | None = None
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._tasks: set = set()
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None
+        return self._server.sockets[0].getsockname()[1]
+
+    @property
+    def openai_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    @property
+    def anthropic_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def inject(self, *faults: dict) -> None:
+        with self.state.lock:
+            self.state.faults.extend(faults)
+
+    @property
+    def requests(self) -> list[LoggedRequest]:
+        with self.state.lock:
+            return list(self.state.log)
+
+    def prompts(self, status: int | None = 200) -> list[str]:
+        """The last user message of each logged request (only those answered ``status``)."""
+        return [_last_user_text(r.body) for r in self.requests if status is None or r.status == status]
+
+    def start(self) -> LoopbackServer:
+        async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            task = asyncio.current_task()
+            self._tasks.add(task)
+            try:
+                await _serve_connection(self.state, reader, writer)
+            finally:
+                self._tasks.discard(task)
+
+        async def serve() -> asyncio.AbstractServer:
+            return await asyncio.start_server(connection, "127.0.0.1", self._port, backlog=512)
+
+        self._thread.start()
+        self._server = asyncio.run_coroutine_threadsafe(serve(), self._loop).result()
+        return self
+
+    def stop(self) -> None:
+        async def close() -> None:
+            assert self._server is not None
+            self._server.close()
+            for task in list(self._tasks):
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+        asyncio.run_coroutine_threadsafe(close(), self._loop).result()
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+
+    def __enter__(self) -> LoopbackServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--latency", type=float, default=0.0)
+    ap.add_argument("--payload", default='{"answer": "ok"}', help="JSON object every request is answered with")
+    args = ap.parse_args()
+    payload = json.loads(args.payload)
+    srv = LoopbackServer(lambda kind, body: payload, latency=args.latency, port=args.port).start()
+    print(srv.port, flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        srv.stop()
+
+
+if __name__ == "__main__":
+    main()
