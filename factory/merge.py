@@ -54,9 +54,11 @@ class MergeInput:
 class MergeOptions:
     seed: int = 42
     eval_frac: float = 0.15
-    near_threshold: float | None = 0.85  # None disables near-dedupe
+    # Word bigrams at 0.8: recall 0.98 / precision 1.0 on bench/bench_merge.py's planted duplicates
+    # (trigrams needed 0.75 for 0.96 recall). None disables near-dedupe.
+    near_threshold: float | None = 0.8
     num_perm: int = 128
-    shingle: int = 3
+    shingle: int = 2
     exclude_categories: tuple[str, ...] = DEFAULT_EXCLUDE
     validate: bool = True
 
@@ -96,11 +98,22 @@ def exact_key(record: dict[str, Any]) -> bytes:
     return hashlib.blake2b(orjson.dumps([msgs, tools], option=orjson.OPT_SORT_KEYS), digest_size=16).digest()
 
 
-def shingles(text: str, n: int) -> set[bytes]:
+def shingle_hashes(text: str, n: int, _cache: dict[str, int] = {}) -> list[int]:  # noqa: B006 - a memo
+    """32-bit hashes of the distinct word ``n``-grams of ``text``: each word is hashed once (crc32,
+    deterministic across runs, unlike ``hash``) and n-grams are combined in numpy."""
+    import numpy as np
+
     words = _WORD.findall(text)
-    if len(words) <= n:
-        return {" ".join(words).encode()}
-    return {" ".join(words[i:i + n]).encode() for i in range(len(words) - n + 1)}
+    if len(_cache) > 1_000_000:
+        _cache.clear()
+    hashes = np.fromiter((_cache.get(w) or _cache.setdefault(w, zlib.crc32(w.encode()) | 1) for w in words),
+                         dtype=np.uint64, count=len(words))
+    if len(hashes) <= n:
+        return [int(zlib.crc32(hashes.tobytes()))]
+    mixed = np.zeros(len(hashes) - n + 1, dtype=np.uint64)
+    for k in range(n):  # polynomial rolling combination mod 2**32
+        mixed = (mixed * np.uint64(1_000_003) + hashes[k:len(hashes) - n + 1 + k]) & np.uint64(0xFFFFFFFF)
+    return np.unique(mixed).tolist()
 
 
 def strip_for_training(record: dict[str, Any]) -> dict[str, Any]:
@@ -125,10 +138,10 @@ class NearDuplicateIndex:
         self._template = MinHash(num_perm=num_perm, seed=1)
 
     def signature(self, text: str) -> Any:
-        # crc32 (C) instead of datasketch's default SHA-1 wrapper: 4x faster, equally deterministic
-        mh = self._minhash(num_perm=self.num_perm, seed=1, hashfunc=zlib.crc32,
+        # shingles arrive already hashed (shingle_hashes): the hash function only passes them through
+        mh = self._minhash(num_perm=self.num_perm, seed=1, hashfunc=int,
                            permutations=self._template.permutations, scheme=self._template.scheme)
-        mh.update_batch(list(shingles(text, self.shingle)))
+        mh.update_batch(shingle_hashes(text, self.shingle))
         return mh
 
     def find_or_add(self, key: int, text: str) -> int | None:

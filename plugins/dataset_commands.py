@@ -35,7 +35,7 @@ def category_files(data_dir: Path) -> list[Path]:
               help="High-quality base file; only its label-true records are kept (repeatable).")
 @click.option("--seed", type=int, default=42, show_default=True, help="Shuffle seed.")
 @click.option("--eval-frac", type=float, default=0.15, show_default=True, help="Eval share, per category.")
-@click.option("--near-threshold", type=float, default=0.85, show_default=True,
+@click.option("--near-threshold", type=float, default=0.8, show_default=True,
               help="MinHash Jaccard at which records count as near-duplicates; 0 disables near-dedupe.")
 @click.option("--num-perm", type=int, default=128, show_default=True, help="MinHash permutations.")
 @click.option("--exclude-category", "exclude", multiple=True, default=("eval",), show_default=True,

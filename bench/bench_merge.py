@@ -1,0 +1,178 @@
+"""Merge + dedupe of 100,000 records with planted duplicates: wall time, peak RSS, near-duplicate
+recall and precision. Targets (issue 5): <= 60 s, <= 1.5 GB, recall and precision >= 0.95.
+
+    python bench/bench_merge.py [--records 100000] [--near 5000] [--exact 2000]
+
+Records are valid Examples (tool calls against the Continue tools, one in three) whose texts draw
+from a 5,000-word vocabulary; planted near-duplicates copy a random record and change 1-3 words of
+the assistant answer (out of 60-120); exact duplicates change only case and whitespace; as many
+distinct look-alikes share the prompt and half the answer and must be kept (precision). The merge
+runs in a child process so its peak RSS is its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import orjson
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+
+def make_vocab(rng: random.Random, n: int = 5000) -> list[str]:
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    return sorted({"".join(rng.choice(letters) for _ in range(rng.randint(3, 9))) for _ in range(n)})
+
+
+def make_record(i: int, rng: random.Random, vocab: list[str]) -> dict:
+    from dataset_builders import tool_record
+
+    if i % 3 == 0:
+        rec = tool_record(i, rng=rng)
+        rec["messages"][-1]["content"] = " ".join(rng.choice(vocab) for _ in range(rng.randint(60, 120)))
+        rec["messages"][1]["content"] += " " + " ".join(rng.choice(vocab) for _ in range(12))
+    else:
+        rec = {"category": rng.choice(["style_core", "style_refactor", "guardrail"]), "subcategory": "bench",
+               "label": True, "meta": {"generator": "bench", "seed": 42},
+               "messages": [{"role": "user", "content": " ".join(rng.choice(vocab) for _ in range(20))},
+                            {"role": "assistant",
+                             "content": " ".join(rng.choice(vocab) for _ in range(rng.randint(60, 120)))}]}
+    rec["id"] = f"r{i}"
+    return rec
+
+
+def plant_near(rec: dict, rng: random.Random, vocab: list[str], j: int) -> dict:
+    dup = orjson.loads(orjson.dumps(rec))
+    words = dup["messages"][-1]["content"].split()
+    for _ in range(rng.randint(1, 3)):
+        op, k = rng.random(), rng.randrange(len(words))
+        if op < 0.5:
+            words[k] = rng.choice(vocab)
+        elif op < 0.75:
+            words.insert(k, rng.choice(vocab))
+        else:
+            del words[k]
+    dup["messages"][-1]["content"] = " ".join(words)
+    dup["id"] = f"near{j}"
+    dup["meta"]["planted_from"] = rec["id"]
+    return dup
+
+
+def plant_hard(rec: dict, rng: random.Random, vocab: list[str], j: int) -> dict:
+    """A distinct record that shares the prompt and half the answer (Jaccard ~0.4): must be kept."""
+    dup = orjson.loads(orjson.dumps(rec))
+    words = dup["messages"][-1]["content"].split()
+    half = len(words) // 2
+    dup["messages"][-1]["content"] = " ".join(words[:half] + [rng.choice(vocab) for _ in words[half:]])
+    dup["id"] = f"hard{j}"
+    return dup
+
+
+def plant_exact(rec: dict, j: int) -> dict:
+    dup = orjson.loads(orjson.dumps(rec))
+    dup["messages"][-1]["content"] = "  " + dup["messages"][-1]["content"].upper().replace(" ", "  ") + "\n"
+    dup["id"] = f"exact{j}"
+    dup["meta"]["planted_from"] = rec["id"]
+    return dup
+
+
+def write_inputs(out: Path, n: int, n_near: int, n_exact: int) -> None:
+    rng = random.Random(42)
+    vocab = make_vocab(rng)
+    n_hard = n_near
+    n_orig = n - n_near - n_exact - n_hard
+    originals = [make_record(i, rng, vocab) for i in range(n_orig)]
+    planted = [plant_near(rng.choice(originals), rng, vocab, j) for j in range(n_near)]
+    planted += [plant_exact(rng.choice(originals), j) for j in range(n_exact)]
+    rows = originals + planted + [plant_hard(rng.choice(originals), rng, vocab, j) for j in range(n_hard)]
+    (out / "planted.json").write_text(json.dumps({d["id"]: d["meta"]["planted_from"] for d in planted}))
+    for d in planted:
+        del d["meta"]["planted_from"]
+    rng.shuffle(rows)  # duplicates may come before their original: either one may be the one dropped
+    per_file = len(rows) // 4 + 1
+    for k in range(4):
+        with open(out / f"part{k}.jsonl", "wb") as fh:
+            for r in rows[k * per_file:(k + 1) * per_file]:
+                fh.write(orjson.dumps(r) + b"\n")
+
+
+CHILD = """
+import json, resource, sys, time
+from pathlib import Path
+from factory.merge import MergeOptions, inputs_from, merge
+src = Path(sys.argv[1])
+t, cpu = time.perf_counter(), time.process_time()
+res = merge(inputs_from(sorted(src.glob("part*.jsonl"))), src / "merged", MergeOptions(near_threshold=float(sys.argv[2])))
+wall = time.perf_counter() - t
+print(json.dumps({"wall_s": wall, "cpu_s": time.process_time() - cpu, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "report": res.report}))
+"""
+
+
+def score(src: Path) -> dict:
+    """Recall: planted duplicates whose group (copy + its original) lost a member. Precision: of all
+    records dropped as duplicates, those that belong to a planted group (the rest are false positives:
+    distinct records judged alike)."""
+    planted = json.loads((src / "planted.json").read_text())
+    kept = set()
+    for name in ("train.jsonl", "eval.jsonl"):
+        for line in (src / "merged" / name).read_bytes().splitlines():
+            kept.add(orjson.loads(line)["id"])
+    all_ids = set()
+    for p in sorted(src.glob("part*.jsonl")):
+        for line in p.read_bytes().splitlines():
+            all_ids.add(orjson.loads(line)["id"])
+    dropped = all_ids - kept
+    in_groups = set(planted) | set(planted.values())
+    out = {}
+    for kind in ("near", "exact"):
+        copies = [c for c in planted if c.startswith(kind)]
+        found = sum(c in dropped or planted[c] in dropped for c in copies)
+        out[f"{kind}_recall"] = found / len(copies) if copies else 1.0
+    out["precision"] = len(dropped & in_groups) / len(dropped) if dropped else 1.0
+    out["false_positives"] = len(dropped - in_groups)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--records", type=int, default=100_000)
+    ap.add_argument("--near", type=int, default=5_000)
+    ap.add_argument("--exact", type=int, default=2_000)
+    ap.add_argument("--threshold", type=float, default=0.8)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp)
+        t = time.perf_counter()
+        write_inputs(src, args.records, args.near, args.exact)
+        print(f"wrote {args.records:,} records ({args.near:,} near + {args.exact:,} exact duplicates and "
+              f"{args.near:,} distinct look-alikes planted) "
+              f"in {time.perf_counter() - t:.1f} s")
+        out = subprocess.run([sys.executable, "-c", CHILD, str(src), str(args.threshold)], capture_output=True,
+                             text=True, check=True, cwd=ROOT)
+        res = json.loads(out.stdout)
+        rep = res["report"]
+        s = score(src)
+        print(f"merge + dedupe: {rep['read']:,} read, {rep['kept']:,} kept, dropped {rep['dropped']} "
+              f"(reconciles: {rep['reconciles']})")
+        print(f"  wall {res['wall_s']:.1f} s ({rep['read'] / res['wall_s']:,.0f} records/s), CPU {res['cpu_s']:.1f} s, "
+              f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores, "
+              f"peak RSS {res['peak_rss_mb']:.0f} MB")
+        print(f"  near-duplicate recall {s['near_recall']:.3f}, exact-duplicate recall {s['exact_recall']:.3f}, "
+              f"precision {s['precision']:.3f} ({s['false_positives']} distinct records dropped; "
+              f"threshold {args.threshold})")
+        print(f"  bench process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
