@@ -177,18 +177,19 @@ class ChatTokenizer:
             cut = text.find(self.turn_end) + len(self.turn_end) if self.turn_end and self.turn_end in text else 0
             heads.append(text[:cut])
             rests.append(text[cut:])
-        todo = [h for h in dict.fromkeys(heads) if h not in self._prefix_cache]
+        head_counts = {h: self._prefix_cache[h] for h in heads if h in self._prefix_cache}
+        todo = [h for h in dict.fromkeys(heads) if h not in head_counts]
         bad_heads: set[str] = set()
         if todo:
             encs = self.encode_batch(todo)
-            for h, e in zip(todo, encs):
-                self._prefix_cache[h] = len(e.ids)
+            head_counts.update((h, len(e.ids)) for h, e in zip(todo, encs))
             if roundtrip:
                 bad_heads = {todo[i] for i in self._roundtrip_bad(todo, encs)}
-            if len(self._prefix_cache) > 4096:  # bounded: one entry per distinct system+tools block
+            if len(self._prefix_cache) + len(todo) > 4096:  # bounded: distinct system+tools blocks
                 self._prefix_cache.clear()
+            self._prefix_cache.update((h, head_counts[h]) for h in todo if h not in bad_heads)
         encs = self.encode_batch(rests)
-        counts = [self._prefix_cache.get(h, 0) + len(e.ids) for h, e in zip(heads, encs)]
+        counts = [head_counts[h] + len(e.ids) for h, e in zip(heads, encs)]
         bad = set(self._roundtrip_bad(rests, encs)) if roundtrip else set()
         bad |= {i for i, h in enumerate(heads) if h in bad_heads}
         return counts, sorted(bad)

@@ -139,3 +139,16 @@ def test_prefix_cached_counts_equal_whole_text_counts(qwen, deepseek):
         for _ in range(2):  # cold, then with the prefix cache warm
             counts, bad = tok.count_checked(texts)
             assert counts == tok.count(texts) and bad == []
+
+
+def test_counts_stay_exact_when_the_prefix_cache_overflows(qwen):
+    recs = []
+    for i in range(40):
+        rec = tool_record(i)
+        rec["messages"][0]["content"] = f"System prompt number {i}."  # 40 distinct prefixes
+        recs.append(rec)
+    texts = [qwen.render(r) for r in recs]
+    qwen._prefix_cache.update({f"filler {i}": 1 for i in range(4090)})
+    counts, _bad = qwen.count_checked(texts)
+    assert counts == qwen.count(texts)
+    assert len(qwen._prefix_cache) <= 4096
