@@ -153,6 +153,9 @@ def train_preference(cfg: TrainConfig, log: Log = print) -> TrainResult:
         processing_class=tokenizer,
         callbacks=[_loss_callback(losses, log)],
     )
+    from transformers.trainer_callback import PrinterCallback
+
+    trainer.remove_callback(PrinterCallback)
     trainer.train()
     trainer.model.save_pretrained(cfg.adapter_dir, selected_adapters=["default"])
     tokenizer.save_pretrained(cfg.adapter_dir)
