@@ -12,9 +12,10 @@ One streaming pass per file; code checks run in batches so ruff is called a few 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from factory.jsonl import read_jsonl
 
@@ -180,8 +181,8 @@ def to_markdown(report: CoverageReport) -> str:
             rows.append([cat, q.records, f"{q.near_dup_share:.1%}", q.code_failures,
                          "-" if rate is None else f"{q.grounded_matched}/{q.grounded_checked} ({rate:.1%})"])
         parts += ["## Quality", "",
-                  "Near-duplicates: records >= 0.85 Jaccard (word 5-grams, numbers and identifiers normalised) to an "
+                  ("Near-duplicates: records >= 0.85 Jaccard (word 5-grams, numbers and identifiers normalised) to an "
                   "earlier record. Code: records with a fenced block that does not parse, or assistant Python that "
-                  "fails `ruff check`. Grounded: read-only tool calls whose recorded result equals a fresh execution.",
+                  "fails `ruff check`. Grounded: read-only tool calls whose recorded result equals a fresh execution."),
                   "", _table(["category", "records", "near-dup share", "code failures", "grounded calls matching"], rows), ""]
     return "\n".join(parts)

@@ -12,10 +12,10 @@ from ._seed004_kit import Seed004Generator, one, spec_path
 from ._seed004_tasks import TASKS
 
 SYSTEM = [
-    "You are an autonomous coding agent working in the user's repository with read, write, edit, bash, glob "
-    "and grep tools. Explore before editing, write a failing test before a fix, and verify with the tests.",
-    "You are a careful software engineer with shell and file tools. Work in small verified steps and report "
-    "what you changed and why.",
+    ("You are an autonomous coding agent working in the user's repository with read, write, edit, bash, glob "
+    "and grep tools. Explore before editing, write a failing test before a fix, and verify with the tests."),
+    ("You are a careful software engineer with shell and file tools. Work in small verified steps and report "
+    "what you changed and why."),
 ]
 
 GENERATOR = Seed004Generator(
@@ -31,6 +31,6 @@ GENERATOR = Seed004Generator(
 
 
 @hookimpl
-def register_categories(register):  # noqa: ANN001, ANN201
+def register_categories(register):
     register(Category(name="agentic", spec_path=spec_path("agentic"), generator=GENERATOR,
                       description="TDD, systematic debugging, planning, review, exploration with tools"))

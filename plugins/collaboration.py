@@ -45,7 +45,7 @@ def clarifying_questions(rng, d: Dialog) -> None:
     e = entity(rng)
     ask, qs = one(rng, VAGUE)
     fmt = {"plural": e.plural.replace("_", " "), "snake": e.snake.replace("_", " ")}
-    d.user(one(rng, ["", "Hey, ", "Small one: ", "For the {dom} app: ".format(dom=e.domain)]) + ask.format(**fmt))
+    d.user(one(rng, ["", "Hey, ", "Small one: ", f"For the {e.domain} app: "]) + ask.format(**fmt))
     chosen = [q.format(**fmt) for q in some(rng, qs, 2, 4)]
     d.say(one(rng, ["Happy to. A few questions first, because the answers change what I'd build:",
                     "Before I start -- this could mean several things:",
@@ -87,7 +87,7 @@ def technical_decisions(rng, d: Dialog) -> None:
     e = entity(rng)
     q, options, hinge = one(rng, DECISIONS)
     fmt = {"plural": e.plural.replace("_", " "), "snake": e.snake.replace("_", " ")}
-    d.user(q.format(**fmt) + one(rng, ["", " We're a team of three.", " It's for the {dom} product.".format(dom=e.domain),
+    d.user(q.format(**fmt) + one(rng, ["", " We're a team of three.", f" It's for the {e.domain} product.",
                                        " Need to decide this week."]))
     rows = "\n".join(f"| {n} | {p} | {c} |" for n, p, c in options)
     pick = one(rng, options)
@@ -145,7 +145,7 @@ GENERATOR = Seed004Generator({
 
 
 @hookimpl
-def register_categories(register):  # noqa: ANN001, ANN201
+def register_categories(register):
     register(Category(name="collaboration", spec_path=spec_path("collaboration"), generator=GENERATOR,
                       description="Clarifying questions, progress, decisions, uncertainty, suggestions"))
 

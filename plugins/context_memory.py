@@ -21,9 +21,16 @@ DECISIONS = [
      "UTC, timezone-aware timestamps", "created_at: datetime"),
     ("Hard delete or soft delete?", "Soft delete: a nullable `deleted_at` column, and every query filters on it.",
      "soft delete via `deleted_at`", "deleted_at: datetime | None = None"),
+    ("Do we need optimistic locking?", ("Yes: every row carries a `version` integer, bumped on each update, and "
+     "updates check it."), "a `version` column for optimistic locking", "version: int = 0"),
+    ("Should models know who last changed them?", ("Record `updated_by` (the user id) on every write; it is cheap "
+     "and saves a lot of guessing later."), "an `updated_by` audit field", "updated_by: str = \"\""),
 ]
+RATIONALE = ["", " Otherwise we'd revisit it in every review.", " It's much harder to retrofit later.",
+             " The team agreed on this in the last design review.", " It matches what the reporting side expects."]
 IMPORTS = {"public_id: UUID": "from uuid import UUID\n", "created_at: datetime": "from datetime import datetime\n",
-           "deleted_at: datetime | None = None": "from datetime import datetime\n", "total_cents: int": ""}
+           "deleted_at: datetime | None = None": "from datetime import datetime\n", "total_cents: int": "",
+           "version: int = 0": "", "updated_by: str = \"\"": ""}
 
 
 def _model(ent, fs, extra_field: str) -> str:
@@ -37,11 +44,21 @@ def _model(ent, fs, extra_field: str) -> str:
 def previous_decisions(rng, d: Dialog) -> None:
     q, answer, short, extra = one(rng, DECISIONS)
     e = entity(rng)
-    d.user(one(rng, ["", "Design question for the {dom} service: "]).format(dom=e.domain) + q)
-    d.say(answer + one(rng, [" I'll apply this to every model from now on.", " Let's treat that as settled.", ""]))
-    fs = fields(rng, e, 2, 3)
-    d.user(one(rng, ["Now write the `{c}` model.", "Add a dataclass for {p}.", "Next: the `{c}` type, please."])
-           .format(c=e.cls, p=e.plural.replace("_", " ")))
+    d.user(one(rng, ["", "Design question for the {dom} service: ", "Before we write models: ",
+                     "Settle this for the {dom} codebase: "]).format(dom=e.domain) + q)
+    d.say(answer + one(rng, RATIONALE) + one(rng, [" I'll apply this to every model from now on.",
+                                                   " Let's treat that as settled.", ""]))
+    fs = fields(rng, e, 2, 4)
+    if rng.random() < 0.5:
+        d.user(one(rng, ["Unrelated: what's a good name for a module that holds our models?",
+                         "Side question -- dataclasses or pydantic for plain records?",
+                         "Also, should tests live next to the code or in tests/?"]))
+        d.say(one(rng, ["`models.py` while it's small; split by aggregate when it grows.",
+                        "Dataclasses for internal records, pydantic at the boundaries where input is untrusted.",
+                        "A top-level `tests/` directory mirroring the package keeps imports honest."]))
+    d.user(one(rng, ["Now write the `{c}` model.", "Add a dataclass for {p}.", "Next: the `{c}` type, please.",
+                     "We need a `{c}` record with {f}.", "Model `{c}` for me ({f})."])
+           .format(c=e.cls, p=e.plural.replace("_", " "), f=", ".join(x.name for x in fs)))
     d.say(one(rng, [f"Following what we decided earlier ({short}):", f"As agreed above -- {short}:",
                     f"Applying our earlier decision ({short}):"]) + "\n\n" + fence("python", _model(e, fs, extra)))
 
@@ -51,19 +68,19 @@ CONVENTIONS = [
         "def {s}_total_cents(price_cents: int, quantity: int) -> int:\n    return price_cents * quantity\n",
         "def {s}_refund_cents(paid_cents: int, percent: int) -> int:\n    return paid_cents * percent // 100\n"]),
     ("every query uses parameters", "parameterised queries", [
-        "import sqlite3\n\n\ndef find_{p}(conn: sqlite3.Connection, key: str) -> list[tuple]:\n"
-        "    return conn.execute(\"SELECT * FROM {p} WHERE key = ?\", (key,)).fetchall()\n",
-        "import sqlite3\n\n\ndef delete_{s}(conn: sqlite3.Connection, row_id: int) -> None:\n    with conn:\n"
-        "        conn.execute(\"DELETE FROM {p} WHERE id = ?\", (row_id,))\n"]),
+        ("import sqlite3\n\n\ndef find_{p}(conn: sqlite3.Connection, key: str) -> list[tuple]:\n"
+        "    return conn.execute(\"SELECT * FROM {p} WHERE key = ?\", (key,)).fetchall()\n"),
+        ("import sqlite3\n\n\ndef delete_{s}(conn: sqlite3.Connection, row_id: int) -> None:\n    with conn:\n"
+        "        conn.execute(\"DELETE FROM {p} WHERE id = ?\", (row_id,))\n")]),
     ("constant-time comparison", "a constant-time comparison", [
-        "import hmac\n\n\ndef {s}_token_ok(presented: str, expected: str) -> bool:\n"
-        "    return hmac.compare_digest(presented.encode(), expected.encode())\n"]),
+        ("import hmac\n\n\ndef {s}_token_ok(presented: str, expected: str) -> bool:\n"
+        "    return hmac.compare_digest(presented.encode(), expected.encode())\n")]),
     ("case-insensitive", "case-insensitive codes", [
         "def normalise_{s}_code(code: str) -> str:\n    return code.strip().upper()\n",
         "def same_{s}_code(a: str, b: str) -> bool:\n    return a.strip().casefold() == b.strip().casefold()\n"]),
     ("never floats", "integers instead of floats for money", [
-        "def {s}_split_cents(total_cents: int, parts: int) -> list[int]:\n    base, extra = divmod(total_cents, parts)\n"
-        "    return [base + (1 if i < extra else 0) for i in range(parts)]\n"]),
+        ("def {s}_split_cents(total_cents: int, parts: int) -> list[int]:\n    base, extra = divmod(total_cents, parts)\n"
+        "    return [base + (1 if i < extra else 0) for i in range(parts)]\n")]),
 ]
 
 
@@ -91,8 +108,8 @@ PREFS = [
     ("I prefer plain functions over classes.", "plain functions, no classes",
      "def {f}(items: list[dict]) -> list[dict]:\n    return [item for item in items if item.get(\"{k}\")]\n"),
     ("Always use type hints, please.", "type hints on everything",
-     "def {f}(items: list[dict[str, object]]) -> list[dict[str, object]]:\n"
-     "    return [item for item in items if item.get(\"{k}\")]\n"),
+     ("def {f}(items: list[dict[str, object]]) -> list[dict[str, object]]:\n"
+     "    return [item for item in items if item.get(\"{k}\")]\n")),
     ("Keep answers short: code only, no explanations.", "code only", None),
     ("Use pathlib, not os.path.", "pathlib",
      "from pathlib import Path\n\n\ndef {f}(folder: Path) -> list[Path]:\n    return sorted(folder.glob(\"*{k}*.json\"))\n"),
@@ -146,8 +163,8 @@ def coherence(rng, d: Dialog) -> None:
     test = (f"from models import {e.cls}, {e.plural}_by_{key.name}\n\n\n"
             f"def test_{e.plural}_by_{key.name}_indexes_every_item():\n    item = {e.cls}({args})\n"
             f"    assert {e.plural}_by_{key.name}([item]) == {{item.{key.name}: item}}\n")
-    d.say(one(rng, ["Same names as above, so it imports cleanly:", f"The test uses `{e.cls}` and "
-                    f"`{e.plural}_by_{key.name}` exactly as defined:"]) + "\n\n" + fence("python", test))
+    d.say(one(rng, ["Same names as above, so it imports cleanly:", (f"The test uses `{e.cls}` and "
+                    f"`{e.plural}_by_{key.name}` exactly as defined:")]) + "\n\n" + fence("python", test))
 
 
 GENERATOR = Seed004Generator({
@@ -157,6 +174,6 @@ GENERATOR = Seed004Generator({
 
 
 @hookimpl
-def register_categories(register):  # noqa: ANN001, ANN201
+def register_categories(register):
     register(Category(name="context_memory", spec_path=spec_path("context_memory"), generator=GENERATOR,
                       description="Earlier decisions, conventions, preferences, prior work, coherence"))

@@ -20,7 +20,7 @@ from factory import hookimpl
               help="Workspace that grounded records were generated against (default: the shipped fixture "
                    "repository, or FACTORY_GROUNDING_REPO).")
 @click.pass_obj
-def coverage_cmd(state, out_dir, report_path, checks, lint, repo):  # noqa: ANN001, ANN201
+def coverage_cmd(state, out_dir, report_path, checks, lint, repo):
     """Category x subcategory targets vs actual, tool call counts per tool set, seed 004's 17
     capabilities with counts, and per-category quality.
 
@@ -43,5 +43,5 @@ def coverage_cmd(state, out_dir, report_path, checks, lint, repo):  # noqa: ANN0
 
 
 @hookimpl
-def register_commands(cli):  # noqa: ANN001, ANN201
+def register_commands(cli):
     cli.add_command(coverage_cmd)

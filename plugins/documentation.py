@@ -21,7 +21,7 @@ EXT = {"python": "py", "typescript": "ts", "rust": "rs", "go": "go"}
 TYPES = {"dry": "refactor", "solid": "refactor", "clean_code": "refactor", "refactoring": "refactor"}
 
 
-def _any_pair(rng):  # noqa: ANN202
+def _any_pair(rng):
     if rng.random() < 0.5:
         kind = one(rng, list(DESIGNS))
         return one(rng, DESIGNS[kind])(rng), TYPES[kind]
@@ -118,7 +118,7 @@ def readme(rng, d: Dialog) -> None:
         return
     e = entity(rng)
     pair = one(rng, IDIOMS["python"])(rng)
-    funcs = re.findall(r"^def (\w+)", pair.after, re.M)
+    funcs = re.findall(r"^def (\w+)", pair.after, re.MULTILINE)
     d.user(one(rng, ["Write a README for our `{m}` module.", "README section for `{m}`, please.",
                      "Draft the README of the `{m}` package."]).format(m=e.plural) + "\n\n" + fence("python", pair.after))
     md = (f"# {e.plural}\n\n{one(rng, ['Helpers for', 'Utilities for', 'Small functions for'])} {e.domain}.\n\n"
@@ -190,6 +190,6 @@ GENERATOR = Seed004Generator({
 
 
 @hookimpl
-def register_categories(register):  # noqa: ANN001, ANN201
+def register_categories(register):
     register(Category(name="documentation", spec_path=spec_path("documentation"), generator=GENERATOR,
                       description="Commit messages, READMEs, API docs, inline comments, migration guides"))

@@ -17,7 +17,8 @@ SYSTEM = [
     "references; read only the lines you need."),
 ]
 OPENERS = ["", "Quick question: ", "While I'm refactoring: ", "For a code review: ", "I'm debugging something. ",
-           "Help me orient myself. ", "Onboarding question: "]
+           "Help me orient myself. ", "Onboarding question: ", "Before I touch anything: ", "Curious: "]
+CLOSERS = ["", " Thanks.", " Be precise.", " Line numbers help.", " No need to read whole files."]
 WHY_SEMANTIC = [
     "goto_definition finds the declaration itself rather than every line that mentions the name.",
     "A text search would also hit comments and call sites; the index knows which line is the definition.",
@@ -39,7 +40,7 @@ def goto_definition(rng, d: Dialog) -> None:
     d.user(one(rng, OPENERS) + one(rng, [
         "Where is `{s}` defined?", "Take me to the definition of `{s}`.", "Which file declares `{s}`?",
         "Jump to `{s}` and show me its signature.", "I keep seeing `{s}`; where does it come from?",
-    ]).format(s=sym.name))
+    ]).format(s=sym.name) + one(rng, CLOSERS))
     args = {"symbol": sym.name}
     out = d.call("goto_definition", args, content=one(rng, WHY_SEMANTIC) or None)
     lines = [ln for ln in out.splitlines() if ln]
@@ -57,7 +58,7 @@ def find_references(rng, d: Dialog) -> None:
         "Who uses `{s}`?", "Find all references to `{s}` before I rename it.",
         "If I change the signature of `{s}`, what breaks?", "List the call sites of `{s}`.",
         "How widely is `{s}` used?",
-    ]).format(s=sym.name))
+    ]).format(s=sym.name) + one(rng, CLOSERS))
     args = {"symbol": sym.name}
     out = d.call("find_references", args, content=one(rng, WHY_SEMANTIC) or None)
     rows = [ln for ln in out.splitlines()[1:] if ln]
@@ -72,7 +73,7 @@ def find_references(rng, d: Dialog) -> None:
 def _file_listing(rng, d: Dialog, tool: str, kinds: set[str], asks: list[str]) -> None:
     files = [f for f in source_files(d.ws) if symbols_in(d.ws, f, kinds)]
     file = one(rng, files)
-    d.user(one(rng, OPENERS) + one(rng, asks).format(f=file))
+    d.user(one(rng, OPENERS) + one(rng, asks).format(f=file) + one(rng, CLOSERS))
     args = {"file": file}
     out = d.call(tool, args)
     text = describe(rng, d.ws, tool, args, out)
@@ -80,7 +81,9 @@ def _file_listing(rng, d: Dialog, tool: str, kinds: set[str], asks: list[str]) -
     if rng.random() < 0.5:
         pick = one(rng, syms)
         text += " " + _read_around(rng, d, file, pick.line).replace("hold the body", f"hold `{pick.name}`")
-    d.say(text + " " + one(rng, ["Want the details of one of them?", "Which one should we look at?", ""]).rstrip())
+    d.say(text + " " + one(rng, ["Want the details of one of them?", "Which one should we look at?",
+                                 "That's the outline without reading the whole file.",
+                                 "The line numbers let me jump straight to any of them.", ""]).rstrip())
 
 
 def functions(rng, d: Dialog) -> None:
@@ -95,17 +98,45 @@ def classes(rng, d: Dialog) -> None:
         "What data structures are defined in `{f}`?", "Show me the type declarations of `{f}`."])
 
 
+def _stats_rows(out: str) -> dict[str, tuple[int, int]]:
+    rows = {}
+    for line in out.splitlines()[:-1]:
+        lang, rest = line.split(": ", 1)
+        files, lines = rest.split(", ")
+        rows[lang] = (int(files.split()[0]), int(lines.split()[0]))
+    return rows
+
+
 def stats(rng, d: Dialog) -> None:
-    d.user(one(rng, OPENERS) + one(rng, [
-        "How big is this project?", "Give me the project's vital statistics.", "Which languages does this repo use?",
-        "How much code is there per language?", "Size up the codebase for me.", "What's the language breakdown here?",
-        "Roughly how many functions and classes are there?", "Is this mostly Python or TypeScript?",
-    ]) + one(rng, ["", " Numbers please.", " I'm estimating a migration.", " Just the overview."]))
-    out = d.call("stats", {})
-    langs = [ln.split(":")[0] for ln in out.splitlines()[:-1]]
-    biggest = max(out.splitlines()[:-1], key=lambda ln: int(ln.split(" lines")[0].rsplit(" ", 1)[1]))
-    d.say(describe(rng, d.ws, "stats", {}, out) + f" By lines, {biggest.split(':')[0]} dominates; "
-          f"{len(langs)} languages in all.")
+    out_cache = d.ws.execute("stats", {}).output
+    rows = _stats_rows(out_cache)
+    langs = sorted(rows, key=lambda k: -rows[k][1])
+    a, b = rng.sample(langs, 2) if len(langs) > 1 else (langs[0], langs[0])
+    kinds = out_cache.splitlines()[-1].removeprefix("symbols: ")
+    asks = [
+        ("How big is this project?", lambda: f"{sum(v[1] for v in rows.values())} lines of code in "
+         f"{sum(v[0] for v in rows.values())} source files; the symbol index counts {kinds}."),
+        (f"Is this mostly {a.title()} or {b.title()}?", lambda: (
+            f"{a.title()} has {rows[a][1]} lines in {rows[a][0]} files against {rows[b][1]} lines in {rows[b][0]} files "
+            f"for {b.title()}, so it is mostly {(a if rows[a][1] >= rows[b][1] else b).title()}.")),
+        ("Which languages does this repo use?", lambda: "Languages by size: " + ", ".join(
+            f"{lang} ({rows[lang][1]} lines)" for lang in langs) + "."),
+        ("Roughly how many functions and classes are there?", lambda: f"The index counts {kinds}."),
+        ("What's the smallest part of the codebase?", lambda: (
+            f"{langs[-1].title()}: {rows[langs[-1]][0]} file(s), {rows[langs[-1]][1]} lines.")),
+        ("Where is most of the code?", lambda: (
+            f"{langs[0].title()}, with {rows[langs[0]][1]} of {sum(v[1] for v in rows.values())} lines.")),
+        ("How many files would a full rewrite touch?", lambda: (
+            f"{sum(v[0] for v in rows.values())} source files: " + ", ".join(f"{rows[x][0]} {x}" for x in langs) + ".")),
+    ]
+    if a == b:
+        del asks[1]  # "mostly A or B?" needs two languages
+    question, answer = one(rng, asks)
+    d.user(one(rng, OPENERS) + question + one(rng, ["", " Numbers please.", " I'm estimating a migration.",
+                                                     " Just the overview.", " Rough is fine."]))
+    d.call("stats", {}, content=one(rng, [None, "The stats tool counts this directly.", "Asking the index."]))
+    d.say(answer() + " " + one(rng, ["(Counts come from the index, not a guess.)", "Tests are included in these numbers.",
+                                     "Config and docs files are not counted.", ""]).rstrip())
 
 
 def index(rng, d: Dialog) -> None:

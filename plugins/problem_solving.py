@@ -169,6 +169,6 @@ GENERATOR = Seed004Generator({
 
 
 @hookimpl
-def register_categories(register):  # noqa: ANN001, ANN201
+def register_categories(register):
     register(Category(name="problem_solving", spec_path=spec_path("problem_solving"), generator=GENERATOR,
                       description="Stuck, edge cases and scale, root cause, self-verification, inversion, patterns"))

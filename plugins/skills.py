@@ -108,10 +108,10 @@ def when_stuck(rng, d: Dialog) -> None:
                      "Stuck. {s}. Tried {n} things already.", "Nothing I try works: {s}. Help me get unstuck."])
            .format(n=tries, s=task.symptom))
     d.say(one(rng, ["I'm using the when-stuck skill: stop trying fixes and change the approach.",
-                    "Time to step back instead of trying fix number {n}.".format(n=tries + 1),
+                    f"Time to step back instead of trying fix number {tries + 1}.",
                     "When stuck, change the method, not the guess."]) + "\n\n" + numbered(some(rng, STUCK, 3, 4))
-          + "\n\n" + one(rng, [f"For this symptom I'd start with a failing test around `{task.file}`; it turns the "
-                               "hunt into a yes/no question.",
+          + "\n\n" + one(rng, [(f"For this symptom I'd start with a failing test around `{task.file}`; it turns the "
+                               "hunt into a yes/no question."),
                                "Tell me the result of the first step and we'll take it from there.",
                                f"My bet is the code in `{task.file}`; the reproduction will confirm or kill that."]))
 
@@ -126,6 +126,6 @@ GENERATOR = Seed004Generator({
 
 
 @hookimpl
-def register_categories(register):  # noqa: ANN001, ANN201
+def register_categories(register):
     register(Category(name="skills", spec_path=spec_path("skills"), generator=GENERATOR,
                       description="Announced working skills: brainstorming, debugging, TDD, scale game, when stuck"))

@@ -136,7 +136,7 @@ def test_same_seed_gives_the_same_bytes(host: PluginHost, tmp_path: Path) -> Non
 def test_a_call_that_fails_to_execute_drops_the_record_and_is_counted(host: PluginHost) -> None:
     from factory.plugins._seed004_kit import GROUNDING_STATS, Seed004Generator
 
-    def flaky(rng, d):  # noqa: ANN001, ANN202
+    def flaky(rng, d):
         path = "src/shoplite/cart.py" if rng.random() < 0.5 else "src/shoplite/nowhere.py"
         d.user(f"Read {path} #{rng.random()}")
         out = d.call("read_file", {"filepath": path})

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from factory.codecheck import check_record_code, check_records, extract_blocks, parse_error, ruff_check_sources
+from factory.codecheck import (
+    check_record_code,
+    check_records,
+    extract_blocks,
+    parse_error,
+    ruff_check_sources,
+)
 from factory.neardup import near_duplicate_share, normalise
 
 GOOD = {

@@ -33,7 +33,7 @@ def data_dir(host: PluginHost, tmp_path_factory: pytest.TempPathFactory) -> Path
 
 
 def _row(text: str, *cells: str) -> list[str]:
-    pattern = re.compile(r"^\| " + r" \| ".join(re.escape(c) for c in cells) + r" \|(.*)$", re.M)
+    pattern = re.compile(r"^\| " + r" \| ".join(re.escape(c) for c in cells) + r" \|(.*)$", re.MULTILINE)
     m = pattern.search(text)
     assert m, f"no row starting {cells}"
     return [c.strip() for c in m.group(1).strip(" |").split("|")]
@@ -57,7 +57,7 @@ def test_coverage_command_prints_and_writes_the_markdown_report(data_dir: Path) 
                           ("continue", "view_diff")]:
         assert _row(written, toolset, f"`{tool}`") == [str(calls[tool])]
 
-    caps = re.findall(r"^\| (\d+) \| ([^|]+) \|", written.split("## Seed 004's 17 capabilities")[1], re.M)
+    caps = re.findall(r"^\| (\d+) \| ([^|]+) \|", written.split("## Seed 004's 17 capabilities")[1], re.MULTILINE)
     assert [int(n) for n, _ in caps] == list(range(1, 18))
     assert _row(written, "17", "Uncertainty handling")[-2:] == ["15", "yes"]
     quality = _row(written, "tool_use", "200")
