@@ -45,6 +45,7 @@ KIND_METRICS = {
 AST_MATCH_MIN = 0.9  # AST similarity at which a Python answer counts as matching its reference
 
 _TOOL_CALL_BLOCK = re.compile(r"<tool_call>\s*(.*?)\s*(?:</tool_call>|$)", re.DOTALL)
+_CALL_SHAPE = re.compile(r'"(?:name|function)"\s*:')
 _CODE_BLOCK = re.compile(r"```(?:python|py)?\s*\n(.*?)```", re.DOTALL)
 
 
@@ -77,7 +78,7 @@ def decode_calls(text: str) -> DecodedCalls:
         stripped = text.strip()
         if stripped.startswith("[TOOL_CALLS]"):
             blocks = [stripped[len("[TOOL_CALLS]") :]]
-        elif re.match(r'^\s*[\[{]\s*\{?\s*"(name|function)"', stripped):
+        elif stripped[:1] in ("{", "[") and _CALL_SHAPE.search(stripped[:300]):
             blocks = [stripped]
     if not blocks:
         return DecodedCalls([], attempted=False, valid_json=False)

@@ -178,12 +178,35 @@ def smoke_negatives(count: int, seed: int = 0) -> list:
     out = []
     for i in range(count):
         path = rng.choice(_FILES)
-        good = {"id": f"call_{i}", "type": "function", "function": {"name": "read_file", "arguments": {"filepath": path}}}
-        bad = {"id": f"call_{i}", "type": "function", "function": {"name": "grep_search", "arguments": {"query": path}}}
-        out.append(Example(
-            category="tool_neg", subcategory="wrong_tool", tools=SMOKE_TOOLS, label=False,
-            messages=[{"role": "user", "content": f"Show me {path}."}, {"role": "assistant", "tool_calls": [bad]}],
-            meta={"generator": "smoke_negatives", "seed": seed,
-                  "defect": {"kind": "wrong_tool", "detail": "searches instead of reading", "correct": [good]}},
-        ))
+        good = {
+            "id": f"call_{i}",
+            "type": "function",
+            "function": {"name": "read_file", "arguments": {"filepath": path}},
+        }
+        bad = {
+            "id": f"call_{i}",
+            "type": "function",
+            "function": {"name": "grep_search", "arguments": {"query": path}},
+        }
+        out.append(
+            Example(
+                category="tool_neg",
+                subcategory="wrong_tool",
+                tools=SMOKE_TOOLS,
+                label=False,
+                messages=[
+                    {"role": "user", "content": f"Show me {path}."},
+                    {"role": "assistant", "tool_calls": [bad]},
+                ],
+                meta={
+                    "generator": "smoke_negatives",
+                    "seed": seed,
+                    "defect": {
+                        "kind": "wrong_tool",
+                        "detail": "searches instead of reading",
+                        "correct": [good],
+                    },
+                },
+            )
+        )
     return out
