@@ -93,7 +93,15 @@ class Engine:
     # -- public ----------------------------------------------------------------------------------
     def run_sync(self, requests: Iterable[LLMRequest], on_result: Callable[[Result], None],
                  total: int | None = None) -> RunStats:
-        return asyncio.run(self.run(requests, on_result, total))
+        """One run in a fresh event loop; closes the provider (its HTTP client is bound to the loop)."""
+
+        async def main() -> RunStats:
+            try:
+                return await self.run(requests, on_result, total)
+            finally:
+                await self.provider.aclose()
+
+        return asyncio.run(main())
 
     async def run(self, requests: Iterable[LLMRequest], on_result: Callable[[Result], None],
                   total: int | None = None) -> RunStats:
@@ -101,6 +109,7 @@ class Engine:
         Raises :class:`BudgetExhausted`, :class:`CircuitOpen` or :class:`FatalProviderError` after the
         in-flight requests finish, when one of them stopped the run."""
         self.stats = RunStats(total=total)
+        self._stop = None
         self.run_id = self.ledger.start_run(self.job, self.provider.name, self.provider.model)
         source = iter(requests)
 
@@ -118,7 +127,6 @@ class Engine:
             status = "stopped" if self._stop else "finished"
         finally:
             self.ledger.finish_run(self.run_id, status, self.stats.as_dict(), str(self._stop or ""))
-            await self.provider.aclose()
         if self._stop is not None:
             raise self._stop
         return self.stats

@@ -1,0 +1,75 @@
+"""An EngineSession: what a command needs to make LLM calls -- provider choice, engine settings,
+prices, the ledger, a budget shared by all the runs of one command, and running totals for reports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from factory.config import EngineConfig, FactoryConfig
+from factory.engine.ledger import Ledger
+from factory.engine.prices import PriceTable
+from factory.engine.runner import Engine, Result, RunStats
+from factory.providers import LLMRequest, create_provider
+
+
+@dataclass
+class EngineSession:
+    provider: str
+    model: str | None = None
+    base_url: str | None = None
+    settings: EngineConfig = field(default_factory=EngineConfig)
+    prices: PriceTable = field(default_factory=PriceTable.with_overrides)
+    max_cost: float | None = None
+    job: str = ""
+    on_progress: Callable[[RunStats], None] | None = None
+    totals: RunStats = field(default_factory=RunStats)
+    _ledger: Ledger | None = None
+
+    @classmethod
+    def from_config(cls, cfg: FactoryConfig, provider: str, model: str | None = None, base_url: str | None = None,
+                    max_cost: float | None = None, job: str = "", **kw: Any) -> EngineSession:
+        prices = PriceTable.with_overrides({m: (p.input, p.output) for m, p in cfg.prices.items()})
+        return cls(provider, model, base_url, cfg.engine, prices, max_cost, job, **kw)
+
+    @property
+    def ledger(self) -> Ledger:
+        if self._ledger is None:
+            self._ledger = Ledger(Path(self.settings.ledger))
+        return self._ledger
+
+    @property
+    def model_name(self) -> str:
+        return self.make_provider().model if self.model is None else self.model
+
+    def make_provider(self) -> Any:
+        return create_provider(self.provider, self.model, self.base_url, timeout=self.settings.timeout,
+                               max_connections=self.settings.max_concurrency)
+
+    def run(self, requests: Iterable[LLMRequest], on_result: Callable[[Result], None],
+            total: int | None = None) -> RunStats:
+        budget = None if self.max_cost is None else max(0.0, self.max_cost - self.totals.cost)
+        engine = Engine(self.make_provider(), self.ledger, self.settings, self.prices, self.job, budget,
+                        self.on_progress)
+        try:
+            return engine.run_sync(requests, on_result, total)
+        finally:
+            t, s = self.totals, engine.stats
+            t.done += s.done
+            t.sent += s.sent
+            t.cached += s.cached
+            t.ok += s.ok
+            t.rejected += s.rejected
+            t.failed += s.failed
+            t.input_tokens += s.input_tokens
+            t.output_tokens += s.output_tokens
+            t.cost += s.cost
+            t.errors.update(s.errors)
+
+    def close(self) -> None:
+        if self._ledger is not None:
+            self._ledger.close()
+            self._ledger = None
