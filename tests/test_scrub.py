@@ -252,3 +252,14 @@ def test_a_private_key_cut_short_by_truncation_is_still_removed():
     scrub.begin_record()
     text = "key:\n-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n"
     assert scrub.scrub(text + "[... 900 characters truncated]") == "key:\n<PRIVATE_KEY_1>[... 900 characters truncated]"
+
+
+def test_a_user_name_seen_in_a_home_path_is_scrubbed_everywhere_in_the_record():
+    scrub = Scrubber()
+    texts = ["cd /home/mkowalski/api", "drwxr-xr-x 2 mkowalski staff 64 Jan 1 .\nmkowalski@devbox:~/api$ make"]
+    scrub.begin_record(texts)
+    out = [scrub.scrub(t) for t in texts]
+    assert out[0] == "cd /home/<HOME_USER_1>/api"
+    assert out[1] == "drwxr-xr-x 2 <HOME_USER_1> staff 64 Jan 1 .\n<HOME_USER_1>@<HOSTNAME_1>:~/api$ make"
+    scrub.begin_record(["/home/test/x"])  # too common a word to replace outside paths
+    assert scrub.scrub("run the test suite in /home/test/x") == "run the test suite in /home/<HOME_USER_1>/x"

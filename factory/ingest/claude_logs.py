@@ -169,6 +169,7 @@ class SessionReader:
                     yield from self._finish(thread, key)
                     thread.items.clear()
                     thread.results.clear()
+                    thread.position.clear()
                     self.report.units_skipped["/clear"] += 1
                     return
                 if _NOISE.match(raw):

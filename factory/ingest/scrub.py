@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +27,10 @@ _PLACEHOLDER_VALUE = re.compile(
     re.IGNORECASE,
 )
 _ALLOWED_EMAIL = re.compile(r"(?i)^(?:noreply@anthropic\.com|[^@]+@(?:[\w-]+\.)*example\.(?:com|org|net))$")
+_HOME_NAME = re.compile(r"(?:/Users/|/home/)([A-Za-z0-9._][A-Za-z0-9._-]{0,31})")
+# Home-folder names too common as ordinary words to be replaced outside a path.
+_COMMON_NAMES = {"admin", "build", "code", "data", "deploy", "docker", "guest", "node", "test", "work",
+                 "vagrant", "ec2-user", "python", "jenkins", "git", "app", "web", "www", "dev", "home", "users"}
 _NOT_USERS = {"shared", "runner", "ubuntu", "root", "user", "username", "you", "me", "<user>", "linuxbrew"}
 
 
@@ -83,6 +87,10 @@ RULES: tuple[Rule, ...] = (
         r"(?:/Users/|/home/|[A-Za-z]:\\+Users\\+)([A-Za-z0-9._][A-Za-z0-9._-]{0,31})"), 1),
     # Claude Code names project folders after the path with "/" turned into "-": -Users-NAME-project
     Rule("home_user", _has("-Users-", "-home-"), re.compile(r"(?<![\w-])-(?:Users|home)-([A-Za-z0-9._]{1,32})"), 1),
+    # A shell prompt "user@host:~/dir$": both the user and the machine name.
+    Rule("home_user", _has("@"), re.compile(r"(?m)(?:^|(?<=\s)|(?<=\())([a-z_][a-z0-9_.-]{0,31})@[A-Za-z0-9][\w.-]{0,62}:[~/]"), 1),
+    Rule("hostname", _has("@"), re.compile(
+        r"(?m)(?:^|(?<=\s)|(?<=\())(?:<HOME_USER_\d+>|[a-z_][a-z0-9_.-]{0,31})@([A-Za-z0-9][\w-]{0,62})(?=[\w.-]*:[~/])"), 1),
     Rule("hostname", _has(".local", ".internal", ".corp", ".lan", ".intranet", ".localdomain"), re.compile(
         r"\b(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:local|internal|corp|lan|intranet|localdomain)\b",
         re.IGNORECASE)),
@@ -96,11 +104,24 @@ class Scrubber:
     counts: Counter = field(default_factory=Counter)
     _seen: dict[tuple[str, str], str] = field(default_factory=dict)
     _next: Counter = field(default_factory=Counter)
+    _names: re.Pattern[str] | None = None
 
-    def begin_record(self) -> None:
-        """Start a new record: numbering and the value -> placeholder map restart."""
+    def begin_record(self, texts: Iterable[str] = ()) -> None:
+        """Start a new record: numbering and the value -> placeholder map restart. User names found
+        in home paths anywhere in ``texts`` (the record's strings) are then scrubbed wherever they
+        appear in the record, e.g. as the owner column of ``ls -l`` output."""
         self._seen.clear()
         self._next.clear()
+        self._names = None
+        names = set()
+        for text in texts:
+            if "/Users/" in text or "/home/" in text:
+                names.update(m.group(1) for m in _HOME_NAME.finditer(text))
+        names = {n for n in names if len(n) >= 4 and n.lower() not in _NOT_USERS and n.lower() not in _COMMON_NAMES}
+        if names:
+            for n in sorted(names):
+                self._placeholder("home_user", n)
+            self._names = re.compile(r"(?<![\w/.-])(" + "|".join(map(re.escape, sorted(names))) + r")(?![\w-])")
 
     def _placeholder(self, kind: str, value: str) -> str:
         key = (kind, value)
@@ -125,7 +146,13 @@ class Scrubber:
             if not rule.guard(text):
                 continue
             text = rule.pattern.sub(lambda m, r=rule: self._replace(r, m), text)
+        if self._names is not None:
+            text = self._names.sub(lambda m: self._count_name(m.group(1)), text)
         return text
+
+    def _count_name(self, name: str) -> str:
+        self.counts["home_user"] += 1
+        return self._placeholder("home_user", name)
 
     def _replace(self, rule: Rule, m: re.Match[str]) -> str:
         value = m.group(rule.group)
@@ -164,3 +191,15 @@ class Scrubber:
                 ]
             out.append(msg)
         return out
+
+
+def iter_strings(obj: Any) -> Iterator[str]:
+    """Every string inside a JSON-like value."""
+    if isinstance(obj, str):
+        yield obj
+    elif isinstance(obj, dict):
+        for v in obj.values():
+            yield from iter_strings(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from iter_strings(v)

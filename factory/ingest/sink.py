@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from factory.ingest.scrub import Scrubber
+from factory.ingest.scrub import Scrubber, iter_strings
 from factory.jsonl import JsonlWriter, write_json
 from factory.schemas import Example
 from factory.validate import RecordValidator
@@ -100,7 +100,7 @@ class RecordSink:
         """Take one candidate; return whether it was written."""
         self.report.candidates += 1
         scrub = self.scrubber
-        scrub.begin_record()
+        scrub.begin_record(iter_strings([messages, meta]))
         messages = scrub.scrub_messages(messages)
         meta = scrub.scrub_value(meta)
         try:
