@@ -105,6 +105,9 @@ def repo(tmp_path: Path) -> Path:
         "notes.txt": "just text\n",
         "secret_local.py": "TOKEN = 'x'\n" * 5,
         ".gitignore": "secret_local.py\n",
+        ".gitattributes": "pkg/tables.go linguist-generated=true\nlib/legacy/** linguist-vendored\n",
+        "pkg/tables.go": GO.replace("Item", "Table"),
+        "lib/legacy/old.rb": RUBY.replace("Inventory", "Legacy"),
     }
     for name, text in files.items():
         (repo / name).parent.mkdir(parents=True, exist_ok=True)
@@ -127,7 +130,7 @@ def test_fim_records_come_from_source_files_only_and_validate(repo, tmp_path):
     assert validate_file(tmp_path / "fim.jsonl").errors == []
     paths = {r["meta"]["fim"]["path"] for r in records}
     assert paths == {"inventory.py", "pkg/inventory.go", "lib/inventory.rb", "untracked.py"}
-    assert report.units_skipped["vendored"] == 1 and report.units_skipped["generated"] == 2
+    assert report.units_skipped["vendored"] == 2 and report.units_skipped["generated"] == 3
     assert report.units_skipped["binary"] == 1 and report.units_skipped["not a known source language"] >= 2
     assert all(r["meta"]["license"]["spdx"] == "Apache-2.0" for r in records)
     assert {r["subcategory"] for r in records} == {"python", "go", "ruby"}

@@ -68,5 +68,19 @@ class GitRepo:
     def license(self, rev: str = "HEAD") -> LicenseInfo:
         return detect_license(self.root_files(rev), lambda name: self.read_at(rev, name))
 
+    def attributes(self, paths: list[str], names: tuple[str, ...]) -> dict[str, dict[str, str]]:
+        """gitattributes set on each path (``unspecified`` ones left out), read in one git call."""
+        if not paths:
+            return {}
+        proc = subprocess.run(["git", "-C", str(self.path), "check-attr", "-z", "--stdin", *names],
+                              input="\0".join(paths).encode() + b"\0", capture_output=True, check=False)
+        fields = proc.stdout.decode("utf-8", errors="replace").split("\0")
+        out: dict[str, dict[str, str]] = {}
+        for i in range(0, len(fields) - 2, 3):
+            path, name, value = fields[i:i + 3]
+            if value != "unspecified":
+                out.setdefault(path, {})[name] = value
+        return out
+
     def remote_url(self) -> str:
         return self.git("config", "--get", "remote.origin.url", check=False).strip()

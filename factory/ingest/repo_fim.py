@@ -1,7 +1,8 @@
 """Fill-in-the-middle records from a code repository, cut at syntactic boundaries.
 
 Files come from git (``git ls-files``: tracked plus untracked-but-not-ignored), so ignored files never
-enter. Vendored folders, generated files (by name or by a "generated" header), binary files and files
+enter. Vendored folders, generated files (by name, by a "generated" header, or marked
+``linguist-generated`` / ``linguist-vendored`` in .gitattributes), binary files and files
 of unknown languages are skipped, each counted with its reason. For Python, JavaScript, TypeScript, Go
 and Rust the middle is a whole syntax node (a statement, block, expression, function) found with
 tree-sitter; for other languages it is a run of whole lines -- never a cut inside a token. Languages
@@ -217,9 +218,17 @@ def ingest_repo_fim(repo_path: str, sink: RecordSink, options: FimOptions) -> In
     if refusal:
         raise FactoryError(f"{repo.path}: {refusal}")
     listing = repo.git("-c", "core.quotepath=off", "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+    paths = sorted({p for p in listing.split("\0") if p})
+    # Linguist's attributes are how repositories mark their own vendored and generated files.
+    marked = repo.attributes(paths, ("linguist-vendored", "linguist-generated"))
     by_language: dict[str, list[str]] = defaultdict(list)
-    for path in sorted(set(p for p in listing.split("\0") if p)):
+    for path in paths:
         report.units_read += 1
+        attrs = marked.get(path, {})
+        flagged = [k.split("-")[1] for k, v in sorted(attrs.items()) if v not in ("unset", "false")]
+        if flagged:
+            report.units_skipped[flagged[-1]] += 1
+            continue
         language = LANGUAGES.get(PurePosixPath(path).suffix.lower())
         by_language[language or "?"].append(path)
     unknown = by_language.pop("?", [])
