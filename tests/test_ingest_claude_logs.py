@@ -166,3 +166,22 @@ def test_every_window_reconciles_with_the_report(tmp_path, max_chars):
     report, records = _ingest([FIXTURES], tmp_path / "out.jsonl", max_chars=max_chars)
     assert report.candidates == report.written + sum(report.rejected.values())
     assert len(records) == report.written
+
+
+def test_a_long_turn_is_cut_only_after_an_assistant_message_with_no_open_call():
+    from factory.ingest.claude_logs import split_windows
+
+    def call(i: int) -> list[dict]:
+        return [{"role": "assistant", "content": None, "tool_calls": [
+                    {"id": f"c{i}", "type": "function", "function": {"name": "Read", "arguments": {"file_path": "x"}}}]},
+                {"role": "tool", "tool_call_id": f"c{i}", "name": "Read", "content": "y" * 400}]
+
+    turn = [{"role": "user", "content": "Fix the failing test"}]
+    for i in range(6):
+        turn += call(i) + [{"role": "assistant", "content": f"Step {i} done."}]
+    windows = list(split_windows(turn, max_chars=900))
+    assert len(windows) > 1
+    for w in windows:
+        assert w[0] == turn[0] and w[-1]["role"] == "assistant" and not w[-1].get("tool_calls")
+        _assert_calls_paired({"messages": w})
+    assert [m for w in windows for m in w[1:]] == turn[1:]  # nothing lost, nothing repeated
