@@ -208,6 +208,7 @@ ORDINARY_CODE = [
     'config = {"password": "<your-password>", "token": "${GITHUB_TOKEN}"}',
     "ssh user@localhost -p 2222",
     "cd /home/runner/work && ls ~/projects",
+    "WORKDIR /home/app\nCOPY --chown=node:node . /home/node/src",
     "SELECT id, email FROM users WHERE created_at > NOW() - INTERVAL '1 day';",
     'const tokenRegex = /^eyJ/;\nfunction isJwt(s) { return tokenRegex.test(s); }',
     "// TODO(alice): handle the edge case\nlet key = map.get(&id).unwrap();",

@@ -31,7 +31,10 @@ _HOME_NAME = re.compile(r"(?:/Users/|/home/)([A-Za-z0-9._][A-Za-z0-9._-]{0,31})"
 # Home-folder names too common as ordinary words to be replaced outside a path.
 _COMMON_NAMES = {"admin", "build", "code", "data", "deploy", "docker", "guest", "node", "test", "work",
                  "vagrant", "ec2-user", "python", "jenkins", "git", "app", "web", "www", "dev", "home", "users"}
-_NOT_USERS = {"shared", "runner", "ubuntu", "root", "user", "username", "you", "me", "<user>", "linuxbrew"}
+_NOT_USERS = {"shared", "runner", "ubuntu", "root", "user", "username", "you", "me", "<user>", "linuxbrew",
+              # service and container accounts: not a person
+              "app", "appuser", "node", "www-data", "nobody", "jovyan", "vscode", "codespace", "circleci",
+              "travis", "git", "postgres", "ec2-user", "vagrant", "jenkins", "docker", "builder", "runneradmin"}
 
 
 @dataclass(frozen=True)
