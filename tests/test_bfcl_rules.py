@@ -9,7 +9,7 @@ import copy
 from pathlib import Path
 
 import pytest
-from factory.training.bfcl import check_calls, load_bfcl, normalise_string
+from factory.training.bfcl import calls_from_answers, check_calls, load_bfcl, normalise_string
 
 from factory.errors import InputError
 
@@ -21,30 +21,6 @@ def _cases(category: str):
     return list(
         load_bfcl(BFCL / f"BFCL_v4_{category}.jsonl", BFCL / f"BFCL_v4_{category}.possible_answer.jsonl")
     )
-
-
-def _given(allowed):
-    """The first allowed value that is not "" (absent); "" when absence is the only option."""
-    return next((a for a in allowed if a != ""), "")
-
-
-def _first(value):
-    """The value a model would write for an allowed option (dict options map keys to allowed lists)."""
-    if isinstance(value, dict):
-        return {k: _first(_given(allowed)) for k, allowed in value.items() if _given(allowed) != ""}
-    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-        return [_first(v) for v in value]
-    return value
-
-
-def _calls_from_truth(answers):
-    """A model answer taken from the ground truth: the first allowed value, omitting optional ones."""
-    calls = []
-    for answer in answers:
-        ((name, params),) = answer.items()
-        args = {p: _first(_given(allowed)) for p, allowed in params.items() if _given(allowed) != ""}
-        calls.append({"name": name, "arguments": args})
-    return calls
 
 
 def _function(case, name):
@@ -65,7 +41,7 @@ def test_ground_truth_answers_score_100_percent(category):
     failures = [
         (c.id, r)
         for c in cases
-        if not (r := check_calls(c.functions, _calls_from_truth(c.answers), c.answers)).valid
+        if not (r := check_calls(c.functions, calls_from_answers(c.answers), c.answers)).valid
     ]
     assert failures == []
 
@@ -74,19 +50,19 @@ def test_parallel_ground_truth_matches_in_any_order():
     cases = [c for c in _cases("parallel") if len(c.answers) > 1]
     assert len(cases) > 100
     for case in cases:
-        calls = _calls_from_truth(case.answers)[::-1]
+        calls = calls_from_answers(case.answers)[::-1]
         assert check_calls(case.functions, calls, case.answers).valid, case.id
 
 
 def test_parallel_call_missing_is_a_wrong_count():
     case = next(c for c in _cases("parallel") if len(c.answers) > 1)
-    verdict = check_calls(case.functions, _calls_from_truth(case.answers)[:-1], case.answers)
+    verdict = check_calls(case.functions, calls_from_answers(case.answers)[:-1], case.answers)
     assert (verdict.valid, verdict.error_type) == (False, "wrong_count")
 
 
 def test_parallel_calls_cannot_reuse_one_call_for_two_answers():
     case = next(c for c in _cases("parallel") if len(c.answers) == 2)
-    first = _calls_from_truth(case.answers)[0]
+    first = calls_from_answers(case.answers)[0]
     verdict = check_calls(case.functions, [first, first], case.answers)
     assert not verdict.valid
 
@@ -94,7 +70,7 @@ def test_parallel_calls_cannot_reuse_one_call_for_two_answers():
 @pytest.mark.parametrize("category", CATEGORIES)
 def test_wrong_function_name_fails_as_wrong_function(category):
     for case in _cases(category)[:50]:
-        calls = _calls_from_truth(case.answers)
+        calls = calls_from_answers(case.answers)
         for call in calls:
             call["name"] = call["name"] + "_v2"
         verdict = check_calls(case.functions, calls, case.answers)
@@ -105,7 +81,7 @@ def test_wrong_function_name_fails_as_wrong_function(category):
 def test_missing_required_argument_fails_as_missing_required(category):
     tried = 0
     for case in _cases(category):
-        calls = _calls_from_truth(case.answers)
+        calls = calls_from_answers(case.answers)
         required = _function(case, calls[0]["name"])["parameters"].get("required") or []
         if not required or required[0] not in calls[0]["arguments"]:
             continue
@@ -120,7 +96,7 @@ def test_missing_required_argument_fails_as_missing_required(category):
 @pytest.mark.parametrize("category", CATEGORIES)
 def test_extra_argument_fails_as_unexpected_parameter(category):
     for case in _cases(category)[:80]:
-        calls = _calls_from_truth(case.answers)
+        calls = calls_from_answers(case.answers)
         calls[0]["arguments"]["not_a_parameter"] = 1
         verdict = check_calls(case.functions, calls, case.answers)
         assert (verdict.valid, verdict.error_type) == (False, "unexpected_param"), case.id
@@ -131,7 +107,7 @@ def test_extra_argument_fails_as_unexpected_parameter(category):
 def test_wrong_type_fails_as_type_error(category):
     tried = 0
     for case in _cases(category):
-        calls = _calls_from_truth(case.answers)
+        calls = calls_from_answers(case.answers)
         props = _function(case, calls[0]["name"])["parameters"]["properties"]
         ints = [
             p for p, v in calls[0]["arguments"].items() if props[p]["type"] == "integer" and type(v) is int
@@ -149,7 +125,7 @@ def test_wrong_type_fails_as_type_error(category):
 def test_int_is_accepted_where_a_float_is_expected():
     tried = 0
     for case in _cases("simple_python") + _cases("parallel"):
-        calls = _calls_from_truth(case.answers)
+        calls = calls_from_answers(case.answers)
         props = _function(case, calls[0]["name"])["parameters"]["properties"]
         floats = [
             p
@@ -166,7 +142,7 @@ def test_int_is_accepted_where_a_float_is_expected():
 
 def test_float_is_not_accepted_where_an_int_is_expected():
     case = _cases("simple_python")[0]  # calculate_triangle_area(base=10, height=5)
-    calls = _calls_from_truth(case.answers)
+    calls = calls_from_answers(case.answers)
     calls[0]["arguments"]["base"] = 10.0
     verdict = check_calls(case.functions, calls, case.answers)
     assert verdict.error_type == "type_error"
@@ -175,7 +151,7 @@ def test_float_is_not_accepted_where_an_int_is_expected():
 def test_strings_compare_after_normalisation_but_wrong_values_fail():
     assert normalise_string("April 1, 2024") == normalise_string("april 1 2024")
     case = next(c for c in _cases("parallel") if c.id == "parallel_0")  # spotify.play Taylor Swift / Maroon 5
-    calls = _calls_from_truth(case.answers)
+    calls = calls_from_answers(case.answers)
     calls[0]["arguments"]["artist"] = "taylor-swift"
     assert check_calls(case.functions, calls, case.answers).valid
     calls[0]["arguments"]["artist"] = "Adele"
@@ -185,7 +161,7 @@ def test_strings_compare_after_normalisation_but_wrong_values_fail():
 
 def test_optional_parameter_may_be_given_or_left_out():
     case = _cases("simple_python")[0]  # unit: ["units", ""]
-    calls = _calls_from_truth(case.answers)
+    calls = calls_from_answers(case.answers)
     assert "unit" in calls[0]["arguments"]
     assert check_calls(case.functions, calls, case.answers).valid
     del calls[0]["arguments"]["unit"]

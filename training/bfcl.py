@@ -211,6 +211,30 @@ def _match(ok: list[list[bool]]) -> dict[int, int]:
     return owner
 
 
+def _first_allowed(allowed: list[Any]) -> Any:
+    return next((a for a in allowed if a != ""), "")
+
+
+def _as_written(option: Any) -> Any:
+    """The value a model would write for an allowed option (dict options map keys to allowed lists)."""
+    if isinstance(option, dict):
+        return {k: _as_written(_first_allowed(a)) for k, a in option.items() if _first_allowed(a) != ""}
+    if _is_dict_list(option):
+        return [_as_written(o) for o in option]
+    return option
+
+
+def calls_from_answers(answers: list[dict[str, dict]]) -> list[dict[str, Any]]:
+    """The calls a perfect model would make: each parameter's first allowed value, optional ones
+    (only ``""`` allowed) left out. Used to prove the checker and as a reference answer."""
+    calls = []
+    for answer in answers:
+        ((name, params),) = answer.items()
+        args = {p: _as_written(_first_allowed(a)) for p, a in params.items() if _first_allowed(a) != ""}
+        calls.append({"name": name, "arguments": args})
+    return calls
+
+
 # -- BFCL files ----------------------------------------------------------------------------------
 
 
