@@ -133,3 +133,24 @@ def test_yaml_config_is_read_and_unknown_keys_are_named(tmp_path):
     path.write_text("stage: mini\nlearning_rte: 1\n")
     with pytest.raises(InputError, match="train.yaml: unknown option 'learning_rte'"):
         load_yaml_config(path)
+
+
+def test_train_command_reads_yaml_and_flags_on_the_line_win(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from factory.plugins.training_commands import train_command
+    from factory.training.tiny import build_tiny_model
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    records = smoke_records(9)
+    _write(tmp_path / "data" / "train.jsonl", [r.to_json() for r in records])
+    model = build_tiny_model(tmp_path / "tiny", [json.dumps(r.to_dict()) for r in records])
+    (tmp_path / "train.yaml").write_text(
+        f"model: {model}\ndata: {tmp_path / 'data'}\nmax-length: 100\nrun-name: from-yaml\n"
+        f"output-dir: {tmp_path / 'outputs'}\n"
+    )
+    result = CliRunner().invoke(train_command, ["--config-file", str(tmp_path / "train.yaml"), "--stage", "sanity",
+                                                "--max-length", "512"])
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "outputs" / "from-yaml" / "sanity.json").read_text())
+    assert report["max_length"] == 512 and report["kept"] == 9 and report["ok"]

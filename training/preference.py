@@ -22,6 +22,7 @@ from factory.training.sft import (
     _loss_callback,
     load_base_model,
     load_tokenizer,
+    mixed_precision,
     pick_device,
 )
 
@@ -123,7 +124,7 @@ def train_preference(cfg: TrainConfig, log: Log = print) -> TrainResult:
         "save_strategy": "no",
         "report_to": [],
         "seed": cfg.seed,
-        "bf16": device == "cuda",
+        **mixed_precision(device),
         "use_cpu": device == "cpu",
         "disable_tqdm": True,
     }

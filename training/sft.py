@@ -51,6 +51,15 @@ def pick_device() -> str:
     return "cpu"
 
 
+def mixed_precision(device: str) -> dict[str, bool]:
+    """Trainer flags matching the dtype ``load_base_model`` picks: bf16 where the GPU has it, else fp16."""
+    if device != "cuda":
+        return {}
+    import torch
+
+    return {"bf16": True} if torch.cuda.is_bf16_supported() else {"fp16": True}
+
+
 def load_tokenizer(model: str):
     from transformers import AutoTokenizer
 
@@ -163,9 +172,10 @@ def _sft_args(cfg: TrainConfig, device: str, out: Path, learning_rate: float):
         report_to=[],
         seed=cfg.seed,
         data_seed=cfg.seed,
-        bf16=device == "cuda",
+        **mixed_precision(device),
         use_cpu=device == "cpu",
         gradient_checkpointing=device == "cuda",
+        gradient_checkpointing_kwargs={"use_reentrant": False} if device == "cuda" else None,
         lr_scheduler_type="linear",
         warmup_steps=0,
         dataset_num_proc=None,
