@@ -199,6 +199,7 @@ class Enhancer:
         low: list[Pending] = []
         unscored: list[Example] = []
         good, bad_lines = 0, []
+        self.good_scores: dict[str, dict[str, float] | None] = {}  # id -> scores computed here (or None)
         for lineno, item in read_records(path):
             if isinstance(item, InputError):
                 bad_lines.append((lineno, item.reason))
@@ -210,6 +211,7 @@ class Enhancer:
                 unscored.append(ex)
             elif label:
                 good += 1
+                self.good_scores[ex.id] = None
             else:
                 low.append(Pending(ex.id, ex, ex, {k: float(v) for k, v in scores.items()}))
         if unscored:
@@ -218,6 +220,7 @@ class Enhancer:
                     continue
                 if label_for(scores, self.rubric):
                     good += 1
+                    self.good_scores[ex.id] = scores
                 else:
                     low.append(Pending(ex.id, ex, ex, scores))
         return low, good, bad_lines
@@ -331,8 +334,12 @@ class Enhancer:
             for _, item in read_records(path):  # a second streaming pass: the good ones, as they were
                 if isinstance(item, InputError):
                     continue
-                if item.original.get("label") is True:
-                    w.write(item.to_example().to_json())
+                ex = item.to_example()
+                if ex.id in self.good_scores:
+                    scores = self.good_scores[ex.id]
+                    if scores is not None:  # scored by this run: keep the scores and the label
+                        ex = ex.model_copy(update={"scores": scores, "label": True})
+                    w.write(ex.to_json())
             for root in sorted(accepted):
                 w.write(accepted[root][1].to_json())
         with JsonlWriter(out_dir / "pairs.jsonl") as w:
