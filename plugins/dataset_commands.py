@@ -140,7 +140,33 @@ def format_export_report(report: dict) -> str:
     return "\n".join(lines)
 
 
+@click.command()
+@click.option("--data", "data_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Dataset directory [default: ./data or config]; writes DATA/report/.")
+@click.option("--tokenizer", default="qwen2.5", show_default=True, help="Tokenizer for the token-length plots.")
+@click.option("--no-tokens", is_flag=True, help="Leave token lengths out (no tokenizer is loaded).")
+@click.option("--license", "license_", default="apache-2.0", show_default=True, help="License in the card metadata.")
+@click.pass_obj
+def report(state, data_dir, tokenizer, no_tokens, license_):  # noqa: ANN001, ANN201
+    """Write the dataset card (README.md with Hugging Face metadata) and report.html with plots.
+
+    Example: factory report --data data
+    """
+    from factory.report import build_report
+
+    data_dir = Path(data_dir or state.config.out)
+    files = category_files(data_dir)
+    token_report = None
+    if not no_tokens:
+        from factory.tokens import load_tokenizer, scan_token_lengths
+
+        token_report = scan_token_lengths(files, load_tokenizer(tokenizer), roundtrip=False)
+    paths = build_report(data_dir, files, token_report, license_)
+    click.echo(f"wrote {paths['card']}, {paths['html']} and {paths['json']}")
+
+
 @hookimpl
 def register_commands(cli):  # noqa: ANN001, ANN201
     cli.add_command(merge)
     cli.add_command(export)
+    cli.add_command(report)

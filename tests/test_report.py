@@ -1,0 +1,97 @@
+"""`factory report`: the dataset card parsed by huggingface_hub, and the HTML report rendered by a real
+headless Debian chromium (screenshot: every plot's colour is on screen)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from dataset_builders import write_category_files  # noqa: E402
+
+from factory.exporters import run_export  # noqa: E402
+from factory.exporters.formats import FORMATS  # noqa: E402
+from factory.merge import inputs_from, merge  # noqa: E402
+from factory.registry import Exporter  # noqa: E402
+from factory.report import build_report  # noqa: E402
+from factory.tokens import load_tokenizer, scan_token_lengths  # noqa: E402
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# The plot colours of factory/report.py: category mix, token lengths, tool usage, merge drops.
+PLOT_COLOURS = {"category mix": (0x4C, 0x72, 0xB0), "token lengths": (0x55, 0xA8, 0x68),
+                "tool usage": (0xC4, 0x4E, 0x52), "merge drops": (0x81, 0x72, 0xB2)}
+
+
+@pytest.fixture(scope="module")
+def reported(tmp_path_factory):
+    data = tmp_path_factory.mktemp("rep") / "data"
+    files = write_category_files(data, n_tool=30, n_style=20, n_neg=8, n_guard=6, n_eval=4)
+    # a near-duplicate so merge drops something
+    dup = orjson.loads(files["style_core.jsonl"].read_bytes().splitlines()[0])
+    dup["messages"][1]["content"] += " indeed"
+    dup["id"] = "dup"
+    with open(files["style_core.jsonl"], "ab") as fh:
+        fh.write(orjson.dumps(dup) + b"\n")
+    res = merge(inputs_from(sorted(files.values())), data / "merged")
+    trl = next(f for f in FORMATS if f.name == "trl")
+    run_export(Exporter("trl", "", trl), {"train": res.train, "eval": res.eval}, data / "export" / "trl")
+    tokens = scan_token_lengths(sorted(files.values()), load_tokenizer("qwen2.5"), roundtrip=False)
+    paths = build_report(data, sorted(files.values()), tokens)
+    return data, paths, res.report
+
+
+def test_card_metadata_is_valid_hugging_face_yaml_with_configs_and_sizes(reported):
+    from huggingface_hub import DatasetCard
+
+    data, paths, merge_report = reported
+    card = DatasetCard(paths["card"].read_text())
+    meta = card.data.to_dict()
+    assert meta["license"] == "apache-2.0" and meta["size_categories"] == ["n<1K"]
+    configs = {c["config_name"]: c["data_files"] for c in meta["configs"]}
+    assert configs["default"] == [{"split": "train", "path": "merged/train.jsonl"},
+                                  {"split": "validation", "path": "merged/eval.jsonl"}]
+    assert configs["trl"][0]["path"] == "export/trl/train.jsonl"
+    for files in configs.values():
+        assert all((data / f["path"]).exists() for f in files)
+    sizes = {s["name"]: s["num_examples"] for s in meta["dataset_info"][0]["splits"]}
+    assert sizes == {"train": merge_report["train"]["count"], "validation": merge_report["eval"]["count"]}
+    assert "| tool_core | 30 |" in card.text and "near duplicate" in card.text
+    assert "p95" in card.text
+
+
+def test_report_json_lists_every_plot(reported):
+    _data, paths, _ = reported
+    rep = orjson.loads(paths["json"].read_bytes())
+    assert rep["plots"] == ["Category mix", "Token lengths per category", "Tool usage", "Score distributions",
+                           "What merge dropped"]
+    assert rep["tools"] == {"read_file": 30, "create_new_file": 8}
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium not installed (.ci/run installs it)")
+def test_html_report_renders_with_visible_plots_in_headless_chromium(reported, tmp_path):
+    import matplotlib.image as mpimg
+    import numpy as np
+
+    _data, paths, _ = reported
+    shot = tmp_path / "shot.png"
+    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+           f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1000,4200", f"--screenshot={shot}",
+           paths["html"].resolve().as_uri()]
+    subprocess.run(cmd, capture_output=True, timeout=120, check=False)
+    assert shot.exists(), "chromium wrote no screenshot"
+    pixels = (mpimg.imread(shot)[:, :, :3] * 255).round().astype(int)
+    assert pixels.shape[0] >= 2000
+    for name, rgb in PLOT_COLOURS.items():
+        hits = np.all(np.abs(pixels - np.array(rgb)) <= 3, axis=-1).sum()
+        assert hits > 200, f"{name} plot not visible in the rendered page ({hits} pixels of its colour)"
+    dom = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom",
+                          f"--user-data-dir={tmp_path / 'profile2'}", paths["html"].resolve().as_uri()],
+                         capture_output=True, text=True, timeout=120, check=False).stdout
+    assert dom.count("class=\"plot\"") == 5 and "merge: " in dom
