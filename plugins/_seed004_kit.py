@@ -87,11 +87,11 @@ class Dialog:
             self.messages.append({"role": "system", "content": system})
 
     def user(self, text: str) -> Dialog:
-        self.messages.append({"role": "user", "content": text})
+        self.messages.append({"role": "user", "content": text.strip()})
         return self
 
     def say(self, text: str) -> Dialog:
-        self.messages.append({"role": "assistant", "content": text})
+        self.messages.append({"role": "assistant", "content": text.strip()})
         return self
 
     def calls(self, calls: Sequence[tuple[str, dict[str, Any]] | tuple[str, dict[str, Any], str]],
@@ -124,8 +124,8 @@ class Dialog:
             results.append({"role": "tool", "tool_call_id": cid, "name": name, "content": output})
             self.calls_made.append(name)
         msg: dict[str, Any] = {"role": "assistant", "tool_calls": tool_calls}
-        if content:
-            msg["content"] = content
+        if content and content.strip():
+            msg["content"] = content.strip()
         self.messages.append(msg)
         self.messages.extend(results)
         return [r["content"] for r in results]

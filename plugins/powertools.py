@@ -60,7 +60,9 @@ def find_references(rng, d: Dialog) -> None:
         "How widely is `{s}` used?",
     ]).format(s=sym.name) + one(rng, CLOSERS))
     args = {"symbol": sym.name}
-    out = d.call("find_references", args, content=one(rng, WHY_SEMANTIC) or None)
+    out = d.call("find_references", args, content=one(rng, [
+        "find_references resolves the symbol itself, so unrelated strings with the same letters don't count.",
+        "Checking references through the index rather than a text search.", ""]) or None)
     rows = [ln for ln in out.splitlines()[1:] if ln]
     files = sorted({r.split(":", 1)[0] for r in rows})
     outside = [f for f in files if f != sym.file]
