@@ -137,7 +137,6 @@ def test_yaml_config_is_read_and_unknown_keys_are_named(tmp_path):
 
 def test_train_command_reads_yaml_and_flags_on_the_line_win(tmp_path, monkeypatch):
     from click.testing import CliRunner
-
     from factory.plugins.training_commands import train_command
     from factory.training.tiny import build_tiny_model
 
@@ -149,8 +148,22 @@ def test_train_command_reads_yaml_and_flags_on_the_line_win(tmp_path, monkeypatc
         f"model: {model}\ndata: {tmp_path / 'data'}\nmax-length: 100\nrun-name: from-yaml\n"
         f"output-dir: {tmp_path / 'outputs'}\n"
     )
-    result = CliRunner().invoke(train_command, ["--config-file", str(tmp_path / "train.yaml"), "--stage", "sanity",
-                                                "--max-length", "512"])
+    result = CliRunner().invoke(
+        train_command,
+        ["--config-file", str(tmp_path / "train.yaml"), "--stage", "sanity", "--max-length", "512"],
+    )
     assert result.exit_code == 0, result.output
     report = json.loads((tmp_path / "outputs" / "from-yaml" / "sanity.json").read_text())
     assert report["max_length"] == 512 and report["kept"] == 9 and report["ok"]
+
+
+def test_training_commands_load_without_torch_or_transformers():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, factory.plugins.training_commands; "
+        "print(sorted(m for m in ('torch', 'transformers', 'trl', 'peft', 'datasets') if m in sys.modules))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "[]"
