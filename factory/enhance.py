@@ -21,13 +21,14 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import orjson
 from pydantic import BaseModel, Field, ValidationInfo, model_validator
 
 from factory.errors import FactoryError, InputError
 from factory.jsonl import JsonlWriter, atomic_write, write_json
+from factory.llm_generation import ConversationTurn, check_turns, turns_to_messages
 from factory.providers import LLMRequest
 from factory.schemas import AgentSpec, Example
 from factory.schemas.spec import Rubric
@@ -36,67 +37,19 @@ from factory.validate import RecordValidator
 
 
 # -- the response model --------------------------------------------------------------------------
-class RewrittenCall(BaseModel):
-    name: str = Field(min_length=1)
-    arguments: dict[str, Any] = Field(default_factory=dict)
-
-
-class RewrittenTurn(BaseModel):
-    role: Literal["user", "assistant", "tool"]
-    content: str | None = None
-    tool_calls: list[RewrittenCall] = Field(default_factory=list)
-
-
 class RewrittenRecord(BaseModel):
     """The whole record, rewritten: user / assistant / tool turns, no system turn."""
 
-    messages: list[RewrittenTurn] = Field(min_length=2)
+    messages: list[ConversationTurn] = Field(min_length=2)
     changes: str = Field(default="", description="one sentence: what was fixed")
 
     @model_validator(mode="after")
     def _semantics(self, info: ValidationInfo) -> RewrittenRecord:
         ctx = info.context or {}
-        offered = ctx.get("tool_names")
-        if self.messages[0].role != "user":
-            raise ValueError("the first turn must be the user's")
-        if self.messages[-1].role != "assistant":
-            raise ValueError("the last turn must be the assistant's")
-        for i, turn in enumerate(self.messages):
-            if turn.role == "assistant" and not turn.tool_calls and not (turn.content or "").strip():
-                raise ValueError(f"messages[{i}]: an assistant turn needs content or tool_calls")
-            if turn.role != "assistant" and turn.tool_calls:
-                raise ValueError(f"messages[{i}]: only assistant turns call tools")
-            for call in turn.tool_calls:
-                if offered is not None and call.name not in offered:
-                    raise ValueError(f"messages[{i}] calls '{call.name}', which the record does not offer; "
-                                     f"offered tools: {', '.join(sorted(offered)) or 'none'}")
+        check_turns(self.messages, ctx)
         if ctx.get("single_turn") and sum(t.role == "user" for t in self.messages) != 1:
             raise ValueError("the record is single-turn: keep exactly one user turn")
         return self
-
-
-def rewritten_messages(rec: RewrittenRecord, system: str | None) -> list[dict[str, Any]]:
-    """Factory messages: tool-call ids assigned in order, tool results answering the pending calls."""
-    out: list[dict[str, Any]] = [{"role": "system", "content": system}] if system else []
-    pending: list[tuple[str, str]] = []
-    n = 0
-    for turn in rec.messages:
-        if turn.role == "tool":
-            cid, name = pending.pop(0) if pending else (f"call_{n}", "")
-            out.append({"role": "tool", "content": turn.content or "", "tool_call_id": cid, **({"name": name} if name else {})})
-            continue
-        msg: dict[str, Any] = {"role": turn.role, "content": turn.content}
-        if turn.tool_calls:
-            calls = []
-            for c in turn.tool_calls:
-                n += 1
-                calls.append({"id": f"call_{n}", "type": "function", "function": {"name": c.name, "arguments": c.arguments}})
-                pending.append((f"call_{n}", c.name))
-            msg["tool_calls"] = calls
-        if msg["content"] is None and turn.role != "assistant":
-            msg["content"] = ""
-        out.append({k: v for k, v in msg.items() if v is not None})
-    return out
 
 
 ENHANCE_PROMPT = """Rewrite this record so it passes the review: mean score >= {threshold} and no
@@ -124,9 +77,11 @@ def enhance_request(ex: Example, scores: dict[str, float], spec: AgentSpec, rubr
         scores=orjson.dumps(scores).decode(), tools=orjson.dumps(tools).decode() if tools else "none",
         record=orjson.dumps(body, option=orjson.OPT_INDENT_2).decode())
     single = sum(m.role == "user" for m in ex.messages) == 1
+    schemas = {t["function"]["name"]: t for t in ex.tools if "function" in t}
     return LLMRequest([{"role": "system", "content": spec.body}, {"role": "user", "content": prompt}],
                       RewrittenRecord, max_tokens=spec.provider.max_tokens, temperature=spec.provider.temperature,
-                      context={"tool_names": sorted(ex.tool_names) if ex.tools else None, "single_turn": single},
+                      context={"tool_names": sorted(ex.tool_names) if ex.tools else None, "tool_schemas": schemas,
+                               "single_turn": single},
                       salt=f"enhance-round-{round_no}")
 
 
@@ -320,7 +275,7 @@ class Enhancer:
                 "batch": batch, "enhanced_by": f"{self.session.provider}:{self.session.model_name}",
                 "enhance_spec": self.spec.name, "enhance_spec_hash": self.spec.hash, "changes": res.output.changes}
         record = {"category": item.current.category, "subcategory": item.current.subcategory,
-                  "messages": rewritten_messages(res.output, system), "tools": item.current.tools, "meta": meta}
+                  "messages": turns_to_messages(res.output.messages, system), "tools": item.current.tools, "meta": meta}
         errors = self.validator.check(record)
         if errors:
             return None, f"invalid: {errors[0]}"

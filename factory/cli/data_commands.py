@@ -82,18 +82,61 @@ def run(state, out, seed, only, skip, counts):  # noqa: ANN001, ANN201
 @click.option("--count", type=int, help="Records to generate [default: the spec's total].")
 @click.option("--seed", type=int, help="Random seed [default: 42 or config].")
 @click.option("--out", type=click.Path(path_type=Path), help="Output directory [default: ./data or config].")
+@click.option("--provider", default="template", show_default=True,
+              type=click.Choice(["template", "anthropic", "openai", "openai-compatible"]),
+              help="template = offline, the category's own generator; otherwise an LLM with the spec body "
+                   "as system prompt (key from ANTHROPIC_API_KEY / OPENAI_API_KEY).")
+@click.option("--model", help="LLM model [default: the spec's provider.model, else the provider's].")
+@click.option("--base-url", help="Endpoint of an openai-compatible server (vLLM, Ollama, llama.cpp, OpenRouter).")
+@click.option("--max-cost", type=float, help="Stop before spending more than this many USD (resumable).")
 @click.pass_obj
-def generate(state, categories, count, seed, out):  # noqa: ANN001, ANN201
+def generate(state, categories, count, seed, out, provider, model, base_url, max_cost):  # noqa: ANN001, ANN201
     """Regenerate one or more categories; every other file in OUT stays byte-identical.
 
     Example: factory generate tool_core --count 500 --seed 7 --out data
+    Example: factory generate tool_core --count 50 --provider openai --model gpt-4o-mini --max-cost 2
     """
     from factory.pipeline import select_categories
 
     cfg = state.config
     names = select_categories(state.host, list(categories))
     counts = {n: count for n in names} if count is not None else {n: cfg.counts[n] for n in names if n in cfg.counts}
+    if provider != "template":
+        _run_llm_generation(state, out or cfg.out, cfg.seed if seed is None else seed, names, counts, provider,
+                            model, base_url, max_cost)
+        return
     _run_generation(state, out or cfg.out, cfg.seed if seed is None else seed, names, counts)
+
+
+def _run_llm_generation(state, out: Path, seed: int, names: list[str], counts: dict[str, int], provider: str,  # noqa: ANN001
+                        model: str | None, base_url: str | None, max_cost: float | None) -> None:
+    from factory.engine.session import EngineSession
+    from factory.generation import generate_category
+    from factory.llm_generation import LLMGenerator
+    from factory.manifest import update_manifest
+    from factory.specs import load_spec
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        category = state.host.registry.get("categories", name)
+        spec = load_spec(category.spec_path)
+        session = EngineSession.from_config(state.config, provider, model or spec.provider.model, base_url,
+                                            max_cost, job=f"generate:{name}")
+        generator = LLMGenerator(session)
+        try:
+            result = generate_category(category, state.host.registry, out, seed, counts.get(name),
+                                       generator=generator, provider=provider, model=session.model_name)
+        finally:
+            rejects = generator.write_rejects(out / f"{name}.rejects.jsonl")
+            session.close()
+        update_manifest(out, {result.path.name: result.manifest_entry()})
+        t = session.totals
+        click.echo(f"{result.path}: {result.count} records ({provider}:{session.model_name}, spec "
+                   f"{spec.name}@{spec.hash}); records dropped {sum(result.rejected.values())}, calls rejected "
+                   f"{rejects} -> {out / (name + '.rejects.jsonl')}")
+        click.echo(f"  requests sent {t.sent} (cached {t.cached}); tokens in {t.input_tokens}, out "
+                   f"{t.output_tokens}; cost ${t.cost:.4f}")
 
 
 @click.command()
