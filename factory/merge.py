@@ -4,7 +4,8 @@ One streaming pass decides every record's fate, in this order, first reason wins
 
 1. ``invalid``: not JSON / fails :class:`factory.validate.RecordValidator`;
 2. ``excluded category``: a category held out of training (the ``eval`` prompts by default);
-3. ``base record not label true``: a base file keeps only ``label: true`` records (seed 002);
+3. ``over --max-tokens``: lines a token scan flagged (``MergeOptions.too_long``);
+   ``base record not label true``: a base file keeps only ``label: true`` records (seed 002);
 4. ``superseded by enhanced version``: some input record names it in ``meta.parent_id``;
 5. ``exact duplicate``: same normalised training content (case, whitespace) as a kept record;
 6. ``near duplicate``: MinHash LSH (datasketch) over word shingles finds a kept record whose
@@ -61,6 +62,8 @@ class MergeOptions:
     shingle: int = 2
     exclude_categories: tuple[str, ...] = DEFAULT_EXCLUDE
     validate: bool = True
+    # file path -> line numbers to drop as too long (from factory.tokens.scan_token_lengths)
+    too_long: dict[str, set[int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -211,9 +214,12 @@ def merge(inputs: Sequence[MergeInput], out_dir: str | Path, options: MergeOptio
         for inp in inputs:
             name = str(inp.path)
             per_file = dropped_by_file.setdefault(name, Counter())
+            too_long = opts.too_long.get(name, set())
             for line, obj in read_jsonl(inp.path, strict=False):
                 read_by_file[name] += 1
                 reason = _fate(obj, inp, opts, validator, parents)
+                if reason is None and line in too_long:
+                    reason = "over --max-tokens"
                 if reason is None:
                     key = exact_key(obj)
                     if key in seen_exact:
@@ -309,6 +315,15 @@ def stratified_split(categories: Sequence[int], eval_frac: float, seed: int) -> 
         else:
             train.append(i)
     return train, evals
+
+
+def category_files(data_dir: str | Path) -> list[Path]:
+    """A dataset directory's category files: what manifest.json lists, else every top-level *.jsonl."""
+    from factory.manifest import load_manifest
+
+    data_dir = Path(data_dir)
+    files = [data_dir / name for name in sorted(load_manifest(data_dir)["files"]) if name.endswith(".jsonl")]
+    return [p for p in files if p.exists()] or sorted(data_dir.glob("*.jsonl"))
 
 
 def inputs_from(categories: Iterable[str | Path] = (), enhanced: Iterable[str | Path] = (),

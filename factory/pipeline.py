@@ -106,3 +106,90 @@ def dataset_status(host: PluginHost, out_dir: Path) -> list[CategoryStatus]:
             )
         )
     return rows
+
+
+# -- after generation: validate with tokenizers -> merge -> export -> report (issue 5) -------------------
+@dataclass
+class FinishOptions:
+    seed: int = 42
+    tokenizer: str | None = "qwen2.5"  # None: no token counting
+    max_tokens: int = 2048
+    merge: bool = True
+    eval_frac: float = 0.15
+    formats: tuple[str, ...] = ("trl",)  # empty: no export
+    report: bool = True
+
+
+def finish_dataset(host: PluginHost, out_dir: Path, options: FinishOptions,
+                   echo: Callable[[str], Any] = print) -> dict[str, float]:
+    """The stages after generation over ``out_dir``; returns wall seconds per stage.
+
+    Records over ``max_tokens`` are reported as ``file:line`` and left out of the merge; the held-out
+    ``eval`` category is never merged into training data.
+    """
+    import time
+
+    from factory.merge import MergeOptions, category_files, inputs_from, merge
+
+    out_dir = Path(out_dir)
+    files = category_files(out_dir)
+    timings: dict[str, float] = {}
+    token_report = None
+    too_long: dict[str, set[int]] = {}
+    if options.tokenizer:
+        from factory.quality import quality_table
+        from factory.tokens import format_token_report, load_tokenizer, scan_token_lengths
+
+        t = time.perf_counter()
+        token_report = scan_token_lengths(files, load_tokenizer(options.tokenizer), options.max_tokens)
+        echo(format_token_report(token_report))
+        for f in token_report.findings[:10]:
+            echo(f"{f.path}:{f.line}: {f.reason}")
+        if len(token_report.findings) > 10:
+            echo(f"... {len(token_report.findings) - 10} more token findings (factory validate lists them all)")
+        for f in token_report.over_limit:
+            too_long.setdefault(f.path, set()).add(f.line)
+        targets = {}
+        for entry in host.registry.entries("categories"):
+            try:
+                spec = load_spec(entry.obj.spec_path)
+            except FactoryError:
+                continue
+            targets[spec.name] = spec.total
+        echo(quality_table(files, targets, (), RecordValidator()).format())
+        timings["validate (tokens + quality)"] = time.perf_counter() - t
+    if options.merge:
+        t = time.perf_counter()
+        result = merge(inputs_from(files), out_dir / "merged",
+                       MergeOptions(seed=options.seed, eval_frac=options.eval_frac, too_long=too_long))
+        rep = result.report
+        dropped = ", ".join(f"{n} {why}" for why, n in sorted(rep["dropped"].items())) or "nothing"
+        echo(f"merge: {rep['read']} read, {rep['kept']} kept (train {rep['train']['count']}, "
+             f"eval {rep['eval']['count']}); dropped {dropped} -> {result.train.parent}")
+        timings["merge"] = time.perf_counter() - t
+        if options.formats:
+            from factory.exporters import run_export
+
+            t = time.perf_counter()
+            splits = {"train": result.train, "eval": result.eval}
+            for name in options.formats:
+                exporter = host.registry.get("exporters", name)
+                report = run_export(exporter, splits, out_dir / "export" / name, options.tokenizer or "qwen2.5",
+                                    originals=[result.originals])
+                checks = report.get("checks") or {}
+                rows = sum(s.get("rows_written", 0) for s in report["splits"].values())
+                state = "passed" if not checks.get("failures") else f"FAILED {checks['failures']}"
+                echo(f"export {name}: {rows} rows -> {out_dir / 'export' / name}; self-checks {state}")
+                for err in checks.get("errors", [])[:10]:
+                    echo(err)
+                if checks.get("failures"):
+                    raise FactoryError(f"export {name}: self-checks failed; see {out_dir / 'export' / name}")
+            timings["export"] = time.perf_counter() - t
+    if options.report:
+        from factory.report import build_report
+
+        t = time.perf_counter()
+        paths = build_report(out_dir, files, token_report)
+        echo(f"report: {paths['card']}, {paths['html']}")
+        timings["report"] = time.perf_counter() - t
+    return timings

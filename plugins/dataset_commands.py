@@ -15,15 +15,6 @@ import click
 from factory import hookimpl
 
 
-def category_files(data_dir: Path) -> list[Path]:
-    """The dataset's category files: what manifest.json lists, else every top-level *.jsonl."""
-    from factory.manifest import load_manifest
-
-    files = [data_dir / name for name in sorted(load_manifest(data_dir)["files"]) if name.endswith(".jsonl")]
-    files = [p for p in files if p.exists()] or sorted(data_dir.glob("*.jsonl"))
-    return files
-
-
 @click.command()
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -46,7 +37,7 @@ def merge(state, files, data_dir, out, enhanced, base, seed, eval_frac, near_thr
 
     Example: factory merge --data data --enhanced enhanced_batch_001.jsonl --eval-frac 0.15
     """
-    from factory.merge import MergeOptions, inputs_from
+    from factory.merge import MergeOptions, category_files, inputs_from
     from factory.merge import merge as run_merge
 
     data_dir = data_dir or state.config.out
@@ -152,6 +143,7 @@ def report(state, data_dir, tokenizer, no_tokens, license_):  # noqa: ANN001, AN
 
     Example: factory report --data data
     """
+    from factory.merge import category_files
     from factory.report import build_report
 
     data_dir = Path(data_dir or state.config.out)

@@ -63,18 +63,43 @@ def _run_generation(state, out: Path, seed: int, names: list[str], counts: dict[
 @click.option("--only", multiple=True, help="Run only these categories (repeatable).")
 @click.option("--skip", multiple=True, help="Skip these categories (repeatable).")
 @click.option("--count", "counts", multiple=True, metavar="CATEGORY=N", help="Override a category's count.")
+@click.option("--tokenizer", default="qwen2.5", show_default=True,
+              help="Tokenizer for token counts, --max-tokens and export self-checks.")
+@click.option("--max-tokens", type=int, default=2048, show_default=True,
+              help="Records longer than this (rendered with tools) are listed and left out of the merge.")
+@click.option("--format", "formats", multiple=True, default=("trl",), show_default=True,
+              help="Export formats (repeatable).")
+@click.option("--eval-frac", type=float, default=0.15, show_default=True, help="Eval share per category.")
+@click.option("--no-tokens", is_flag=True, help="Skip token counting.")
+@click.option("--no-merge", is_flag=True, help="Stop after generation and validation (no merge, export).")
+@click.option("--no-export", is_flag=True, help="Skip the export.")
+@click.option("--no-report", is_flag=True, help="Skip the dataset card and HTML report.")
 @click.pass_obj
-def run(state, out, seed, only, skip, counts):  # noqa: ANN001, ANN201
-    """Run the main job offline: generate every category into OUT and write manifest.json.
+def run(state, out, seed, only, skip, counts, tokenizer, max_tokens, formats, eval_frac,  # noqa: ANN001, ANN201
+        no_tokens, no_merge, no_export, no_report):
+    """Run the main job offline: generate every category into OUT (manifest.json), count tokens
+    through the chat template, merge + dedupe + split into OUT/merged, export (trl by default) into
+    OUT/export/FORMAT with self-checks, and write the card and report into OUT/report.
 
     Example: factory run --out data
     """
+    import time
+
     cfg = state.config
-    from factory.pipeline import select_categories
+    from factory.pipeline import FinishOptions, finish_dataset, select_categories
 
     names = select_categories(state.host, list(only), [*cfg.skip, *skip])
-    _run_generation(state, out or cfg.out, cfg.seed if seed is None else seed, names,
-                    {**cfg.counts, **_parse_counts(counts)})
+    out = out or cfg.out
+    seed = cfg.seed if seed is None else seed
+    t = time.perf_counter()
+    _run_generation(state, out, seed, names, {**cfg.counts, **_parse_counts(counts)})
+    timings = {"generate": time.perf_counter() - t}
+    options = FinishOptions(seed=seed, tokenizer=None if no_tokens else tokenizer, max_tokens=max_tokens,
+                            merge=not no_merge, eval_frac=eval_frac, formats=() if no_export else tuple(formats),
+                            report=not no_report)
+    timings.update(finish_dataset(state.host, Path(out), options, echo=click.echo))
+    click.echo("stage wall time: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items())
+               + f"; total {sum(timings.values()):.1f} s")
 
 
 @click.command()
