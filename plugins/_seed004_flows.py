@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from ._seed004_kit import Dialog, bullets, numbered, one, some
+from ._seed004_kit import Dialog, bullets, framed, numbered, one, some
 from ._seed004_observe import describe
 from ._seed004_tasks import BUGS, TASKS, Task
 
@@ -123,8 +123,8 @@ def explore_named(rng: random.Random, d: Dialog, task: Task, lead: str) -> list[
 
 def plan(rng: random.Random, d: Dialog, task: Task | None = None) -> None:
     task = task or one(rng, TASKS)
-    d.user(one(rng, ["Before you write any code, plan this: ", "Give me a plan for: ", "How would you approach this? ",
-                     "Break this down into steps: "]) + one(rng, task.asks))
+    d.user(framed(rng, one(rng, ["Before you write any code, plan this: ", "Give me a plan for: ",
+                                 "How would you approach this? ", "Break this down into steps: "]) + one(rng, task.asks)))
     calls = [("read", {"file_path": "docs/ARCHITECTURE.md"}), ("grep", {"pattern": task.grep, "output_mode": "content"})]
     if rng.random() < 0.5:
         calls.append(("glob", {"pattern": "tests/*.py"}))
@@ -159,8 +159,8 @@ REVIEW_NOTES = {
 
 def review(rng: random.Random, d: Dialog) -> None:
     file = one(rng, list(REVIEW_NOTES))
-    d.user(one(rng, ["Review `{f}` for me.", "Code review of `{f}`, please.", "Anything wrong with `{f}`?",
-                     "Give `{f}` a critical read."]).format(f=file))
+    d.user(framed(rng, one(rng, ["Review `{f}` for me.", "Code review of `{f}`, please.", "Anything wrong with `{f}`?",
+                                 "Give `{f}` a critical read."]).format(f=file)))
     calls = [("read", {"file_path": file})]
     if rng.random() < 0.6:
         calls.append(("grep", {"pattern": Path(file).stem, "output_mode": "files_with_matches"}))
@@ -177,8 +177,9 @@ def exploration(rng: random.Random, d: Dialog) -> None:
                       ("shipping", ["paidOrders", "markShipped"]), ("authentication", ["bearer_token", "token_matches"]),
                       ("stock", ["reserve", "release"])])
     name, syms = topic
-    d.user(one(rng, ["I'm new here. How does {t} work in this repo?", "Walk me through the {t} code path.",
-                     "Explain the {t} flow before I change it.", "Where does {t} happen, end to end?"]).format(t=name))
+    d.user(framed(rng, "") + one(rng, ["I'm new here. How does {t} work in this repo?", "Walk me through the {t} code path.",
+                     "Explain the {t} flow before I change it.", "Where does {t} happen, end to end?"]).format(t=name)
+           + one(rng, ["", " Thanks!", " High level is fine.", " I have to change it tomorrow."]))
     outs = d.calls([("glob", {"pattern": "**/*.md"}), *[("grep", {"pattern": rf"\b{s}\b", "output_mode": "content"})
                                                          for s in syms]],
                    content=one(rng, ["Exploring in parallel: docs and the key functions.", None]))

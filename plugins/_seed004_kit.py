@@ -60,6 +60,17 @@ def some(rng: random.Random, options: Sequence[Any], lo: int, hi: int) -> list[A
     return rng.sample(list(options), min(len(options), rng.randint(lo, hi)))
 
 
+USER_OPENERS = ["", "", "Hi! ", "Quick one: ", "Question: ", "When you have a minute: ", "Hey -- ", "Morning! ",
+                "Context: small team, tight deadline. ", "Follow-up from standup: ", "For the retro: ", "Honest opinion: "]
+USER_CLOSERS = ["", "", " Thanks!", " Keep it brief.", " Details welcome.", " No rush.", " Be concrete.",
+                " Bullet points are fine.", " Assume I know the basics.", " I'll share this with the team."]
+
+
+def framed(rng: random.Random, text: str) -> str:
+    """A user request with a varied opener and closer: more distinct prompts, same task."""
+    return one(rng, USER_OPENERS) + text + one(rng, USER_CLOSERS)
+
+
 def bullets(items: Sequence[str]) -> str:
     return "\n".join(f"- {item}" for item in items)
 

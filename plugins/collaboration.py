@@ -9,7 +9,7 @@ from factory.registry import Category
 
 from . import _seed004_flows as flows
 from ._seed004_entities import entity
-from ._seed004_kit import Dialog, Seed004Generator, numbered, one, some, spec_path
+from ._seed004_kit import Dialog, Seed004Generator, framed, numbered, one, some, spec_path
 from ._seed004_tasks import TASKS
 
 VAGUE = [
@@ -45,7 +45,7 @@ def clarifying_questions(rng, d: Dialog) -> None:
     e = entity(rng)
     ask, qs = one(rng, VAGUE)
     fmt = {"plural": e.plural.replace("_", " "), "snake": e.snake.replace("_", " ")}
-    d.user(one(rng, ["", "Hey, ", "Small one: ", f"For the {e.domain} app: "]) + ask.format(**fmt))
+    d.user(framed(rng, one(rng, ["", "Hey, ", "Small one: ", f"For the {e.domain} app: "]) + ask.format(**fmt)))
     chosen = [q.format(**fmt) for q in some(rng, qs, 2, 4)]
     d.say(one(rng, ["Happy to. A few questions first, because the answers change what I'd build:",
                     "Before I start -- this could mean several things:",
@@ -120,7 +120,7 @@ def uncertainty(rng, d: Dialog) -> None:
     q, admit, steps = one(rng, UNCERTAIN)
     fmt = {"plural": e.plural.replace("_", " "), "snake": e.snake.replace("_", " "),
            "lib": one(rng, ["orjson", "polars", "httpx", "pydantic", "uvloop", "msgspec"])}
-    d.user(q.format(**fmt))
+    d.user(framed(rng, q.format(**fmt)))
     d.say(admit + " " + one(rng, ["Here's how to find out quickly:", "How I'd verify it:", "What would settle it:"])
           + "\n" + numbered(some(rng, steps, 2, 3)) + "\n\n"
           + one(rng, ["Share the result and I'll interpret it.", "If you paste the output, I can tell you more.",

@@ -9,7 +9,7 @@ from factory.registry import Category
 
 from . import _seed004_flows as flows
 from ._seed004_entities import entity, fields, py_dataclass
-from ._seed004_kit import Dialog, Seed004Generator, bullets, fence, one, spec_path
+from ._seed004_kit import Dialog, Seed004Generator, bullets, fence, framed, one, spec_path
 from ._seed004_tasks import TASKS
 
 DECISIONS = [
@@ -87,10 +87,10 @@ CONVENTIONS = [
 def project_conventions(rng, d: Dialog) -> None:
     needle, short, codes = one(rng, CONVENTIONS)
     e = entity(rng)
-    d.user(one(rng, ["", "Small addition: ", "For the {dom} integration: "]).format(dom=e.domain)
+    d.user(framed(rng, one(rng, ["", "Small addition: ", "For the {dom} integration: "]).format(dom=e.domain)
            + one(rng, ["Add a helper for {p} to this project.", "I need a small function for {p} in shoplite.",
                        "Write the {p} helper for this repo.", "Can you add {p} support in the style of this codebase?",
-                       "Implement a {p} utility that fits our conventions."]).format(p=e.plural.replace("_", " ")))
+                       "Implement a {p} utility that fits our conventions."]).format(p=e.plural.replace("_", " "))))
     out = d.call("grep", {"pattern": needle, "path": "docs", "output_mode": "content"},
                  content=one(rng, ["First, checking the project's written conventions.",
                                    "Let me check docs/ for house rules before writing anything.", None]))

@@ -9,7 +9,7 @@ from factory.registry import Category
 
 from . import _seed004_flows as flows
 from ._seed004_entities import entity
-from ._seed004_kit import Dialog, Seed004Generator, bullets, fence, numbered, one, some, spec_path
+from ._seed004_kit import Dialog, Seed004Generator, bullets, fence, framed, numbered, one, some, spec_path
 from ._seed004_observe import describe
 from ._seed004_tasks import BUGS, TASKS
 from .skills import STUCK
@@ -21,8 +21,8 @@ def when_stuck(rng, d: Dialog) -> None:
                         "a flaky test in the {p} suite fails one run in ten", "the {s} page renders blank in Safari only",
                         "memory grows until the {s} worker is killed"]).format(p=e.plural.replace("_", " "),
                                                                                 s=e.snake.replace("_", " "))
-    d.user(one(rng, ["I'm stuck: {x}. I've tried everything I can think of.", "Going around in circles: {x}.",
-                     "No idea what else to try: {x}."]).format(x=problem))
+    d.user(framed(rng, one(rng, ["I'm stuck: {x}. I've tried everything I can think of.", "Going around in circles: {x}.",
+                     "No idea what else to try: {x}."]).format(x=problem)))
     d.say(one(rng, ["Let's change strategy rather than try another fix.", "When guesses stop working, switch to method:",
                     "Stepping back:"]) + "\n" + numbered(some(rng, STUCK, 3, 5)) + "\n\n"
           + one(rng, ["Which of these have you done already? We'll skip those.",
@@ -76,7 +76,7 @@ def scale_edge_cases(rng, d: Dialog) -> None:
     inputs = ",\n".join(f"        (({i}), {o})" if kind == "paginate" else f"        ({i}, {o})" for i, o, _ in chosen)
     test = (f"import pytest\nfrom {module} import {func}\n\n\n@pytest.mark.parametrize(\n    (\"{arity}\", \"expected\"),\n"
             f"    [\n{inputs},\n    ],\n)\ndef test_{func}_edge_cases({arity}, expected):\n    assert {call} == expected\n{extra}")
-    d.user(one(rng, ["What edge cases should `{f}` handle?", "Play devil's advocate with `{f}`: how does it break?",
+    d.user(framed(rng, "") + one(rng, ["What edge cases should `{f}` handle?", "Play devil's advocate with `{f}`: how does it break?",
                      "Write edge-case tests for `{f}`.", "Is `{f}` robust? Think about scale too."]).format(f=func)
            + "\n\n" + fence("python", code))
     d.say(one(rng, ["Edge cases worth pinning down:", "Where this can go wrong:", "The interesting inputs:"]) + "\n"
@@ -130,7 +130,8 @@ def inversion(rng, d: Dialog) -> None:
     goal, fail, fix = one(rng, INVERSIONS)
     fmt = {"p": e.plural.replace("_", " "), "s": e.snake.replace("_", " ")}
     idx = sorted(rng.sample(range(len(fail)), min(len(fail), rng.randint(2, 4))))
-    d.user(one(rng, ["How do we {g}?", "What's the best way to {g}?", "Help me think about how to {g}."]).format(g=goal.format(**fmt)))
+    d.user(framed(rng, one(rng, ["How do we {g}?", "What's the best way to {g}?", "Help me think about how to {g}."])
+                  .format(g=goal.format(**fmt))))
     d.say(one(rng, ["Let's invert it: how would we guarantee failure?", "Inversion first -- what would make this go wrong?"])
           + "\n" + bullets([fail[i] for i in idx]) + "\n\n" + one(rng, ["Now flip each one:", "So, the plan:"])
           + "\n" + bullets([fix[i] for i in idx]))
@@ -154,7 +155,7 @@ def patterns(rng, d: Dialog) -> None:
     e = entity(rng)
     prob, name, sol = one(rng, PATTERNS)
     fmt = {"p": e.plural.replace("_", " "), "s": e.snake.replace("_", " ")}
-    d.user(prob.format(**fmt) + one(rng, [" Any ideas?", " How do people usually solve this?", ""]))
+    d.user(framed(rng, prob.format(**fmt) + one(rng, [" Any ideas?", " How do people usually solve this?", ""])))
     d.say(one(rng, [f"This is {name}.", f"You're looking at {name}, a well-known pattern.",
                     f"Recognisable: {name}."]) + f" The standard answer is {sol}. "
           + one(rng, ["Recognising it means we can reuse a proven fix instead of inventing one.",

@@ -11,7 +11,17 @@ from factory.registry import Category
 
 from ._seed004_entities import entity
 from ._seed004_idioms import IdiomPair as Pair
-from ._seed004_kit import Dialog, Seed004Generator, bullets, fence, one, some, spec_path, toolset_tools
+from ._seed004_kit import (
+    Dialog,
+    Seed004Generator,
+    bullets,
+    fence,
+    framed,
+    one,
+    some,
+    spec_path,
+    toolset_tools,
+)
 from ._seed004_observe import describe
 
 
@@ -229,7 +239,8 @@ def _code_builder(kind: str):
             return
         pair = CODE_BUILDERS[kind](rng)
         domain = rng.choice(["payments", "booking", "HR", "logistics", "healthcare", "retail"])
-        d.user(one(rng, CONTEXT).format(domain=domain) + one(rng, ASKS) + "\n\n" + fence(pair.lang, pair.before))
+        d.user(framed(rng, one(rng, CONTEXT).format(domain=domain) + one(rng, ASKS)) + "\n\n"
+               + fence(pair.lang, pair.before))
         pts = some(rng, pair.points, 2, len(pair.points))
         d.say("\n\n".join(p for p in [f"Yes -- this needs {pair.title}. " + one(rng, SEVERITY),
                                       fence(pair.lang, pair.after), bullets(pts)] if p.strip()))
@@ -243,7 +254,9 @@ def dependencies_builder(rng, d: Dialog) -> None:
     pkg = rng.choice(["an old YAML parser", "a logging library", "an HTTP client", "a JWT library", "a zip extractor"])
     d.user(one(rng, ["How do I know if our {m} pulls in vulnerable packages?",
                      "We depend on {p}. How do we check it (and everything else in {m}) for known CVEs?",
-                     "Set up dependency scanning for {m}."]).format(m=pair.title, p=pkg))
+                     "Set up dependency scanning for {m}."]).format(m=pair.title, p=pkg) + one(rng, [
+                         "", " We deploy weekly.", " Open source project, no budget.", " Compliance asks for it.",
+                         " We got burned by a CVE last month."]))
     steps = [f"Run `{pair.before}` locally and in CI; fail the build on known vulnerabilities.",
              "Pin versions with a lock file so builds are reproducible and audits mean something.",
              f"Upgrade flagged packages (`{pair.after} ...`), then run the test suite.",

@@ -9,7 +9,7 @@ from factory.registry import Category
 
 from . import _seed004_flows as flows
 from ._seed004_entities import entity
-from ._seed004_kit import Dialog, Seed004Generator, bullets, numbered, one, some, spec_path
+from ._seed004_kit import Dialog, Seed004Generator, bullets, framed, numbered, one, some, spec_path
 from ._seed004_observe import describe
 from ._seed004_tasks import BUGS, TASKS
 
@@ -76,9 +76,9 @@ SCALES = [
 def scale_game(rng, d: Dialog) -> None:
     file, sym, issue, fix = one(rng, SCALES)
     factor = one(rng, ["10x", "100x", "1000x"])
-    d.user(one(rng, ["Will `{s}` hold up if traffic grows {x}?", "Play the scale game with `{s}` in `{f}`.",
-                     "What breaks first in `{f}` at {x} load?", "Stress-test `{s}` in your head for me."])
-           .format(s=sym, f=file, x=factor))
+    d.user(framed(rng, one(rng, ["Will `{s}` hold up if traffic grows {x}?", "Play the scale game with `{s}` in `{f}`.",
+                                 "What breaks first in `{f}` at {x} load?", "Stress-test `{s}` in your head for me."])
+                  .format(s=sym, f=file, x=factor)))
     calls = [("read", {"file_path": file}), ("grep", {"pattern": sym, "output_mode": "content"})]
     outs = d.calls(calls, content=one(rng, ["I'm using the scale-game skill. Reading the code first.",
                                             "Scale game: first the code as it is.", None]))
@@ -106,7 +106,7 @@ def when_stuck(rng, d: Dialog) -> None:
     tries = rng.randint(2, 5)
     d.user(one(rng, ["I've spent {n} hours on this and I'm going in circles: {s}.",
                      "Stuck. {s}. Tried {n} things already.", "Nothing I try works: {s}. Help me get unstuck."])
-           .format(n=tries, s=task.symptom))
+           .format(n=tries, s=task.symptom) + one(rng, ["", " Any ideas?", " Please help.", " I'm out of ideas."]))
     d.say(one(rng, ["I'm using the when-stuck skill: stop trying fixes and change the approach.",
                     f"Time to step back instead of trying fix number {tries + 1}.",
                     "When stuck, change the method, not the guess."]) + "\n\n" + numbered(some(rng, STUCK, 3, 4))

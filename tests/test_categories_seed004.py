@@ -174,3 +174,10 @@ def test_grounding_follows_a_repository_the_user_names(host: PluginHost, tmp_pat
     assert report.checked >= 100 and report.pass_rate == 1.0
     assert all(c["function"]["name"] in READ_ONLY_TOOLS for r in recs for m in r["messages"]
                for c in m.get("tool_calls") or [])
+
+
+def test_categories_have_room_to_grow_to_three_times_their_default_counts(host: PluginHost, tmp_path: Path) -> None:
+    for name, targets in SEED004.items():
+        result = generate_category(host.registry.get("categories", name), host.registry, tmp_path, seed=11,
+                                   count=3 * sum(targets.values()))
+        assert result.count == 3 * sum(targets.values()), name
