@@ -24,7 +24,7 @@ from factory.engine.ledger import Ledger
 from factory.engine.limits import AIMDGate, CircuitBreaker, CircuitOpen, RateLimiter
 from factory.engine.prices import PriceTable
 from factory.errors import FactoryError
-from factory.providers.base import FatalProviderError, LLMRequest, Provider, RejectedRequest, RetryableError
+from factory.providers.base import LLMRequest, Provider, RejectedRequest, RetryableError
 
 
 class BudgetExhausted(FactoryError):
@@ -183,7 +183,7 @@ class Engine:
             self._reserved += estimate
         try:
             result = await self._call(req, key)
-        except (FatalProviderError, CircuitOpen) as exc:
+        except FactoryError as exc:  # refused key, open circuit, or another worker's stop seen mid-retry
             self._stop = self._stop or exc
             return
         finally:
