@@ -140,9 +140,12 @@ def git_history_command(repo: Path, out: Path, rev: str, mode: str, max_commits:
 @click.option("--max-len", type=int, default=1600, show_default=True,
               help="Characters of prefix + middle + suffix.")
 @click.option("--max-examples", type=int, default=None, help="Stop after this many (languages interleaved).")
+@click.option("--max-per-language", type=int, default=None,
+              help="At most this many records per language, so one language cannot dominate.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @_license_options
-def repo_fim_command(repo: Path, out: Path, per_file: int, max_len: int, max_examples: int | None, seed: int,
+def repo_fim_command(repo: Path, out: Path, per_file: int, max_len: int, max_examples: int | None,
+                     max_per_language: int | None, seed: int,
                      allow_unlicensed: bool, refuse_license: tuple[str, ...]) -> None:
     """Source files of a local git repository -> fill-in-the-middle records cut at syntax boundaries.
 
@@ -153,7 +156,8 @@ def repo_fim_command(repo: Path, out: Path, per_file: int, max_len: int, max_exa
 
     if per_file < 1 or max_len < 64:
         raise click.BadParameter("--per-file must be >= 1 and --max-len >= 64")
-    options = FimOptions(per_file=per_file, max_len=max_len, max_examples=max_examples, seed=seed,
+    options = FimOptions(per_file=per_file, max_len=max_len, max_examples=max_examples,
+                         max_per_language=max_per_language, seed=seed,
                          license=_policy(allow_unlicensed, refuse_license))
     with RecordSink(out, IngestReport("repo-fim")) as sink:
         ingest_repo_fim(str(repo), sink, options)

@@ -172,6 +172,15 @@ def test_max_examples_interleaves_languages(repo, tmp_path):
     assert len({r["subcategory"] for r in records}) == 3
 
 
+def test_max_per_language_caps_each_language(repo, tmp_path):
+    report, records = _ingest(repo, tmp_path / "fim.jsonl", max_per_language=2)
+    counts = {lang: sum(r["subcategory"] == lang for r in records) for lang in ("python", "go", "ruby")}
+    assert counts == {"python": 2, "go": 2, "ruby": 2}
+    # Python files in order: api_pb2.py (generated), inventory.py (2 records), then logo.py and
+    # untracked.py are not even read.
+    assert report.units_skipped["--max-per-language reached"] == 2
+
+
 def test_same_seed_same_bytes(repo, tmp_path):
     _ingest(repo, tmp_path / "a.jsonl", seed=5)
     _ingest(repo, tmp_path / "b.jsonl", seed=5)

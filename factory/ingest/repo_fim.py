@@ -55,6 +55,7 @@ class FimOptions:
     min_middle: int = 12
     max_middle_share: float = 0.4  # the middle may take at most this share of max_len
     max_examples: int | None = None
+    max_per_language: int | None = None  # caps the most common languages so the mix stays balanced
     max_file_bytes: int = 512_000
     seed: int = 0
     license: LicensePolicy = field(default_factory=LicensePolicy)
@@ -236,8 +237,12 @@ def ingest_repo_fim(repo_path: str, sink: RecordSink, options: FimOptions) -> In
     meta_base = {"generator": "ingest:repo-fim", "provider": "git", "repo": repo.name,
                  "license": license_info.to_meta()}
     for path in _round_robin(by_language):
+        language = LANGUAGES[PurePosixPath(path).suffix.lower()]
         if options.max_examples and report.written >= options.max_examples:
             report.units_skipped["--max-examples reached"] += 1
+            continue
+        if options.max_per_language and report.subcategories[language] >= options.max_per_language:
+            report.units_skipped["--max-per-language reached"] += 1
             continue
         full = repo.path / path
         try:
@@ -260,8 +265,10 @@ def ingest_repo_fim(repo_path: str, sink: RecordSink, options: FimOptions) -> In
         if reason:
             report.units_skipped[reason] += 1
             continue
-        for fim in fim_examples(path, text, LANGUAGES[PurePosixPath(path).suffix.lower()], options):
+        for fim in fim_examples(path, text, language, options):
             if options.max_examples and report.written >= options.max_examples:
+                break
+            if options.max_per_language and report.subcategories[language] >= options.max_per_language:
                 break
             sink.offer(CATEGORY, fim["language"], chat_rendering(fim), [], {**meta_base, "fim": fim})
     return report
