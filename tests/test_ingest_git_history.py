@@ -98,7 +98,7 @@ def test_change_record_shows_the_code_before_and_answers_with_the_diff(repo, tmp
 
 
 def test_personal_data_in_commits_is_scrubbed(repo, tmp_path):
-    report, records = _ingest(repo, tmp_path / "out.jsonl")
+    report, _ = _ingest(repo, tmp_path / "out.jsonl")
     text = (tmp_path / "out.jsonl").read_text()
     assert "ada@acme.io" not in text and "<EMAIL_1>" in text
     assert report.scrubbed["email"] >= 1
@@ -112,7 +112,7 @@ def test_unlicensed_or_refused_repositories_are_refused_before_reading(repo, tmp
     with pytest.raises(FactoryError, match="no license found"):
         _ingest(repo, tmp_path / "b.jsonl")
     assert not (tmp_path / "b.jsonl").exists()
-    report, records = _ingest(repo, tmp_path / "c.jsonl", license=LicensePolicy(refuse_unlicensed=False))
+    _, records = _ingest(repo, tmp_path / "c.jsonl", license=LicensePolicy(refuse_unlicensed=False))
     assert records and records[0]["meta"]["license"]["spdx"] is None
 
 
