@@ -80,7 +80,8 @@ class RecordValidator:
             fn = call["function"]
             issues.extend(self.call_issues(fn["name"], fn["arguments"], offered))
         content = msg.get("content") or ""
-        if not msg.get("tool_calls") and _CALL_ATTEMPT.match(content):
+        # JSON-looking text is only a botched call when the record offers tools to call.
+        if offered and not msg.get("tool_calls") and _CALL_ATTEMPT.match(content):
             body = content.strip().removeprefix("<tool_call>").removesuffix("</tool_call>").strip()
             try:
                 orjson.loads(body)

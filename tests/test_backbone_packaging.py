@@ -30,7 +30,16 @@ def test_the_wheel_ships_the_agent_specs_and_tool_sets(tmp_path: Path) -> None:
         assert f"factory/agents/{spec.name}" in names
     assert "factory/schemas/toolsets/continue.json" in names
     assert "factory/schemas/toolsets/NOTICE.md" in names
-    assert "factory/plugins/tool_core.py" in names and "factory/training/__init__.py" in names
+    mapping = {"factory": "factory", "plugins": "factory/plugins", "training": "factory/training",
+               "schemas": "factory/schemas", "agents": "factory/agents"}
+    for top, dest in mapping.items():
+        for init in (ROOT / top).rglob("__init__.py"):
+            rel = init.relative_to(ROOT / top)
+            if "fixture_repo" in rel.parts:
+                continue  # package data, not a package
+            assert f"{dest}/{rel.as_posix()}" in names, f"{init} is missing from the wheel"
+    assert "factory/plugins/tool_core.py" in names
+    assert any(n.startswith("factory/fixture_repo/") for n in names)
     assert not any(n.startswith(("plugins/", "schemas/", "training/", "agents/")) for n in names)
 
 

@@ -153,3 +153,12 @@ def test_a_spec_can_name_a_user_json_file_of_function_schemas(tmp_path: Path) ->
     tools.write_text("[1, 2")
     with pytest.raises(InputError, match=r"my_tools\.json: tool set is not valid JSON"):
         resolve_toolset("my_tools.json", registry, tmp_path)
+
+
+def test_json_looking_text_is_only_a_botched_call_when_tools_are_offered() -> None:
+    code = '{"name": "demo", "version": "1.0.0"}'
+    plain = {"category": "repo_fim", "messages": [{"role": "user", "content": "Fill the hole."},
+                                                  {"role": "assistant", "content": code}]}
+    assert RecordValidator().check(plain) == []
+    offered = {**plain, "tools": [READ_FILE]}
+    assert any("call_as_text" in e for e in RecordValidator().check(offered))
