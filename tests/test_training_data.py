@@ -30,18 +30,54 @@ def test_every_line_is_kept_or_rejected_with_file_line_and_reason(tmp_path):
     assert (report.read, report.kept, len(report.rejected)) == (10, 7, 3)
     assert report.read == report.kept + len(report.rejected)
     reasons = "\n".join(report.rejected)
-    assert f"{tmp_path / 'mix.jsonl'}:7: labelled false" in reasons
+    assert f"{tmp_path / 'mix.jsonl'}:7: label is not true (negatives go to kto/dpo)" in reasons
     assert ":9: expected an object with a 'messages' list" in reasons
     assert ":10: not valid JSON" in reasons
     assert len(rows) == 7
 
 
-def test_tool_neg_record_trains_on_its_correct_call_not_the_defect(tmp_path):
-    _write(tmp_path / "tool_neg.jsonl", [r.to_json() for r in smoke_negatives(3)])
+def test_records_become_the_rows_of_the_trl_export(tmp_path):
+    from factory.exporters import ExportContext
+    from factory.exporters.formats import trl_rows
+
+    records = smoke_records(3)
+    _write(tmp_path / "tool_core.jsonl", [r.to_json() for r in records])
+    _write(tmp_path / "tool_neg.jsonl", [r.to_json() for r in smoke_negatives(2)])
+    rows, report = load_training_rows([tmp_path], None, seed=0)
+    exported = [next(iter(trl_rows(r.to_dict(), ExportContext()))) for r in records]
+    assert sorted(json.dumps(r["messages"]) for r in rows) == sorted(
+        json.dumps(e["messages"]) for e in exported
+    )
+    assert all(
+        isinstance(
+            r["messages"][-1].get("tool_calls", [{}])[0].get("function", {}).get("arguments", {}), dict
+        )
+        for r in rows
+    )
+    assert len(report.rejected) == 2 and all("negatives go to kto/dpo" in r for r in report.rejected)
+
+
+def test_openai_rows_with_string_arguments_are_decoded_to_dicts(tmp_path):
+    row = {
+        "messages": [
+            {"role": "user", "content": "a"},
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": "1",
+                        "type": "function",
+                        "function": {"name": "read_file", "arguments": '{"filepath": "a.py"}'},
+                    }
+                ],
+            },
+        ]
+    }
+    _write(tmp_path / "openai.jsonl", [row])
     rows, _ = load_training_rows([tmp_path], None, seed=0)
-    for row in rows:
-        call = row["messages"][-1]["tool_calls"][0]["function"]
-        assert call["name"] == "read_file" and isinstance(call["arguments"], dict)
+    assert rows[0]["messages"][1]["tool_calls"][0]["function"]["arguments"] == {"filepath": "a.py"}
+    assert rows[0]["messages"][1]["content"] == ""
 
 
 def test_eval_file_in_a_data_directory_is_not_trained_on(tmp_path):

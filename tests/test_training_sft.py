@@ -63,7 +63,7 @@ def dry_run(tmp_path_factory):
         "--run-name",
         "dry",
         "--epochs",
-        "3",
+        "5",
         "--learning-rate",
         "3e-3",
         "--modules-to-save",

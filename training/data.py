@@ -1,8 +1,9 @@
 """Training rows from the factory's files: Example records or TRL ``messages`` + ``tools`` rows.
 
 A row is ``{"messages", "tools", "category"}`` with tool-call ``arguments`` as dicts (chat templates
-such as Qwen's serialise them; a JSON string would be encoded twice). A ``tool_neg`` record trains on
-its declared correct calls, never on its defect; a record labelled ``false`` is for KTO/DPO only.
+such as Qwen's serialise them; a JSON string would be encoded twice). A record yields the row of the
+TRL export (``factory.exporters.formats.trl_rows``): negatives (``tool_neg``, label false) and FIM
+records are left to KTO/DPO and the FIM export, with that reason.
 Every line read is either a row or a rejection with ``file:line`` and the reason.
 """
 
@@ -20,6 +21,9 @@ from factory.schemas import Example
 from pydantic import ValidationError
 
 from factory.errors import InputError
+from factory.exporters import ExportContext
+from factory.exporters import chat_messages as export_messages
+from factory.exporters.formats import trl_rows
 from factory.jsonl import read_jsonl
 
 # Files a data directory holds that are not training records.
@@ -75,53 +79,46 @@ def _arguments(value: Any) -> Any:
 
 
 def chat_messages(messages: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Messages as chat templates want them: no None fields, no reasoning, arguments as dicts."""
-    out = []
-    for msg in messages:
-        clean: dict[str, Any] = {"role": msg["role"], "content": msg.get("content") or ""}
+    """Messages as chat templates want them (the exporters' rules), with arguments that arrive as JSON
+    strings (OpenAI-format rows) decoded back to dicts so the template serialises them once."""
+    out = export_messages(messages)
+    for msg in out:
         if msg.get("tool_calls"):
-            clean["tool_calls"] = [
+            msg["tool_calls"] = [
                 {
-                    "type": "function",
+                    **c,
                     "function": {
-                        "name": c["function"]["name"],
+                        **c["function"],
                         "arguments": _arguments(c["function"].get("arguments", {})),
                     },
                 }
                 for c in msg["tool_calls"]
             ]
-        if msg.get("role") == "tool" and msg.get("name"):
-            clean["name"] = msg["name"]
-        out.append(clean)
     return out
 
 
-def example_row(example: Example) -> tuple[dict[str, Any] | None, str]:
-    """The SFT row of a record, or (None, reason) when the record must not be trained on."""
-    messages = [m.model_dump(exclude_none=True) for m in example.messages]
-    defect = example.meta.defect
-    if defect is not None:
-        last = max(i for i, m in enumerate(messages) if m["role"] == "assistant")
-        messages = messages[:last] + [
-            {"role": "assistant", "tool_calls": [c.model_dump() for c in defect.correct]}
-        ]
-    elif example.label is False:
-        return None, "labelled false (a negative example; it belongs to KTO/DPO, not SFT)"
-    if not any(m["role"] == "assistant" for m in messages):
-        return None, "no assistant turn to learn"
-    return {"messages": chat_messages(messages), "tools": example.tools, "category": example.category}, ""
-
-
 def row_from_json(obj: Any) -> tuple[dict[str, Any] | None, str]:
-    """A factory Example record or a TRL ``messages`` (+ ``tools``) row -> SFT row."""
+    """A factory Example record or a TRL ``messages`` (+ ``tools``) row -> SFT row.
+
+    A record becomes exactly the row ``factory export --format trl`` writes for it, so training from
+    records and training from the export are the same thing.
+    """
     if not isinstance(obj, dict) or not isinstance(obj.get("messages"), list):
         return None, "expected an object with a 'messages' list (a factory record or a TRL messages row)"
     if "category" in obj:
         try:
-            return example_row(Example.model_validate(obj))
+            record = Example.model_validate(obj).to_dict()
         except ValidationError as exc:
             err = exc.errors()[0]
             return None, f"not a valid record: {'.'.join(map(str, err['loc']))}: {err['msg']}"
+        (row,) = list(trl_rows(record, ExportContext()))[:1] or ["no row"]
+        if isinstance(row, str):
+            return None, row
+        return {
+            "messages": chat_messages(row["messages"]),
+            "tools": row.get("tools") or [],
+            "category": record["category"],
+        }, ""
     roles = [m.get("role") for m in obj["messages"] if isinstance(m, dict)]
     if "assistant" not in roles:
         return None, "no assistant turn to learn"

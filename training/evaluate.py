@@ -25,6 +25,7 @@ from factory.training.bfcl import check_calls, load_bfcl
 from factory.training.data import chat_messages
 
 from factory.errors import InputError
+from factory.exporters import iter_defect_pairs
 from factory.jsonl import atomic_write, read_jsonl
 
 # The checklist's bars (seed 003, evaluation): metric -> minimum.
@@ -209,14 +210,15 @@ def score_output(item: EvalItem, text: str) -> dict[str, Any]:
 def item_from_example(example: Example) -> EvalItem:
     """Prompt = the conversation before the last assistant turn; that turn (or a tool_neg record's
     correct calls) is the reference."""
-    messages = [m.model_dump(exclude_none=True) for m in example.messages]
+    record = example.to_dict()
+    messages = record["messages"]
     last = max((i for i, m in enumerate(messages) if m["role"] == "assistant"), default=None)
     if last is None:
         raise ValueError("no assistant turn to compare against")
     ref = messages[last]
     calls = ref.get("tool_calls") or []
-    if example.meta.defect is not None:
-        calls = [c.model_dump() for c in example.meta.defect.correct]
+    for _prompt, chosen, _rejected in iter_defect_pairs(record):
+        calls = chosen["tool_calls"]
     functions = [t["function"] for t in example.tools if "function" in t]
     prompt = chat_messages(messages[:last])
     content = ref.get("content") or ""

@@ -1,9 +1,9 @@
 """KTO and DPO refinement of an SFT adapter (TRL's KTOTrainer / DPOTrainer).
 
 Rows come from the factory's preference exports (TRL's conversational ``prompt`` + ``chosen`` /
-``rejected``, or ``prompt`` + ``completion`` + ``label``) or straight from records: a ``tool_neg``
-record's declared defect against its correct calls is a DPO pair and two KTO rows; a labelled record is
-one KTO row. The adapter keeps training (``is_trainable``); TRL keeps a frozen copy as the reference.
+``rejected``, or ``prompt`` + ``completion`` + ``label``) or straight from records through the same
+export functions: a ``tool_neg`` record's declared defect against its correct calls is a DPO pair and
+two KTO rows; a labelled record is one KTO row. The adapter keeps training (``is_trainable``); TRL keeps a frozen copy as the reference.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 from factory.schemas import Example
 from factory.training.config import TrainConfig
-from factory.training.data import LoadReport, balanced_sample, chat_messages, data_files
+from factory.training.data import LoadReport, balanced_sample, data_files
 from factory.training.sft import (
     Log,
     TrainResult,
@@ -27,16 +27,14 @@ from factory.training.sft import (
 )
 
 from factory.errors import FactoryError
+from factory.exporters import ExportContext
+from factory.exporters.formats import dpo_rows, kto_rows
 from factory.jsonl import read_jsonl, write_json
 
 
-def _split_last_assistant(messages: list[dict[str, Any]]) -> tuple[list[dict], dict] | None:
-    last = max((i for i, m in enumerate(messages) if m["role"] == "assistant"), default=None)
-    return None if last is None else (messages[:last], messages[last])
-
-
 def preference_rows(obj: Any, method: str) -> tuple[list[dict[str, Any]], str]:
-    """The KTO or DPO rows one JSON line yields, or ([], reason)."""
+    """The KTO or DPO rows one JSON line yields, or ([], reason). A factory record yields exactly the
+    rows ``factory export --format kto|dpo`` writes for it."""
     if not isinstance(obj, dict):
         return [], "expected a JSON object"
     if method == "dpo" and {"prompt", "chosen", "rejected"} <= obj.keys():
@@ -49,26 +47,13 @@ def preference_rows(obj: Any, method: str) -> tuple[list[dict[str, Any]], str]:
         want = "prompt/chosen/rejected" if method == "dpo" else "prompt/completion/label"
         return [], f"expected a {method.upper()} row ({want}) or a factory record"
     try:
-        example = Example.model_validate(obj)
+        record = Example.model_validate(obj).to_dict()
     except ValueError as exc:
         return [], f"not a valid record: {str(exc).splitlines()[0]}"
-    split = _split_last_assistant([m.model_dump(exclude_none=True) for m in example.messages])
-    if split is None:
-        return [], "no assistant turn"
-    prompt, answer = chat_messages(split[0]), chat_messages([split[1]])
-    tools = example.tools
-    defect = example.meta.defect
-    if defect is not None:
-        good = chat_messages([{"role": "assistant", "tool_calls": [c.model_dump() for c in defect.correct]}])
-        if method == "dpo":
-            return [{"prompt": prompt, "chosen": good, "rejected": answer, "tools": tools}], ""
-        return [
-            {"prompt": prompt, "completion": good, "label": True, "tools": tools},
-            {"prompt": prompt, "completion": answer, "label": False, "tools": tools},
-        ], ""
-    if method == "kto" and example.label is not None:
-        return [{"prompt": prompt, "completion": answer, "label": example.label, "tools": tools}], ""
-    return [], "no preference signal (no declared defect" + (", no label)" if method == "kto" else ")")
+    made = list((dpo_rows if method == "dpo" else kto_rows)(record, ExportContext()))
+    rows = [{**r, "tools": r.get("tools") or []} for r in made if not isinstance(r, str)]
+    reasons = [r for r in made if isinstance(r, str)]
+    return (rows, "") if rows else ([], reasons[0] if reasons else "no preference rows")
 
 
 def load_preference_rows(cfg: TrainConfig) -> tuple[list[dict[str, Any]], LoadReport]:
