@@ -20,6 +20,7 @@ from factory.training.sft import (
     TrainResult,
     _log_report,
     _loss_callback,
+    is_main_process,
     load_base_model,
     load_tokenizer,
     mixed_precision,
@@ -143,8 +144,10 @@ def train_preference(cfg: TrainConfig, log: Log = print) -> TrainResult:
 
     trainer.remove_callback(PrinterCallback)
     trainer.train()
-    trainer.model.save_pretrained(cfg.adapter_dir, selected_adapters=["default"])
-    tokenizer.save_pretrained(cfg.adapter_dir)
+    main_process = is_main_process()
+    if main_process:  # the trained adapter only, not TRL's frozen "ref" copy
+        trainer.model.save_pretrained(cfg.adapter_dir, selected_adapters=["default"])
+        tokenizer.save_pretrained(cfg.adapter_dir)
     result = TrainResult(
         run_dir=str(cfg.run_dir),
         adapter_dir=str(cfg.adapter_dir),
@@ -156,5 +159,6 @@ def train_preference(cfg: TrainConfig, log: Log = print) -> TrainResult:
         device=device,
         losses=losses,
     )
-    write_json(cfg.run_dir / "train_summary.json", {"config": asdict(cfg), **asdict(result)})
+    if main_process:
+        write_json(cfg.run_dir / "train_summary.json", {"config": asdict(cfg), **asdict(result)})
     return result

@@ -230,9 +230,8 @@ def _train_once(
             f"loss became {bad[0][1]} at step {bad[0][0]}: lower --learning-rate, or check the data "
             f"(`factory train --stage sanity`)"
         )
-    adapter_dir = out / "lora"
-    trainer.model.save_pretrained(adapter_dir)
-    tokenizer.save_pretrained(adapter_dir)
+    # save_model writes from the main process only (the others would race under `accelerate launch`).
+    trainer.save_model(str(out / "lora"))
     return trainer.state.global_step, losses
 
 
@@ -274,7 +273,8 @@ def train_sft(cfg: TrainConfig, log: Log = print) -> TrainResult:
         all_losses += [(steps_total + s, v) for s, v in losses]
         steps_total += steps
         records += len(rows)
-    if cfg.curriculum and adapter != str(cfg.adapter_dir):
+    main_process = is_main_process()
+    if cfg.curriculum and adapter != str(cfg.adapter_dir) and main_process:
         _copy_adapter(Path(adapter), cfg.adapter_dir)
     result = TrainResult(
         run_dir=str(cfg.run_dir),
@@ -288,8 +288,16 @@ def train_sft(cfg: TrainConfig, log: Log = print) -> TrainResult:
         losses=all_losses,
         stages=stages,
     )
-    write_json(cfg.run_dir / "train_summary.json", {"config": asdict(cfg), **asdict(result)})
+    if main_process:
+        write_json(cfg.run_dir / "train_summary.json", {"config": asdict(cfg), **asdict(result)})
     return result
+
+
+def is_main_process() -> bool:
+    """True outside ``accelerate launch`` and on its rank 0."""
+    from accelerate import PartialState
+
+    return PartialState().is_main_process
 
 
 def _copy_adapter(src: Path, dst: Path) -> None:
