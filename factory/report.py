@@ -81,7 +81,7 @@ def make_plots(summary: DatasetSummary, token_lengths: dict[str, list[int]] | No
         names = sorted(summary.categories)
         ax.bar(names, [summary.categories[n] for n in names], color="#4c72b0")
         ax.set_ylabel("records")
-        ax.tick_params(axis="x", rotation=30)
+        plt.setp(ax.get_xticklabels(), rotation=40, ha="right", fontsize=8)
         plots["Category mix"] = _png(fig)
     if token_lengths:
         cats = sorted(token_lengths)
