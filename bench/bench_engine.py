@@ -86,6 +86,39 @@ def throughput(n: int, latency: float, concurrency: int) -> None:
         proc.terminate()
 
 
+class SleepingProvider:
+    """No SDK, no HTTP: answers after ``latency`` seconds. Isolates the engine's own cost (cache
+    lookup, ledger commit, gate, limiter, retry loop, stats)."""
+
+    name, model = "sleeping", "gpt-4o-mini"
+
+    def __init__(self, latency: float) -> None:
+        self.latency = latency
+        self.on_headers = None
+
+    async def complete(self, request: LLMRequest, max_reasks: int):  # noqa: ANN201
+        from factory.providers import Completion
+
+        await asyncio.sleep(self.latency)
+        return Completion(Answer(answer="ok"), 20, 5, 1, '{"answer": "ok"}')
+
+    async def aclose(self) -> None:
+        pass
+
+
+def engine_alone(n: int, latency: float, concurrency: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = Engine(SleepingProvider(latency), Ledger(Path(tmp) / "ledger.sqlite"),
+                        EngineConfig(max_concurrency=concurrency))
+        reqs = (LLMRequest([{"role": "user", "content": f"question {i}"}], Answer) for i in range(n))
+        wall0, cpu0 = time.perf_counter(), time.process_time()
+        engine.run_sync(reqs, lambda r: None, total=n)
+        wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+        ideal = n * latency / concurrency
+        print(f"engine alone (in-process provider sleeping {latency * 1000:.0f} ms, no SDK/HTTP): wall {wall:.2f} s "
+              f"(ratio {wall / ideal:.3f}), CPU {cpu / n * 1000:.2f} ms/request")
+
+
 def rate_limit(n: int, rpm: int, window: float, concurrency: int) -> None:
     from factory.testing.loopback import LoopbackServer
 
@@ -116,6 +149,7 @@ def main() -> None:
     ap.add_argument("--skip-rate", action="store_true")
     args = ap.parse_args()
     os.environ.setdefault("OPENAI_API_KEY", "sk-bench")
+    engine_alone(args.requests, args.latency, args.concurrency)
     throughput(args.requests, args.latency, args.concurrency)
     if not args.skip_rate:
         rpm = int(600 * args.rate_window / 60)
