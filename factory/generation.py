@@ -51,6 +51,13 @@ class GenerationContext:
     provider: str = "template"
     model: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # Candidates the generator itself dropped (e.g. a tool call that failed to execute), by reason;
+    # the host adds them to the category's rejected counts in the manifest.
+    rejected: Counter = field(default_factory=Counter)
+
+    def reject(self, reason: str) -> None:
+        """Record that the generator dropped a candidate record, and why."""
+        self.rejected[reason] += 1
 
     def rng(self, *parts: object) -> random.Random:
         """A RNG that depends only on the seed, the category and ``parts``: same seed, same bytes."""
@@ -205,6 +212,7 @@ def generate_category(
                     f"records after {attempts} attempts ({top}); nothing was written"
                 )
             per_sub[sub] = got
+    rejected.update({f"generator: {reason}": n for reason, n in ctx.rejected.items()})
     return CategoryResult(
         category.name, path, writer.count, writer.sha256, ctx.spec, seed, provider, model,
         attempts, rejected, per_sub,

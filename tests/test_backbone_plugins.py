@@ -242,3 +242,18 @@ def test_run_keeps_going_past_a_failing_category_and_exits_non_zero(tmp_path: Pa
     assert "1 of 2 categories failed" in proc.stderr
     assert sum(1 for _ in (out / "guardrail.jsonl").open()) == 15
     assert not (out / "always_fails.jsonl").exists()
+
+
+def test_records_a_generator_drops_itself_are_counted_in_the_manifest(tmp_path: Path) -> None:
+    plugdir = tmp_path / "plugs"
+    factory_cli("new-category", "picky", "--dir", plugdir, check=True)
+    py = plugdir / "picky.py"
+    py.write_text(py.read_text().replace(
+        "            n = rng.randint(2, 9)\n",
+        "            n = rng.randint(2, 9)\n            if n == 2:\n"
+        "                ctx.reject('tool call failed to execute')\n                continue\n"))
+    out = tmp_path / "data"
+    factory_cli("--plugins-dir", plugdir, "generate", "picky", "--count", "40", "--out", out, check=True)
+    entry = json.loads((out / "manifest.json").read_text())["files"]["picky.jsonl"]
+    assert entry["count"] == 40
+    assert entry["rejected"]["generator: tool call failed to execute"] > 0
