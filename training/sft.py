@@ -60,9 +60,16 @@ def mixed_precision(device: str) -> dict[str, bool]:
     return {"bf16": True} if torch.cuda.is_bf16_supported() else {"fp16": True}
 
 
+def check_model_path(model: str) -> None:
+    """A path-like name that does not exist is a typo, not a hub id: say so plainly."""
+    if model.startswith(("/", ".", "~")) and not Path(model).expanduser().exists():
+        raise FactoryError(f"{model}: no such model directory (pass a local model directory or a hub name)")
+
+
 def load_tokenizer(model: str):
     from transformers import AutoTokenizer
 
+    check_model_path(model)
     try:
         tokenizer = AutoTokenizer.from_pretrained(model)
     except OSError as exc:
@@ -80,6 +87,7 @@ def load_base_model(model: str, device: str, qlora: bool = False):
     import torch
     from transformers import AutoModelForCausalLM
 
+    check_model_path(model)
     kwargs: dict[str, Any] = {}
     if device == "cuda":
         kwargs["dtype"] = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
