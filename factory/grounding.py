@@ -30,7 +30,7 @@ FIXTURE_REPO = Path(__file__).with_name("fixture_repo")
 REPO_ENV = "FACTORY_GROUNDING_REPO"
 SKIP_DIRS = {".git", "__pycache__", "node_modules", "target", ".venv", ".mypy_cache", ".pytest_cache"}
 MAX_LINES = 400
-MAX_MATCHES = 60
+MAX_MATCHES = 30  # search hits shown, then a '... (N more matches)' line, as agents cap output
 
 LANGUAGE_BY_SUFFIX = {".py": "python", ".rs": "rust", ".ts": "typescript", ".go": "go", ".js": "javascript"}
 # Tools whose results are executed here; everything else in a record is authored text.
@@ -287,7 +287,10 @@ class Workspace:
         if not hits:
             return "No matches found"
         if output_mode == "content":
-            return "\n".join(f"{f}:{n}:{line}" for f, n, line in hits[:MAX_MATCHES])
+            shown = [f"{f}:{n}:{line}" for f, n, line in hits[:MAX_MATCHES]]
+            if len(hits) > MAX_MATCHES:
+                shown.append(f"... ({len(hits) - MAX_MATCHES} more matches)")
+            return "\n".join(shown)
         if output_mode == "count":
             counts = Counter(f for f, _, _ in hits)
             return "\n".join(f"{f}:{n}" for f, n in sorted(counts.items()))

@@ -24,14 +24,30 @@ def ask(rng: random.Random, task: Task) -> str:
     return (one(rng, OPENERS).format(n=rng.randint(100, 999)) + one(rng, task.asks) + one(rng, CLOSERS))
 
 
+# Files longer than this are read as a window around the code the task changes, as agents do with
+# ``offset``/``limit``: the whole file would not leave the conversation room in the training window.
+WHOLE_READ_LINES = 16
+READ_WINDOW = (3, 10)  # lines before the change, lines in all
+
+
+def read_args(d: Dialog, task: Task) -> dict:
+    """The ``read`` call for the task's file: whole when short, else a window around ``task.old``."""
+    lines = d.ws.text(task.file).splitlines()
+    if len(lines) <= WHOLE_READ_LINES:
+        return {"file_path": task.file}
+    at = d.ws.text(task.file)[: d.ws.text(task.file).index(task.old)].count("\n") + 1
+    offset = max(1, min(at - READ_WINDOW[0], len(lines) - READ_WINDOW[1] + 1))
+    return {"file_path": task.file, "offset": offset, "limit": READ_WINDOW[1]}
+
+
 def explore(rng: random.Random, d: Dialog, task: Task) -> list[str]:
-    """1-3 grounded lookups in one turn; returns one grounded sentence per lookup."""
+    """1-2 grounded lookups in one turn; returns one grounded sentence per lookup."""
     options = [("grep", {"pattern": task.grep, "output_mode": "content"}),
                ("grep", {"pattern": task.grep, "path": "src"}),
-               ("read", {"file_path": task.file}),
+               ("read", read_args(d, task)),
                ("glob", {"pattern": "tests/**/*.py"}),
                ("glob", {"pattern": f"src/**/{Path(task.file).name}"})]
-    calls = some(rng, options, 1, 3)
+    calls = some(rng, options, 1, 2)
     outs = d.calls(calls, content=one(rng, EXPLORE_INTROS))
     return [describe(rng, d.ws, n, a, o) for (n, a), o in zip(calls, outs)]
 
@@ -60,9 +76,11 @@ SKILL_LINES = {
 }
 
 
-def tdd(rng: random.Random, d: Dialog, task: Task, voice: str = "") -> None:
+def tdd(rng: random.Random, d: Dialog, task: Task, voice: str = "", look_first: float = 0.8) -> None:
+    """Test-first change; ``look_first`` is the share of records that explore before writing the test
+    (lower where later turns of the same record need the room)."""
     d.user(ask(rng, task))
-    facts = explore(rng, d, task) if rng.random() < 0.8 else []
+    facts = explore(rng, d, task) if rng.random() < look_first else []
     pre = one(rng, SKILL_LINES["tdd"]) + " " if voice == "skill" else ""
     progress = voice == "progress"
     lead = (pre + (bullets(facts) + "\n\n" if facts else "")
@@ -103,10 +121,11 @@ def debug(rng: random.Random, d: Dialog, task: Task | None = None, voice: str = 
     run_tests(rng, d, task, False)
     hyps = [f"the code in `{task.file}` mishandles this case", "the caller passes unexpected input",
             "the test itself is wrong", "configuration differs between environments"]
-    facts = explore_named(rng, d, task, one(rng, ["Reproduced. Hypotheses, most likely first:\n" + numbered(some(rng, hyps, 2, 4)),
+    facts = explore_named(rng, d, task, one(rng, ["Reproduced. Hypotheses, most likely first:\n" + numbered(some(rng, hyps, 2, 3)),
                                                    "It reproduces. Narrowing down where:",
                                                    "Confirmed locally. Checking the code path:"]))
-    edit(rng, d, task, bullets(facts) + "\n\n" + one(rng, [f"Root cause: {task.cause}.", f"Found it: {task.cause}.",
+    # The grep located the code; the window read is what the diagnosis rests on, so only it is summarised.
+    edit(rng, d, task, facts[-1] + "\n\n" + one(rng, [f"Root cause: {task.cause}.", f"Found it: {task.cause}.",
                                                               f"That's the bug -- {task.cause}."]))
     run_tests(rng, d, task, True, one(rng, ["Verifying:", "Re-running the reproduction:", None]))
     d.say(one(rng, ["Fixed.", "Resolved.", "Done."]) + f" {task.cause[0].upper() + task.cause[1:]}; the edit in "
@@ -116,7 +135,7 @@ def debug(rng: random.Random, d: Dialog, task: Task | None = None, voice: str = 
 
 
 def explore_named(rng: random.Random, d: Dialog, task: Task, lead: str) -> list[str]:
-    calls = [("grep", {"pattern": task.grep, "output_mode": "content"}), ("read", {"file_path": task.file})]
+    calls = [("grep", {"pattern": task.grep, "output_mode": "content"}), ("read", read_args(d, task))]
     outs = d.calls(calls, content=lead)
     return [describe(rng, d.ws, n, a, o) for (n, a), o in zip(calls, outs)]
 

@@ -13,6 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from factory.grounding import DRY_RUN_TOOLS, READ_ONLY_TOOLS, Workspace, default_workspace_root
 
 
@@ -154,10 +156,14 @@ class Seed004Generator:
     :class:`Ungrounded` loses its record (counted in :data:`GROUNDING_STATS`)."""
 
     def __init__(self, builders: dict[str, Builder], tools: Callable[[Any], list[dict[str, Any]]] | None = None,
-                 system: Callable[[random.Random], str] | None = None) -> None:
+                 system: Callable[[random.Random], str] | None = None, distractors: int | None = None) -> None:
         self.builders = builders
         self.tools = tools
         self.system = system
+        # None: every record offers the whole tool list. N: only the tools its calls use plus N compact
+        # unused ones -- what an agent harness exposes for one task, and what keeps a record with a
+        # 20-tool set inside the 2,048-token training window.
+        self.distractors = distractors
 
     def generate(self, ctx: Any, subcategory: str, count: int) -> Any:
         builder = self.builders.get(subcategory)
@@ -175,9 +181,26 @@ class Seed004Generator:
             except Ungrounded:
                 continue
             uses_tools = any(m.get("tool_calls") for m in dialog.messages)
-            yield ctx.example(subcategory, dialog.messages, tools=offered if uses_tools else [],
+            tools = offered
+            if uses_tools and self.distractors is not None:
+                tools = offered_for(rng, offered, set(dialog.calls_made), self.distractors)
+            yield ctx.example(subcategory, dialog.messages, tools=tools if uses_tools else [],
                               grounding={"workspace": ws.root.name, "tool_calls": len(dialog.calls_made)}
                               if uses_tools else None)
+
+
+# A distractor's JSON schema at most this long (characters): short tools like ``ls`` or ``search_web``,
+# not the 2-3k-character editing schemas, which would crowd the conversation out of the window.
+COMPACT_TOOL_CHARS = 600
+
+
+def offered_for(rng: random.Random, tools: Sequence[dict[str, Any]], used: set[str], distractors: int) -> list[dict[str, Any]]:
+    """The tools one record offers: those its calls use and ``distractors`` compact unused ones, in the
+    tool set's own order (so the model still has to choose, but among a plausible handful)."""
+    pool = [t for t in tools if t["function"]["name"] not in used
+            and len(orjson.dumps(t)) <= COMPACT_TOOL_CHARS]
+    extra = {t["function"]["name"] for t in rng.sample(pool, min(distractors, len(pool)))}
+    return [t for t in tools if t["function"]["name"] in used or t["function"]["name"] in extra]
 
 
 def toolset_tools(*extra: tuple[str, str]) -> Callable[[Any], list[dict[str, Any]]]:

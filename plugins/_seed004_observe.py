@@ -4,6 +4,7 @@ from the real result and the workspace's symbol index (never invented), in sever
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 
 from factory.grounding import LANGUAGE_BY_SUFFIX, Workspace
@@ -29,10 +30,26 @@ def named(names: list[str], limit: int = 4) -> str:
     return ", ".join(shown[:-1]) + " and " + shown[-1]
 
 
+def more_matches(output: str) -> int:
+    """Hits a search result left out (its ``... (N more matches)`` line), 0 when it shows them all."""
+    found = re.search(r"^\.\.\. \((\d+) more matches\)$", output, re.MULTILINE)
+    return int(found.group(1)) if found else 0
+
+
 def describe(rng: random.Random, ws: Workspace, name: str, args: dict, output: str) -> str:
     """One sentence about a tool result, true by construction."""
     if output.startswith("error: "):
         return f"`{name}` failed: {output.removeprefix('error: ')}."
+    if name == "read" and ("offset" in args or "limit" in args):
+        rel = ws.resolve(args["file_path"])
+        first_no = args.get("offset", 1)
+        last_no = first_no + len(output.splitlines()) - 1
+        inside = [s.name for s in symbols_in(ws, rel) if first_no <= s.line <= last_no]
+        where = f"Lines {first_no}-{last_no} of `{rel}`"
+        if inside:
+            return one(rng, [f"{where} hold {named(inside)}.", f"{where} cover {named(inside)}."])
+        first = next((ln.split("\t", 1)[-1].strip() for ln in output.splitlines() if ln.split("\t", 1)[-1].strip()), "")
+        return f"{where} begin with `{first}`."
     if name in ("read_file", "read"):
         path = args.get("filepath") or args.get("file_path")
         rel = ws.resolve(path)
@@ -62,6 +79,12 @@ def describe(rng: random.Random, ws: Workspace, name: str, args: dict, output: s
         pattern = args.get("query") or args.get("pattern") or args.get("symbol")
         if not rows or output.startswith("No matches"):
             return one(rng, [f"Nothing matches `{pattern}`.", f"The search for `{pattern}` came back empty."])
+        hidden = more_matches(output)
+        if name == "find_references":  # its header gives the total; only the first rows are listed
+            hidden = int(output.split(" ", 1)[0]) - len(rows)
+        if hidden:
+            return (f"`{pattern}` matches {len(rows) + hidden} lines; the first {len(rows)} shown are in "
+                    f"{named(files)}.")
         return one(rng, [
             f"`{pattern}` occurs on {len(rows)} line{'s' * (len(rows) != 1)} in {named(files)}.",
             f"The search for `{pattern}` finds {len(rows)} hit{'s' * (len(rows) != 1)}, in {named(files)}.",

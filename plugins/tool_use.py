@@ -10,7 +10,7 @@ from factory import hookimpl
 from factory.registry import Category
 
 from ._seed004_kit import Dialog, Seed004Generator, bullets, one, some, spec_path
-from ._seed004_observe import describe, source_files, symbols_in
+from ._seed004_observe import describe, more_matches, source_files, symbols_in
 
 SYSTEM = [
     ("You are a coding assistant inside the Continue extension. Use the tools to inspect the workspace "
@@ -97,7 +97,7 @@ def parallel_execution(rng, d: Dialog) -> None:
     else:
         src = one(rng, [f for f in srcs if not Path(f).name.startswith("test_")])
         tests = [f for f in ws.files if "test" in f]
-        words = one(rng, [["raise", "Error"], ["return"], ["import"], ["TODO", "FIXME"], ["async", "await"],
+        words = one(rng, [["raise", "Error"], ["raise ValueError"], ["sqlite3"], ["TODO", "FIXME"], ["async", "await"],
                           ["def test_"], ["Exception"], ["fetch"], ["SELECT", "UPDATE"]])
         query = "|".join(words)
         ask = one(rng, [
@@ -149,7 +149,9 @@ def multi_turn(rng, d: Dialog) -> None:
     out = d.call("grep_search", args, content=one(rng, [None, f"Searching the workspace for `{sym}`."]))
     rows = [ln for ln in out.splitlines() if ":" in ln]
     others = sorted({r.split(":", 1)[0] for r in rows} - {src})
-    if others:
+    if more_matches(out):
+        tail = "The list is capped, so I'd narrow the search before concluding anything is unused."
+    elif others:
         tail = f"Outside `{src}` it is referenced from " + ", ".join(f"`{o}`" for o in others) + "."
     else:
         tail = f"Nothing outside `{src}` refers to it, so changing it is local to that file."
@@ -219,6 +221,7 @@ GENERATOR = Seed004Generator(
     {"parallel_execution": parallel_execution, "single_tools": single_tools, "multi_turn": multi_turn,
      "error_recovery": error_recovery, "parameters": parameters},
     system=lambda rng: one(rng, SYSTEM),
+    distractors=2,
 )
 
 

@@ -103,6 +103,52 @@ def test_tool_results_are_real_executions_against_the_fixture_repo(generated: di
         assert report.pass_rate == 1.0, (name, report.failures.most_common(3))
 
 
+def test_every_record_renders_within_2048_qwen_tokens_with_its_tools(generated: dict[str, list[dict]],
+                                                                    tmp_path: Path) -> None:
+    # The same count `factory validate --tokenizer qwen2.5 --max-tokens 2048` makes and `factory run`'s
+    # merge drops by: the record rendered through the Qwen2.5 chat template with its offered tools.
+    from factory.tokens import load_tokenizer, scan_token_lengths
+
+    paths = []
+    for name, recs in generated.items():
+        paths.append(tmp_path / f"{name}.jsonl")
+        paths[-1].write_bytes(b"\n".join(orjson.dumps(r) for r in recs) + b"\n")
+    report = scan_token_lengths(paths, load_tokenizer("qwen2.5"), max_tokens=2048, roundtrip=False)
+    assert report.render_errors == []
+    assert sum(len(v) for v in report.lengths.values()) == sum(sum(t.values()) for t in SEED004.values())
+    assert [f"{f.path}:{f.line}: {f.message}" for f in report.over_limit] == []
+    assert max(report.lengths["tool_use"]) > 1000  # still real multi-call conversations, not stubs
+
+
+def test_tool_use_offers_the_tools_it_calls_plus_a_few_compact_distractors(
+        generated: dict[str, list[dict]]) -> None:
+    from factory.plugins._seed004_kit import COMPACT_TOOL_CHARS
+
+    offered_anywhere = set()
+    for rec in generated["tool_use"]:
+        offered = {t["function"]["name"]: t for t in rec["tools"]}
+        called = {c["function"]["name"] for m in rec["messages"] for c in m.get("tool_calls") or []}
+        distractors = set(offered) - called
+        assert called <= set(offered) and len(distractors) == 2, (called, sorted(offered))
+        assert all(len(orjson.dumps(offered[n])) <= COMPACT_TOOL_CHARS for n in distractors)
+        offered_anywhere |= set(offered)
+    assert len(offered_anywhere) >= 12  # across records the model still sees most of the Continue tools
+
+
+def test_flows_read_long_files_as_a_window_of_the_real_lines(generated: dict[str, list[dict]]) -> None:
+    ws = Workspace()
+    windows = 0
+    for rec in generated["agentic"]:
+        for m in rec["messages"]:
+            for c in m.get("tool_calls") or []:
+                args = c["function"]["arguments"]
+                if c["function"]["name"] == "read" and "offset" in args:
+                    real = ws.text(args["file_path"]).splitlines()
+                    assert len(real) > args["limit"]
+                    windows += 1
+    assert windows > 50
+
+
 def test_tool_use_has_parallel_calls_multi_turn_and_recovery(generated: dict[str, list[dict]]) -> None:
     recs = generated["tool_use"]
     parallel = [r for r in recs if r["subcategory"] == "parallel_execution"]

@@ -100,3 +100,25 @@ def test_verification_catches_an_invented_tool_result(ws: Workspace) -> None:
     assert verify_record(forged, ws) == ["read_file: recorded result differs from execution"]
     report = verify_records([record, forged], ws)
     assert (report.checked, report.matched, report.pass_rate) == (2, 1, 0.5)
+
+
+def test_long_search_results_are_capped_with_a_count_of_what_was_left_out(tmp_path: Path) -> None:
+    import random
+
+    from factory.plugins._seed004_observe import describe
+
+    from factory.grounding import MAX_MATCHES
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "many.py").write_text("".join(f"value_{i} = {i}  # marker\n" for i in range(MAX_MATCHES + 12)))
+    ws = Workspace(repo)
+    for name, args in (("grep_search", {"query": "marker"}),
+                       ("grep", {"pattern": "marker", "output_mode": "content"})):
+        out = ws.execute(name, args)
+        lines = out.output.splitlines()
+        assert out.ok and len(lines) == MAX_MATCHES + 1, name
+        assert lines[-1] == "... (12 more matches)", name
+        assert lines[0].endswith("value_0 = 0  # marker"), name  # the shown hits are the real first lines
+        said = describe(random.Random(0), ws, name, args, out.output)
+        assert f"matches {MAX_MATCHES + 12} lines" in said, said
