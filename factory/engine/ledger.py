@@ -62,8 +62,22 @@ def _m002_batches(db: sqlite3.Connection) -> None:
     )
 
 
+def _m003_batch_items(db: sqlite3.Connection) -> None:
+    # One row per request per batch job it was sent in: the rendered body (for resubmission) and,
+    # once collected, the provider's answer or why there is none.
+    _script(db,
+        """
+        CREATE TABLE batch_items (
+            batch_id TEXT NOT NULL, key TEXT NOT NULL, body TEXT NOT NULL, state TEXT NOT NULL,
+            result TEXT, error TEXT, updated REAL, PRIMARY KEY (batch_id, key)
+        );
+        CREATE INDEX batch_items_key ON batch_items(key);
+        """
+    )
+
+
 # Append only: never edit or reorder a released migration.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m001_initial, _m002_batches]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m001_initial, _m002_batches, _m003_batch_items]
 
 
 @dataclass
@@ -143,7 +157,8 @@ class Ledger:
                               row[4] or "", row[5] or 0, row[6] or 0, row[7] or 0.0)
 
     def put(self, key: str, provider: str, model: str, status: str, output: Any, raw: str, reason: str,
-            input_tokens: int, output_tokens: int, calls: int, cost: float, run_id: int) -> None:
+            input_tokens: int, output_tokens: int, calls: int, cost: float, run_id: int,
+            kind: str | None = None) -> None:
         now = time.time()
         self.db.execute("BEGIN")
         self.db.execute(
@@ -153,7 +168,8 @@ class Ledger:
         )
         self.db.execute(
             "INSERT INTO usage (run_id, key, kind, input_tokens, output_tokens, cost, created) VALUES (?,?,?,?,?,?,?)",
-            (run_id, key, "call" if calls <= 1 else f"call+{calls - 1} re-ask", input_tokens, output_tokens, cost, now),
+            (run_id, key, kind or ("call" if calls <= 1 else f"call+{calls - 1} re-ask"), input_tokens, output_tokens,
+             cost, now),
         )
         self.db.execute("COMMIT")
 
@@ -185,9 +201,43 @@ class Ledger:
         )
 
     def batches(self) -> list[dict[str, Any]]:
-        cur = self.db.execute("SELECT * FROM batches ORDER BY created")
+        cur = self.db.execute("SELECT * FROM batches ORDER BY created, rowid")
         cols = [c[0] for c in cur.description]
-        return [dict(zip(cols, row)) for row in cur]
+        return [{**dict(zip(cols, row)), "keys": orjson.loads(row[6] or "[]"), "detail": orjson.loads(row[9] or "{}")}
+                for row in cur]
+
+    def update_batch(self, batch_id: str, status: str, detail: dict[str, Any]) -> None:
+        self.db.execute("UPDATE batches SET status=?, detail=?, updated=? WHERE id=?",
+                        (status, orjson.dumps(detail).decode(), time.time(), batch_id))
+
+    def add_batch(self, batch_id: str, provider: str, model: str, run_id: int, job: str, status: str,
+                  items: list[tuple[str, Any]], detail: dict[str, Any]) -> None:
+        """A submitted job and its request bodies, in one transaction."""
+        now = time.time()
+        self.db.execute("BEGIN")
+        self.save_batch(batch_id, provider, model, run_id, job, status, [k for k, _ in items], detail)
+        self.db.executemany(
+            "INSERT OR REPLACE INTO batch_items VALUES (?,?,?,?,?,?,?)",
+            [(batch_id, key, orjson.dumps(body).decode(), "submitted", None, None, now) for key, body in items])
+        self.db.execute("COMMIT")
+
+    def set_batch_item(self, batch_id: str, key: str, state: str, result: Any = None, error: str = "") -> None:
+        self.db.execute(
+            "UPDATE batch_items SET state=?, result=?, error=?, updated=? WHERE batch_id=? AND key=?",
+            (state, orjson.dumps(result).decode() if result is not None else None, error or None, time.time(),
+             batch_id, key))
+
+    def batch_items(self, key: str) -> list[dict[str, Any]]:
+        """Every submission of ``key``, oldest first."""
+        cur = self.db.execute("SELECT batch_id, key, body, state, result, error FROM batch_items WHERE key=? "
+                              "ORDER BY rowid", (key,))
+        return [{"batch_id": r[0], "key": r[1], "body": orjson.loads(r[2]), "state": r[3],
+                 "result": orjson.loads(r[4]) if r[4] else None, "error": r[5] or ""} for r in cur]
+
+    def items_of(self, batch_id: str) -> list[dict[str, Any]]:
+        cur = self.db.execute("SELECT key, body, state, error FROM batch_items WHERE batch_id=? ORDER BY rowid",
+                              (batch_id,))
+        return [{"key": r[0], "body": orjson.loads(r[1]), "state": r[2], "error": r[3] or ""} for r in cur]
 
     def close(self) -> None:
         self.db.close()

@@ -70,6 +70,20 @@ class RunStats:
         return self.done / max(1e-9, time.monotonic() - self.started)
 
 
+def cached_result(ledger: Ledger, req: LLMRequest, key: str) -> Result | None:
+    """The ledger's answer to ``req`` (validated again by its response model), or None: send it."""
+    hit = ledger.get(key)
+    if hit is None:
+        return None
+    output = None
+    if hit.status == "ok":
+        try:
+            output = req.response_model.model_validate(hit.output, context=req.context)
+        except ValidationError:
+            return None  # the response model changed its mind: ask again
+    return Result(req, key, hit.status, output, hit.reason, hit.raw, True, hit.input_tokens, hit.output_tokens, 0.0)
+
+
 class Engine:
     def __init__(self, provider: Provider, ledger: Ledger, settings: EngineConfig | None = None,
                  prices: PriceTable | None = None, job: str = "", max_cost: float | None = None,
@@ -146,17 +160,7 @@ class Engine:
             self.on_progress(st)
 
     def _from_cache(self, req: LLMRequest, key: str) -> Result | None:
-        hit = self.ledger.get(key)
-        if hit is None:
-            return None
-        output = None
-        if hit.status == "ok":
-            try:
-                output = req.response_model.model_validate(hit.output, context=req.context)
-            except ValidationError:
-                return None  # the response model changed its mind: ask again
-        return Result(req, key, hit.status, output, hit.reason, hit.raw, True,
-                      hit.input_tokens, hit.output_tokens, 0.0)
+        return cached_result(self.ledger, req, key)
 
     def _estimate(self, req: LLMRequest) -> float:
         st = self.stats

@@ -28,6 +28,11 @@ class EngineSession:
     on_progress: Callable[[RunStats], None] | None = None
     totals: RunStats = field(default_factory=RunStats)
     _ledger: Ledger | None = None
+    # --batch: provider Batch APIs (factory.engine.batch); ``wait`` polls instead of stopping after
+    # submission; ``command`` (argv, cwd) lets `factory batches --collect` rerun the command.
+    batch: bool = False
+    wait: bool = False
+    command: dict[str, Any] | None = None
 
     @classmethod
     def from_config(cls, cfg: FactoryConfig, provider: str, model: str | None = None, base_url: str | None = None,
@@ -52,9 +57,18 @@ class EngineSession:
     def run(self, requests: Iterable[LLMRequest], on_result: Callable[[Result], None],
             total: int | None = None) -> RunStats:
         budget = None if self.max_cost is None else max(0.0, self.max_cost - self.totals.cost)
-        engine = Engine(self.make_provider(), self.ledger, self.settings, self.prices, self.job, budget,
-                        self.on_progress)
+        engine: Any
+        if self.batch:
+            from factory.engine.batch import BatchRunner
+
+            engine = BatchRunner(self.provider, self.model_name, self.base_url, self.ledger, self.prices, self.job,
+                                 budget, self.wait, self.command, self.settings.timeout, self.on_progress)
+        else:
+            engine = Engine(self.make_provider(), self.ledger, self.settings, self.prices, self.job, budget,
+                            self.on_progress)
         try:
+            if self.batch:
+                return engine.run(requests, on_result, total)
             return engine.run_sync(requests, on_result, total)
         finally:
             t, s = self.totals, engine.stats

@@ -12,6 +12,13 @@ object the "model" returns); faults queued with :meth:`LoopbackServer.inject` re
 - ``{"payload": {...}}``: answer this object instead (e.g. one that fails the response schema)
 - ``{"finish_reason": "length"}``: the output stops at max_tokens
 
+Batch APIs (see :mod:`factory.testing.loopback_batches`): OpenAI ``/v1/files`` (upload, content) and
+``/v1/batches`` (create, retrieve), Anthropic ``/v1/messages/batches`` (create, retrieve, results). A
+batch stays ``in_progress`` until :meth:`LoopbackServer.end_batches` (or at once with
+``batch_auto_end``); each of its requests then takes the next scripted outcome queued with
+:meth:`LoopbackServer.script_batch` (``"success"``, ``"error"``, ``"expired"`` or ``{"payload": ...}``),
+success when none is queued, answered by the same responder as the online path.
+
 Every request is logged (time, kind, body) so a test can count what really reached the "provider".
 Run it standalone for benchmarks: ``python -m factory.testing.loopback --port 0 --latency 0.2``.
 """
@@ -65,6 +72,12 @@ class LoopbackState:
     log: list[LoggedRequest] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     ids: Any = field(default_factory=lambda: itertools.count(1))
+    # Batch APIs: uploaded files, batch jobs, queued per-request outcomes, the request lines processed.
+    files: dict = field(default_factory=dict)
+    batches: dict = field(default_factory=dict)
+    batch_outcomes: deque = field(default_factory=deque)
+    batch_lines: list = field(default_factory=list)
+    batch_auto_end: bool = False
 
 
 _REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
@@ -117,6 +130,14 @@ async def _serve_connection(state: LoopbackState, reader: asyncio.StreamReader, 
                     headers[k.strip().lower()] = v.strip()
             length = int(headers.get("content-length") or 0)
             raw = await reader.readexactly(length) if length else b""
+            routed = batch_route(state, method, path, headers, raw)
+            if routed is not None:
+                status, ctype, data = routed
+                out = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}", f"content-type: {ctype}",
+                       f"content-length: {len(data)}"]
+                writer.write(("\r\n".join(out) + "\r\n\r\n").encode() + data)
+                await writer.drain()
+                continue
             body = json.loads(raw or b"{}") if method == "POST" else {}
             status, extra, obj, delay = _answer(state, path, body)
             if delay:
@@ -219,6 +240,23 @@ class LoopbackServer:
         with self.state.lock:
             return list(self.state.log)
 
+    def script_batch(self, *outcomes: Any) -> None:
+        """Outcomes for the next batch requests processed: "success", "error", "expired", {"payload": ...}."""
+        with self.state.lock:
+            self.state.batch_outcomes.extend(outcomes)
+
+    def end_batches(self) -> int:
+        """Process every in-progress batch job now (in_progress -> ended); returns how many ended."""
+        return end_batches(self.state)
+
+    @property
+    def batch_auto_end(self) -> bool:
+        return self.state.batch_auto_end
+
+    @batch_auto_end.setter
+    def batch_auto_end(self, value: bool) -> None:
+        self.state.batch_auto_end = value
+
     def prompts(self, status: int | None = 200) -> list[str]:
         """The last user message of each logged request (only those answered ``status``)."""
         return [_last_user_text(r.body) for r in self.requests if status is None or r.status == status]
@@ -256,6 +294,9 @@ class LoopbackServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+from factory.testing.loopback_batches import batch_route, end_batches  # last: it uses the answers above
 
 
 def main() -> None:
