@@ -41,13 +41,17 @@ def read_args(d: Dialog, task: Task) -> dict:
 
 
 def explore(rng: random.Random, d: Dialog, task: Task) -> list[str]:
-    """1-2 grounded lookups in one turn; returns one grounded sentence per lookup."""
-    options = [("grep", {"pattern": task.grep, "output_mode": "content"}),
-               ("grep", {"pattern": task.grep, "path": "src"}),
-               ("read", read_args(d, task)),
-               ("glob", {"pattern": "tests/**/*.py"}),
-               ("glob", {"pattern": f"src/**/{Path(task.file).name}"})]
-    calls = some(rng, options, 1, 2)
+    """1-2 grounded lookups in one turn: one that finds the code (a search or a read of it -- not
+    both, the read already shows the line a search would) and sometimes one for the surrounding
+    files. Returns one grounded sentence per lookup."""
+    locate = [("grep", {"pattern": task.grep, "output_mode": "content"}),
+              ("grep", {"pattern": task.grep, "path": "src"}),
+              ("read", read_args(d, task))]
+    around = [("glob", {"pattern": "tests/**/*.py"}),
+              ("glob", {"pattern": f"src/**/{Path(task.file).name}"})]
+    calls = [one(rng, locate)]
+    if rng.random() < 0.5:
+        calls.insert(rng.randrange(2), one(rng, around))
     outs = d.calls(calls, content=one(rng, EXPLORE_INTROS))
     return [describe(rng, d.ws, n, a, o) for (n, a), o in zip(calls, outs)]
 

@@ -135,7 +135,7 @@ def user_preferences(rng, d: Dialog) -> None:
 
 def prior_work(rng, d: Dialog) -> None:
     task = one(rng, TASKS)
-    flows.tdd(rng, d, task, look_first=0.4)  # the recall turns below need the room
+    flows.tdd(rng, d, task, look_first=0.0)  # the recall turns below need the room
     d.user(one(rng, ["Great. Now write the PR description for what we just did.", "Summarise what we changed so far.",
                      "Can you recap this session's change for the changelog?"]))
     d.say(one(rng, ["Based on the work above:", "Recap of this session:", "What we did:"]) + "\n" + bullets([
