@@ -27,17 +27,19 @@ def ask(rng: random.Random, task: Task) -> str:
 # Files longer than this are read as a window around the code the task changes, as agents do with
 # ``offset``/``limit``: the whole file would not leave the conversation room in the training window.
 WHOLE_READ_LINES = 16
-READ_WINDOW = (3, 10)  # lines before the change, lines in all
+READ_WINDOW = (3, 8)  # lines shown before the change, lines in all (more when the change is longer)
 
 
 def read_args(d: Dialog, task: Task) -> dict:
-    """The ``read`` call for the task's file: whole when short, else a window around ``task.old``."""
-    lines = d.ws.text(task.file).splitlines()
+    """The ``read`` call for the task's file: whole when short, else a window that holds ``task.old``."""
+    text = d.ws.text(task.file)
+    lines = text.splitlines()
     if len(lines) <= WHOLE_READ_LINES:
         return {"file_path": task.file}
-    at = d.ws.text(task.file)[: d.ws.text(task.file).index(task.old)].count("\n") + 1
-    offset = max(1, min(at - READ_WINDOW[0], len(lines) - READ_WINDOW[1] + 1))
-    return {"file_path": task.file, "offset": offset, "limit": READ_WINDOW[1]}
+    at = text[: text.index(task.old)].count("\n") + 1
+    limit = max(READ_WINDOW[1], READ_WINDOW[0] + len(task.old.rstrip("\n").splitlines()) + 1)
+    offset = max(1, min(at - READ_WINDOW[0], len(lines) - limit + 1))
+    return {"file_path": task.file, "offset": offset, "limit": limit}
 
 
 def explore(rng: random.Random, d: Dialog, task: Task) -> list[str]:

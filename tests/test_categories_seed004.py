@@ -135,17 +135,24 @@ def test_tool_use_offers_the_tools_it_calls_plus_a_few_compact_distractors(
     assert len(offered_anywhere) >= 12  # across records the model still sees most of the Continue tools
 
 
-def test_flows_read_long_files_as_a_window_of_the_real_lines(generated: dict[str, list[dict]]) -> None:
+def test_flows_read_long_files_as_a_window_that_holds_the_edited_lines(generated: dict[str, list[dict]]) -> None:
+    # verify_records already checks each window equals a fresh read; here: the window is smaller than
+    # the file and shows the code the record then edits, so the edit is grounded in what was read.
     ws = Workspace()
     windows = 0
-    for rec in generated["agentic"]:
-        for m in rec["messages"]:
-            for c in m.get("tool_calls") or []:
-                args = c["function"]["arguments"]
-                if c["function"]["name"] == "read" and "offset" in args:
-                    real = ws.text(args["file_path"]).splitlines()
-                    assert len(real) > args["limit"]
-                    windows += 1
+    for rec in generated["agentic"] + generated["skills"]:
+        calls = [(c["function"]["name"], c["function"]["arguments"], m) for m in rec["messages"]
+                 for c in m.get("tool_calls") or []]
+        results = {m["tool_call_id"]: m["content"] for m in rec["messages"] if m["role"] == "tool"}
+        for name, args, msg in calls:
+            if name != "read" or "offset" not in args:
+                continue
+            assert len(ws.text(args["file_path"]).splitlines()) > args["limit"]
+            window = results[next(c["id"] for c in msg["tool_calls"] if c["function"]["arguments"] is args)]
+            shown = "\n".join(line.split("\t", 1)[1] for line in window.splitlines())
+            edits = [a["old_string"] for n, a, _ in calls if n == "edit" and a["file_path"] == args["file_path"]]
+            assert edits and all(old.rstrip("\n") in shown for old in edits)
+            windows += 1
     assert windows > 50
 
 
