@@ -52,9 +52,20 @@ def register_scorers(register):  # noqa: ANN001, ANN201
 
 # -- shared CLI plumbing ---------------------------------------------------------------------------
 def engine_options(f: Any) -> Any:
+    f = click.option("--wait", is_flag=True, help="With --batch: poll until the jobs end, then finish here.")(f)
+    f = click.option("--batch", is_flag=True,
+                     help="Send through the provider's Batch API (half price, up to 24 h); returns after "
+                          "submitting: `factory batches --collect` finishes the command.")(f)
     f = click.option("--max-cost", type=float, help="Stop before spending more than this many USD (resumable).")(f)
     f = click.option("--base-url", help="Provider endpoint (openai-compatible servers, proxies).")(f)
     return f
+
+
+def batch_submitted(exc: Any) -> None:
+    """What a command prints when its requests went out in batch jobs."""
+    click.echo(f"submitted to batch: {exc}")
+    for batch_id in exc.batch_ids:
+        click.echo(f"batch job {batch_id}")
 
 
 class ProgressLine:
@@ -84,10 +95,16 @@ class ProgressLine:
 
 
 def make_session(state: Any, provider: str, model: str | None, base_url: str | None, max_cost: float | None,
-                 job: str, progress: Any = None) -> Any:
+                 job: str, progress: Any = None, batch: bool = False, wait: bool = False) -> Any:
     from factory.engine.session import EngineSession
 
-    return EngineSession.from_config(state.config, provider, model, base_url, max_cost, job, on_progress=progress)
+    command = None
+    if batch:
+        from factory.engine.batch import command_of
+
+        command = command_of(click.get_current_context().info_name or "")
+    return EngineSession.from_config(state.config, provider, model, base_url, max_cost, job, on_progress=progress,
+                                     batch=batch, wait=wait, command=command)
 
 
 def _rubrics(state: Any) -> dict[str, Any]:
@@ -133,16 +150,18 @@ def _summary(stats: Any) -> str:
 @click.option("--threshold", type=float, help="Label true at this mean score [default: the rubric's].")
 @engine_options
 @click.pass_obj
-def score(state, file, out, judge, spec_ref, threshold, base_url, max_cost):  # noqa: ANN001, ANN201
+def score(state, file, out, judge, spec_ref, threshold, base_url, max_cost, batch, wait):  # noqa: ANN001, ANN201
     """Score every record of FILE on its spec's rubric (seed 002's five dimensions by default) and
     set `label` by threshold. Reads factory records, OpenAI `messages`, ShareGPT `conversations`
     and Alpaca `instruction`/`output`; writes the same format plus `scores` and `label`, and
     OUT.report.json (counts, rejected lines with reasons, mean scores, tokens, cost).
 
     Example: factory score data/tool_core.jsonl --judge openai:gpt-4o-mini --max-cost 5
+    Example: factory score data/tool_core.jsonl --judge anthropic:claude-haiku-4-5 --batch
     """
     from factory.schemas.spec import DEFAULT_RUBRIC
 
+    from factory.engine.batch import BatchPending
     from factory.providers import parse_provider_ref
     from factory.scoring import LLMJudge, score_file
 
@@ -157,10 +176,14 @@ def score(state, file, out, judge, spec_ref, threshold, base_url, max_cost):  # 
     with ProgressLine(f"score {file.name}") as progress:
         if judge:
             name, model = parse_provider_ref(judge)
-            session = make_session(state, name, model, base_url, max_cost, f"score:{file}", progress)
+            session = make_session(state, name, model, base_url, max_cost, f"score:{file}", progress, batch, wait)
             judge_fn = LLMJudge(session)
         try:
-            report = score_file(file, out, rubric, rubrics, judge_fn)
+            # A batch job takes the whole file at once (up to the providers' 50,000 requests per job).
+            report = score_file(file, out, rubric, rubrics, judge_fn, chunk_size=50_000 if batch else 500)
+        except BatchPending as exc:
+            batch_submitted(exc)
+            return
         finally:
             if session is not None:
                 session.close()
@@ -185,27 +208,34 @@ def score(state, file, out, judge, spec_ref, threshold, base_url, max_cost):  # 
 @click.option("--judge", metavar="PROVIDER:MODEL", help="Re-score with an LLM judge [default: offline heuristics].")
 @engine_options
 @click.pass_obj
-def enhance(state, file, provider, model, out, batch_size, rounds, spec_ref, judge, base_url, max_cost):  # noqa: ANN001, ANN201
+def enhance(state, file, provider, model, out, batch_size, rounds, spec_ref, judge, base_url, max_cost, batch,  # noqa: ANN001, ANN201
+            wait):
     """Rewrite the label-false records of a scored FILE in batches, following an enhancement spec;
     validate and re-score each rewrite; write enhanced_batch_NNN.jsonl and a report per round.
     Rerunning after a stop, a budget or a crash sends only what was never answered.
 
     Example: factory enhance scored.jsonl --provider anthropic --batch-size 50 --rounds 3 --out enhanced
+    Example: factory enhance scored.jsonl --provider openai --batch   (then: factory batches --collect)
     """
+    from factory.engine.batch import BatchPending
     from factory.enhance import Enhancer
     from factory.providers import parse_provider_ref
     from factory.scoring import LLMJudge
 
     spec = _spec(state, spec_ref)
     with ProgressLine(f"enhance {file.name}") as progress:
-        session = make_session(state, provider, model, base_url, max_cost, f"enhance:{file}", progress)
+        session = make_session(state, provider, model, base_url, max_cost, f"enhance:{file}", progress, batch, wait)
         judge_session = None
         if judge:
             jname, jmodel = parse_provider_ref(judge)
-            judge_session = make_session(state, jname, jmodel, base_url, max_cost, f"enhance-judge:{file}", progress)
+            judge_session = make_session(state, jname, jmodel, base_url, max_cost, f"enhance-judge:{file}", progress,
+                                         batch, wait)
         try:
             result = Enhancer(session, spec, spec.rubric, LLMJudge(judge_session) if judge_session else None,
                               batch_size, rounds).run(file, out)
+        except BatchPending as exc:
+            batch_submitted(exc)
+            return
         finally:
             session.close()
             if judge_session is not None:
@@ -220,12 +250,17 @@ def enhance(state, file, provider, model, out, batch_size, rounds, spec_ref, jud
 
 @click.command()
 @click.option("--limit", type=int, default=20, show_default=True, help="Runs to show.")
+@click.option("--collect", "do_collect", is_flag=True,
+              help="Download finished jobs, resubmit their failed/expired requests alone, and rerun each "
+                   "command whose jobs are all collected so it writes its outputs.")
+@click.option("--no-rerun", is_flag=True, help="With --collect: only download and resubmit.")
 @click.pass_obj
-def batches(state, limit):  # noqa: ANN001, ANN201
-    """Show the ledger: recent runs (requests, cache hits, tokens, cost, how they ended) and any
-    provider batch jobs with their status.
+def batches(state, limit, do_collect, no_rerun):  # noqa: ANN001, ANN201
+    """Show the ledger: recent runs (requests, cache hits, tokens, cost, how they ended) and the
+    provider batch jobs (--batch) with their status and request counts, asked of the provider.
 
     Example: factory batches
+    Example: factory batches --collect
     """
     from factory.engine.ledger import Ledger
 
@@ -235,19 +270,77 @@ def batches(state, limit):  # noqa: ANN001, ANN201
         return
     ledger = Ledger(path)
     try:
-        click.echo(f"{'run':>4} {'job':<40} {'provider:model':<32} {'status':<11} {'sent':>6} {'cached':>6} {'cost':>9}")
+        click.echo(f"{'run':>4} {'job':<40} {'provider:model':<32} {'status':<15} {'sent':>6} {'cached':>6} {'cost':>9}")
         for r in ledger.runs()[-limit:]:
             pm = f"{r['provider']}:{r['model']}"
-            click.echo(f"{r['id']:>4} {r['job'][:40]:<40} {pm[:32]:<32} {r['status']:<11} {r['sent']:>6} "
+            click.echo(f"{r['id']:>4} {r['job'][:40]:<40} {pm[:32]:<32} {r['status']:<15} {r['sent']:>6} "
                        f"{r['cached']:>6} {r['cost']:>9.4f}")
-        jobs = ledger.batches()
-        click.echo(f"batch jobs: {len(jobs)}")
-        for b in jobs:
-            click.echo(f"  {b['id']} {b['provider']} {b['status']}")
+        rerun = _batch_jobs(state, ledger, do_collect)
         totals = ledger.totals()
         click.echo(f"all runs: tokens in {totals['input_tokens']}, out {totals['output_tokens']}, cost ${totals['cost']:.4f}")
     finally:
         ledger.close()
+    if do_collect and not no_rerun:
+        _rerun(rerun)
+
+
+def _batch_jobs(state: Any, ledger: Any, do_collect: bool) -> dict[str, dict | None]:
+    """Refresh (and with ``do_collect`` collect) the open jobs, print them all; returns the commands
+    to rerun: those whose every job is collected, keyed by a stable text."""
+    import orjson
+
+    from factory.engine.batch import BatchClient, collect
+    from factory.errors import FactoryError
+
+    clients: dict[tuple, Any] = {}
+    touched: dict[str, dict | None] = {}
+    for row in ledger.batches():
+        if row["status"] == "collected":
+            continue
+        ident = (row["provider"], row["model"], row["detail"].get("base_url"))
+        try:
+            client = clients.get(ident) or clients.setdefault(ident, BatchClient(*ident, state.config.engine.timeout))
+            if do_collect:
+                got = collect(ledger, row, client)
+                if got.ended:
+                    click.echo(f"collected {row['id']}: " + ", ".join(f"{k} {v}" for k, v in sorted(got.counts.items()))
+                               + (f"; failed/expired resubmitted alone in {', '.join(got.resubmitted)}"
+                                  if got.resubmitted else ""))
+                    command = row["detail"].get("command")
+                    touched[orjson.dumps(command, option=orjson.OPT_SORT_KEYS).decode() + row["job"]] = command
+            else:
+                status, counts, detail = client.refresh(row["id"])
+                ledger.update_batch(row["id"], status, {**row["detail"], **detail, "counts": counts})
+        except FactoryError as exc:
+            click.echo(f"{row['id']}: {exc}", err=True)
+    jobs = ledger.batches()
+    click.echo(f"batch jobs: {len(jobs)}")
+    for b in jobs:
+        counts = b["detail"].get("collected") or b["detail"].get("counts") or {}
+        shown = " ".join(f"{k}={v}" for k, v in counts.items()) or f"requests={len(b['keys'])}"
+        click.echo(f"  {b['id']:<24} {b['provider']}:{b['model']:<24} {b['status']:<12} {shown:<40} {b['job']}")
+    still_open = {orjson.dumps(b["detail"].get("command"), option=orjson.OPT_SORT_KEYS).decode() + b["job"]
+                  for b in jobs if b["status"] != "collected"}
+    return {k: v for k, v in touched.items() if k not in still_open}
+
+
+def _rerun(commands: dict[str, dict | None]) -> None:
+    """Run each collected command again: every answer is in the ledger now, so it sends nothing it
+    has an answer for and writes its outputs (or submits its next stage)."""
+    import subprocess
+
+    for text, command in commands.items():
+        if not command:
+            click.echo(f"all jobs of '{text.split('null', 1)[-1]}' collected: rerun the command that submitted "
+                       "them to write its outputs")
+            continue
+        click.echo(f"rerunning: factory {' '.join(command['argv'])}")
+        sys.stdout.flush()
+        proc = subprocess.run([sys.executable, "-m", "factory.cli.main", *command["argv"]], cwd=command["cwd"],
+                              check=False)
+        if proc.returncode != 0:
+            click.echo(f"rerun failed (exit {proc.returncode}): factory {' '.join(command['argv'])} in "
+                       f"{command['cwd']}", err=True)
 
 
 @hookimpl

@@ -114,12 +114,16 @@ def run(state, out, seed, only, skip, counts, tokenizer, max_tokens, formats, ev
 @click.option("--model", help="LLM model [default: the spec's provider.model, else the provider's].")
 @click.option("--base-url", help="Endpoint of an openai-compatible server (vLLM, Ollama, llama.cpp, OpenRouter).")
 @click.option("--max-cost", type=float, help="Stop before spending more than this many USD (resumable).")
+@click.option("--batch", is_flag=True, help="Through the provider's Batch API (half price); returns after submitting: "
+                                            "`factory batches --collect` finishes.")
+@click.option("--wait", is_flag=True, help="With --batch: poll until the jobs end, then finish here.")
 @click.pass_obj
-def generate(state, categories, count, seed, out, provider, model, base_url, max_cost):  # noqa: ANN001, ANN201
+def generate(state, categories, count, seed, out, provider, model, base_url, max_cost, batch, wait):  # noqa: ANN001, ANN201
     """Regenerate one or more categories; every other file in OUT stays byte-identical.
 
     Example: factory generate tool_core --count 500 --seed 7 --out data
     Example: factory generate tool_core --count 50 --provider openai --model gpt-4o-mini --max-cost 2
+    Example: factory generate tool_core --count 500 --provider anthropic --batch
     """
     from factory.pipeline import select_categories
 
@@ -128,13 +132,15 @@ def generate(state, categories, count, seed, out, provider, model, base_url, max
     counts = {n: count for n in names} if count is not None else {n: cfg.counts[n] for n in names if n in cfg.counts}
     if provider != "template":
         _run_llm_generation(state, out or cfg.out, cfg.seed if seed is None else seed, names, counts, provider,
-                            model, base_url, max_cost)
+                            model, base_url, max_cost, batch, wait)
         return
     _run_generation(state, out or cfg.out, cfg.seed if seed is None else seed, names, counts)
 
 
 def _run_llm_generation(state, out: Path, seed: int, names: list[str], counts: dict[str, int], provider: str,  # noqa: ANN001
-                        model: str | None, base_url: str | None, max_cost: float | None) -> None:
+                        model: str | None, base_url: str | None, max_cost: float | None, batch: bool = False,
+                        wait: bool = False) -> None:
+    from factory.engine.batch import BatchPending, command_of
     from factory.engine.session import EngineSession
     from factory.generation import generate_category
     from factory.llm_generation import LLMGenerator
@@ -147,11 +153,17 @@ def _run_llm_generation(state, out: Path, seed: int, names: list[str], counts: d
         category = state.host.registry.get("categories", name)
         spec = load_spec(category.spec_path)
         session = EngineSession.from_config(state.config, provider, model or spec.provider.model, base_url,
-                                            max_cost, job=f"generate:{name}")
+                                            max_cost, job=f"generate:{name}", batch=batch, wait=wait,
+                                            command=command_of("generate") if batch else None)
         generator = LLMGenerator(session)
         try:
             result = generate_category(category, state.host.registry, out, seed, counts.get(name),
                                        generator=generator, provider=provider, model=session.model_name)
+        except BatchPending as exc:  # its outputs are written when the jobs are collected
+            click.echo(f"{name}: submitted to batch: {exc}")
+            for batch_id in exc.batch_ids:
+                click.echo(f"batch job {batch_id}")
+            continue
         finally:
             rejects = generator.write_rejects(out / f"{name}.rejects.jsonl")
             session.close()

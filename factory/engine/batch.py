@@ -65,6 +65,7 @@ def render(provider: str, model: str, req: LLMRequest) -> dict[str, Any]:
     """The request body the online path would send (see the providers' ``complete``)."""
     from instructor import Mode
     from instructor.v2.core.response import handle_response_model
+    from instructor.v2.core.templating import handle_templating
 
     if provider == "anthropic":
         system = "\n\n".join(m["content"] for m in req.messages if m["role"] == "system")
@@ -73,9 +74,10 @@ def render(provider: str, model: str, req: LLMRequest) -> dict[str, Any]:
     else:
         kwargs = {"model": model, "messages": req.messages, "max_tokens": req.max_tokens,
                   "temperature": req.temperature}
-    _, body = handle_response_model(req.response_model, mode=Mode.TOOLS, provider=_instructor_provider(provider),
-                                    **kwargs)
-    return body
+    iprovider = _instructor_provider(provider)
+    _, body = handle_response_model(req.response_model, mode=Mode.TOOLS, provider=iprovider, **kwargs)
+    # instructor renders message contents as Jinja templates with the validation context online
+    return handle_templating(body, mode=Mode.TOOLS, provider=iprovider, context=req.context)
 
 
 def parse(provider: str, req: LLMRequest, body: dict[str, Any]) -> Completion:
