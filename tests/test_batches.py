@@ -13,16 +13,16 @@ from pathlib import Path
 
 import pytest
 from _llm_fixtures import KEY, Scripted, good_record, poor_record
+from test_providers_generate import Generating
 
 from factory.engine.prices import PriceTable
 from factory.testing.loopback import LoopbackServer
-from test_providers_generate import Generating
 
 
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "OPENAI_API_KEY": KEY, "ANTHROPIC_API_KEY": KEY}
     return subprocess.run([sys.executable, "-m", "factory.cli.main", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=180)
+                          capture_output=True, text=True, timeout=180, check=False)
 
 
 def write_rows(path: Path, rows: list[dict]) -> Path:
