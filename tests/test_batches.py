@@ -13,9 +13,14 @@ from pathlib import Path
 
 import pytest
 from _llm_fixtures import KEY, Scripted, good_record, poor_record
+from pydantic import BaseModel
 from test_providers_generate import Generating
 
+from factory.engine.batch import BatchClient, BatchPending, BatchRunner, collect
+from factory.engine.ledger import Ledger
 from factory.engine.prices import PriceTable
+from factory.engine.runner import BudgetExhausted
+from factory.providers import LLMRequest
 from factory.testing.loopback import LoopbackServer
 
 
@@ -171,3 +176,58 @@ def test_enhance_batch_rejects_invalid_answers_without_reask_and_collect_writes_
         assert len(srv.requests) == http_calls  # the rejected rewrite is cached too: nothing re-sent
         assert {p.name: p.read_bytes() for p in (tmp_path / "enh").glob("*.jsonl")} == files
     assert_no_key_written(tmp_path)
+
+
+class Answer(BaseModel):
+    answer: str
+
+
+def answer_requests(n: int) -> list[LLMRequest]:
+    return [LLMRequest([{"role": "user", "content": f"question {i}"}], Answer, max_tokens=64, tag=i) for i in range(n)]
+
+
+@pytest.mark.parametrize("kind", ["openai", "anthropic"])
+def test_wait_resubmits_failures_alone_rejects_refusals_and_gives_up_after_three_jobs(tmp_path, monkeypatch, kind):
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
+    with LoopbackServer() as srv:
+        srv.batch_auto_end = True
+        # job 1: q0 refused (400), q1 error, q2 expired, q3 ok; job 2: q1 error, q2 ok; job 3: q1 error
+        srv.script_batch("refused", "error", "expired", "success", "error", "success", "error")
+        url = srv.openai_url if kind == "openai" else srv.anthropic_url
+        ledger = Ledger(tmp_path / "ledger.sqlite")
+        runner = BatchRunner(kind, "m-test", url, ledger, PriceTable.with_overrides(), "job", wait=True, poll_max=0.02)
+        results = {}
+        stats = runner.run(answer_requests(4), lambda r: results.__setitem__(r.request.tag, r), 4)
+        ledger.close()
+    assert [len(job["lines"]) for job in srv.state.batches.values()] == [4, 2, 1]
+    assert {i: r.status for i, r in results.items()} == {0: "rejected", 1: "rejected", 2: "ok", 3: "ok"}
+    assert "refused" in results[0].reason and "failed in 3 jobs" in results[1].reason
+    assert results[2].output.answer == "ok" and (stats.ok, stats.rejected, stats.sent) == (2, 2, 7)
+
+
+def test_max_cost_submits_only_what_the_budget_covers_at_batch_price(tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    reqs = answer_requests(4)
+    prices = PriceTable.with_overrides()
+    each = prices.cost("gpt-4o-mini", reqs[0].estimated_input_tokens(), 64, batch=True)
+    with LoopbackServer() as srv:
+        ledger = Ledger(tmp_path / "ledger.sqlite")
+        runner = BatchRunner("openai", "gpt-4o-mini", srv.openai_url, ledger, prices, "job", max_cost=each * 0.5)
+        with pytest.raises(BudgetExhausted, match="4 request"):  # not even one fits: nothing is submitted
+            runner.run(reqs, lambda r: None, 4)
+        assert not srv.state.batches
+        runner = BatchRunner("openai", "gpt-4o-mini", srv.openai_url, ledger, prices, "job", max_cost=each * 2.5)
+        with pytest.raises(BatchPending) as info:
+            runner.run(reqs, lambda r: None, 4)
+        assert info.value.pending == 2
+        (job,) = srv.state.batches.values()
+        assert len(job["lines"]) == 2
+        srv.end_batches()
+        collect(ledger, ledger.batches()[0], BatchClient("openai", "gpt-4o-mini", srv.openai_url))
+        with pytest.raises(BatchPending):  # resumable: the answered two cost less than estimated, room for the rest
+            runner.run(reqs, lambda r: None, 4)
+        assert runner.stats.ok == 2 and runner.stats.cost <= each * 2.5
+        first, second = ({cid for cid, _ in job["lines"]} for job in srv.state.batches.values())
+        assert len(second) == 2 and not first & second  # nothing answered is submitted again
+        ledger.close()

@@ -367,7 +367,7 @@ class BatchRunner:
                     self._emit(hit, on_result)
                 else:
                     todo.setdefault(key, req)
-            poll, budget_cut = 1.0, 0
+            poll, budget_cut = min(1.0, self.poll_max), 0
             while True:
                 fresh: list[tuple[str, LLMRequest]] = []
                 waiting: set[str] = set()

@@ -16,7 +16,7 @@ Batch APIs (see :mod:`factory.testing.loopback_batches`): OpenAI ``/v1/files`` (
 ``/v1/batches`` (create, retrieve), Anthropic ``/v1/messages/batches`` (create, retrieve, results). A
 batch stays ``in_progress`` until :meth:`LoopbackServer.end_batches` (or at once with
 ``batch_auto_end``); each of its requests then takes the next scripted outcome queued with
-:meth:`LoopbackServer.script_batch` (``"success"``, ``"error"``, ``"expired"`` or ``{"payload": ...}``),
+:meth:`LoopbackServer.script_batch` (``"success"``, ``"error"``, ``"refused"``, ``"expired"`` or ``{"payload": ...}``),
 success when none is queued, answered by the same responder as the online path.
 
 Every request is logged (time, kind, body) so a test can count what really reached the "provider".

@@ -8,7 +8,8 @@
   ``GET /v1/messages/batches/{id}`` and ``GET .../results`` (JSONL of ``{custom_id, result}``).
 
 A job stays ``in_progress`` until :func:`end_batches` processes it; each request line then takes the
-next scripted outcome (``success`` by default) and is answered by the server's responder, exactly as
+next scripted outcome (``success`` by default; ``error`` a 500, ``refused`` a 400
+``invalid_request_error``, ``expired``, or ``{"payload": ...}``) and is answered by the server's responder, exactly as
 the online endpoints answer it.
 """
 
@@ -180,7 +181,7 @@ def end_batches(state: Any) -> int:
         jobs = [j for j in state.batches.values() if j.get("results") is None]
     for job in jobs:
         results, errors = [], []
-        counts = {"success": 0, "error": 0, "expired": 0}
+        counts = {"success": 0, "error": 0, "expired": 0, "refused": 0}
         for cid, body in job["lines"]:
             with state.lock:
                 outcome = state.batch_outcomes.popleft() if state.batch_outcomes else "success"
@@ -195,10 +196,11 @@ def end_batches(state: Any) -> int:
                     answer = _openai_answer(n, body, payload, fault)
                     results.append({"id": f"batch_req_{n}", "custom_id": cid, "error": None,
                                     "response": {"status_code": 200, "request_id": f"req_{n}", "body": answer}})
-                elif kind == "error":
+                elif kind in ("error", "refused"):
+                    status, etype = (500, "server_error") if kind == "error" else (400, "invalid_request_error")
                     errors.append({"id": f"batch_req_{n}", "custom_id": cid, "error": None, "response": {
-                        "status_code": 500, "request_id": f"req_{n}",
-                        "body": {"error": {"message": "loopback batch error", "type": "server_error"}}}})
+                        "status_code": status, "request_id": f"req_{n}",
+                        "body": {"error": {"message": f"loopback batch {kind}", "type": etype}}}})
                 else:
                     errors.append({"id": f"batch_req_{n}", "custom_id": cid, "response": None, "error": {
                         "code": "batch_expired",
@@ -207,9 +209,10 @@ def end_batches(state: Any) -> int:
                 if kind == "success":
                     payload = fault["payload"] if "payload" in fault else state.responder("anthropic", body)
                     result = {"type": "succeeded", "message": _anthropic_answer(n, body, payload, fault)}
-                elif kind == "error":
+                elif kind in ("error", "refused"):
+                    etype = "api_error" if kind == "error" else "invalid_request_error"
                     result = {"type": "errored", "error": {"type": "error", "error": {
-                        "type": "api_error", "message": "loopback batch error"}}}
+                        "type": etype, "message": f"loopback batch {kind}"}}}
                 else:
                     result = {"type": "expired"}
                 results.append({"custom_id": cid, "result": result})
@@ -228,12 +231,13 @@ def end_batches(state: Any) -> int:
                 public["status"] = "expired" if counts["expired"] else "completed"
                 public["completed_at" if not counts["expired"] else "expired_at"] = int(now)
                 public["request_counts"] = {"total": len(job["lines"]), "completed": counts["success"],
-                                            "failed": counts["error"] + counts["expired"]}
+                                            "failed": counts["error"] + counts["expired"] + counts["refused"]}
             else:
                 public["processing_status"] = "ended"
                 public["ended_at"] = _iso(now)
                 public["request_counts"] = {"processing": 0, "succeeded": counts["success"],
-                                            "errored": counts["error"], "canceled": 0, "expired": counts["expired"]}
+                                            "errored": counts["error"] + counts["refused"], "canceled": 0,
+                                            "expired": counts["expired"]}
             job["results"] = results
             ended += 1
     return ended
