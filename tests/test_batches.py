@@ -231,3 +231,33 @@ def test_max_cost_submits_only_what_the_budget_covers_at_batch_price(tmp_path, m
         first, second = ({cid for cid, _ in job["lines"]} for job in srv.state.batches.values())
         assert len(second) == 2 and not first & second  # nothing answered is submitted again
         ledger.close()
+
+
+@pytest.mark.parametrize("kind", ["openai", "anthropic"])
+def test_template_syntax_in_records_reaches_the_provider_verbatim_online_and_in_batches(tmp_path, monkeypatch, kind):
+    """instructor renders contents as Jinja when given a validation context; a record's own Jinja /
+    Vue / Actions syntax must reach the model untouched, online and in a batch alike."""
+    import asyncio
+
+    from factory.engine.batch import render
+    from factory.providers import create_provider
+
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
+    text = ("Fix the template:\n<p>{{ user.name }}</p>\n{% if items %}{% for i in items %}{{ i }}{% endfor %}"
+            "{% endif %}\nrun: ${{ secrets.TOKEN }} and a literal {% endraw %} too\n")
+    req = LLMRequest([{"role": "system", "content": "sys"}, {"role": "user", "content": text}], Answer,
+                     max_tokens=64, context={"tool_names": ["read_file"]})
+    with LoopbackServer() as srv:
+        provider = create_provider(kind, "m-test", srv.openai_url if kind == "openai" else srv.anthropic_url)
+
+        async def call() -> None:
+            try:
+                await provider.complete(req, 0)
+            finally:
+                await provider.aclose()
+
+        asyncio.run(call())
+        (sent,) = [r.body for r in srv.requests]
+    assert sent["messages"][-1]["content"] == text
+    assert canonical(render(kind, "m-test", req)) == canonical(sent)

@@ -67,16 +67,20 @@ def render(provider: str, model: str, req: LLMRequest) -> dict[str, Any]:
     from instructor.v2.core.response import handle_response_model
     from instructor.v2.core.templating import handle_templating
 
+    from factory.providers._sdk import verbatim
+
     if provider == "anthropic":
         system = "\n\n".join(m["content"] for m in req.messages if m["role"] == "system")
-        kwargs: dict[str, Any] = {"model": model, "messages": [m for m in req.messages if m["role"] != "system"],
+        kwargs: dict[str, Any] = {"model": model,
+                                  "messages": verbatim([m for m in req.messages if m["role"] != "system"], req.context),
                                   **({"system": system} if system else {}), "max_tokens": req.max_tokens}
     else:
-        kwargs = {"model": model, "messages": req.messages, "max_tokens": req.max_tokens,
+        kwargs = {"model": model, "messages": verbatim(req.messages, req.context), "max_tokens": req.max_tokens,
                   "temperature": req.temperature}
     iprovider = _instructor_provider(provider)
     _, body = handle_response_model(req.response_model, mode=Mode.TOOLS, provider=iprovider, **kwargs)
-    # instructor renders message contents as Jinja templates with the validation context online
+    # instructor renders message contents as Jinja templates with the validation context (verbatim()
+    # makes that a no-op), online as here
     return handle_templating(body, mode=Mode.TOOLS, provider=iprovider, context=req.context)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextvars
 import email.utils
 import logging
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -38,6 +39,26 @@ def http_client(on_headers: Callable[[], Callable[[Any], None] | None], timeout:
         limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
         event_hooks={"response": [hook]},
     )
+
+
+_ENDRAW = re.compile(r"\{%-?\s*endraw\s*-?%\}")
+
+
+def verbatim(messages: list[dict[str, Any]], context: dict[str, Any]) -> list[dict[str, Any]]:
+    """Messages whose contents survive instructor's templating unchanged. Given a validation context,
+    instructor renders every message content as a Jinja template with it: a record holding ``{{ x }}``
+    or ``{% if %}`` (Jinja, Django, Vue, GitHub Actions code) would lose it or fail to render.
+    Wrapped in ``{% raw %}`` the content comes out as it went in."""
+    if not context:
+        return messages  # no context, no templating
+    out = []
+    for m in messages:
+        content = m.get("content")
+        if isinstance(content, str):
+            escaped = _ENDRAW.sub(lambda x: "{% endraw %}{{ " + repr(x.group(0)) + " }}{% raw %}", content)
+            m = {**m, "content": "{% raw %}" + escaped + "{% endraw %}"}
+        out.append(m)
+    return out
 
 
 def parse_retry_after(headers: Any) -> float | None:

@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from factory.providers._sdk import CALLS, http_client, translate
+from factory.providers._sdk import CALLS, http_client, translate, verbatim
 from factory.providers.base import Completion, LLMRequest
 
 
@@ -47,7 +47,7 @@ class AnthropicProvider:
     async def complete(self, request: LLMRequest, max_reasks: int) -> Completion:
         CALLS.set([])
         system = "\n\n".join(m["content"] for m in request.messages if m["role"] == "system")
-        messages = [m for m in request.messages if m["role"] != "system"]
+        messages = verbatim([m for m in request.messages if m["role"] != "system"], request.context)
         kwargs: dict[str, Any] = {"system": system} if system else {}
         try:
             output, message = await self._client.messages.create_with_completion(

@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from factory.providers._sdk import CALLS, http_client, translate
+from factory.providers._sdk import CALLS, http_client, translate, verbatim
 from factory.providers.base import Completion, LLMRequest
 
 
@@ -46,7 +46,8 @@ class OpenAIProvider:
         CALLS.set([])
         try:
             output, completion = await self._client.chat.completions.create_with_completion(
-                model=self.model, messages=request.messages, response_model=request.response_model,
+                model=self.model, messages=verbatim(request.messages, request.context),
+                response_model=request.response_model,
                 max_retries=max_reasks, context=request.context, max_tokens=request.max_tokens,
                 temperature=request.temperature,
             )
