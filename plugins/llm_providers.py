@@ -287,8 +287,6 @@ def batches(state, limit, do_collect, no_rerun):  # noqa: ANN001, ANN201
 def _batch_jobs(state: Any, ledger: Any, do_collect: bool) -> dict[str, dict | None]:
     """Refresh (and with ``do_collect`` collect) the open jobs, print them all; returns the commands
     to rerun: those whose every job is collected, keyed by a stable text."""
-    import orjson
-
     from factory.engine.batch import BatchClient, collect
     from factory.errors import FactoryError
 
@@ -306,8 +304,7 @@ def _batch_jobs(state: Any, ledger: Any, do_collect: bool) -> dict[str, dict | N
                     click.echo(f"collected {row['id']}: " + ", ".join(f"{k} {v}" for k, v in sorted(got.counts.items()))
                                + (f"; failed/expired resubmitted alone in {', '.join(got.resubmitted)}"
                                   if got.resubmitted else ""))
-                    command = row["detail"].get("command")
-                    touched[orjson.dumps(command, option=orjson.OPT_SORT_KEYS).decode() + row["job"]] = command
+                    touched[_command_key(row)] = row["detail"].get("command")
             else:
                 status, counts, detail = client.refresh(row["id"])
                 ledger.update_batch(row["id"], status, {**row["detail"], **detail, "counts": counts})
@@ -319,9 +316,16 @@ def _batch_jobs(state: Any, ledger: Any, do_collect: bool) -> dict[str, dict | N
         counts = b["detail"].get("collected") or b["detail"].get("counts") or {}
         shown = " ".join(f"{k}={v}" for k, v in counts.items()) or f"requests={len(b['keys'])}"
         click.echo(f"  {b['id']:<24} {b['provider']}:{b['model']:<24} {b['status']:<12} {shown:<40} {b['job']}")
-    still_open = {orjson.dumps(b["detail"].get("command"), option=orjson.OPT_SORT_KEYS).decode() + b["job"]
-                  for b in jobs if b["status"] != "collected"}
+    still_open = {_command_key(b) for b in jobs if b["status"] != "collected"}
     return {k: v for k, v in touched.items() if k not in still_open}
+
+
+def _command_key(row: dict) -> str:
+    """One key per command line (a command may own several jobs: one per category, per stage)."""
+    import orjson
+
+    command = row["detail"].get("command")
+    return orjson.dumps(command, option=orjson.OPT_SORT_KEYS).decode() if command else f"null{row['job']}"
 
 
 def _rerun(commands: dict[str, dict | None]) -> None:
