@@ -283,7 +283,8 @@ def collect(ledger: Ledger, row: dict[str, Any], client: BatchClient, resubmit: 
     ledger.update_batch(bid, "collected", {**detail, "final_status": status, "collected": dict(got)})
     new: list[str] = []
     if retry:
-        new = submit(ledger, client, retry, row["run_id"] or 0, row["job"], {**row["detail"], "resubmit_of": bid})
+        origin = {k: row["detail"].get(k) for k in ("base_url", "command")}
+        new = submit(ledger, client, retry, row["run_id"] or 0, row["job"], {**origin, "resubmit_of": bid})
     return Collected(bid, "collected", got, new)
 
 
