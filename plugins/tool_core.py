@@ -10,6 +10,8 @@ import random
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import orjson
+
 from factory import hookimpl
 from factory.agents import spec_path
 from factory.registry import Category
@@ -363,12 +365,26 @@ def _suffix(rng: random.Random, stack: T.Stack, ent: str | None = None) -> str:
     )
 
 
+# Offered tool schemas beyond the called ones stay under this many characters of JSON, so a record
+# with its tools renders well within 2,048 tokens (Continue's multi_edit alone is 3.2 kB).
+DISTRACTOR_BUDGET_CHARS = 3_000
+
+
 def offered_tools(rng: random.Random, toolset: Any, called: list[str], extra: tuple[int, int] = (2, 5)) -> list[dict]:
-    """The called tools plus a few distractors, in the tool set's own order."""
+    """The called tools plus a few distractors within a size budget, in the tool set's own order."""
     names = toolset.names
-    others = [n for n in names if n not in called]
-    chosen = set(called) | set(rng.sample(others, min(len(others), rng.randint(*extra))))
     by_name = toolset.by_name()
+    others = [n for n in names if n not in called]
+    rng.shuffle(others)
+    wanted = rng.randint(*extra)
+    chosen, used = set(called), 0
+    for name in others:
+        if len(chosen) - len(set(called)) >= wanted:
+            break
+        size = len(orjson.dumps(by_name[name]))
+        if used + size <= DISTRACTOR_BUDGET_CHARS:
+            chosen.add(name)
+            used += size
     return [by_name[n] for n in names if n in chosen]
 
 

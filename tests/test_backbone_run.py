@@ -157,3 +157,15 @@ def test_seed000_buckets_hold_real_code_and_stay_under_five_percent_near_duplica
         assert problems == [], (name, problems[:3])
         share = near_duplicate_share(recs).share
         assert share < 0.05, (name, share)
+
+
+def test_every_seed000_record_renders_within_2048_qwen_tokens_with_its_tools(main_job_dir: Path) -> None:
+    # Seed 000's bar (< 2048 tokens per record), counted as `factory validate --tokenizer qwen2.5` does:
+    # the record rendered through the Qwen2.5 chat template with its offered tools.
+    from factory.tokens import load_tokenizer, scan_token_lengths
+
+    paths = [main_job_dir / name for name in SEED000]
+    report = scan_token_lengths(paths, load_tokenizer("qwen2.5"), max_tokens=2048, roundtrip=False)
+    assert report.render_errors == []
+    assert sum(len(v) for v in report.lengths.values()) == sum(SEED000.values())
+    assert [f"{f.path}:{f.line}: {f.message}" for f in report.over_limit] == []
