@@ -61,7 +61,8 @@ def assert_no_key_written(root: Path) -> None:
             assert KEY.encode() not in path.read_bytes(), path
 
 
-@pytest.mark.parametrize("kind,model", [("openai", "gpt-4o-mini"), ("anthropic", "claude-haiku-4-5")])
+# Anthropic goes through the same CLI cycle in the enhance test, and through failures in the in-process ones.
+@pytest.mark.parametrize("kind,model", [("openai", "gpt-4o-mini")])
 def test_score_batch_submits_then_collect_resubmits_failures_alone_and_finishes_the_file(tmp_path, kind, model):
     src = write_rows(tmp_path / "in.jsonl", [good_record(1), poor_record(2), good_record(3), poor_record(4)])
     out = tmp_path / "in.scored.jsonl"
