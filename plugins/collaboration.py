@@ -89,10 +89,16 @@ def technical_decisions(rng, d: Dialog) -> None:
     fmt = {"plural": e.plural.replace("_", " "), "snake": e.snake.replace("_", " ")}
     d.user(q.format(**fmt) + one(rng, ["", " We're a team of three.", f" It's for the {e.domain} product.",
                                        " Need to decide this week."]))
-    rows = "\n".join(f"| {n} | {p} | {c} |" for n, p, c in options)
+    options = rng.sample(list(options), len(options))
     pick = one(rng, options)
-    d.say(one(rng, ["Trade-offs side by side:", "Here's how I'd compare them:", "Both are reasonable; the difference:"])
-          + "\n\n| option | for | against |\n|---|---|---|\n" + rows + "\n\n"
+    if rng.random() < 0.5:
+        compared = "| option | for | against |\n|---|---|---|\n" + "\n".join(f"| {n} | {p} | {c} |" for n, p, c in options)
+    else:
+        compared = "\n".join(f"- **{n}** -- {one(rng, ['for', 'pro', 'good'])}: {p}; {one(rng, ['against', 'con', 'cost'])}: {c}."
+                             for n, p, c in options)
+    d.say(one(rng, ["Trade-offs side by side:", "Here's how I'd compare them:", "Both are reasonable; the difference:",
+                    "Neither is wrong. What each buys you:", "Comparing them on what matters here:"])
+          + "\n\n" + compared + "\n\n"
           + f"The deciding question is {hinge}. " + one(rng, [
               f"Without more information I'd pick {pick[0]}: {pick[1]}.",
               f"If that's low today, choose {pick[0]} and revisit when it grows.",

@@ -143,6 +143,22 @@ COMMENTS = [
      "        # Check the limit before mutating, so a rejected add leaves the cart unchanged."),
     ("src/shoplite/pricing.py", "    return percent if today < expires else 0",
      "    # Codes expire at the start of their expiry date (midnight UTC), hence <."),
+    ("src/shoplite/inventory.py", "        return self._stock.get(sku, 0) - self._reserved.get(sku, 0)",
+     "        # Reserved units are still on the shelf but already promised to an order."),
+    ("src/shoplite/inventory.py", "        if self.available(sku) < quantity:",
+     "        # Check before recording the reservation, so a refused reserve leaves the counts untouched."),
+    ("src/shoplite/config.py", "        allowed_origins=tuple(o.strip() for o in origins.split(\",\") if o.strip()),",
+     "        # Skip empty entries: a trailing comma must not allow the origin ''."),
+    ("src/shoplite/auth.py", "    return hashlib.pbkdf2_hmac(\"sha256\", token.encode(), salt, 200_000).hex()",
+     "    # A slow key derivation: a leaked hash table costs an attacker 200k rounds per guess."),
+    ("src/shoplite/storage.py", "        self._conn.execute(SCHEMA)",
+     "        # CREATE TABLE IF NOT EXISTS: opening an existing database is safe and changes nothing."),
+    ("src/shoplite/api.py", "    if bearer_token(headers.get(\"Authorization\")) is None:",
+     "    # Authenticate before reading the body, so anonymous callers learn nothing from validation errors."),
+    ("src/shoplite/pricing.py", "    entry = DISCOUNT_CODES.get(code.strip().upper())",
+     "    # Customers type codes in any case and with stray spaces; match them the way they are stored."),
+    ("src/shoplite/orders.py", "        if new not in TRANSITIONS.get(current, set()):",
+     "        # An unknown current state has no allowed moves, rather than raising KeyError."),
 ]
 
 
@@ -152,9 +168,15 @@ def inline_comments(rng, d: Dialog) -> None:
            + one(rng, ["Add comments to `{f}` where the code isn't obvious.", "Which line in `{f}` needs a 'why' comment? Add it.",
                        "Comment the tricky part of `{f}`.", "Improve the inline comments in `{f}` -- why, not what."])
            .format(f=file) + one(rng, ["", " One comment is plenty.", " Don't comment the obvious."]))
-    out = d.call("read", {"file_path": file}, content=one(rng, ["Reading it first.", None]))
+    text = d.ws.text(file)
+    args: dict = {"file_path": file}
+    if len(text.splitlines()) > 16 and rng.random() < 0.6:  # a window around the line, as agents read long files
+        at = text[: text.index(line)].count("\n") + 1
+        args = {"file_path": file, "offset": max(1, at - rng.randint(2, 5)), "limit": rng.randint(8, 12)}
+    out = d.call("read", args, content=one(rng, ["Reading it first.", None, "Let me see the code.",
+                                                 f"Opening `{file}`."]))
     d.calls([("edit", {"file_path": file, "old_string": line, "new_string": comment + "\n" + line})],
-            content=describe(rng, d.ws, "read", {"file_path": file}, out) + " "
+            content=describe(rng, d.ws, "read", args, out) + " "
             + one(rng, ["One line needs a why-comment; the rest explains itself.",
                         "Most of it is self-explanatory. One line isn't:"]))
     d.say(one(rng, ["Added:", "The comment I added:", "Done:"]) + f" `{comment.strip()}` " + one(rng, [

@@ -70,7 +70,15 @@ SCALES = [
      "Reserve in one transaction so concurrent checkouts can't oversell."),
     ("src/shoplite/inventory.py", "reserve", "`Inventory` keeps stock in process memory: two workers see different stock.",
      "Move stock to the database and reserve with a conditional update."),
+    ("src/shoplite/auth.py", "hash_token", "`token_matches` runs 200,000 PBKDF2 rounds on every request: CPU becomes the limit.",
+     "API tokens are random, so a single keyed hash (HMAC) is enough; or cache verified tokens briefly."),
+    ("src/shoplite/storage.py", "insert_order", "Every `insert_order` commits on one shared SQLite connection: writers queue on the database lock.",
+     "Enable WAL mode and batch writes, or move to a server database once several processes write."),
+    ("src/shoplite/pricing.py", "DISCOUNT_CODES", "`DISCOUNT_CODES` lives in code: lookups are cheap, but each campaign needs a deploy.",
+     "Keep codes in a table indexed by code and cache it in memory with a short expiry."),
 ]
+LOW_LOADS = ["fine; nothing here is near a limit.", "no change needed; the costs are still tiny.",
+             "comfortable: one process copes.", "nothing to do yet."]
 
 
 def scale_game(rng, d: Dialog) -> None:
@@ -79,14 +87,29 @@ def scale_game(rng, d: Dialog) -> None:
     d.user(framed(rng, one(rng, ["Will `{s}` hold up if traffic grows {x}?", "Play the scale game with `{s}` in `{f}`.",
                                  "What breaks first in `{f}` at {x} load?", "Stress-test `{s}` in your head for me."])
                   .format(s=sym, f=file, x=factor)))
-    calls = [("read", {"file_path": file}), ("grep", {"pattern": sym, "output_mode": "content"})]
+    text = d.ws.text(file)
+    read: dict = {"file_path": file}
+    if len(text.splitlines()) > 16 and rng.random() < 0.6:  # a window around the symbol, not the whole file
+        at = next(i for i, ln in enumerate(text.splitlines(), 1) if sym in ln)
+        read = {"file_path": file, "offset": max(1, at - rng.randint(1, 4)), "limit": rng.randint(8, 14)}
+    calls = [("read", read), *([("grep", {"pattern": sym, "output_mode": one(rng, ["content", "files_with_matches"])})]
+                               if rng.random() < 0.7 else [])]
     outs = d.calls(calls, content=one(rng, ["I'm using the scale-game skill. Reading the code first.",
-                                            "Scale game: first the code as it is.", None]))
+                                            "Scale game: first the code as it is.", None,
+                                            f"Scale game on `{sym}`: the code, then each order of magnitude."]))
     facts = [describe(rng, d.ws, n, a, o) for (n, a), o in zip(calls, outs)]
-    levels = [("10x", "fine; nothing here is near a limit."), ("100x", issue), ("1000x", "this becomes the outage: " + fix)]
-    d.say(bullets(facts) + "\n\n" + "\n".join(f"- **{lvl}**: {txt}" for lvl, txt in levels) + "\n\n"
+    levels = [("10x", one(rng, LOW_LOADS)), ("100x", issue), ("1000x", one(rng, ["this becomes the outage: ",
+                                                                                "it breaks; the fix: ",
+                                                                                "redesign needed: "]) + fix)]
+    if rng.random() < 0.5:
+        table = "\n".join(f"- **{lvl}**: {txt}" for lvl, txt in levels)
+    else:
+        table = "| load | what happens |\n|---|---|\n" + "\n".join(f"| {lvl} | {txt} |" for lvl, txt in levels)
+    d.say(bullets(facts) + "\n\n" + table + "\n\n"
           + one(rng, [f"Fix now only if {factor} is on the roadmap; measure first.",
-                      "I'd add a benchmark before changing anything.", "The first fix is cheap; the others can wait."]))
+                      "I'd add a benchmark before changing anything.", "The first fix is cheap; the others can wait.",
+                      f"At today's load `{sym}` is fine; put the {factor} case in the capacity plan.",
+                      "Measure where the time goes at 10x before believing any of this."]))
 
 
 STUCK = [

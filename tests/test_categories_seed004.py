@@ -116,7 +116,7 @@ def test_every_record_renders_within_2048_qwen_tokens_with_its_tools(generated: 
     report = scan_token_lengths(paths, load_tokenizer("qwen2.5"), max_tokens=2048, roundtrip=False)
     assert report.render_errors == []
     assert sum(len(v) for v in report.lengths.values()) == sum(sum(t.values()) for t in SEED004.values())
-    assert [f"{f.path}:{f.line}: {f.message}" for f in report.over_limit] == []
+    assert [f"{f.path}:{f.line}: {f.reason}" for f in report.over_limit] == []
     assert max(report.lengths["tool_use"]) > 1000  # still real multi-call conversations, not stubs
 
 
@@ -151,6 +151,9 @@ def test_flows_read_long_files_as_a_window_that_holds_the_edited_lines(generated
             window = results[next(c["id"] for c in msg["tool_calls"] if c["function"]["arguments"] is args)]
             shown = "\n".join(line.split("\t", 1)[1] for line in window.splitlines())
             edits = [a["old_string"] for n, a, _ in calls if n == "edit" and a["file_path"] == args["file_path"]]
+            if rec["subcategory"] in ("scale_game", "planning"):  # reads to reason or plan, edits nothing
+                assert not any(n == "edit" for n, _, _ in calls)
+                continue
             assert edits and all(old.rstrip("\n") in shown for old in edits)
             windows += 1
     assert windows > 50
