@@ -206,19 +206,30 @@ def _audit(rng, d: Dialog) -> None:
     target = one(rng, [("src/shoplite/storage.py", "SQL injection", r"execute\(", "parameter"),
                        ("src/shoplite/auth.py", "timing attacks on token checks", "compare_digest", "constant-time"),
                        ("src/shoplite/api.py", "missing input validation", "parse_quantity", "bounds"),
-                       ("worker/main.go", "SQL injection", "Query|Exec", "placeholder")])
+                       ("worker/main.go", "SQL injection", "Query|Exec", "placeholder"),
+                       ("src/shoplite/auth.py", "weak token hashing", "pbkdf2_hmac", "key derivation"),
+                       ("web/src/client.ts", "XSS through innerHTML", "innerHTML|outerHTML", "DOM sink"),
+                       ("src/shoplite/config.py", "an over-broad CORS allow-list", "ALLOWED_ORIGINS", "origin")])
     path, risk, pattern, _ = target
-    d.user(one(rng, ["Can you check `{p}` for {r}?", "Audit `{p}`: any {r} risk?", "Is `{p}` safe against {r}?"])
+    d.user(one(rng, ["Can you check `{p}` for {r}?", "Audit `{p}`: any {r} risk?", "Is `{p}` safe against {r}?",
+                     "Security pass on `{p}`, looking for {r}.", "Quick audit: {r} in `{p}`?"])
            .format(p=path, r=risk))
-    reads = d.calls([("read_file", {"filepath": path}), ("grep_search", {"query": pattern})],
-                    content="Reading the file and searching for the relevant calls together.")
-    facts = [describe(rng, d.ws, "read_file", {"filepath": path}, reads[0]),
-             describe(rng, d.ws, "grep_search", {"query": pattern}, reads[1])]
+    # Half the audits search first and read only the hits' file when the search alone can't settle it.
+    calls = [("read_file", {"filepath": path}), ("grep_search", {"query": pattern})]
+    if rng.random() < 0.4 and path != "web/src/client.ts":  # no hits there: the read is the evidence
+        calls = calls[1:] + (calls[:1] if rng.random() < 0.5 else [])
+    outs = d.calls(calls, content=one(rng, ["Reading the file and searching for the relevant calls together.",
+                                            f"Searching for `{pattern}` and the code around it.", None,
+                                            "Looking at the code before judging it."]))
+    facts = [describe(rng, d.ws, n, a, o) for (n, a), o in zip(calls, outs)]
     d.say(bullets(facts) + "\n\n" + one(rng, [
         f"Every matching call in `{path}` uses the safe form, so I see no {risk} here.",
         f"I found no {risk} in `{path}`: the relevant calls are the safe variants.",
+        f"Verdict for `{path}`: no {risk} found.",
+        f"Nothing exploitable for {risk} in `{path}` as it stands.",
     ]) + " " + one(rng, ["Keep it that way with a test or a lint rule.", "Worth re-checking when new queries are added.",
-                         "The remaining risk is in callers, not this file."]))
+                         "The remaining risk is in callers, not this file.", "An automated check in CI would keep it so.",
+                         ""]))
 
 
 CODE_BUILDERS = {"input_validation": input_validation, "sql_injection": sql_injection, "xss": xss, "auth": auth,

@@ -14,6 +14,7 @@ from factory.codecheck import check_records
 from factory.generation import category_context, generate_category
 from factory.grounding import READ_ONLY_TOOLS, Workspace, verify_records
 from factory.host import PluginHost
+from factory.merge import MergeOptions, inputs_from, merge
 from factory.neardup import near_duplicate_share
 from factory.specs import load_spec
 from factory.validate import validate_file
@@ -93,6 +94,20 @@ def test_every_code_block_parses_and_assistant_python_passes_ruff(generated: dic
 def test_near_duplicate_share_stays_under_five_percent(generated: dict[str, list[dict]]) -> None:
     shares = {name: near_duplicate_share(recs).share for name, recs in generated.items()}
     assert all(s < 0.05 for s in shares.values()), shares
+
+
+def test_merge_keeps_at_least_98_percent_of_every_category(generated: dict[str, list[dict]], tmp_path: Path) -> None:
+    # `factory run` merges the categories with a MinHash near-duplicate filter (word bigrams, 0.8): records
+    # built on the same fixture task must differ enough in what the assistant says and does to survive it.
+    paths = []
+    for name, recs in generated.items():
+        paths.append(tmp_path / f"{name}.jsonl")
+        paths[-1].write_bytes(b"\n".join(orjson.dumps(r) for r in recs) + b"\n")
+    report = merge(inputs_from(categories=paths), tmp_path / "merged", MergeOptions(seed=42)).report
+    assert report["reconciles"] and report["dropped"].get("invalid", 0) == 0
+    kept = Counter(report["train"]["by_category"]) + Counter(report["eval"]["by_category"])
+    short = {name: f"{kept[name]}/{len(recs)}" for name, recs in generated.items() if kept[name] < 0.98 * len(recs)}
+    assert short == {}, report["near_duplicate_examples"][:5]
 
 
 def test_tool_results_are_real_executions_against_the_fixture_repo(generated: dict[str, list[dict]]) -> None:
