@@ -1,6 +1,7 @@
 """Benchmark of the seed-004 categories: generation time per category (validation included), the
-grounding pass rate of proposed tool calls, near-duplicate share, code-check time, and the time the
-whole main job may take scaled by record count. Prints figures; not a test.
+grounding pass rate of proposed tool calls, near-duplicate share, code-check time, what the merge's
+near-duplicate filter drops per category, and the time the whole main job may take scaled by record
+count. Prints figures; not a test.
 
     python bench/bench_categories.py [--seed 42]
 """
@@ -69,6 +70,16 @@ def main() -> None:
         t = time.perf_counter()
         collect(out, host.registry, checks=checks, lint=lint)
         print(f"coverage collect (checks={checks}, lint={lint}): {time.perf_counter() - t:.2f} s")
+    # What `factory run`'s merge keeps: its near-duplicate filter (MinHash, word bigrams, 0.8) over all eleven files.
+    from factory.merge import MergeOptions, inputs_from, merge
+
+    t = time.perf_counter()
+    report = merge(inputs_from(categories=[out / f"{name}.jsonl" for name in SEED004]), out / "merged",
+                   MergeOptions(seed=args.seed)).report
+    print(f"merge of the seed-004 files: {time.perf_counter() - t:.2f} s; near duplicates dropped per category:")
+    for entry in report["inputs"]:
+        dropped = entry["dropped"].get("near duplicate", 0)
+        print(f"  {Path(entry['path']).stem:16} {dropped:4d} of {entry['read']:4d} ({dropped / entry['read']:.1%})")
     budget = 15 * (23_000 + total_records) / 23_000
     print(f"main-job budget scaled by record count: {budget:.1f} s for {23_000 + total_records} records; "
           f"seed-004 share of it measured here: {total_gen:.2f} s")

@@ -107,7 +107,7 @@ def tdd(rng: random.Random, d: Dialog, task: Task, voice: str = "", look_first: 
     step = "Progress: fix applied (2/3). " if progress else ""
     run_tests(rng, d, task, True, step + one(rng, ["Re-running the test:", "Checking it passes now.", "",
                                                    "GREEN?", "Same test, after the change:"]))
-    suite = look_first > 0 and rng.random() < 0.35
+    suite = look_first > 0 and len(facts) <= 1 and rng.random() < 0.4  # the suite run replaces a second lookup
     if suite:
         run_suite(rng, d, task, one(rng, ["Now the whole suite:", "And everything else still passes?", None]))
     summary = [one(rng, [f"`{task.test_name}` in `{task.test_file}` failed before the change and passes after it.",
@@ -159,8 +159,10 @@ def debug(rng: random.Random, d: Dialog, task: Task | None = None, voice: str = 
     cause = one(rng, CAUSE_LINES).format(cause=task.cause)
     shape = rng.randrange(3)
     # A search, the whole-suite run and the hypotheses turn each cost ~100 tokens: a record takes at
-    # most two of them, so it stays inside the 2,048-token window with its tools.
-    grep = rng.random() < (0.3 if shape == 2 else 0.5)
+    # most two of them, and none on a task whose test, edit and failure are long, so it stays inside
+    # the 2,048-token window with its tools.
+    heavy = len(task.test_code) + len(task.old) + len(task.new) + 2 * len(task.failure) > 900
+    grep = not heavy and rng.random() < (0.3 if shape == 2 else 0.5)
     if shape == 0:  # reproduce, then locate
         write_test(rng, d, task, pre + one(rng, REPRO_LEADS))
         run_tests(rng, d, task, False)
@@ -192,7 +194,7 @@ def debug(rng: random.Random, d: Dialog, task: Task | None = None, voice: str = 
         edit(rng, d, task, one(rng, ["Red, as expected. Fixing:", "It fails for the predicted reason. The fix:",
                                      "Reproduced. Now the edit:"]))
     run_tests(rng, d, task, True, one(rng, ["Verifying:", "Re-running the reproduction:", None, "Green?"]))
-    if rng.random() < 0.4 and not (grep and shape == 2):
+    if not grep and not heavy and rng.random() < 0.5:
         run_suite(rng, d, task, one(rng, ["And the whole suite, to be sure nothing else broke:", "Full suite:",
                                           "Checking nothing else regressed."]))
     d.say(debug_summary(rng, task))
