@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from factory.providers._sdk import CALLS, http_client, translate, verbatim
+from factory.providers._sdk import CALLS, http_client, prepared_model, translate, verbatim
 from factory.providers.base import Completion, LLMRequest
 
 
@@ -51,7 +51,7 @@ class AnthropicProvider:
         kwargs: dict[str, Any] = {"system": system} if system else {}
         try:
             output, message = await self._client.messages.create_with_completion(
-                model=self.model, messages=messages, response_model=request.response_model,
+                model=self.model, messages=messages, response_model=prepared_model(request.response_model),
                 max_retries=max_reasks, context=request.context, max_tokens=request.max_tokens, **kwargs,
             )
         except Exception as exc:

@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from factory.providers._sdk import CALLS, http_client, translate, verbatim
+from factory.providers._sdk import CALLS, http_client, prepared_model, translate, verbatim
 from factory.providers.base import Completion, LLMRequest
 
 
@@ -47,7 +47,7 @@ class OpenAIProvider:
         try:
             output, completion = await self._client.chat.completions.create_with_completion(
                 model=self.model, messages=verbatim(request.messages, request.context),
-                response_model=request.response_model,
+                response_model=prepared_model(request.response_model),
                 max_retries=max_reasks, context=request.context, max_tokens=request.max_tokens,
                 temperature=request.temperature,
             )
