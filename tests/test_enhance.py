@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 import orjson
-import pytest
 from _llm_fixtures import KEY, Scripted, good_record, poor_record
 
 from factory.testing.loopback import LoopbackServer
