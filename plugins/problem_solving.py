@@ -94,16 +94,28 @@ def root_cause(rng, d: Dialog) -> None:
                        "Support escalated this again: {s}. Dig deeper than last time."]).format(s=task.symptom)
            + one(rng, ["", " It happened {k} times this week.", " No quick patches this time.",
                        " Include why our tests missed it."]).format(k=rng.randint(2, 9)))
-    args = {"pattern": task.grep, "output_mode": "content"}
-    out = d.call("grep", args, content=one(rng, ["Finding the code path first.", "Locating the code involved."]))
+    # Locate the code by a search, a read of the window around it, or both: the evidence the whys rest on.
+    calls = one(rng, [[("grep", {"pattern": task.grep, "output_mode": "content"})],
+                      [("read", flows.read_args(d, task, rng))],
+                      [("grep", {"pattern": task.grep, "output_mode": "files_with_matches"}),
+                       ("read", flows.read_args(d, task, rng))]])
+    outs = d.calls(calls, content=one(rng, ["Finding the code path first.", "Locating the code involved.",
+                                            "Evidence before theories:", None]))
+    facts = [describe(rng, d.ws, n, a, o) for (n, a), o in zip(calls, outs)]
     whys = [f"Why does the user see it? Because {task.symptom}.", f"Why does that happen? Because {task.cause}.",
-            "Why wasn't it caught? No test covers this case.",
-            "Why is there no test? The edge case was never written down as a requirement."]
-    d.say(describe(rng, d.ws, "grep", args, out) + "\n\n" + one(rng, ["Five whys, as far as the evidence goes:",
-                                                                       "Walking back from the symptom:"])
+            one(rng, ["Why wasn't it caught? No test covers this case.",
+                      "Why did review miss it? The diff looked right; the missing case isn't visible in it.",
+                      "Why didn't monitoring flag it? Nothing fails loudly, so there is nothing to alert on."]),
+            one(rng, ["Why is there no test? The edge case was never written down as a requirement.",
+                      "Why was the case missing? The happy path was specified, the boundaries weren't.",
+                      "Why did the patches not hold? They handled the symptom downstream of the cause."])]
+    d.say(bullets(facts) + "\n\n" + one(rng, ["Five whys, as far as the evidence goes:", "Walking back from the symptom:",
+                                                "The causal chain:"])
           + "\n" + numbered(whys[: rng.randint(3, 4)]) + "\n\n"
           + one(rng, [f"Fix the cause in `{task.file}`, not the symptom, and add `{task.test_name}` so it can't return.",
-                      f"The root cause is in `{task.file}`; the earlier patches treated symptoms."]))
+                      f"The root cause is in `{task.file}`; the earlier patches treated symptoms.",
+                      f"Action items: fix `{task.file}`, add a regression test, and check similar code for the same gap.",
+                      f"Next: a failing test for this case, then the fix in `{task.file}`. Want me to do both?"]))
 
 
 def self_verification(rng, d: Dialog) -> None:
