@@ -156,7 +156,8 @@ class Seed004Generator:
     :class:`Ungrounded` loses its record (counted in :data:`GROUNDING_STATS`)."""
 
     def __init__(self, builders: dict[str, Builder], tools: Callable[[Any], list[dict[str, Any]]] | None = None,
-                 system: Callable[[random.Random], str] | None = None, distractors: int | None = None) -> None:
+                 system: Callable[[random.Random], str] | None = None, distractors: int | None = None,
+                 fresh_calls: bool = False) -> None:
         self.builders = builders
         self.tools = tools
         self.system = system
@@ -164,6 +165,9 @@ class Seed004Generator:
         # unused ones -- what an agent harness exposes for one task, and what keeps a record with a
         # 20-tool set inside the 2,048-token training window.
         self.distractors = distractors
+        # True: a record whose tool calls (names and arguments) repeat an earlier record's is redrawn --
+        # where the tool results are most of the text, such records are near duplicates the merge drops.
+        self.fresh_calls = fresh_calls
 
     def generate(self, ctx: Any, subcategory: str, count: int) -> Any:
         builder = self.builders.get(subcategory)
@@ -174,6 +178,8 @@ class Seed004Generator:
         ws = workspace()
         stats = GROUNDING_STATS.setdefault(ctx.category, GroundingStats())
         offered = self.tools(ctx) if self.tools else (ctx.toolset.tools if ctx.toolset else [])
+        seen_calls: set[bytes] = set()
+        redraws = 0
         while True:
             dialog = Dialog(ws, stats, self.system(rng) if self.system else None)
             try:
@@ -181,6 +187,16 @@ class Seed004Generator:
             except Ungrounded:
                 continue
             uses_tools = any(m.get("tool_calls") for m in dialog.messages)
+            if self.fresh_calls and uses_tools:
+                key = orjson.dumps([[c["function"] for c in m.get("tool_calls") or []] for m in dialog.messages],
+                                   option=orjson.OPT_SORT_KEYS)
+                # Bounded: once the combinations run out (counts far above the defaults), repeats are kept.
+                if key in seen_calls and redraws < 50:
+                    redraws += 1
+                    ctx.reject("repeats an earlier record's tool calls")
+                    continue
+                seen_calls.add(key)
+                redraws = 0
             tools = offered
             if uses_tools and self.distractors is not None:
                 tools = offered_for(rng, offered, set(dialog.calls_made), self.distractors)

@@ -222,6 +222,7 @@ GENERATOR = Seed004Generator(
      "error_recovery": error_recovery, "parameters": parameters},
     system=lambda rng: one(rng, SYSTEM),
     distractors=2,
+    fresh_calls=True,
 )
 
 
