@@ -168,4 +168,4 @@ def test_every_seed000_record_renders_within_2048_qwen_tokens_with_its_tools(mai
     report = scan_token_lengths(paths, load_tokenizer("qwen2.5"), max_tokens=2048, roundtrip=False)
     assert report.render_errors == []
     assert sum(len(v) for v in report.lengths.values()) == sum(SEED000.values())
-    assert [f"{f.path}:{f.line}: {f.message}" for f in report.over_limit] == []
+    assert [f"{f.path}:{f.line}: {f.reason}" for f in report.over_limit] == []
