@@ -18,6 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from factory.jsonl import JsonlWriter
+# Messages as chat templates want them (content "" on call-only turns, no reasoning): one implementation,
+# shared with token counting, under the name the formats and training use.
+from factory.tokens import template_messages as chat_messages  # noqa: F401 -- re-exported
 
 Row = dict[str, Any]
 
@@ -74,19 +77,6 @@ def export_split(fmt: RowFormat, records: Iterable[Row], out_dir: Path, ctx: Exp
 
 
 # -- helpers shared by formats ----------------------------------------------------------------------
-def chat_messages(messages: Iterable[Row]) -> list[Row]:
-    """Messages for HF chat templates: arguments stay dicts, an assistant turn with only tool calls
-    gets ``content: ""`` (TRL's own tool-call example does; ``None`` is dropped by transformers and
-    then breaks DeepSeek's template), reasoning is left out."""
-    out = []
-    for m in messages:
-        msg = {k: v for k, v in m.items() if k != "reasoning"}
-        if msg.get("role") == "assistant" and msg.get("content") is None:
-            msg["content"] = ""
-        out.append(msg)
-    return out
-
-
 def split_prompt(messages: list[Row]) -> tuple[list[Row], list[Row]]:
     """Prompt = everything up to the last user turn (inclusive); completion = the rest."""
     last_user = max((i for i, m in enumerate(messages) if m.get("role") == "user"), default=-1)
