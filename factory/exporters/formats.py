@@ -32,6 +32,15 @@ def _is_fim(record: Row) -> bool:
     return bool((record.get("meta") or {}).get("fim"))
 
 
+def _sft_skip(record: Row) -> str | None:
+    """Why a record is not an SFT row: FIM records go to the fim format, label-false ones to KTO/DPO."""
+    if _is_fim(record):
+        return FIM_ONLY
+    if record.get("label") is False:
+        return NOT_POSITIVE
+    return None
+
+
 def _with_tools(row: Row, record: Row) -> Row:
     if record.get("tools"):
         row["tools"] = record["tools"]
@@ -40,20 +49,15 @@ def _with_tools(row: Row, record: Row) -> Row:
 
 # -- TRL ----------------------------------------------------------------------------------------------
 def trl_rows(record: Row, ctx: ExportContext) -> Iterator[Row | str]:
-    if _is_fim(record):
-        yield FIM_ONLY
-    elif record.get("label") is False:
-        yield NOT_POSITIVE
-    else:
-        yield _with_tools({"messages": chat_messages(record["messages"])}, record)
+    if skip := _sft_skip(record):
+        yield skip
+        return
+    yield _with_tools({"messages": chat_messages(record["messages"])}, record)
 
 
 def prompt_completion_rows(record: Row, ctx: ExportContext) -> Iterator[Row | str]:
-    if _is_fim(record):
-        yield FIM_ONLY
-        return
-    if record.get("label") is False:
-        yield NOT_POSITIVE
+    if skip := _sft_skip(record):
+        yield skip
         return
     prompt, completion = split_prompt(chat_messages(record["messages"]))
     yield _with_tools({"prompt": prompt, "completion": completion}, record)
@@ -117,11 +121,8 @@ def openai_message(m: Row) -> Row:
 
 
 def openai_rows(record: Row, ctx: ExportContext) -> Iterator[Row | str]:
-    if _is_fim(record):
-        yield FIM_ONLY
-        return
-    if record.get("label") is False:
-        yield NOT_POSITIVE
+    if skip := _sft_skip(record):
+        yield skip
         return
     msgs = [openai_message(m) for m in record["messages"]]
     row: Row = {"messages": msgs}
