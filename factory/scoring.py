@@ -13,6 +13,8 @@ Scored records keep their format: ``scores`` and ``label`` are set on the origin
 
 from __future__ import annotations
 
+import functools
+
 import re
 import statistics
 from collections import Counter
@@ -305,10 +307,18 @@ Give a one-sentence rationale naming the weakest point."""
 
 
 def judge_model(rubric: Rubric) -> type[BaseModel]:
-    lo, hi = rubric.scale
-    fields: dict[str, Any] = {d: (int, Field(ge=lo, le=hi, description=desc)) for d, desc in rubric.dimensions.items()}
+    """The judge's response model for ``rubric``: one class per rubric, so the SDK wrapping and the
+    schema are built once, and worker processes can rebuild it (see factory.engine.workers)."""
+    return rubric_scores_model(tuple(rubric.dimensions.items()), *rubric.scale)
+
+
+@functools.lru_cache(maxsize=64)
+def rubric_scores_model(dimensions: tuple[tuple[str, str], ...], lo: int, hi: int) -> type[BaseModel]:
+    from factory.engine.workers import rebuildable
+
+    fields: dict[str, Any] = {d: (int, Field(ge=lo, le=hi, description=desc)) for d, desc in dimensions}
     fields["rationale"] = (str, Field(default="", description="one sentence: the weakest point"))
-    return create_model("RubricScores", **fields)
+    return rebuildable(create_model("RubricScores", **fields), rubric_scores_model, dimensions, lo, hi)
 
 
 def render_for_judge(view: RecordView, limit: int = 12_000) -> str:

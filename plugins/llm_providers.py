@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from factory import hookimpl
+from factory.cli.options import workers_option
 from factory.registry import ProviderFactory, Scorer
 
 PROVIDERS = {
@@ -52,6 +53,7 @@ def register_scorers(register):  # noqa: ANN001, ANN201
 
 # -- shared CLI plumbing ---------------------------------------------------------------------------
 def engine_options(f: Any) -> Any:
+    f = workers_option(f)
     f = click.option("--wait", is_flag=True, help="With --batch: poll until the jobs end, then finish here.")(f)
     f = click.option("--batch", is_flag=True,
                      help="Send through the provider's Batch API (half price, up to 24 h); returns after "
@@ -137,7 +139,8 @@ def _spec(state: Any, ref: str) -> Any:
 
 def _summary(stats: Any) -> str:
     errors = ", ".join(f"{k} {v}" for k, v in stats.errors.most_common()) or "none"
-    return (f"requests sent {stats.sent} (cached {stats.cached}); tokens in {stats.input_tokens}, "
+    where = f" by {stats.workers} worker processes" if stats.workers > 1 else ""
+    return (f"requests sent {stats.sent} (cached {stats.cached}){where}; tokens in {stats.input_tokens}, "
             f"out {stats.output_tokens}; cost ${stats.cost:.4f}; errors: {errors}")
 
 

@@ -112,3 +112,30 @@ def test_the_response_model_is_wrapped_for_instructor_once_and_reused() -> None:
     assert issubclass(wrapped, ResponseSchema) and issubclass(wrapped, Verdict)
     assert wrapped.model_json_schema()["properties"] == Verdict.model_json_schema()["properties"]
     assert prepared_model(wrapped) is wrapped
+
+
+def by_request(kind: str, body: dict) -> dict:
+    """Like :class:`Generating`, but each answer depends only on the request: order-independent."""
+    import hashlib
+
+    prompt = json.dumps(body["messages"])
+    k = int(prompt.split("Write ", 1)[1].split(" ", 1)[0])
+    tag = hashlib.sha256(prompt.encode()).hexdigest()[:8]
+    return {"examples": [{"messages": [
+        {"role": "user", "content": f"Open src/{tag}_{j}.py so I can see how the retry loop works"},
+        {"role": "assistant", "tool_calls": [{"name": "read_file", "arguments": {"filepath": f"src/{tag}_{j}.py"}}]}]}
+        for j in range(k)]}
+
+
+def test_generate_in_worker_processes_writes_the_same_file_as_one_process(tmp_path):
+    with LoopbackServer(by_request) as srv:
+        outputs = []
+        for workers in ("2", "1"):
+            cwd = tmp_path / f"w{workers}"
+            cwd.mkdir()
+            proc = cli("generate", "tool_core", "--count", "40", "--provider", "openai", "--model", "m-test",
+                       "--base-url", srv.openai_url, "--out", str(cwd / "data"), "--workers", workers, cwd=cwd)
+            assert proc.returncode == 0, proc.stderr
+            assert ("by 2 worker processes" in proc.stdout) == (workers == "2")
+            outputs.append((cwd / "data" / "tool_core.jsonl").read_bytes())
+    assert outputs[0] == outputs[1] and len(outputs[0].splitlines()) == 40

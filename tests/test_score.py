@@ -100,6 +100,24 @@ def test_llm_judge_scores_through_the_real_sdk_and_a_rerun_sends_nothing(tmp_pat
     assert (tmp_path / ".factory" / "ledger.sqlite").exists()
 
 
+def test_judge_in_worker_processes_writes_the_same_file_as_one_process(tmp_path, judge_server):
+    src = write_lines(tmp_path / "in.jsonl", [good_record(i) for i in range(6)] + [poor_record(i) for i in range(6, 12)])
+    env = {"OPENAI_API_KEY": KEY}
+    base = ["score", str(src), "--judge", "openai:gpt-4o-mini", "--base-url", judge_server.openai_url]
+    proc = factory_cli(*base, "--out", str(tmp_path / "pooled.jsonl"), "--workers", "3", cwd=tmp_path, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "requests sent 12 (cached 0) by 3 worker processes" in proc.stdout and len(judge_server.requests) == 12
+    # A second ledger, one process: the same answers give the same bytes.
+    one = tmp_path / "one"
+    one.mkdir()
+    proc = factory_cli(*base, "--out", str(tmp_path / "one.jsonl"), cwd=one, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "pooled.jsonl").read_bytes() == (tmp_path / "one.jsonl").read_bytes()
+    # The pooled run's ledger answers a one-process rerun: nothing is sent.
+    proc = factory_cli(*base, "--out", str(tmp_path / "again.jsonl"), cwd=tmp_path, env=env)
+    assert "requests sent 0 (cached 12)" in proc.stdout and len(judge_server.requests) == 24
+
+
 def test_judge_score_out_of_range_is_reasked_with_the_error(tmp_path, judge_server):
     bad = {d: 9 for d in DIMS}
     judge_server.inject({"payload": bad})

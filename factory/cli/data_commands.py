@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from factory.cli.options import workers_option
 from factory.errors import FactoryError
 
 
@@ -117,6 +118,7 @@ def run(state, out, seed, only, skip, counts, tokenizer, max_tokens, formats, ev
 @click.option("--batch", is_flag=True, help="Through the provider's Batch API (half price); returns after submitting: "
                                             "`factory batches --collect` finishes.")
 @click.option("--wait", is_flag=True, help="With --batch: poll until the jobs end, then finish here.")
+@workers_option
 @click.pass_obj
 def generate(state, categories, count, seed, out, provider, model, base_url, max_cost, batch, wait):  # noqa: ANN001, ANN201
     """Regenerate one or more categories; every other file in OUT stays byte-identical.
@@ -172,7 +174,8 @@ def _run_llm_generation(state, out: Path, seed: int, names: list[str], counts: d
         click.echo(f"{result.path}: {result.count} records ({provider}:{session.model_name}, spec "
                    f"{spec.name}@{spec.hash}); records dropped {sum(result.rejected.values())}, calls rejected "
                    f"{rejects} -> {out / (name + '.rejects.jsonl')}")
-        click.echo(f"  requests sent {t.sent} (cached {t.cached}); tokens in {t.input_tokens}, out "
+        where = f" by {t.workers} worker processes" if t.workers > 1 else ""
+        click.echo(f"  requests sent {t.sent} (cached {t.cached}){where}; tokens in {t.input_tokens}, out "
                    f"{t.output_tokens}; cost ${t.cost:.4f}")
 
 

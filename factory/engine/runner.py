@@ -59,6 +59,7 @@ class RunStats:
     cost: float = 0.0
     errors: Counter = field(default_factory=Counter)
     started: float = field(default_factory=time.monotonic)
+    workers: int = 1  # processes that made the calls (factory.engine.workers)
 
     def as_dict(self) -> dict[str, Any]:
         return {"sent": self.sent, "cached": self.cached, "ok": self.ok, "rejected": self.rejected,
@@ -122,7 +123,7 @@ class Engine:
         """Run every request; ``on_result`` gets each one as it finishes (cache hits first-come).
         Raises :class:`BudgetExhausted`, :class:`CircuitOpen` or :class:`FatalProviderError` after the
         in-flight requests finish, when one of them stopped the run."""
-        self.stats = RunStats(total=total)
+        self.stats = RunStats(total=total, workers=len(getattr(self.provider, "workers", ())) or 1)
         self._stop = None
         self.run_id = self.ledger.start_run(self.job, self.provider.name, self.provider.model)
         source = iter(requests)

@@ -13,6 +13,7 @@ from factory.config import EngineConfig, FactoryConfig
 from factory.engine.ledger import Ledger
 from factory.engine.prices import PriceTable
 from factory.engine.runner import Engine, Result, RunStats
+from factory.engine.workers import PooledProvider, worker_count
 from factory.providers import LLMRequest, create_provider
 
 
@@ -48,11 +49,17 @@ class EngineSession:
 
     @property
     def model_name(self) -> str:
-        return self.make_provider().model if self.model is None else self.model
+        if self.model is not None:
+            return self.model
+        return create_provider(self.provider, self.model, self.base_url, timeout=self.settings.timeout).model
 
     def make_provider(self) -> Any:
-        return create_provider(self.provider, self.model, self.base_url, timeout=self.settings.timeout,
-                               max_connections=self.settings.max_concurrency)
+        s = self.settings
+        workers = worker_count(s.workers, s.max_concurrency)
+        if workers > 1:
+            return PooledProvider(self.provider, self.model, self.base_url, s.timeout, s.max_concurrency, workers)
+        return create_provider(self.provider, self.model, self.base_url, timeout=s.timeout,
+                               max_connections=s.max_concurrency)
 
     def run(self, requests: Iterable[LLMRequest], on_result: Callable[[Result], None],
             total: int | None = None) -> RunStats:
@@ -82,6 +89,7 @@ class EngineSession:
             t.output_tokens += s.output_tokens
             t.cost += s.cost
             t.errors.update(s.errors)
+            t.workers = max(t.workers, s.workers)
 
     def close(self) -> None:
         if self._ledger is not None:

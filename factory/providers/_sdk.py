@@ -37,6 +37,37 @@ def prepared_model(response_model: type) -> type:
     return response_schema(response_model)
 
 
+_WARM = False
+
+
+def warm_up() -> None:
+    """Pay instructor's one-time costs now: its first schema build compiles docstring_parser's
+    numpydoc regexes (~150 ms) and imports modules lazily. Done once in the parent before worker
+    processes fork, every worker starts warm instead of stalling its first wave of calls."""
+    global _WARM
+    if _WARM:
+        return
+    _WARM = True
+    try:
+        from instructor.v2.providers.openai.schema import generate_openai_schema
+        from pydantic import BaseModel
+
+        class WarmUp(BaseModel):
+            """Warm-up.
+
+            Parameters
+            ----------
+            x : int
+                a number
+            """
+
+            x: int = 0
+
+        generate_openai_schema(prepared_model(WarmUp))
+    except Exception:  # noqa: BLE001 - an optimisation only; an instructor change must not break calls
+        pass
+
+
 def http_client(on_headers: Callable[[], Callable[[Any], None] | None], timeout: float, max_connections: int) -> Any:
     """An httpx client whose response hook counts calls and passes headers on (rate limits)."""
     import httpx2 as httpx
