@@ -40,10 +40,10 @@ class EngineConfig(BaseModel):
     backoff_max: float = Field(default=60.0, ge=0)
     # This many throttled answers in a row stop the run (everything done so far is kept).
     breaker_threshold: int = Field(default=20, ge=1)
-    # Processes making provider calls (the SDK work: ~4.5 ms of CPU per call). 1 = in this process;
-    # raise it above ~25 calls in flight; 0 = auto, one per 20 calls in flight, at most cores + 1.
-    # See factory.engine.workers.
-    workers: int = Field(default=1, ge=0)
+    # Processes making provider calls (the SDK work: ~4.5 ms of CPU per call). 0 = auto: one per 20
+    # calls in flight, at most cores + 1 -- so the default max_concurrency calls in this process.
+    # 1 = always in this process. See factory.engine.workers.
+    workers: int = Field(default=0, ge=0)
 
 
 class PriceConfig(BaseModel):

@@ -17,6 +17,5 @@ def workers_option(f: Any) -> Any:
     """``--workers N``: overrides ``[engine] workers`` for this command (see factory.engine.workers)."""
     return click.option(
         "--workers", type=click.IntRange(min=0), expose_value=False, callback=_set_workers,
-        help="Processes making provider calls [default: [engine] workers = 1, in this process]. A call costs "
-             "~4.5 ms of SDK CPU, so raise it above ~25 calls in flight (e.g. 3 for max_concurrency 50); "
-             "0 = auto.")(f)
+        help="Processes making provider calls (a call costs ~4.5 ms of SDK CPU) [default: [engine] workers = "
+             "0, auto: one per 20 calls in flight, at most cores + 1; 1 = in this process].")(f)
