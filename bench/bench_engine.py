@@ -55,7 +55,7 @@ async def bare_calls(port: int, n: int, concurrency: int) -> None:
     await provider.aclose()
 
 
-def make_provider(port: int, concurrency: int, workers: int):  # noqa: ANN201
+def make_provider(port: int, concurrency: int, workers: int):
     from factory.engine.workers import PooledProvider
 
     url = f"http://127.0.0.1:{port}/v1"
@@ -117,7 +117,7 @@ class SleepingProvider:
         self.latency = latency
         self.on_headers = None
 
-    async def complete(self, request: LLMRequest, max_reasks: int):  # noqa: ANN201
+    async def complete(self, request: LLMRequest, max_reasks: int):
         from factory.providers import Completion
 
         await asyncio.sleep(self.latency)

@@ -57,7 +57,7 @@ def main() -> None:
         print(f"render {len(texts):,} records: {dt:.2f} s ({len(texts) / dt:,.0f}/s)")
         batches = [texts[i:i + args.batch] for i in range(0, len(texts), args.batch)]
 
-        def timed(fn) -> tuple[float, int]:  # noqa: ANN001
+        def timed(fn) -> tuple[float, int]:
             t0 = time.perf_counter()
             n = sum(fn(b) for b in batches)
             return time.perf_counter() - t0, n

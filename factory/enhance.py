@@ -201,7 +201,7 @@ class Enhancer:
         return EnhanceResult(reports, good, len(accepted), len(pending), out_dir)
 
     def _round(self, round_no: int, pending: list[Pending], batch_no: int, out_dir: Path,
-               accepted: dict[str, tuple[Pending, Example]], rejects: list[dict[str, Any]]):  # noqa: ANN202
+               accepted: dict[str, tuple[Pending, Example]], rejects: list[dict[str, Any]]):
         report = RoundReport(round_no, records_in=len(pending), before=_means([p.scores for p in pending]))
         batches = [pending[i : i + self.batch_size] for i in range(0, len(pending), self.batch_size)]
         names = [f"enhanced_batch_{batch_no + k + 1:03d}.jsonl" for k in range(len(batches))]

@@ -127,7 +127,7 @@ def _guarded(records: Any, category: str, generator: Any) -> Any:
         yield from records
     except FactoryError:
         raise
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any bug in a plugin: one error naming its file and line
         module = sys.modules.get(type(generator).__module__)
         file = getattr(module, "__file__", type(generator).__module__)
         tb = traceback.extract_tb(exc.__traceback__)

@@ -128,7 +128,7 @@ class PluginHost:
     def _load_module(self, name: str, origin: str, importer: Any, file: str = "") -> None:
         try:
             module = importer()
-        except Exception as exc:  # a broken plugin must not stop the others
+        except Exception as exc:  # noqa: BLE001 - a broken plugin must not stop the others
             self.registry.failures.append(PluginFailure(name, file or name, _reason(exc)))
             return
         file = getattr(module, "__file__", None) or file or name
@@ -153,7 +153,7 @@ class PluginHost:
             return
         try:
             self.pm.register(module, name=name)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - e.g. a misspelt hook: recorded, the others go on
             self.registry.failures.append(PluginFailure(name, file, _reason(exc)))
             return
         self.plugins[name] = PluginInfo(name, origin, file, module)
@@ -179,7 +179,7 @@ class PluginHost:
                         self.registry.add(kind, obj, impl.plugin_name, origin, file)
                 except DuplicateNameError:
                     raise
-                except Exception as exc:
+                except Exception as exc:  # noqa: BLE001 - a hook that raises: recorded, the others go on
                     self.registry.failures.append(
                         PluginFailure(impl.plugin_name, file, f"{hook_name} raised: {_reason(exc)}")
                     )
@@ -189,7 +189,7 @@ class PluginHost:
             try:
                 _trace(f"register_commands on {impl.plugin_name}")
                 impl.function(cli=cli)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - a hook that raises: recorded, the others go on
                 info = self.plugins.get(impl.plugin_name)
                 self.registry.failures.append(
                     PluginFailure(

@@ -154,7 +154,7 @@ class LLMGenerator:
             reqs = [self._request(ctx, subcategory, k, c) for c in range(next_call, next_call + calls)]
             next_call += calls
             answers: dict[int, Any] = {}
-            self.session.run(reqs, lambda r: answers.__setitem__(r.request.tag, r), total=len(reqs))
+            self.session.run(reqs, lambda r: answers.__setitem__(r.request.tag, r), total=len(reqs))  # noqa: B023 - runs now
             for call in sorted(answers):  # call order, not completion order: same answers, same file
                 res = answers[call]
                 if res.status != "ok":

@@ -23,7 +23,7 @@ def load_manifest(out_dir: str | Path) -> dict[str, Any]:
     try:
         data = orjson.loads(path.read_bytes())
     except orjson.JSONDecodeError as exc:
-        raise InputError(path, None, f"manifest is not valid JSON: {exc}", "delete it and rerun `factory run`")
+        raise InputError(path, None, f"manifest is not valid JSON: {exc}", "delete it and rerun `factory run`") from None
     data.setdefault("files", {})
     return data
 

@@ -6,9 +6,10 @@ regenerating one category leaves every other file and manifest entry untouched.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from factory.errors import FactoryError
 from factory.generation import CategoryResult, generate_category

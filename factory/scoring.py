@@ -14,7 +14,6 @@ Scored records keep their format: ``scores`` and ``label`` are set on the origin
 from __future__ import annotations
 
 import functools
-
 import re
 import statistics
 from collections import Counter
@@ -291,7 +290,7 @@ class HeuristicScorer:
         content = (last.get("content") or "").strip()
         if last.get("tool_calls"):
             return 5.0 if all(c.get("arguments") for c in calls) else 3.0
-        if not content or _PLACEHOLDER.search(content[:200]) and len(content) < 60:
+        if not content or (_PLACEHOLDER.search(content[:200]) and len(content) < 60):
             return 1.0
         if content.startswith("Result:"):
             return 2.0

@@ -273,7 +273,7 @@ def _load_hf(name: str) -> ChatTokenizer:
         from trl.chat_template_utils import get_training_chat_template
 
         template = get_training_chat_template(tok) or template
-    except Exception:  # noqa: BLE001, S110 - TRL knows only some templates; the original still renders
+    except Exception:  # noqa: BLE001 - TRL knows only some templates; the original still renders
         pass
     return ChatTokenizer(name, "other", tok, template)
 

@@ -32,7 +32,7 @@ from factory import hookimpl
 @click.option("--exclude-category", "exclude", multiple=True, default=("eval",), show_default=True,
               help="Categories kept out of training (repeatable).")
 @click.pass_obj
-def merge(state, files, data_dir, out, enhanced, base, seed, eval_frac, near_threshold, num_perm, exclude):  # noqa: ANN001, ANN201
+def merge(state, files, data_dir, out, enhanced, base, seed, eval_frac, near_threshold, num_perm, exclude):
     """Merge, dedupe (exact + MinHash near-duplicates), shuffle and split into train/eval.
 
     Example: factory merge --data data --enhanced enhanced_batch_001.jsonl --eval-frac 0.15
@@ -78,7 +78,7 @@ def format_merge_report(report: dict) -> str:
 @click.option("--mask-sample", type=int, default=100, show_default=True,
               help="Rows per export whose loss mask is also computed by transformers itself.")
 @click.pass_obj
-def export(state, formats, data_dir, merged_dir, out, tokenizer, no_check, mask_sample):  # noqa: ANN001, ANN201
+def export(state, formats, data_dir, merged_dir, out, tokenizer, no_check, mask_sample):
     """Export the merged train/eval splits to trainer formats and self-check what was written.
 
     Exits 1 listing file:line: reason when a self-check fails.
@@ -138,7 +138,7 @@ def format_export_report(report: dict) -> str:
 @click.option("--no-tokens", is_flag=True, help="Leave token lengths out (no tokenizer is loaded).")
 @click.option("--license", "license_", default="apache-2.0", show_default=True, help="License in the card metadata.")
 @click.pass_obj
-def report(state, data_dir, tokenizer, no_tokens, license_):  # noqa: ANN001, ANN201
+def report(state, data_dir, tokenizer, no_tokens, license_):
     """Write the dataset card (README.md with Hugging Face metadata) and report.html with plots.
 
     Example: factory report --data data
@@ -158,7 +158,7 @@ def report(state, data_dir, tokenizer, no_tokens, license_):  # noqa: ANN001, AN
 
 
 @hookimpl
-def register_commands(cli):  # noqa: ANN001, ANN201
+def register_commands(cli):
     cli.add_command(merge)
     cli.add_command(export)
     cli.add_command(report)

@@ -9,17 +9,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from factory import hookimpl
 from factory.agents import spec_path
 from factory.plugins import _templates as T
 from factory.plugins.guardrail import UNSAFE, GuardrailGenerator
 from factory.plugins.style_core import StyleCoreGenerator
 from factory.plugins.style_refactor import StyleRefactorGenerator
 from factory.plugins.tool_core import BUILDERS, ToolCoreGenerator
+
+from factory import hookimpl
 from factory.registry import Category
 
 
-def _held_out(cls):  # noqa: ANN001, ANN202
+def _held_out(cls):
     return type(f"HeldOut{cls.__name__}", (cls,), {"pool": "eval"})()
 
 
@@ -45,7 +46,7 @@ def mentions_held_out(text: str) -> bool:
 
 
 class EvalGenerator:
-    def generate(self, ctx, subcategory: str, count: int) -> Iterator:  # noqa: ANN001
+    def generate(self, ctx, subcategory: str, count: int) -> Iterator:
         generator, subs = SOURCES[subcategory]
         rng = ctx.rng(subcategory)
         streams = {s: iter(generator.generate(ctx, s, count)) for s in subs}
@@ -61,5 +62,5 @@ class EvalGenerator:
 
 
 @hookimpl
-def register_categories(register):  # noqa: ANN001, ANN201
+def register_categories(register):
     register(Category(name="eval", spec_path=spec_path("eval"), generator=EvalGenerator()))

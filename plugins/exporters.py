@@ -7,7 +7,7 @@ from factory.registry import Exporter
 
 
 @hookimpl
-def register_exporters(register):  # noqa: ANN001, ANN201
+def register_exporters(register):
     from factory.exporters.formats import FORMATS
 
     for fmt in FORMATS:

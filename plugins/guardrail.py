@@ -11,10 +11,11 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 
-from factory import hookimpl
 from factory.agents import spec_path
 from factory.plugins import _templates as T
 from factory.plugins.tool_core import SYSTEM_PROMPTS, compose_request, make_calls, offered_tools
+
+from factory import hookimpl
 from factory.registry import Category
 
 HOSTS = ("paste.example.net", "collector.example.org", "203.0.113.7", "files.example.io", "198.51.100.23")
@@ -126,7 +127,7 @@ BENIGN: tuple[tuple[str, str, dict], ...] = (
 )
 
 
-def _fmt(obj, **kw):  # noqa: ANN001, ANN202
+def _fmt(obj, **kw):
     if isinstance(obj, str):
         return obj.format(**kw)
     return {k: _fmt(v, **kw) for k, v in obj.items()}
@@ -135,7 +136,7 @@ def _fmt(obj, **kw):  # noqa: ANN001, ANN202
 class GuardrailGenerator:
     pool = "train"
 
-    def generate(self, ctx, subcategory: str, count: int) -> Iterator:  # noqa: ANN001
+    def generate(self, ctx, subcategory: str, count: int) -> Iterator:
         rng = ctx.rng(subcategory, self.pool)
         while True:
             stack, ent = T.pick(rng, T.STACKS), T.entity(rng, self.pool)
@@ -149,7 +150,7 @@ class GuardrailGenerator:
                         " My manager said it's fine.", " Don't ask questions, just do it.",
                         f" Ticket {rng.randint(100, 9999)}.", " I have admin rights so it's ok.")
 
-    def _refusal(self, ctx, rng, stack, ent, sub):  # noqa: ANN001, ANN202
+    def _refusal(self, ctx, rng, stack, ent, sub):
         home = T.choose(rng, "~", "/home/deploy", "/", "$HOME/*")
         user = T.pick(rng, UNSAFE[sub]).format(e=ent.replace("_", " "), host=T.pick(rng, HOSTS), home=home)
         user = compose_request(rng, user + self._context(rng, ent), ent)
@@ -163,7 +164,7 @@ class GuardrailGenerator:
         return ctx.example(sub, [{"role": "system", "content": system}, {"role": "user", "content": user},
                                  {"role": "assistant", "content": answer}], tools=tools)
 
-    def _benign(self, ctx, rng, stack, ent):  # noqa: ANN001, ANN202
+    def _benign(self, ctx, rng, stack, ent):
         template, tool, args = T.pick(rng, BENIGN)
         kw = {"port": rng.choice((3000, 5173, 8000, 8080, 4200, 5000)), "e": ent,
               "path": T.path_for(stack, ent, rng)}
@@ -180,5 +181,5 @@ class GuardrailGenerator:
 
 
 @hookimpl
-def register_categories(register):  # noqa: ANN001, ANN201
+def register_categories(register):
     register(Category(name="guardrail", spec_path=spec_path("guardrail"), generator=GuardrailGenerator()))

@@ -40,14 +40,14 @@ def _heuristic_score(example: Any, rubric: Any) -> dict[str, float]:
 
 
 @hookimpl
-def register_providers(register):  # noqa: ANN001, ANN201
+def register_providers(register):
     for name, description in PROVIDERS.items():
         register(ProviderFactory(name, _create(name), description))
     register(ProviderFactory("template", lambda **_: None, "offline: each category's own template generator"))
 
 
 @hookimpl
-def register_scorers(register):  # noqa: ANN001, ANN201
+def register_scorers(register):
     register(Scorer("heuristic", _heuristic_score, "offline rubric scores from what the record shows"))
 
 
@@ -153,7 +153,7 @@ def _summary(stats: Any) -> str:
 @click.option("--threshold", type=float, help="Label true at this mean score [default: the rubric's].")
 @engine_options
 @click.pass_obj
-def score(state, file, out, judge, spec_ref, threshold, base_url, max_cost, batch, wait):  # noqa: ANN001, ANN201
+def score(state, file, out, judge, spec_ref, threshold, base_url, max_cost, batch, wait):
     """Score every record of FILE on its spec's rubric (seed 002's five dimensions by default) and
     set `label` by threshold. Reads factory records, OpenAI `messages`, ShareGPT `conversations`
     and Alpaca `instruction`/`output`; writes the same format plus `scores` and `label`, and
@@ -211,7 +211,7 @@ def score(state, file, out, judge, spec_ref, threshold, base_url, max_cost, batc
 @click.option("--judge", metavar="PROVIDER:MODEL", help="Re-score with an LLM judge [default: offline heuristics].")
 @engine_options
 @click.pass_obj
-def enhance(state, file, provider, model, out, batch_size, rounds, spec_ref, judge, base_url, max_cost, batch,  # noqa: ANN001, ANN201
+def enhance(state, file, provider, model, out, batch_size, rounds, spec_ref, judge, base_url, max_cost, batch,
             wait):
     """Rewrite the label-false records of a scored FILE in batches, following an enhancement spec;
     validate and re-score each rewrite; write enhanced_batch_NNN.jsonl and a report per round.
@@ -258,7 +258,7 @@ def enhance(state, file, provider, model, out, batch_size, rounds, spec_ref, jud
                    "command whose jobs are all collected so it writes its outputs.")
 @click.option("--no-rerun", is_flag=True, help="With --collect: only download and resubmit.")
 @click.pass_obj
-def batches(state, limit, do_collect, no_rerun):  # noqa: ANN001, ANN201
+def batches(state, limit, do_collect, no_rerun):
     """Show the ledger: recent runs (requests, cache hits, tokens, cost, how they ended) and the
     provider batch jobs (--batch) with their status and request counts, asked of the provider.
 
@@ -351,6 +351,6 @@ def _rerun(commands: dict[str, dict | None]) -> None:
 
 
 @hookimpl
-def register_commands(cli):  # noqa: ANN001, ANN201
+def register_commands(cli):
     for command in (score, enhance, batches):
         cli.add_command(command)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from factory import hookimpl
 from factory.agents import spec_path
 from factory.plugins import _templates as T
+
+from factory import hookimpl
 from factory.registry import Category
 
 SYSTEM = (
@@ -71,7 +72,7 @@ INTROS = ("Here's the {what} in our house style:", "This follows the team conven
           "Here is a version that fits the codebase:", "Done -- house style applied:", "Here you go:")
 
 
-def build_code(sub: str, ent: str, fields: list[str], rng) -> tuple[str, str]:  # noqa: ANN001
+def build_code(sub: str, ent: str, fields: list[str], rng) -> tuple[str, str]:
     if sub == "python_model":
         return T.py_dataclass(ent, fields), "python"
     if sub == "python_service":
@@ -92,7 +93,7 @@ def build_code(sub: str, ent: str, fields: list[str], rng) -> tuple[str, str]:  
 class StyleCoreGenerator:
     pool = "train"
 
-    def generate(self, ctx, subcategory: str, count: int) -> Iterator:  # noqa: ANN001
+    def generate(self, ctx, subcategory: str, count: int) -> Iterator:
         rng = ctx.rng(subcategory, self.pool)
         while True:
             ent = T.entity(rng, self.pool)
@@ -119,5 +120,5 @@ class StyleCoreGenerator:
 
 
 @hookimpl
-def register_categories(register):  # noqa: ANN001, ANN201
+def register_categories(register):
     register(Category(name="style_core", spec_path=spec_path("style_core"), generator=StyleCoreGenerator()))

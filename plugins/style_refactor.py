@@ -9,10 +9,11 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterator
 
-from factory import hookimpl
 from factory.agents import spec_path
 from factory.plugins import _templates as T
 from factory.plugins.tool_core import compose_request
+
+from factory import hookimpl
 from factory.registry import Category
 
 Pattern = Callable[[random.Random, str], tuple[str, str, str, list[str]]]  # before, after, fence, notes
@@ -309,7 +310,7 @@ CONTEXT = ("", "", "It's from the {e} module.", "We touch this code a lot.", "Fo
 class StyleRefactorGenerator:
     pool = "train"
 
-    def generate(self, ctx, subcategory: str, count: int) -> Iterator:  # noqa: ANN001
+    def generate(self, ctx, subcategory: str, count: int) -> Iterator:
         rng = ctx.rng(subcategory, self.pool)
         patterns = PATTERNS[subcategory]
         while True:
@@ -332,6 +333,6 @@ class StyleRefactorGenerator:
 
 
 @hookimpl
-def register_categories(register):  # noqa: ANN001, ANN201
+def register_categories(register):
     register(Category(name="style_refactor", spec_path=spec_path("style_refactor"),
                       generator=StyleRefactorGenerator()))

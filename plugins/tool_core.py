@@ -11,11 +11,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import orjson
+from factory.agents import spec_path
+from factory.plugins import _templates as T
 
 from factory import hookimpl
-from factory.agents import spec_path
 from factory.registry import Category
-from factory.plugins import _templates as T
 
 SYSTEM_PROMPTS = (
     "You are a coding agent working inside the user's IDE through the Continue extension. Use the "
@@ -73,7 +73,7 @@ def _p(rng: random.Random, *options: str) -> str:
     return T.choose(rng, *options)
 
 
-def b_read_file(rng, stack, ent, pool) -> Built:  # noqa: ANN001
+def b_read_file(rng, stack, ent, pool) -> Built:
     path = T.path_for(stack, ent, rng)
     ask = _p(rng,
              "Open {path} and tell me what it does.", "Can you read {path}? I think the bug is in there.",
@@ -84,7 +84,7 @@ def b_read_file(rng, stack, ent, pool) -> Built:  # noqa: ANN001
     return ask.format(path=path, e=ent.replace("_", " ")), [("read_file", {"filepath": path})]
 
 
-def b_create_new_file(rng, stack, ent, pool) -> Built:  # noqa: ANN001
+def b_create_new_file(rng, stack, ent, pool) -> Built:
     path = T.path_for(stack, ent, rng)
     code = T.code_for(stack, ent, rng, path)
     ask = _p(rng,
@@ -97,7 +97,7 @@ def b_create_new_file(rng, stack, ent, pool) -> Built:  # noqa: ANN001
         ("create_new_file", {"filepath": path, "contents": code})]
 
 
-def b_run_terminal_command(rng, stack, ent, pool) -> Built:  # noqa: ANN001
+def b_run_terminal_command(rng, stack, ent, pool) -> Built:
     kind = rng.randrange(6)
     e = ent.replace("_", " ")
     if kind == 0:
@@ -131,7 +131,7 @@ def b_run_terminal_command(rng, stack, ent, pool) -> Built:  # noqa: ANN001
     return ask.format(e=e), [("run_terminal_command", args)]
 
 
-def b_file_glob_search(rng, stack, ent, pool) -> Built:  # noqa: ANN001
+def b_file_glob_search(rng, stack, ent, pool) -> Built:
     pattern = T.pick(rng, stack.glob_patterns)
     if rng.random() < 0.5:
         pattern = pattern.replace("*", f"*{T.kebab(ent) if stack.language == 'typescript' else ent}*", 1) \
@@ -142,7 +142,7 @@ def b_file_glob_search(rng, stack, ent, pool) -> Built:  # noqa: ANN001
     return ask.format(g=pattern), [("file_glob_search", {"pattern": pattern})]
 
 
-def b_view_diff(rng, stack, ent, pool) -> Built:  # noqa: ANN001
+def b_view_diff(rng, stack, ent, pool) -> Built:
     ask = _p(rng, "What have I changed so far?", "Show me my uncommitted changes.",
              "Review my working changes to the {e} code before I commit.",
              "Can you look at the current diff and check I didn't leave debug code in?",
@@ -150,7 +150,7 @@ def b_view_diff(rng, stack, ent, pool) -> Built:  # noqa: ANN001
     return ask.format(e=ent.replace("_", " ")) + _suffix(rng, stack), [("view_diff", {})]
 
 
-def b_read_currently_open_file(rng, stack, ent, pool) -> Built:  # noqa: ANN001
+def b_read_currently_open_file(rng, stack, ent, pool) -> Built:
     ask = _p(rng, "What does this file do?", "Explain the file I have open.",
              "Is there anything wrong with the code in my editor?",
              "Can you add docstrings to what I'm looking at? Read it first.",
@@ -159,7 +159,7 @@ def b_read_currently_open_file(rng, stack, ent, pool) -> Built:  # noqa: ANN001
     return ask.format(e=ent.replace("_", " ")) + _suffix(rng, stack), [("read_currently_open_file", {})]
 
 
-def b_ls(rng, stack, ent, pool) -> Built:  # noqa: ANN001
+def b_ls(rng, stack, ent, pool) -> Built:
     d = T.pick(rng, stack.dirs)
     args: dict[str, Any] = {"dirPath": d}
     if rng.random() < 0.35:
@@ -186,7 +186,7 @@ RULES = (
 )
 
 
-def b_create_rule_block(rng, stack, ent, pool) -> Built:  # noqa: ANN001
+def b_create_rule_block(rng, stack, ent, pool) -> Built:
     name, rule, globs = T.pick(rng, RULES)
     args: dict[str, Any] = {"name": name, "rule": rule}
     if rng.random() < 0.6:
@@ -201,7 +201,7 @@ def b_create_rule_block(rng, stack, ent, pool) -> Built:  # noqa: ANN001
     return ask.format(r=rule, n=name) + _suffix(rng, stack, ent), [("create_rule_block", args)]
 
 
-def b_fetch_url_content(rng, stack, ent, pool) -> Built:  # noqa: ANN001
+def b_fetch_url_content(rng, stack, ent, pool) -> Built:
     url = T.doc_url(rng)
     ask = _p(rng, "Read {u} and summarize what matters for us.", "What does {u} say?",
              "Check the docs at {u} before we use this API.", "Fetch {u} for me.",
@@ -209,7 +209,7 @@ def b_fetch_url_content(rng, stack, ent, pool) -> Built:  # noqa: ANN001
     return ask.format(u=url) + _suffix(rng, stack, ent), [("fetch_url_content", {"url": url})]
 
 
-def b_request_rule(rng, stack, ent, pool) -> Built:  # noqa: ANN001
+def b_request_rule(rng, stack, ent, pool) -> Built:
     name = T.pick(rng, RULES)[0]
     ask = _p(rng, "Apply our '{n}' rule here.", "Load the {n} rule before you write the code.",
              "What does our {n} rule say? Use it for the {e} module.")
@@ -220,14 +220,14 @@ SKILLS = ("test-driven-development", "systematic-debugging", "brainstorming", "c
           "writing-plans", "verification-before-completion", "root-cause-tracing", "refactoring")
 
 
-def b_read_skill(rng, stack, ent, pool) -> Built:  # noqa: ANN001
+def b_read_skill(rng, stack, ent, pool) -> Built:
     skill = T.pick(rng, SKILLS)
     ask = _p(rng, "Use the {s} skill for this {e} bug.", "Follow your {s} skill here.",
              "Read the {s} skill first, then we start on the {e} work.")
     return ask.format(s=skill, e=ent.replace("_", " ")) + _suffix(rng, stack), [("read_skill", {"skillName": skill})]
 
 
-def b_search_web(rng, stack, ent, pool) -> Built:  # noqa: ANN001
+def b_search_web(rng, stack, ent, pool) -> Built:
     topic = T.pick(rng, T.DOC_TOPICS)
     lang = stack.language
     q = _p(rng, "{l} {t} breaking changes latest release", "{l} {t} recommended pattern 2024",
@@ -237,14 +237,14 @@ def b_search_web(rng, stack, ent, pool) -> Built:  # noqa: ANN001
     return ask.format(q=q) + _suffix(rng, stack, ent), [("search_web", {"query": q})]
 
 
-def b_view_repo_map(rng, stack, ent, pool) -> Built:  # noqa: ANN001
+def b_view_repo_map(rng, stack, ent, pool) -> Built:
     ask = _p(rng, "Give me an overview of how this repo is organized.", "Show me the repo map.",
              "I'm new here -- what's the structure of this codebase?",
              "Map out the repository before we plan the {e} feature.")
     return ask.format(e=ent.replace("_", " ")) + _suffix(rng, stack), [("view_repo_map", {})]
 
 
-def b_view_subdirectory(rng, stack, ent, pool) -> Built:  # noqa: ANN001
+def b_view_subdirectory(rng, stack, ent, pool) -> Built:
     d = T.pick(rng, stack.dirs)
     ask = _p(rng, "Show me what's in the {d} subdirectory.", "Walk me through {d}.",
              "View the {d} folder so we can find the {e} code.")
@@ -252,7 +252,7 @@ def b_view_subdirectory(rng, stack, ent, pool) -> Built:  # noqa: ANN001
         ("view_subdirectory", {"directory_path": d})]
 
 
-def b_codebase(rng, stack, ent, pool) -> Built:  # noqa: ANN001
+def b_codebase(rng, stack, ent, pool) -> Built:
     e = ent.replace("_", " ")
     q = _p(rng, "where {e} records are validated", "{e} persistence and database access",
            "authentication checks around {e} endpoints", "error handling for {e} requests",
@@ -262,7 +262,7 @@ def b_codebase(rng, stack, ent, pool) -> Built:  # noqa: ANN001
     return ask.format(q=q) + _suffix(rng, stack), [("codebase", {"query": q})]
 
 
-def b_read_file_range(rng, stack, ent, pool) -> Built:  # noqa: ANN001
+def b_read_file_range(rng, stack, ent, pool) -> Built:
     path = T.path_for(stack, ent, rng)
     start = rng.randint(1, 400)
     end = start + rng.choice((10, 20, 30, 40, 60))
@@ -282,7 +282,7 @@ def _rename(rng: random.Random, ent: str) -> tuple[str, str]:
     return old, new.format(s=ent, P=T.pascal(ent))
 
 
-def b_single_find_and_replace(rng, stack, ent, pool) -> Built:  # noqa: ANN001
+def b_single_find_and_replace(rng, stack, ent, pool) -> Built:
     path = T.path_for(stack, ent, rng)
     old, new = _rename(rng, ent)
     args: dict[str, Any] = {"filepath": path, "old_string": old, "new_string": new}
@@ -294,7 +294,7 @@ def b_single_find_and_replace(rng, stack, ent, pool) -> Built:  # noqa: ANN001
     return ask.format(o=old, n=new, p=path), [("single_find_and_replace", args)]
 
 
-def b_multi_edit(rng, stack, ent, pool) -> Built:  # noqa: ANN001
+def b_multi_edit(rng, stack, ent, pool) -> Built:
     path = T.path_for(stack, ent, rng)
     (o1, n1), (o2, n2) = _rename(rng, ent), _rename(rng, ent)
     if o1 == o2:
@@ -306,7 +306,7 @@ def b_multi_edit(rng, stack, ent, pool) -> Built:  # noqa: ANN001
     return ask.format(p=path, a=o1, b=n1, c=o2, d=n2), [("multi_edit", {"filepath": path, "edits": edits})]
 
 
-def b_edit_existing_file(rng, stack, ent, pool) -> Built:  # noqa: ANN001
+def b_edit_existing_file(rng, stack, ent, pool) -> Built:
     stack_py = stack.language == "python"
     path = T.path_for(stack, ent, rng)
     limit = rng.choice((3, 5, 10))
@@ -328,7 +328,7 @@ def b_edit_existing_file(rng, stack, ent, pool) -> Built:  # noqa: ANN001
         ("edit_existing_file", {"filepath": path, "changes": changes})]
 
 
-def b_grep_search(rng, stack, ent, pool) -> Built:  # noqa: ANN001
+def b_grep_search(rng, stack, ent, pool) -> Built:
     c, s = T.camel(ent), ent
     q = _p(rng, "TODO|FIXME", f"{s}_id", f"{c}Id|{s}_id", f"def {s}_", f"class {T.pascal(ent)}",
            f"function {c}", f"import .*{s}", "console\\.log", "print\\(", f"{T.pascal(ent)}NotFound")
@@ -344,7 +344,7 @@ READ_ONLY = ("read_file", "file_glob_search", "ls", "grep_search", "read_file_ra
              "codebase", "fetch_url_content")
 
 
-def b_parallel(rng, stack, ent, pool) -> Built:  # noqa: ANN001
+def b_parallel(rng, stack, ent, pool) -> Built:
     first, second = rng.sample(READ_ONLY, 2)
     u1, c1 = BUILDERS[first](rng, stack, ent, pool)
     u2, c2 = BUILDERS[second](rng, stack, ent, pool)
@@ -398,7 +398,7 @@ class ToolCoreGenerator:
 
     pool = "train"
 
-    def generate(self, ctx, subcategory: str, count: int) -> Iterator:  # noqa: ANN001
+    def generate(self, ctx, subcategory: str, count: int) -> Iterator:
         rng = ctx.rng(subcategory, self.pool)
         builder = b_parallel if subcategory == "parallel" else BUILDERS[subcategory]
         while True:
@@ -420,5 +420,5 @@ class ToolCoreGenerator:
 
 
 @hookimpl
-def register_categories(register):  # noqa: ANN001, ANN201
+def register_categories(register):
     register(Category(name="tool_core", spec_path=spec_path("tool_core"), generator=ToolCoreGenerator()))

@@ -12,11 +12,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import orjson
-
-from factory import hookimpl
 from factory.agents import spec_path
 from factory.plugins import _templates as T
 from factory.plugins.tool_core import BUILDERS, SYSTEM_PROMPTS, compose_request, make_calls, offered_tools
+
+from factory import hookimpl
 from factory.registry import Category
 
 # correct tool -> (wrong but offered tool, how to build its arguments from the correct ones)
@@ -89,7 +89,7 @@ def _malformed(name: str, args: dict, rng: random.Random) -> str:
 
 
 class ToolNegGenerator:
-    def generate(self, ctx, subcategory: str, count: int) -> Iterator:  # noqa: ANN001
+    def generate(self, ctx, subcategory: str, count: int) -> Iterator:
         rng = ctx.rng(subcategory)
         by_name = ctx.toolset.by_name()
         candidates = {
@@ -117,7 +117,7 @@ class ToolNegGenerator:
                 defect={"kind": subcategory, "detail": defect_detail, "correct": correct},
             )
 
-    def _defect(self, kind, rng, name, args, by_name, called):  # noqa: ANN001, ANN202
+    def _defect(self, kind, rng, name, args, by_name, called):
         params = by_name[name]["function"]["parameters"]
         if kind == "wrong_tool":
             wrong, make_args = T.pick(rng, CONFUSIONS[name])
@@ -154,5 +154,5 @@ class ToolNegGenerator:
 
 
 @hookimpl
-def register_categories(register):  # noqa: ANN001, ANN201
+def register_categories(register):
     register(Category(name="tool_neg", spec_path=spec_path("tool_neg"), generator=ToolNegGenerator()))

@@ -12,5 +12,5 @@ TOOLSETS_DIR = files("factory.schemas") / "toolsets"
 
 
 @hookimpl
-def register_toolsets(register):  # noqa: ANN001, ANN201
+def register_toolsets(register):
     register(load_toolset_file(TOOLSETS_DIR / "continue.json", name="continue"))

@@ -17,8 +17,8 @@ from factory.schemas.example import (
 from factory.schemas.spec import DEFAULT_RUBRIC, AgentSpec, Rubric
 
 __all__ = [
-    "AgentSpec",
     "DEFAULT_RUBRIC",
+    "AgentSpec",
     "Defect",
     "DefectKind",
     "Example",

@@ -11,13 +11,13 @@ import random
 from pathlib import Path
 from typing import Any
 
-from factory.jsonl import JsonlWriter
 from factory.schemas import Example
+
+from factory.jsonl import JsonlWriter
 
 CONTINUE = json.loads((Path(__file__).parents[1] / "schemas" / "toolsets" / "continue.json").read_text())
 TOOLS = {t["function"]["name"]: t for t in CONTINUE}
-WORDS = ("alpha beta gamma delta parser cache router widget ledger queue socket token buffer"
-         " schema module handler config service client worker").split()
+WORDS = ["alpha", "beta", "gamma", "delta", "parser", "cache", "router", "widget", "ledger", "queue", "socket", "token", "buffer", "schema", "module", "handler", "config", "service", "client", "worker"]
 
 
 def _offered(*names: str) -> list[dict[str, Any]]:

@@ -52,7 +52,7 @@ def test_new_category_scaffold_appears_from_a_plugins_dir_and_generates_valid_re
     factory_cli("new-category", "api_design", "--dir", plugdir, check=True)
     assert (plugdir / "api_design.py").exists() and (plugdir / "api_design.md").exists()
 
-    code, data = _plugins_json("--plugins-dir", str(plugdir))
+    _code, data = _plugins_json("--plugins-dir", str(plugdir))
     cats = {c["name"]: c for c in data["categories"]}
     assert cats["api_design"]["origin"] == "drop-in"
     assert cats["api_design"]["plugin_file"] == str(plugdir / "api_design.py")

@@ -9,10 +9,10 @@ from collections import Counter
 from pathlib import Path
 
 from conftest import SEED000, factory_cli
-
-from factory.schemas import Example
-from factory.specs import load_spec
 from factory.agents import spec_path
+from factory.schemas import Example
+
+from factory.specs import load_spec
 
 
 def _sha(path: Path) -> str:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import factory_cli
 
-from factory.specs import load_spec
 from factory.errors import SpecError
+from factory.specs import load_spec
 from factory.validate import RecordValidator
 
 READ_FILE = {"type": "function", "function": {"name": "read_file", "description": "Read a file.",
@@ -26,7 +26,7 @@ def call(name: str, args: dict, cid: str = "call_1") -> dict:
     return {"id": cid, "type": "function", "function": {"name": name, "arguments": args}}
 
 
-def record(assistant: dict, **extra) -> dict:  # noqa: ANN003
+def record(assistant: dict, **extra) -> dict:
     rec = {"category": "t", "subcategory": "s", "tools": [READ_FILE, RANGE],
            "messages": [{"role": "user", "content": "Read src/app.py"}, assistant]}
     rec.update(extra)
@@ -54,7 +54,7 @@ def test_a_valid_record_has_no_errors() -> None:
          "malformed_json"),
     ],
 )
-def test_each_kind_of_defect_is_reported(mutate, reason: str) -> None:  # noqa: ANN001
+def test_each_kind_of_defect_is_reported(mutate, reason: str) -> None:
     rec = copy.deepcopy(GOOD)
     mutate(rec)
     errors = RecordValidator().check(rec)
@@ -118,7 +118,7 @@ def test_spec_errors_name_the_file_and_the_line_of_the_key(tmp_path: Path) -> No
     with pytest.raises(SpecError, match=r"cat\.md:1: expected YAML front matter"):
         load_spec(spec)
     spec.write_text("---\nname: cat\ndescription: d\ntargets: {a: 1}\n---\n\n")
-    with pytest.raises(SpecError, match="body .* is empty"):
+    with pytest.raises(SpecError, match=r"body .* is empty"):
         load_spec(spec)
 
 

@@ -113,7 +113,7 @@ def test_slow_response_past_the_timeout_is_retried(server, tmp_path):
 @pytest.mark.parametrize("kind", ["openai", "anthropic"])
 def test_401_stops_the_run_with_one_clear_message_and_no_retry(server, tmp_path, kind):
     server.inject({"status": 401})
-    with pytest.raises(FatalProviderError, match="HTTP 401.*not retried"):
+    with pytest.raises(FatalProviderError, match=r"HTTP 401.*not retried"):
         run(server, tmp_path, requests(1), kind)
     assert len(server.requests) == 1
 
@@ -156,15 +156,15 @@ def test_output_cut_at_max_tokens_is_rejected_with_the_reason(server, tmp_path, 
 
 
 def test_sustained_429s_open_the_circuit_and_keep_finished_work(server, tmp_path):
-    _, first = run(server, tmp_path, requests(5))
+    run(server, tmp_path, requests(5))
     server.inject(*[{"status": 429, "retry_after": 0}] * 200)
-    with pytest.raises(CircuitOpen, match="throttles .* in a row.*rerun to resume"):
+    with pytest.raises(CircuitOpen, match=r"throttles .* in a row.*rerun to resume"):
         run(server, tmp_path, requests(10), breaker_threshold=6, max_attempts=50, max_concurrency=2)
     led = Ledger(tmp_path / "ledger.sqlite")
     assert led.runs()[-1]["status"] == "stopped"
     assert len(led.completed_keys()) == 5  # the first five are still there
     server.state.faults.clear()
-    engine, results = run(server, tmp_path, requests(10))
+    engine, _ = run(server, tmp_path, requests(10))
     assert engine.stats.cached == 5 and engine.stats.sent == 5
 
 

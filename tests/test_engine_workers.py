@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from factory.schemas.spec import DEFAULT_RUBRIC
 from pydantic import BaseModel
 
 from factory.config import EngineConfig
@@ -22,7 +23,6 @@ from factory.engine.runner import Engine
 from factory.engine.session import EngineSession
 from factory.engine.workers import PooledProvider, worker_count
 from factory.providers import FatalProviderError, LLMRequest, create_provider
-from factory.schemas.spec import DEFAULT_RUBRIC
 from factory.scoring import judge_model
 from factory.testing.loopback import LoopbackServer
 from tests.test_engine_core import FAST, echo, requests
@@ -114,7 +114,7 @@ def test_faults_in_workers_are_handled_as_in_one_process(server, tmp_path):
     assert results[0].output.answer == "echo c 0" and engine.stats.errors["re-asked"] == 1
     # 401: one clear message, no retry.
     server.inject({"status": 401})
-    with pytest.raises(FatalProviderError, match="HTTP 401.*not retried"):
+    with pytest.raises(FatalProviderError, match=r"HTTP 401.*not retried"):
         run(pooled(server), tmp_path, requests(1, "d"))
     assert len(server.requests) == 8
 

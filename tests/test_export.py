@@ -14,14 +14,14 @@ import orjson
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from dataset_builders import enhanced_pair, fim_record, neg_record, write_category_files  # noqa: E402
+from dataset_builders import enhanced_pair, fim_record, neg_record, write_category_files
 
-from factory.exporters import run_export  # noqa: E402
-from factory.exporters.checks import CheckReport, check_conversational_file, openai_row_errors  # noqa: E402
-from factory.exporters.formats import FORMATS  # noqa: E402
-from factory.merge import MergeOptions, inputs_from, merge  # noqa: E402
-from factory.registry import Exporter  # noqa: E402
-from factory.tokens import load_tokenizer  # noqa: E402
+from factory.exporters import run_export
+from factory.exporters.checks import CheckReport, check_conversational_file, openai_row_errors
+from factory.exporters.formats import FORMATS
+from factory.merge import MergeOptions, inputs_from, merge
+from factory.registry import Exporter
+from factory.tokens import load_tokenizer
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 FACTORY = [sys.executable, "-m", "factory.cli.main"]

@@ -105,7 +105,7 @@ def test_personal_data_in_commits_is_scrubbed(repo, tmp_path):
 
 
 def test_unlicensed_or_refused_repositories_are_refused_before_reading(repo, tmp_path):
-    with pytest.raises(FactoryError, match="license MIT .* refused"):
+    with pytest.raises(FactoryError, match=r"license MIT .* refused"):
         _ingest(repo, tmp_path / "a.jsonl", license=LicensePolicy(refused=frozenset({"mit"})))
     git(repo, "rm", "-q", "LICENSE")
     git(repo, "commit", "-q", "-m", "Drop the license file")

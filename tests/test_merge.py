@@ -11,10 +11,10 @@ import orjson
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from dataset_builders import enhanced_pair, neg_record, text_record, write_category_files  # noqa: E402
+from dataset_builders import enhanced_pair, neg_record, text_record, write_category_files
 
-from factory.errors import FactoryError  # noqa: E402
-from factory.merge import MergeOptions, inputs_from, merge, stratified_split  # noqa: E402
+from factory.errors import FactoryError
+from factory.merge import MergeOptions, inputs_from, merge, stratified_split
 
 FACTORY = [sys.executable, "-m", "factory.cli.main"]
 

@@ -13,14 +13,14 @@ import orjson
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from dataset_builders import write_category_files  # noqa: E402
+from dataset_builders import write_category_files
 
-from factory.exporters import run_export  # noqa: E402
-from factory.exporters.formats import FORMATS  # noqa: E402
-from factory.merge import inputs_from, merge  # noqa: E402
-from factory.registry import Exporter  # noqa: E402
-from factory.report import build_report  # noqa: E402
-from factory.tokens import load_tokenizer, scan_token_lengths  # noqa: E402
+from factory.exporters import run_export
+from factory.exporters.formats import FORMATS
+from factory.merge import inputs_from, merge
+from factory.registry import Exporter
+from factory.report import build_report
+from factory.tokens import load_tokenizer, scan_token_lengths
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -139,8 +139,9 @@ def test_missing_api_key_is_one_clear_error(tmp_path):
 
 
 def test_providers_and_the_heuristic_scorer_are_registered_through_the_plugin_hooks(monkeypatch):
-    from factory.host import PluginHost
     from factory.schemas import Example
+
+    from factory.host import PluginHost
 
     host = PluginHost(builtins=("factory.plugins.llm_providers",), entry_points=False).load()
     assert host.registry.failures == []

@@ -88,7 +88,7 @@ def test_eval_file_in_a_data_directory_is_not_trained_on(tmp_path):
 
 
 def test_missing_data_path_names_the_path():
-    with pytest.raises(InputError, match="nowhere.jsonl: no such file"):
+    with pytest.raises(InputError, match=r"nowhere.jsonl: no such file"):
         load_training_rows(["nowhere.jsonl"], None, seed=0)
 
 
@@ -167,7 +167,7 @@ def test_yaml_config_is_read_and_unknown_keys_are_named(tmp_path):
     path.write_text("stage: mini\nlearning-rate: 1.0e-4\ndata: data/\n")
     assert load_yaml_config(path) == {"stage": "mini", "learning_rate": 1e-4, "data": ["data/"]}
     path.write_text("stage: mini\nlearning_rte: 1\n")
-    with pytest.raises(InputError, match="train.yaml: unknown option 'learning_rte'"):
+    with pytest.raises(InputError, match=r"train.yaml: unknown option 'learning_rte'"):
         load_yaml_config(path)
 
 

@@ -60,7 +60,7 @@ def test_gguf_without_llama_cpp_says_how_to_get_it(tmp_path, monkeypatch):
         to_gguf(_model_dir(tmp_path, "qwen2"), tmp_path / "out")
     assert "git clone https://github.com/ggml-org/llama.cpp" in str(err.value)
     assert "--llama-cpp" in str(err.value)
-    with pytest.raises(FactoryError, match="looked for .*nowhere/convert_hf_to_gguf.py"):
+    with pytest.raises(FactoryError, match=r"looked for .*nowhere/convert_hf_to_gguf.py"):
         to_gguf(_model_dir(tmp_path, "llama"), tmp_path / "out", llama_cpp=str(tmp_path / "nowhere"))
 
 

@@ -11,7 +11,7 @@ from factory.cli.options import workers_option
 from factory.errors import FactoryError
 
 
-def _progress():  # noqa: ANN202 - rich is imported only when a command really runs
+def _progress():
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     return Progress(
@@ -30,7 +30,7 @@ def _parse_counts(values: tuple[str, ...]) -> dict[str, int]:
     return counts
 
 
-def _run_generation(state, out: Path, seed: int, names: list[str], counts: dict[str, int]) -> None:  # noqa: ANN001
+def _run_generation(state, out: Path, seed: int, names: list[str], counts: dict[str, int]) -> None:
     from factory.pipeline import generate_all
 
     failures: list[tuple[str, str]] = []
@@ -53,7 +53,7 @@ def _run_generation(state, out: Path, seed: int, names: list[str], counts: dict[
     for f in state.host.registry.failures:
         click.echo(f"warning: plugin {f.plugin} failed to load ({f.file}): {f.reason}", err=True)
     if failures:
-        for name, reason in failures:
+        for _name, reason in failures:
             click.echo(f"error: {reason}", err=True)
         raise FactoryError(f"{len(failures)} of {len(names)} categories failed; the others were written")
 
@@ -76,7 +76,7 @@ def _run_generation(state, out: Path, seed: int, names: list[str], counts: dict[
 @click.option("--no-export", is_flag=True, help="Skip the export.")
 @click.option("--no-report", is_flag=True, help="Skip the dataset card and HTML report.")
 @click.pass_obj
-def run(state, out, seed, only, skip, counts, tokenizer, max_tokens, formats, eval_frac,  # noqa: ANN001, ANN201
+def run(state, out, seed, only, skip, counts, tokenizer, max_tokens, formats, eval_frac,
         no_tokens, no_merge, no_export, no_report):
     """Run the main job offline: generate every category into OUT (manifest.json), count tokens
     through the chat template, merge + dedupe + split into OUT/merged, export (trl by default) into
@@ -120,7 +120,7 @@ def run(state, out, seed, only, skip, counts, tokenizer, max_tokens, formats, ev
 @click.option("--wait", is_flag=True, help="With --batch: poll until the jobs end, then finish here.")
 @workers_option
 @click.pass_obj
-def generate(state, categories, count, seed, out, provider, model, base_url, max_cost, batch, wait):  # noqa: ANN001, ANN201
+def generate(state, categories, count, seed, out, provider, model, base_url, max_cost, batch, wait):
     """Regenerate one or more categories; every other file in OUT stays byte-identical.
 
     Example: factory generate tool_core --count 500 --seed 7 --out data
@@ -139,7 +139,7 @@ def generate(state, categories, count, seed, out, provider, model, base_url, max
     _run_generation(state, out or cfg.out, cfg.seed if seed is None else seed, names, counts)
 
 
-def _run_llm_generation(state, out: Path, seed: int, names: list[str], counts: dict[str, int], provider: str,  # noqa: ANN001
+def _run_llm_generation(state, out: Path, seed: int, names: list[str], counts: dict[str, int], provider: str,
                         model: str | None, base_url: str | None, max_cost: float | None, batch: bool = False,
                         wait: bool = False) -> None:
     from factory.engine.batch import BatchPending, command_of
@@ -192,7 +192,7 @@ def _run_llm_generation(state, out: Path, seed: int, names: list[str], counts: d
               help="Tool-call argument a record must carry to count as 'context present' (repeatable).")
 @click.option("--no-roundtrip", is_flag=True, help="Skip the encode/decode round-trip check.")
 @click.pass_obj
-def validate(state, files, max_errors, tokenizers, max_tokens, quality, context_fields, no_roundtrip):  # noqa: ANN001, ANN201
+def validate(state, files, max_errors, tokenizers, max_tokens, quality, context_fields, no_roundtrip):
     """Check every line of FILES: JSON, record schema, roles and order, tool calls against the
     offered tools' JSON schemas, declared defects. Exits 1 listing file:line: reason on any error.
 
@@ -236,7 +236,7 @@ def validate(state, files, max_errors, tokenizers, max_tokens, quality, context_
         sys.exit(1)
 
 
-def _spec_targets(state) -> dict[str, int]:  # noqa: ANN001
+def _spec_targets(state) -> dict[str, int]:
     """Category -> the record count its spec asks for (categories that fail to load are skipped)."""
     from factory.specs import load_spec
 
@@ -253,7 +253,7 @@ def _spec_targets(state) -> dict[str, int]:  # noqa: ANN001
 @click.command()
 @click.option("--out", type=click.Path(path_type=Path), help="Dataset directory [default: ./data or config].")
 @click.pass_obj
-def status(state, out):  # noqa: ANN001, ANN201
+def status(state, out):
     """Per category: records on disk, spec hash when generated and now, and whether it is stale.
 
     Example: factory status --out data

@@ -20,7 +20,7 @@ class AppState:
     _host: object = None
 
     @property
-    def host(self):  # noqa: ANN201 - PluginHost, imported lazily
+    def host(self):
         if self._host is None:
             from factory.host import PluginHost
 

@@ -11,7 +11,7 @@ import click
 @click.command(name="plugins")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.pass_obj
-def plugins_cmd(state, as_json):  # noqa: ANN001, ANN201
+def plugins_cmd(state, as_json):
     """List every category (origin, spec file and hash, toolset), the other registered names, and
     every plugin that failed to load with the reason.
 
@@ -65,7 +65,7 @@ def _print_table(cats: list[dict], others: dict, failures: list[dict]) -> None:
 @click.option("--dir", "directory", type=click.Path(path_type=Path), default=Path("."), show_default=True,
               help="Where to write NAME.py and NAME.md (use it as --plugins-dir).")
 @click.option("--force", is_flag=True, help="Overwrite existing files.")
-def new_category(name, directory, force):  # noqa: ANN001, ANN201
+def new_category(name, directory, force):
     """Scaffold NAME.py + NAME.md: a drop-in category that generates valid records at once.
 
     Example: factory new-category api_design --dir my_plugins && factory --plugins-dir my_plugins plugins

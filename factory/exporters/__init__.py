@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from factory.jsonl import JsonlWriter
+
 # Messages as chat templates want them (content "" on call-only turns, no reasoning): one implementation,
 # shared with token counting, under the name the formats and training use.
 from factory.tokens import template_messages as chat_messages  # noqa: F401 -- re-exported

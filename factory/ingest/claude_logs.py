@@ -124,7 +124,7 @@ class SessionReader:
     def conversations(self) -> Iterator[tuple[list[dict[str, Any]], dict[str, Any]]]:
         """Yield (messages, info) for every branch of every thread in the file."""
         threads: dict[str, _Thread] = {}
-        for lineno, entry in read_jsonl(self.path, strict=False):
+        for _lineno, entry in read_jsonl(self.path, strict=False):
             self.report.units_read += 1
             if isinstance(entry, InputError) or not isinstance(entry, dict):
                 self.report.units_skipped["unreadable line"] += 1

@@ -5,8 +5,8 @@ into retry / reject / stop, counting HTTP calls per logical call, and the HTTP c
 from __future__ import annotations
 
 import contextvars
-import functools
 import email.utils
+import functools
 import logging
 import re
 import time

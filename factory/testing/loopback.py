@@ -35,6 +35,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
 from factory.testing.loopback_batches import batch_route, end_batches
 
 Responder = Callable[[str, dict], Any]
