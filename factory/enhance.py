@@ -131,22 +131,28 @@ class EnhanceResult:
 
 class Enhancer:
     """Runs enhancement rounds. ``session`` makes the rewrite calls; ``judge`` (optional, an
-    :class:`factory.scoring.LLMJudge`) re-scores, else the heuristic scorer does."""
+    :class:`factory.scoring.LLMJudge`) re-scores, else the heuristic scorer does. Each record is
+    rewritten for, and re-scored on, its category's rubric (``rubrics``, as ``factory score`` used),
+    else ``rubric``."""
 
     def __init__(self, session: Any, spec: AgentSpec, rubric: Rubric, judge: Any = None,
-                 batch_size: int = 50, rounds: int = 1) -> None:
+                 batch_size: int = 50, rounds: int = 1, rubrics: dict[str, Rubric] | None = None) -> None:
         if batch_size < 1 or rounds < 1:
             raise FactoryError("--batch-size and --rounds must be at least 1")
         self.session, self.spec, self.rubric, self.judge = session, spec, rubric, judge
+        self.rubrics = rubrics or {}
         self.batch_size, self.rounds = batch_size, rounds
         self.validator = RecordValidator()
         self.heuristic = HeuristicScorer()
 
+    def rubric_of(self, category: str) -> Rubric:
+        return self.rubrics.get(category, self.rubric)
+
     def _score(self, examples: list[Example]) -> list[dict[str, float] | None]:
         views = [view_record(ex.to_dict()) for ex in examples]
         if self.judge is None:
-            return [self.heuristic.score(v, self.rubric) for v in views]
-        scored, _ = self.judge(views, lambda v: self.rubric)
+            return [self.heuristic.score(v, self.rubric_of(v.category)) for v in views]
+        scored, _ = self.judge(views, lambda v: self.rubric_of(v.category))
         return [scored.get(i) for i in range(len(views))]
 
     def load(self, path: Path) -> tuple[list[Pending], int, list[tuple[int, str]]]:
@@ -173,7 +179,7 @@ class Enhancer:
             for ex, scores in zip(unscored, self._score(unscored)):
                 if scores is None:
                     continue
-                if label_for(scores, self.rubric):
+                if label_for(scores, self.rubric_of(ex.category)):
                     good += 1
                     self.good_scores[ex.id] = scores
                 else:
@@ -209,7 +215,8 @@ class Enhancer:
         requests = []
         for b, batch in enumerate(batches):
             for i, item in enumerate(batch):
-                req = enhance_request(item.current, item.scores, self.spec, self.rubric, round_no)
+                req = enhance_request(item.current, item.scores, self.spec, self.rubric_of(item.current.category),
+                                      round_no)
                 req.tag = (b, i)
                 requests.append(req)
         results: dict[tuple[int, int], Any] = {}
@@ -247,7 +254,7 @@ class Enhancer:
                 report.rejected["judge gave no scores"] += 1
                 next_pending.append(item)
                 continue
-            label = label_for(scores, self.rubric)
+            label = label_for(scores, self.rubric_of(ex.category))
             ex = ex.model_copy(update={"scores": scores, "label": label})
             per_batch.setdefault(b, []).append(ex)
             after.append(scores)

@@ -235,7 +235,7 @@ def enhance(state, file, provider, model, out, batch_size, rounds, spec_ref, jud
                                          batch, wait)
         try:
             result = Enhancer(session, spec, spec.rubric, LLMJudge(judge_session) if judge_session else None,
-                              batch_size, rounds).run(file, out)
+                              batch_size, rounds, rubrics=_rubrics(state)).run(file, out)
         except BatchPending as exc:
             batch_submitted(exc)
             return

@@ -174,3 +174,31 @@ def test_no_file_written_contains_the_api_key(tmp_path):
     for path in files:
         assert KEY.encode() not in path.read_bytes(), path
         assert b"DO-NOT-LEAK" not in path.read_bytes(), path
+
+
+def test_each_record_is_rewritten_for_and_rescored_on_its_categorys_rubric(tmp_path, monkeypatch):
+    from factory.agents import spec_path
+    from factory.schemas.spec import DEFAULT_RUBRIC, Rubric
+
+    from factory.config import EngineConfig
+    from factory.engine.session import EngineSession
+    from factory.enhance import Enhancer
+    from factory.specs import load_spec
+
+    notes = Rubric(dimensions={"sessionMemory_quality": "carries the session's facts",
+                               "note_clarity": "the note reads well on its own"}, threshold=3.0)
+    other = [{**poor_record(200), "category": "other"}]
+    src = write_lines(tmp_path / "in.jsonl", [poor_record(i) for i in range(100, 103)] + other)
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    with LoopbackServer(Scripted()) as srv:
+        session = EngineSession("openai", "gpt-4o-mini", srv.openai_url,
+                                EngineConfig(ledger=tmp_path / "ledger.sqlite", backoff_initial=0.01))
+        spec = load_spec(spec_path("enhance"))
+        result = Enhancer(session, spec, DEFAULT_RUBRIC, rubrics={"notes": notes}).run(src, tmp_path / "out")
+        session.close()
+        prompts = {json.dumps(r.body["messages"]) for r in srv.requests}
+    assert result.accepted == 4
+    assert sum("note_clarity" in p for p in prompts) == 3  # the notes records were rewritten for their rubric
+    merged = rows(tmp_path / "out" / "merged.jsonl")
+    by_category = {r["category"]: set(r["scores"]) for r in merged}
+    assert by_category == {"notes": set(notes.dimensions), "other": set(DEFAULT_RUBRIC.dimensions)}
