@@ -235,3 +235,11 @@ def test_parent_killed_with_9_takes_its_workers_along_and_a_rerun_sends_only_the
     assert sorted(r.request.tag for r in results) == list(range(60))
     answered = json.dumps(sorted(r.output.answer for r in results))
     assert answered == json.dumps(sorted(f"echo q {i}" for i in range(60)))
+
+
+def test_spawned_workers_as_on_macos_and_windows(server, tmp_path):
+    # Not forked: a fresh interpreter that imports what it needs and gets its socket passed.
+    provider = PooledProvider("openai", "gpt-4o-mini", server.openai_url, 30.0, 8, 2, start_method="spawn")
+    _, results = run(provider, tmp_path, requests(8), max_concurrency=8)
+    assert sorted(r.output.answer for r in results) == sorted(f"echo q {i}" for i in range(8))
+    assert provider.local_calls == 0 and sum(w.calls for w in provider.workers) == 8

@@ -188,7 +188,7 @@ class PooledProvider:
     """A provider whose calls run in ``workers`` processes; same interface as the one it wraps."""
 
     def __init__(self, name: str, model: str | None, base_url: str | None, timeout: float, max_connections: int,
-                 workers: int) -> None:
+                 workers: int, start_method: str | None = None) -> None:
         # Built here too: the same early errors as one process (no key, no --base-url), the SDKs
         # imported before the fork, and the fallback for response models that cannot be sent.
         self._local = create_provider(name, model, base_url, timeout=timeout, max_connections=max_connections)
@@ -202,7 +202,7 @@ class PooledProvider:
         self._warned: set[str] = set()
         self.workers: list[_Worker] = []
         warm_up()
-        method = _start_method()
+        method = start_method or _start_method()
         ctx = multiprocessing.get_context(method)
         sys.stdout.flush()
         sys.stderr.flush()
