@@ -24,14 +24,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args()
 
-    from factory.plugins._seed004_kit import GROUNDING_STATS
-
     from factory.codecheck import check_records
     from factory.coverage import collect
     from factory.generation import generate_category
     from factory.grounding import Workspace, verify_records
     from factory.host import PluginHost
     from factory.neardup import near_duplicate_share
+    from factory.plugins._seed004_kit import GROUNDING_STATS
     from factory.validate import RecordValidator
 
     t0 = time.perf_counter()

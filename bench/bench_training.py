@@ -40,10 +40,9 @@ def bench_bfcl(repeats: int) -> None:
 
 
 def bench_loading(records: int, tmp: Path) -> None:
+    from factory.jsonl import JsonlWriter
     from factory.training.data import load_training_rows, to_dataset
     from factory.training.tiny import smoke_records
-
-    from factory.jsonl import JsonlWriter
 
     with JsonlWriter(tmp / "data" / "train.jsonl") as w:
         for r in smoke_records(records):
@@ -63,11 +62,10 @@ def bench_loading(records: int, tmp: Path) -> None:
 
 
 def bench_sft(steps: int, tmp: Path) -> None:
+    from factory.jsonl import JsonlWriter
     from factory.training.config import TrainConfig
     from factory.training.sft import train_sft
     from factory.training.tiny import build_tiny_model, smoke_records
-
-    from factory.jsonl import JsonlWriter
 
     records = smoke_records(100)
     with JsonlWriter(tmp / "sft" / "train.jsonl") as w:

@@ -9,14 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from factory import hookimpl
 from factory.agents import spec_path
 from factory.plugins import _templates as T
 from factory.plugins.guardrail import UNSAFE, GuardrailGenerator
 from factory.plugins.style_core import StyleCoreGenerator
 from factory.plugins.style_refactor import StyleRefactorGenerator
 from factory.plugins.tool_core import BUILDERS, ToolCoreGenerator
-
-from factory import hookimpl
 from factory.registry import Category
 
 

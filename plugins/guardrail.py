@@ -11,11 +11,10 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 
+from factory import hookimpl
 from factory.agents import spec_path
 from factory.plugins import _templates as T
 from factory.plugins.tool_core import SYSTEM_PROMPTS, compose_request, make_calls, offered_tools
-
-from factory import hookimpl
 from factory.registry import Category
 
 HOSTS = ("paste.example.net", "collector.example.org", "203.0.113.7", "files.example.io", "198.51.100.23")

@@ -123,7 +123,6 @@ def _rubrics(state: Any) -> dict[str, Any]:
 
 def _spec(state: Any, ref: str) -> Any:
     from factory.agents import spec_path
-
     from factory.errors import FactoryError
     from factory.specs import load_spec
 
@@ -162,10 +161,9 @@ def score(state, file, out, judge, spec_ref, threshold, base_url, max_cost, batc
     Example: factory score data/tool_core.jsonl --judge openai:gpt-4o-mini --max-cost 5
     Example: factory score data/tool_core.jsonl --judge anthropic:claude-haiku-4-5 --batch
     """
-    from factory.schemas.spec import DEFAULT_RUBRIC
-
     from factory.engine.batch import BatchPending
     from factory.providers import parse_provider_ref
+    from factory.schemas.spec import DEFAULT_RUBRIC
     from factory.scoring import LLMJudge, score_file
 
     rubric = _spec(state, spec_ref).rubric if spec_ref else DEFAULT_RUBRIC

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from factory import hookimpl
 from factory.agents import spec_path
 from factory.plugins import _templates as T
-
-from factory import hookimpl
 from factory.registry import Category
 
 SYSTEM = (

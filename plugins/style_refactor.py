@@ -9,11 +9,10 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterator
 
+from factory import hookimpl
 from factory.agents import spec_path
 from factory.plugins import _templates as T
 from factory.plugins.tool_core import compose_request
-
-from factory import hookimpl
 from factory.registry import Category
 
 Pattern = Callable[[random.Random, str], tuple[str, str, str, list[str]]]  # before, after, fence, notes

@@ -11,10 +11,10 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import orjson
-from factory.agents import spec_path
-from factory.plugins import _templates as T
 
 from factory import hookimpl
+from factory.agents import spec_path
+from factory.plugins import _templates as T
 from factory.registry import Category
 
 SYSTEM_PROMPTS = (

@@ -12,11 +12,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import orjson
+
+from factory import hookimpl
 from factory.agents import spec_path
 from factory.plugins import _templates as T
 from factory.plugins.tool_core import BUILDERS, SYSTEM_PROMPTS, compose_request, make_calls, offered_tools
-
-from factory import hookimpl
 from factory.registry import Category
 
 # correct tool -> (wrong but offered tool, how to build its arguments from the correct ones)

@@ -12,9 +12,9 @@ import os
 import typing
 
 import click
-from factory.training.config import TrainConfig, load_yaml_config
 
 from factory import hookimpl
+from factory.training.config import TrainConfig, load_yaml_config
 
 _HINTS = typing.get_type_hints(TrainConfig)
 

@@ -11,9 +11,8 @@ import random
 from pathlib import Path
 from typing import Any
 
-from factory.schemas import Example
-
 from factory.jsonl import JsonlWriter
+from factory.schemas import Example
 
 CONTINUE = json.loads((Path(__file__).parents[1] / "schemas" / "toolsets" / "continue.json").read_text())
 TOOLS = {t["function"]["name"]: t for t in CONTINUE}

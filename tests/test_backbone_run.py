@@ -9,9 +9,9 @@ from collections import Counter
 from pathlib import Path
 
 from conftest import SEED000, factory_cli
+
 from factory.agents import spec_path
 from factory.schemas import Example
-
 from factory.specs import load_spec
 
 

@@ -9,9 +9,9 @@ import copy
 from pathlib import Path
 
 import pytest
-from factory.training.bfcl import calls_from_answers, check_calls, load_bfcl, normalise_string
 
 from factory.errors import InputError
+from factory.training.bfcl import calls_from_answers, check_calls, load_bfcl, normalise_string
 
 BFCL = Path(__file__).parent / "fixtures" / "bfcl"
 CATEGORIES = ["simple_python", "multiple", "parallel", "live_simple"]

@@ -11,10 +11,10 @@ import subprocess
 import sys
 import textwrap
 import time
+import types
 from pathlib import Path
 
 import pytest
-from factory.schemas.spec import DEFAULT_RUBRIC
 from pydantic import BaseModel
 
 from factory.config import EngineConfig
@@ -23,6 +23,7 @@ from factory.engine.runner import Engine
 from factory.engine.session import EngineSession
 from factory.engine.workers import PooledProvider, worker_count
 from factory.providers import FatalProviderError, LLMRequest, create_provider
+from factory.schemas.spec import DEFAULT_RUBRIC
 from factory.scoring import judge_model
 from factory.testing.loopback import LoopbackServer
 from tests.test_engine_core import FAST, echo, requests
@@ -190,7 +191,7 @@ def test_runtime_built_judge_model_is_rebuilt_in_workers_and_local_classes_run_i
 
 def test_worker_count_auto_and_session_settings(server, tmp_path):
     assert worker_count(3, 50) == 3 and worker_count(1, 500) == 1
-    assert worker_count(0, 16) == 1 and worker_count(0, 50) == min((os.cpu_count() or 1) + 1, 3)
+    assert worker_count(0, 16) == 1 and worker_count(0, 50) == min(len(os.sched_getaffinity(0)) + 1, 3)
     settings = EngineConfig(**FAST, ledger=tmp_path / "l.sqlite", workers=2, max_concurrency=8)
     session = EngineSession("openai", "gpt-4o-mini", server.openai_url, settings)
     results = []
@@ -243,3 +244,23 @@ def test_spawned_workers_as_on_macos_and_windows(server, tmp_path):
     _, results = run(provider, tmp_path, requests(8), max_concurrency=8)
     assert sorted(r.output.answer for r in results) == sorted(f"echo q {i}" for i in range(8))
     assert provider.local_calls == 0 and sum(w.calls for w in provider.workers) == 8
+
+
+def test_a_model_a_spawned_worker_cannot_import_runs_in_the_parent_and_the_worker_lives(server, tmp_path, caplog):
+    # A class the parent can pickle by reference from a module that exists only in the parent,
+    # as a script's __main__ is for a spawned worker.
+    module = types.ModuleType("factory_parent_only_models")
+    ns: dict = {}
+    exec("from pydantic import BaseModel\nclass Note(BaseModel):\n    answer: str\n", ns)
+    ns["Note"].__module__ = module.__name__
+    module.Note = ns["Note"]
+    sys.modules[module.__name__] = module
+    try:
+        provider = PooledProvider("openai", "gpt-4o-mini", server.openai_url, 30.0, 8, 2, start_method="spawn")
+        reqs = [LLMRequest([{"role": "user", "content": f"n {i}"}], module.Note) for i in range(4)]
+        _, results = run(provider, tmp_path, reqs + requests(4), max_concurrency=1)
+    finally:
+        del sys.modules[module.__name__]
+    assert all(r.status == "ok" for r in results) and len(results) == 8
+    assert provider.local_calls == 4 and sum(w.calls for w in provider.workers) == 5  # 1 bounced + 4 others
+    assert "cannot load response model Note" in caplog.text

@@ -178,11 +178,10 @@ def test_no_file_written_contains_the_api_key(tmp_path):
 
 def test_each_record_is_rewritten_for_and_rescored_on_its_categorys_rubric(tmp_path, monkeypatch):
     from factory.agents import spec_path
-    from factory.schemas.spec import DEFAULT_RUBRIC, Rubric
-
     from factory.config import EngineConfig
     from factory.engine.session import EngineSession
     from factory.enhance import Enhancer
+    from factory.schemas.spec import DEFAULT_RUBRIC, Rubric
     from factory.specs import load_spec
 
     notes = Rubric(dimensions={"sessionMemory_quality": "carries the session's facts",

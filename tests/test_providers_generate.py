@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from factory.agents import spec_path
 
+from factory.agents import spec_path
 from factory.specs import load_spec
 from factory.testing.loopback import LoopbackServer
 

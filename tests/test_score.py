@@ -11,8 +11,8 @@ from pathlib import Path
 import orjson
 import pytest
 from _llm_fixtures import KEY, Scripted, good_record, poor_record
-from factory.schemas.spec import DEFAULT_RUBRIC
 
+from factory.schemas.spec import DEFAULT_RUBRIC
 from factory.scoring import HeuristicScorer, score_file, view_record
 from factory.testing.loopback import LoopbackServer
 
@@ -139,9 +139,8 @@ def test_missing_api_key_is_one_clear_error(tmp_path):
 
 
 def test_providers_and_the_heuristic_scorer_are_registered_through_the_plugin_hooks(monkeypatch):
-    from factory.schemas import Example
-
     from factory.host import PluginHost
+    from factory.schemas import Example
 
     host = PluginHost(builtins=("factory.plugins.llm_providers",), entry_points=False).load()
     assert host.registry.failures == []

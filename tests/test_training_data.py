@@ -6,12 +6,12 @@ import json
 from collections import Counter
 
 import pytest
-from factory.training.config import TrainConfig, load_yaml_config
-from factory.training.data import balanced_sample, load_training_rows, to_dataset
-from factory.training.tiny import smoke_negatives, smoke_records
 
 from factory.errors import InputError
 from factory.jsonl import JsonlWriter
+from factory.training.config import TrainConfig, load_yaml_config
+from factory.training.data import balanced_sample, load_training_rows, to_dataset
+from factory.training.tiny import smoke_negatives, smoke_records
 
 
 def _write(path, rows):
@@ -173,6 +173,7 @@ def test_yaml_config_is_read_and_unknown_keys_are_named(tmp_path):
 
 def test_train_command_reads_yaml_and_flags_on_the_line_win(tmp_path, monkeypatch):
     from click.testing import CliRunner
+
     from factory.plugins.training_commands import train_command
     from factory.training.tiny import build_tiny_model
 

@@ -7,10 +7,10 @@ import os
 
 import pytest
 from click.testing import CliRunner
-from factory.plugins.training_commands import modelfile_command, package_command
-from factory.training.package import FAMILIES, detect_family, to_gguf, write_modelfile
 
 from factory.errors import FactoryError
+from factory.plugins.training_commands import modelfile_command, package_command
+from factory.training.package import FAMILIES, detect_family, to_gguf, write_modelfile
 
 
 def _model_dir(tmp_path, model_type, tokenizer_config=None):
@@ -232,8 +232,9 @@ def test_modelfile_template_renders_a_tool_conversation_in_go(go_renderer, tmp_p
 
 
 def test_qwen_modelfile_renders_what_the_qwen_chat_template_trains_on(go_renderer, tmp_path):
-    from factory.training.tiny import qwen2_5_chat_template
     from transformers.utils.chat_template_utils import render_jinja_template
+
+    from factory.training.tiny import qwen2_5_chat_template
 
     out = _render_with_go(go_renderer, tmp_path, "qwen", _CONVERSATION)
     messages = [{"role": "system", "content": _CONVERSATION["system"]}, *_CONVERSATION["messages"]]

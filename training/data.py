@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from factory.schemas import Example
 from pydantic import ValidationError
 
 from factory.errors import InputError
@@ -25,6 +24,7 @@ from factory.exporters import ExportContext
 from factory.exporters import chat_messages as export_messages
 from factory.exporters.formats import trl_rows
 from factory.jsonl import read_jsonl
+from factory.schemas import Example
 
 # Files a data directory holds that are not training records.
 _NOT_TRAINING = {"eval.jsonl"}

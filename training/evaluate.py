@@ -20,13 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from factory.schemas import Example
-from factory.training.bfcl import check_calls, load_bfcl
-from factory.training.data import chat_messages
 
 from factory.errors import InputError
 from factory.exporters import iter_defect_pairs
 from factory.jsonl import atomic_write, read_jsonl
+from factory.schemas import Example
+from factory.training.bfcl import check_calls, load_bfcl
+from factory.training.data import chat_messages
 
 # The checklist's bars (seed 003, evaluation): metric -> minimum.
 BARS = {

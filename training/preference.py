@@ -12,6 +12,10 @@ import time
 from dataclasses import asdict
 from typing import Any
 
+from factory.errors import FactoryError
+from factory.exporters import ExportContext
+from factory.exporters.formats import dpo_rows, kto_rows
+from factory.jsonl import read_jsonl, write_json
 from factory.schemas import Example
 from factory.training.config import TrainConfig
 from factory.training.data import LoadReport, balanced_sample, data_files
@@ -26,11 +30,6 @@ from factory.training.sft import (
     mixed_precision,
     pick_device,
 )
-
-from factory.errors import FactoryError
-from factory.exporters import ExportContext
-from factory.exporters.formats import dpo_rows, kto_rows
-from factory.jsonl import read_jsonl, write_json
 
 
 def preference_rows(obj: Any, method: str) -> tuple[list[dict[str, Any]], str]:

@@ -17,11 +17,10 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from factory.training.config import CURRICULUM, TrainConfig
-from factory.training.data import LoadReport, load_training_rows, to_dataset
-
 from factory.errors import FactoryError
 from factory.jsonl import write_json
+from factory.training.config import CURRICULUM, TrainConfig
+from factory.training.data import LoadReport, load_training_rows, to_dataset
 
 Log = Callable[[str], None]
 

@@ -76,10 +76,14 @@ class _Pickler(pickle.Pickler):
         return NotImplemented
 
 
-def _dumps(obj: Any) -> bytes:
+def _payload(obj: Any) -> bytes:
     buf = io.BytesIO()
     _Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(obj)
-    payload = buf.getvalue()
+    return buf.getvalue()
+
+
+def _dumps(obj: Any) -> bytes:
+    payload = _payload(obj)
     return _LEN.pack(len(payload)) + payload
 
 
@@ -127,12 +131,16 @@ async def _serve(sock: socket.socket, provider_args: tuple[Any, ...]) -> None:
     reader, writer = await asyncio.open_connection(sock=sock)
     tasks: set[asyncio.Task] = set()
 
-    async def handle(msg: tuple[Any, ...]) -> None:
-        call_id, response_model, messages, max_tokens, temperature, context, max_reasks = msg
+    async def handle(call_id: int, payload: bytes) -> None:
         headers: list[dict[str, str]] = []
         _HEADERS.set(headers)
-        request = LLMRequest(messages, response_model, max_tokens, temperature, context)
         reply: tuple[Any, ...]
+        try:
+            response_model, messages, max_tokens, temperature, context, max_reasks = pickle.loads(payload)
+        except Exception as exc:  # noqa: BLE001 - e.g. a class in __main__ a spawned worker cannot import
+            writer.write(_dumps((call_id, ("unsendable", f"{type(exc).__name__}: {exc}"), headers)))
+            return
+        request = LLMRequest(messages, response_model, max_tokens, temperature, context)
         try:
             c = await provider.complete(request, max_reasks)
             reply = ("ok", c.output.model_dump(mode="json"), c.input_tokens, c.output_tokens, c.calls, c.raw)
@@ -149,10 +157,10 @@ async def _serve(sock: socket.socket, provider_args: tuple[Any, ...]) -> None:
     try:
         while True:
             try:
-                msg = await _read_frame(reader)
+                call_id, payload = await _read_frame(reader)
             except (asyncio.IncompleteReadError, ConnectionError):
                 break  # the parent closed the pipe (done, or gone)
-            task = asyncio.create_task(handle(msg))
+            task = asyncio.create_task(handle(call_id, payload))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
     finally:
@@ -200,6 +208,7 @@ class PooledProvider:
         self._connected: asyncio.Future | None = None
         self.local_calls = 0
         self._warned: set[str] = set()
+        self._local_only: set[type] = set()
         self.workers: list[_Worker] = []
         warm_up()
         method = start_method or _start_method()
@@ -264,11 +273,11 @@ class PooledProvider:
         live = [w for w in self.workers if w.alive]
         call_id = next(self._ids)
         frame = None
-        if live:
-            msg = (call_id, request.response_model, request.messages, request.max_tokens, request.temperature,
+        if live and request.response_model not in self._local_only:
+            msg = (request.response_model, request.messages, request.max_tokens, request.temperature,
                    request.context, max_reasks)
             try:
-                frame = _dumps(msg)
+                frame = _dumps((call_id, _payload(msg)))
             except (pickle.PicklingError, AttributeError, TypeError) as exc:
                 name = request.response_model.__qualname__
                 self._warn_once(name, f"a request for response model {name} cannot be sent to worker processes "
@@ -292,6 +301,13 @@ class PooledProvider:
             w.pending.pop(call_id, None)
         for h in headers:
             self._forward_headers(h)
+        if reply[0] == "unsendable":  # the worker could not rebuild the request: call it here, from now on
+            name = request.response_model.__qualname__
+            self._local_only.add(request.response_model)
+            self._warn_once(name, f"worker processes cannot load response model {name} ({reply[1]}); such calls "
+                                  "run in this process. Define it in an importable module, not in __main__")
+            self.local_calls += 1
+            return await self._local.complete(request, max_reasks)
         return self._decode(request, reply)
 
     def _decode(self, request: LLMRequest, reply: tuple[Any, ...]) -> Completion:
@@ -357,4 +373,15 @@ def worker_count(setting: int, max_concurrency: int) -> int:
     (a worker's loop adds queueing delay long before its core is full; measured in bench/)."""
     if setting > 0:
         return setting
-    return max(1, min((os.cpu_count() or 1) + 1, math.ceil(max_concurrency / 20)))
+    return max(1, min(_cores() + 1, math.ceil(max_concurrency / 20)))
+
+
+def _cores() -> int:
+    """The cores this process may run on (its affinity mask, not the host's count)."""
+    counter = getattr(os, "process_cpu_count", None)  # Python 3.13+
+    if counter is not None:
+        return counter() or 1
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
