@@ -73,10 +73,14 @@ def register_ingestors(register: Callable[[Ingestor], None]) -> None:
 
 @hookspec
 def register_providers(register: Callable[[ProviderFactory], None]) -> None:
-    """Register LLM providers for ``--provider NAME``.
+    """Register LLM providers for ``--provider NAME`` (generate, enhance) and ``--judge NAME:MODEL``
+    (score, enhance).
 
-    :param register: call ``register(ProviderFactory(name, create))`` where ``create(**options)``
-        returns an object implementing the provider interface of :mod:`factory.providers`.
+    :param register: call ``register(ProviderFactory(name, create))`` where
+        ``create(model=..., base_url=..., timeout=..., max_connections=...)`` returns an object
+        implementing the provider interface of :mod:`factory.providers` (``model`` may be None: use
+        yours). The engine wraps it (cache, limits, retries, ledger); with ``[engine] workers`` it is
+        also called in each worker process, so define ``create`` at module level.
     """
 
 

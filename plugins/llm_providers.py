@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from factory import hookimpl
-from factory.cli.options import workers_option
+from factory.cli.options import provider_create, workers_option
 from factory.registry import ProviderFactory, Scorer
 
 PROVIDERS = {
@@ -106,7 +106,7 @@ def make_session(state: Any, provider: str, model: str | None, base_url: str | N
 
         command = command_of(click.get_current_context().info_name or "")
     return EngineSession.from_config(state.config, provider, model, base_url, max_cost, job, on_progress=progress,
-                                     batch=batch, wait=wait, command=command)
+                                     batch=batch, wait=wait, command=command, create=provider_create(state, provider))
 
 
 def _rubrics(state: Any) -> dict[str, Any]:
@@ -199,7 +199,8 @@ def score(state, file, out, judge, spec_ref, threshold, base_url, max_cost, batc
 
 @click.command()
 @click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
-@click.option("--provider", required=True, type=click.Choice(list(PROVIDERS)), help="Who rewrites.")
+@click.option("--provider", required=True,
+              help="Who rewrites: anthropic, openai, openai-compatible, or a plugin's provider.")
 @click.option("--model", help="Model name [default: the provider's].")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("enhanced"), show_default=True,
               help="Directory for enhanced_batch_NNN.jsonl, reports, merged.jsonl, pairs.jsonl.")

@@ -264,3 +264,54 @@ def test_a_model_a_spawned_worker_cannot_import_runs_in_the_parent_and_the_worke
     assert all(r.status == "ok" for r in results) and len(results) == 8
     assert provider.local_calls == 4 and sum(w.calls for w in provider.workers) == 5  # 1 bounced + 4 others
     assert "cannot load response model Note" in caplog.text
+
+
+GATEWAY_PLUGIN = '''
+"""A team's own provider: their OpenAI-compatible gateway, found through an environment variable."""
+import os
+
+from factory import hookimpl
+from factory.registry import ProviderFactory
+
+
+def create(model=None, base_url=None, timeout=120.0, max_connections=16):
+    from factory.providers import create_provider
+
+    return create_provider("openai-compatible", model or "gateway-default", base_url or os.environ["GATEWAY_URL"],
+                           timeout=timeout, max_connections=max_connections)
+
+
+@hookimpl
+def register_providers(register):
+    register(ProviderFactory("gateway", create, "our OpenAI-compatible gateway"))
+'''
+
+
+def test_a_plugin_provider_serves_generate_score_and_workers(tmp_path):
+    from tests.test_providers_generate import by_request
+    from tests.test_score import KEY, good_record, write_lines
+
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "gateway.py").write_text(GATEWAY_PLUGIN)
+    with LoopbackServer(by_request) as srv:
+        env = {**os.environ, "GATEWAY_URL": srv.openai_url, "OPENAI_API_KEY": KEY, "HF_HUB_OFFLINE": "1"}
+
+        def cli(*args):
+            return subprocess.run([sys.executable, "-m", "factory.cli.main", "--plugins-dir", str(plugins), *args],
+                                  cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180)
+
+        proc = cli("generate", "tool_core", "--count", "16", "--provider", "gateway", "--out", "data",
+                   "--workers", "2")
+        assert proc.returncode == 0, proc.stderr
+        assert "by 2 worker processes" in proc.stdout and len(srv.requests) > 0
+        assert all(r.body["model"] == "gateway-default" for r in srv.requests)
+        assert len((tmp_path / "data" / "tool_core.jsonl").read_text().splitlines()) == 16
+    with LoopbackServer(lambda kind, body: {d: 4 for d in DEFAULT_RUBRIC.dimensions}) as srv:
+        env["GATEWAY_URL"] = srv.openai_url
+        src = write_lines(tmp_path / "in.jsonl", [good_record(i) for i in range(3)])
+        proc = cli("score", str(src), "--judge", "gateway:judge-1")
+        assert proc.returncode == 0, proc.stderr
+        assert "3 scored" in proc.stdout and [r.body["model"] for r in srv.requests] == ["judge-1"] * 3
+    proc = cli("score", str(src), "--judge", "nowhere:m")
+    assert proc.returncode != 0 and "unknown LLM provider 'nowhere'" in proc.stderr and "gateway" in proc.stderr

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from factory.cli.options import workers_option
+from factory.cli.options import provider_create, workers_option
 from factory.errors import FactoryError
 
 
@@ -109,9 +109,9 @@ def run(state, out, seed, only, skip, counts, tokenizer, max_tokens, formats, ev
 @click.option("--seed", type=int, help="Random seed [default: 42 or config].")
 @click.option("--out", type=click.Path(path_type=Path), help="Output directory [default: ./data or config].")
 @click.option("--provider", default="template", show_default=True,
-              type=click.Choice(["template", "anthropic", "openai", "openai-compatible"]),
               help="template = offline, the category's own generator; otherwise an LLM with the spec body "
-                   "as system prompt (key from ANTHROPIC_API_KEY / OPENAI_API_KEY).")
+                   "as system prompt: anthropic, openai, openai-compatible (key from ANTHROPIC_API_KEY / "
+                   "OPENAI_API_KEY) or a plugin's provider.")
 @click.option("--model", help="LLM model [default: the spec's provider.model, else the provider's].")
 @click.option("--base-url", help="Endpoint of an openai-compatible server (vLLM, Ollama, llama.cpp, OpenRouter).")
 @click.option("--max-cost", type=float, help="Stop before spending more than this many USD (resumable).")
@@ -149,6 +149,7 @@ def _run_llm_generation(state, out: Path, seed: int, names: list[str], counts: d
     from factory.manifest import update_manifest
     from factory.specs import load_spec
 
+    create = provider_create(state, provider)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     for name in names:
@@ -156,7 +157,7 @@ def _run_llm_generation(state, out: Path, seed: int, names: list[str], counts: d
         spec = load_spec(category.spec_path)
         session = EngineSession.from_config(state.config, provider, model or spec.provider.model, base_url,
                                             max_cost, job=f"generate:{name}", batch=batch, wait=wait,
-                                            command=command_of("generate") if batch else None)
+                                            command=command_of("generate") if batch else None, create=create)
         generator = LLMGenerator(session)
         try:
             result = generate_category(category, state.host.registry, out, seed, counts.get(name),

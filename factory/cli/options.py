@@ -2,9 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import click
+
+from factory.errors import FactoryError
+
+BUILTIN_PROVIDERS = ("anthropic", "openai", "openai-compatible")
+
+
+def provider_create(state: Any, name: str) -> Callable[..., Any] | None:
+    """None for a built-in LLM provider; a plugin's ``create`` for one registered through
+    ``register_providers``; a clear error for any other name."""
+    if name in BUILTIN_PROVIDERS:
+        return None
+    registry = state.host.registry
+    names = [n for n in registry.names("providers") if n != "template"]
+    if name not in names:
+        raise FactoryError(f"unknown LLM provider '{name}' (known: {', '.join(sorted(names))}; plugins add more "
+                           "through register_providers)")
+    return registry.get("providers", name).create
 
 
 def _set_workers(ctx: click.Context, _param: Any, value: int | None) -> None:

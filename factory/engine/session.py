@@ -14,6 +14,7 @@ from factory.engine.ledger import Ledger
 from factory.engine.prices import PriceTable
 from factory.engine.runner import Engine, Result, RunStats
 from factory.engine.workers import PooledProvider, worker_count
+from factory.errors import FactoryError
 from factory.providers import LLMRequest, create_provider
 
 
@@ -34,6 +35,8 @@ class EngineSession:
     batch: bool = False
     wait: bool = False
     command: dict[str, Any] | None = None
+    # A plugin's ``ProviderFactory.create`` (``register_providers``) when ``provider`` is not built in.
+    create: Callable[..., Any] | None = None
 
     @classmethod
     def from_config(cls, cfg: FactoryConfig, provider: str, model: str | None = None, base_url: str | None = None,
@@ -51,13 +54,20 @@ class EngineSession:
     def model_name(self) -> str:
         if self.model is not None:
             return self.model
+        if self.create is not None:
+            return self.create(model=None, base_url=self.base_url, timeout=self.settings.timeout,
+                               max_connections=1).model
         return create_provider(self.provider, self.model, self.base_url, timeout=self.settings.timeout).model
 
     def make_provider(self) -> Any:
         s = self.settings
         workers = worker_count(s.workers, s.max_concurrency)
         if workers > 1:
-            return PooledProvider(self.provider, self.model, self.base_url, s.timeout, s.max_concurrency, workers)
+            return PooledProvider(self.provider, self.model, self.base_url, s.timeout, s.max_concurrency, workers,
+                                  create=self.create)
+        if self.create is not None:
+            return self.create(model=self.model, base_url=self.base_url, timeout=s.timeout,
+                               max_connections=s.max_concurrency)
         return create_provider(self.provider, self.model, self.base_url, timeout=s.timeout,
                                max_connections=s.max_concurrency)
 
@@ -67,6 +77,9 @@ class EngineSession:
         engine: Any
         if self.batch:
             from factory.engine.batch import BatchRunner
+
+            if self.create is not None:
+                raise FactoryError(f"--batch works with the anthropic and openai providers, not '{self.provider}'")
 
             engine = BatchRunner(self.provider, self.model_name, self.base_url, self.ledger, self.prices, self.job,
                                  budget, self.wait, self.command, self.settings.timeout, self.on_progress)

@@ -116,8 +116,7 @@ def _worker_main(sock: socket.socket, provider_args: tuple[Any, ...], inherited:
 
 
 async def _serve(sock: socket.socket, provider_args: tuple[Any, ...]) -> None:
-    name, model, base_url, timeout, max_connections = provider_args
-    provider = create_provider(name, model, base_url, timeout=timeout, max_connections=max_connections)
+    provider = _build(*provider_args)
 
     def on_headers(headers: Any) -> None:
         seen = _HEADERS.get()
@@ -171,6 +170,13 @@ async def _serve(sock: socket.socket, provider_args: tuple[Any, ...]) -> None:
         writer.close()
 
 
+def _build(create: Callable[..., Any] | None, name: str, model: str | None, base_url: str | None, timeout: float,
+           max_connections: int) -> Any:
+    if create is not None:  # a plugin's provider (register_providers)
+        return create(model=model, base_url=base_url, timeout=timeout, max_connections=max_connections)
+    return create_provider(name, model, base_url, timeout=timeout, max_connections=max_connections)
+
+
 # -- the parent side -------------------------------------------------------------------------------
 @dataclass
 class _Worker:
@@ -196,14 +202,14 @@ class PooledProvider:
     """A provider whose calls run in ``workers`` processes; same interface as the one it wraps."""
 
     def __init__(self, name: str, model: str | None, base_url: str | None, timeout: float, max_connections: int,
-                 workers: int, start_method: str | None = None) -> None:
+                 workers: int, start_method: str | None = None, create: Callable[..., Any] | None = None) -> None:
         # Built here too: the same early errors as one process (no key, no --base-url), the SDKs
         # imported before the fork, and the fallback for response models that cannot be sent.
-        self._local = create_provider(name, model, base_url, timeout=timeout, max_connections=max_connections)
+        self._local = _build(create, name, model, base_url, timeout, max_connections)
         self.name, self.model = self._local.name, self._local.model
         self.on_headers: Callable[[Any], None] | None = None
         self._local.on_headers = self._forward_headers
-        self._args = (name, self.model, base_url, timeout, max_connections)
+        self._args = (create, name, self.model, base_url, timeout, max_connections)
         self._ids = itertools.count()
         self._connected: asyncio.Future | None = None
         self.local_calls = 0
@@ -212,6 +218,10 @@ class PooledProvider:
         self.workers: list[_Worker] = []
         warm_up()
         method = start_method or _start_method()
+        if method != "fork" and create is not None and not _picklable(create):
+            log.warning("provider '%s' is created by a function a %s worker cannot import; its calls run in this "
+                        "process (define the function at module level to run them in workers)", name, method)
+            workers = 0
         ctx = multiprocessing.get_context(method)
         sys.stdout.flush()
         sys.stderr.flush()
@@ -356,6 +366,14 @@ class PooledProvider:
             w.sock.close()
         for w in self.workers:
             _reap(w.process)
+
+
+def _picklable(obj: Any) -> bool:
+    try:
+        pickle.dumps(obj)
+        return True
+    except Exception:  # noqa: BLE001 - any reason it cannot travel
+        return False
 
 
 def _reap(proc: Any, grace: float = 5.0) -> None:
