@@ -57,9 +57,10 @@ def requests(n: int, prefix: str = "q") -> list[LLMRequest]:
                        Answer, max_tokens=64, tag=i) for i in range(n)]
 
 
-def run(srv, tmp_path, reqs, kind="openai", model="gpt-4o-mini", timeout=30.0, **settings):
-    url = srv.openai_url if kind == "openai" else srv.anthropic_url
-    provider = create_provider(kind, model, url, timeout=timeout)
+def run(srv, tmp_path, reqs, kind="openai", model="gpt-4o-mini", timeout=30.0, provider=None, **settings):
+    if provider is None:
+        url = srv.openai_url if kind == "openai" else srv.anthropic_url
+        provider = create_provider(kind, model, url, timeout=timeout)
     max_cost = settings.pop("max_cost", None)
     window = settings.pop("rate_window", 60.0)
     engine = Engine(provider, Ledger(tmp_path / "ledger.sqlite"), EngineConfig(**{**FAST, **settings}),

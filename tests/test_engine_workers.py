@@ -26,21 +26,10 @@ from factory.providers import FatalProviderError, LLMRequest, create_provider
 from factory.schemas.spec import DEFAULT_RUBRIC
 from factory.scoring import judge_model
 from factory.testing.loopback import LoopbackServer
-from tests.test_engine_core import FAST, echo, requests
+from tests.test_engine_core import FAST, echo, keys, requests, server  # noqa: F401 - keys, server: fixtures
+from tests.test_engine_core import run as run_engine
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def server():
-    with LoopbackServer(echo) as srv:
-        yield srv
-
-
-@pytest.fixture(autouse=True)
-def keys(monkeypatch):
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-openai-SECRET")
-    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-SECRET")
 
 
 def pooled(srv, kind="openai", workers=2, timeout=30.0, concurrency=16):
@@ -50,15 +39,7 @@ def pooled(srv, kind="openai", workers=2, timeout=30.0, concurrency=16):
 
 
 def run(provider, tmp_path, reqs, **settings):
-    window = settings.pop("rate_window", 60.0)
-    engine = Engine(provider, Ledger(tmp_path / "ledger.sqlite"), EngineConfig(**{**FAST, **settings}),
-                    rate_window=window, job="test")
-    results = []
-    try:
-        engine.run_sync(reqs, results.append)
-    finally:
-        engine.ledger.close()
-    return engine, results
+    return run_engine(None, tmp_path, reqs, provider=provider, **settings)
 
 
 def gone(pid: int, within: float = 10.0) -> bool:

@@ -274,41 +274,18 @@ def test_curriculum_steps_learning_rate_down_over_its_stages(dry_run):
 
 
 def test_sanity_stage_passes_clean_data_and_flags_overlong_records(dry_run, tmp_path):
-    proc = _factory(
-        "train",
-        "--stage",
-        "sanity",
-        "--model",
-        str(dry_run["model"]),
-        "--data",
-        str(dry_run["root"] / "data"),
-        "--output-dir",
-        str(tmp_path),
-        "--run-name",
-        "s",
-        cwd=tmp_path,
-    )
+    def sanity(run_name: str, *extra: str) -> subprocess.CompletedProcess:
+        return _factory("train", "--stage", "sanity", "--model", str(dry_run["model"]), "--data",
+                        str(dry_run["root"] / "data"), *extra, "--output-dir", str(tmp_path), "--run-name", run_name,
+                        cwd=tmp_path)
+
+    proc = sanity("s")
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "read 100, kept 100, rejected 0" in proc.stdout and "-> OK" in proc.stdout
     report = json.loads((tmp_path / "s" / "sanity.json").read_text())
     assert report["roundtrip_mismatches"] == 0 and 0 < report["tokens_mean"] <= report["tokens_max"] <= 512
 
-    proc = _factory(
-        "train",
-        "--stage",
-        "sanity",
-        "--model",
-        str(dry_run["model"]),
-        "--data",
-        str(dry_run["root"] / "data"),
-        "--max-length",
-        "100",
-        "--output-dir",
-        str(tmp_path),
-        "--run-name",
-        "short",
-        cwd=tmp_path,
-    )
+    proc = sanity("short", "--max-length", "100")
     assert proc.returncode == 1
     report = json.loads((tmp_path / "short" / "sanity.json").read_text())
     assert report["over_max_length"] == 100 and not report["ok"]

@@ -8,8 +8,7 @@ from typing import Any
 import click
 
 from factory.errors import FactoryError
-
-BUILTIN_PROVIDERS = ("anthropic", "openai", "openai-compatible")
+from factory.providers.base import BUILTIN_PROVIDERS
 
 
 def provider_create(state: Any, name: str) -> Callable[..., Any] | None:

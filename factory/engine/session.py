@@ -15,7 +15,8 @@ from factory.engine.prices import PriceTable
 from factory.engine.runner import Engine, Result, RunStats
 from factory.engine.workers import PooledProvider, worker_count
 from factory.errors import FactoryError
-from factory.providers import LLMRequest, create_provider
+from factory.providers import LLMRequest
+from factory.providers.base import build_provider
 
 
 @dataclass
@@ -54,10 +55,7 @@ class EngineSession:
     def model_name(self) -> str:
         if self.model is not None:
             return self.model
-        if self.create is not None:
-            return self.create(model=None, base_url=self.base_url, timeout=self.settings.timeout,
-                               max_connections=1).model
-        return create_provider(self.provider, self.model, self.base_url, timeout=self.settings.timeout).model
+        return build_provider(self.create, self.provider, None, self.base_url, self.settings.timeout, 1).model
 
     def make_provider(self) -> Any:
         s = self.settings
@@ -65,11 +63,7 @@ class EngineSession:
         if workers > 1:
             return PooledProvider(self.provider, self.model, self.base_url, s.timeout, s.max_concurrency, workers,
                                   create=self.create)
-        if self.create is not None:
-            return self.create(model=self.model, base_url=self.base_url, timeout=s.timeout,
-                               max_connections=s.max_concurrency)
-        return create_provider(self.provider, self.model, self.base_url, timeout=s.timeout,
-                               max_connections=s.max_concurrency)
+        return build_provider(self.create, self.provider, self.model, self.base_url, s.timeout, s.max_concurrency)
 
     def run(self, requests: Iterable[LLMRequest], on_result: Callable[[Result], None],
             total: int | None = None) -> RunStats:

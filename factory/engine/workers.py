@@ -47,7 +47,7 @@ from factory.providers.base import (
     LLMRequest,
     RejectedRequest,
     RetryableError,
-    create_provider,
+    build_provider,
 )
 
 log = logging.getLogger(__name__)
@@ -116,7 +116,7 @@ def _worker_main(sock: socket.socket, provider_args: tuple[Any, ...], inherited:
 
 
 async def _serve(sock: socket.socket, provider_args: tuple[Any, ...]) -> None:
-    provider = _build(*provider_args)
+    provider = build_provider(*provider_args)
 
     def on_headers(headers: Any) -> None:
         seen = _HEADERS.get()
@@ -170,13 +170,6 @@ async def _serve(sock: socket.socket, provider_args: tuple[Any, ...]) -> None:
         writer.close()
 
 
-def _build(create: Callable[..., Any] | None, name: str, model: str | None, base_url: str | None, timeout: float,
-           max_connections: int) -> Any:
-    if create is not None:  # a plugin's provider (register_providers)
-        return create(model=model, base_url=base_url, timeout=timeout, max_connections=max_connections)
-    return create_provider(name, model, base_url, timeout=timeout, max_connections=max_connections)
-
-
 # -- the parent side -------------------------------------------------------------------------------
 @dataclass
 class _Worker:
@@ -205,7 +198,7 @@ class PooledProvider:
                  workers: int, start_method: str | None = None, create: Callable[..., Any] | None = None) -> None:
         # Built here too: the same early errors as one process (no key, no --base-url), the SDKs
         # imported before the fork, and the fallback for response models that cannot be sent.
-        self._local = _build(create, name, model, base_url, timeout, max_connections)
+        self._local = build_provider(create, name, model, base_url, timeout, max_connections)
         self.name, self.model = self._local.name, self._local.model
         self.on_headers: Callable[[Any], None] | None = None
         self._local.on_headers = self._forward_headers
@@ -359,13 +352,6 @@ class PooledProvider:
         await asyncio.gather(*(loop.run_in_executor(None, _reap, w.process) for w in self.workers))
         self._connected = None
         await self._local.aclose()
-
-    def close_sync(self) -> None:
-        """Stop the workers without an event loop (a provider that was never run)."""
-        for w in self.workers:
-            w.sock.close()
-        for w in self.workers:
-            _reap(w.process)
 
 
 def _picklable(obj: Any) -> bool:

@@ -19,6 +19,7 @@ from factory.errors import FactoryError
 # Environment variable holding each provider's key. openai-compatible servers (vLLM, Ollama,
 # llama.cpp) usually need none; OPENAI_API_KEY is sent when set.
 KEY_ENV = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY", "openai-compatible": "OPENAI_API_KEY"}
+BUILTIN_PROVIDERS = tuple(KEY_ENV)  # the LLM providers create_provider builds; plugins register more
 DEFAULT_MODELS = {"openai": "gpt-4o-mini", "anthropic": "claude-3-5-haiku-latest"}
 
 
@@ -137,3 +138,11 @@ def create_provider(
         return AnthropicProvider(model or DEFAULT_MODELS[name], api_key_for(name), base_url, timeout,
                                  max_connections)
     raise FactoryError(f"unknown provider '{name}' (known: anthropic, openai, openai-compatible, template)")
+
+
+def build_provider(create: Callable[..., Any] | None, name: str, model: str | None = None,
+                   base_url: str | None = None, timeout: float = 120.0, max_connections: int = 100) -> Provider:
+    """A plugin's provider through its ``create`` (``register_providers``), else a built-in by name."""
+    if create is not None:
+        return create(model=model, base_url=base_url, timeout=timeout, max_connections=max_connections)
+    return create_provider(name, model, base_url, timeout=timeout, max_connections=max_connections)
