@@ -19,10 +19,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from factory.engine.batch import BatchClient, BatchPending, BatchRunner, collect, parse, render
-from factory.engine.ledger import Ledger
-from factory.engine.prices import PriceTable
-from factory.providers import LLMRequest
+from factory.llm import LLMRequest
+from factory.llm.batch import BatchClient, BatchPending, BatchRunner, collect, parse, render
+from factory.llm.ledger import Ledger
+from factory.llm.prices import PriceTable
 from factory.testing.loopback import LoopbackServer
 
 

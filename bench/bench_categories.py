@@ -24,14 +24,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args()
 
-    from factory.codecheck import check_records
-    from factory.coverage import collect
-    from factory.generation import generate_category
-    from factory.grounding import Workspace, verify_records
+    from factory.authoring.dialog import GROUNDING_STATS
+    from factory.generate.category import generate_category
     from factory.host import PluginHost
-    from factory.neardup import near_duplicate_share
-    from factory.plugins._seed004_kit import GROUNDING_STATS
-    from factory.validate import RecordValidator
+    from factory.quality.codecheck import check_records
+    from factory.quality.coverage import collect
+    from factory.quality.neardup import near_duplicate_share
+    from factory.quality.validate import RecordValidator
+    from factory.sandbox.workspace import Workspace, verify_records
 
     t0 = time.perf_counter()
     host = PluginHost(entry_points=False).load()
@@ -70,7 +70,7 @@ def main() -> None:
         collect(out, host.registry, checks=checks, lint=lint)
         print(f"coverage collect (checks={checks}, lint={lint}): {time.perf_counter() - t:.2f} s")
     # What `factory run`'s merge keeps: its near-duplicate filter (MinHash, word bigrams, 0.8) over all eleven files.
-    from factory.merge import MergeOptions, inputs_from, merge
+    from factory.merge.dataset import MergeOptions, inputs_from, merge
 
     t = time.perf_counter()
     report = merge(inputs_from(categories=[out / f"{name}.jsonl" for name in SEED004]), out / "merged",

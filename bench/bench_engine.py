@@ -2,7 +2,7 @@
 
 1. Throughput: N requests (default 2,000) against a loopback OpenAI server answering in 200 ms, at
    concurrency 50, through the real openai SDK + instructor, with the calls made in this process
-   (workers 1) and in worker processes (factory.engine.workers). Target: wall <= 1.15 x ideal
+   (workers 1) and in worker processes (factory.llm.workers). Target: wall <= 1.15 x ideal
    (N x latency / concurrency = 8 s) and engine CPU per request <= 2 ms. The server runs in its own
    process, so the CPU measured here is the client's: engine + SDK + instructor + ledger.
 2. Rate limit: requests/min limit with a shortened window (default 600 per 6 s, the 60 s logic scaled
@@ -25,9 +25,9 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from factory.config import EngineConfig
-from factory.engine.ledger import Ledger
-from factory.engine.runner import Engine
-from factory.providers import LLMRequest, create_provider
+from factory.llm import LLMRequest, create_provider
+from factory.llm.engine import Engine
+from factory.llm.ledger import Ledger
 
 
 class Answer(BaseModel):
@@ -56,7 +56,7 @@ async def bare_calls(port: int, n: int, concurrency: int) -> None:
 
 
 def make_provider(port: int, concurrency: int, workers: int):
-    from factory.engine.workers import PooledProvider
+    from factory.llm.workers import PooledProvider
 
     url = f"http://127.0.0.1:{port}/v1"
     if workers > 1:
@@ -118,7 +118,7 @@ class SleepingProvider:
         self.on_headers = None
 
     async def complete(self, request: LLMRequest, max_reasks: int):
-        from factory.providers import Completion
+        from factory.llm import Completion
 
         await asyncio.sleep(self.latency)
         return Completion(Answer(answer="ok"), 20, 5, 1, '{"answer": "ok"}')

@@ -109,7 +109,7 @@ def write_inputs(out: Path, n: int, n_near: int, n_exact: int) -> None:
 CHILD = """
 import json, resource, sys, time
 from pathlib import Path
-from factory.merge import MergeOptions, inputs_from, merge
+from factory.merge.dataset import MergeOptions, inputs_from, merge
 src = Path(sys.argv[1])
 t, cpu = time.perf_counter(), time.process_time()
 res = merge(inputs_from(sorted(src.glob("part*.jsonl"))), src / "merged", MergeOptions(near_threshold=float(sys.argv[2])))

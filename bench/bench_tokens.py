@@ -39,7 +39,7 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=20_000)
     ap.add_argument("--batch", type=int, default=256)
     args = ap.parse_args()
-    from factory.tokens import load_tokenizer, scan_token_lengths
+    from factory.quality.tokens import load_tokenizer, scan_token_lengths
 
     with tempfile.TemporaryDirectory() as tmp:
         data = args.data

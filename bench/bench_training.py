@@ -40,7 +40,7 @@ def bench_bfcl(repeats: int) -> None:
 
 
 def bench_loading(records: int, tmp: Path) -> None:
-    from factory.jsonl import JsonlWriter
+    from factory.store.jsonl import JsonlWriter
     from factory.training.data import load_training_rows, to_dataset
     from factory.training.tiny import smoke_records
 
@@ -62,7 +62,7 @@ def bench_loading(records: int, tmp: Path) -> None:
 
 
 def bench_sft(steps: int, tmp: Path) -> None:
-    from factory.jsonl import JsonlWriter
+    from factory.store.jsonl import JsonlWriter
     from factory.training.config import TrainConfig
     from factory.training.sft import train_sft
     from factory.training.tiny import build_tiny_model, smoke_records

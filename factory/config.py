@@ -23,7 +23,7 @@ CONFIG_FILE = "factory.toml"
 
 
 class EngineConfig(BaseModel):
-    """``[engine]``: limits around every LLM call (see factory.engine)."""
+    """``[engine]``: limits around every LLM call (see factory.llm)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -42,7 +42,7 @@ class EngineConfig(BaseModel):
     breaker_threshold: int = Field(default=20, ge=1)
     # Processes making provider calls (the SDK work: ~4.5 ms of CPU per call). 0 = auto: one per 20
     # calls in flight, at most cores + 1 -- so the default max_concurrency calls in this process.
-    # 1 = always in this process. See factory.engine.workers.
+    # 1 = always in this process. See factory.llm.workers.
     workers: int = Field(default=0, ge=0)
 
 
@@ -66,7 +66,7 @@ class FactoryConfig(BaseModel):
     # Categories `factory run` skips.
     skip: list[str] = Field(default_factory=list)
     engine: EngineConfig = Field(default_factory=EngineConfig)
-    # Model name (prefix) -> price, overriding factory.engine.prices.DEFAULT_PRICES.
+    # Model name (prefix) -> price, overriding factory.llm.prices.DEFAULT_PRICES.
     prices: dict[str, PriceConfig] = Field(default_factory=dict)
 
 

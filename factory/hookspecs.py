@@ -78,7 +78,7 @@ def register_providers(register: Callable[[ProviderFactory], None]) -> None:
 
     :param register: call ``register(ProviderFactory(name, create))`` where
         ``create(model=..., base_url=..., timeout=..., max_connections=...)`` returns an object
-        implementing the provider interface of :mod:`factory.providers` (``model`` may be None: use
+        implementing the provider interface of :mod:`factory.llm` (``model`` may be None: use
         yours). The engine wraps it (cache, limits, retries, ledger); with ``[engine] workers`` it is
         also called in each worker process, so define ``create`` at module level.
     """

@@ -29,15 +29,16 @@ ENTRY_POINT_GROUP = "factory.plugins"
 
 
 def builtin_plugins() -> tuple[str, ...]:
-    """Every module of ``factory.plugins`` not starting with ``_``: dropping a module in is enough."""
+    """Every module of ``factory.plugins`` and its sub-packages (``categories``, ...) whose name does
+    not start with ``_``: dropping a module in is enough."""
     import pkgutil
 
     import factory.plugins as pkg
 
     return tuple(
-        f"{pkg.__name__}.{m.name}"
-        for m in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name)
-        if not m.name.startswith("_")
+        m.name
+        for m in sorted(pkgutil.walk_packages(pkg.__path__, prefix=f"{pkg.__name__}."), key=lambda m: m.name)
+        if not m.ispkg and not m.name.rsplit(".", 1)[-1].startswith("_")
     )
 
 

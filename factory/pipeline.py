@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from factory.errors import FactoryError
-from factory.generation import CategoryResult, generate_category
+from factory.generate.category import CategoryResult, generate_category
+from factory.generate.specs import load_spec
 from factory.host import PluginHost
-from factory.manifest import load_manifest, update_manifest
-from factory.specs import load_spec
-from factory.validate import RecordValidator
+from factory.quality.validate import RecordValidator
+from factory.store.manifest import load_manifest, update_manifest
 
 
 def select_categories(host: PluginHost, only: list[str] | None = None, skip: list[str] | None = None) -> list[str]:
@@ -91,7 +91,7 @@ class CategoryStatus:
 
 
 def dataset_status(host: PluginHost, out_dir: Path) -> list[CategoryStatus]:
-    from factory.jsonl import count_lines
+    from factory.store.jsonl import count_lines
 
     manifest = load_manifest(out_dir)["files"]
     rows = []
@@ -147,7 +147,7 @@ def finish_dataset(host: PluginHost, out_dir: Path, options: FinishOptions,
     """
     import time
 
-    from factory.merge import MergeOptions, category_files, inputs_from, merge
+    from factory.merge.dataset import MergeOptions, category_files, inputs_from, merge
 
     out_dir = Path(out_dir)
     files = category_files(out_dir)
@@ -162,8 +162,8 @@ def finish_dataset(host: PluginHost, out_dir: Path, options: FinishOptions,
         return not missing
 
     if options.tokenizer and available("tokens"):
-        from factory.quality import quality_table
-        from factory.tokens import format_token_report, load_tokenizer, scan_token_lengths
+        from factory.quality.table import quality_table
+        from factory.quality.tokens import format_token_report, load_tokenizer, scan_token_lengths
 
         t = time.perf_counter()
         token_report = scan_token_lengths(files, load_tokenizer(options.tokenizer), options.max_tokens)
@@ -193,7 +193,7 @@ def finish_dataset(host: PluginHost, out_dir: Path, options: FinishOptions,
              f"eval {rep['eval']['count']}); dropped {dropped} -> {result.train.parent}")
         timings["merge"] = time.perf_counter() - t
         if options.formats and available("export"):
-            from factory.exporters import run_export
+            from factory.export.base import run_export
 
             t = time.perf_counter()
             splits = {"train": result.train, "eval": result.eval}
@@ -211,7 +211,7 @@ def finish_dataset(host: PluginHost, out_dir: Path, options: FinishOptions,
                     raise FactoryError(f"export {name}: self-checks failed; see {out_dir / 'export' / name}")
             timings["export"] = time.perf_counter() - t
     if options.report and available("report"):
-        from factory.report import build_report
+        from factory.report.build import build_report
 
         t = time.perf_counter()
         paths = build_report(out_dir, files, token_report)

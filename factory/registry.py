@@ -16,7 +16,7 @@ from factory.errors import FactoryError
 if TYPE_CHECKING:
     import click
 
-    from factory.generation import GenerationContext
+    from factory.generate.category import GenerationContext
     from factory.schemas import Example
 
 

@@ -1,13 +1,13 @@
 """Built-in tool sets for the seed-004 categories: ``powertools`` (semantic code navigation: index,
 goto_definition, find_references, functions, classes, stats) and ``claude_code`` (a Claude-Code-like
-set: read, write, edit, bash, glob, grep). Their read-only tools execute in :mod:`factory.grounding`."""
+set: read, write, edit, bash, glob, grep). Their read-only tools execute in :mod:`factory.sandbox.workspace`."""
 
 from __future__ import annotations
 
 from importlib.resources import files
 
 from factory import hookimpl
-from factory.toolsets import load_toolset_file
+from factory.generate.tools import load_toolset_file
 
 TOOLSETS_DIR = files("factory.schemas") / "toolsets"
 

@@ -8,7 +8,7 @@ from factory.registry import Exporter
 
 @hookimpl
 def register_exporters(register):
-    from factory.exporters.formats import FORMATS
+    from factory.export.formats import FORMATS
 
     for fmt in FORMATS:
         register(Exporter(name=fmt.name, description=fmt.description, export=fmt))  # RowFormat is callable

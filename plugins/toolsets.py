@@ -6,7 +6,7 @@ from __future__ import annotations
 from importlib.resources import files
 
 from factory import hookimpl
-from factory.toolsets import load_toolset_file
+from factory.generate.tools import load_toolset_file
 
 TOOLSETS_DIR = files("factory.schemas") / "toolsets"
 

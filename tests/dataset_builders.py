@@ -11,8 +11,8 @@ import random
 from pathlib import Path
 from typing import Any
 
-from factory.jsonl import JsonlWriter
 from factory.schemas import Example
+from factory.store.jsonl import JsonlWriter
 
 CONTINUE = json.loads((Path(__file__).parents[1] / "schemas" / "toolsets" / "continue.json").read_text())
 TOOLS = {t["function"]["name"]: t for t in CONTINUE}

@@ -11,8 +11,8 @@ from pathlib import Path
 from conftest import SEED000, factory_cli
 
 from factory.agents import spec_path
+from factory.generate.specs import load_spec
 from factory.schemas import Example
-from factory.specs import load_spec
 
 
 def _sha(path: Path) -> str:
@@ -148,8 +148,8 @@ def test_status_reports_records_on_disk_and_fresh_specs(main_job_dir: Path) -> N
 
 
 def test_seed000_buckets_hold_real_code_and_stay_under_five_percent_near_duplicates(main_job_dir: Path) -> None:
-    from factory.codecheck import check_records
-    from factory.neardup import near_duplicate_share
+    from factory.quality.codecheck import check_records
+    from factory.quality.neardup import near_duplicate_share
 
     for name in SEED000:
         recs = _records(main_job_dir / name)
@@ -162,7 +162,7 @@ def test_seed000_buckets_hold_real_code_and_stay_under_five_percent_near_duplica
 def test_every_seed000_record_renders_within_2048_qwen_tokens_with_its_tools(main_job_dir: Path) -> None:
     # Seed 000's bar (< 2048 tokens per record), counted as `factory validate --tokenizer qwen2.5` does:
     # the record rendered through the Qwen2.5 chat template with its offered tools.
-    from factory.tokens import load_tokenizer, scan_token_lengths
+    from factory.quality.tokens import load_tokenizer, scan_token_lengths
 
     paths = [main_job_dir / name for name in SEED000]
     report = scan_token_lengths(paths, load_tokenizer("qwen2.5"), max_tokens=2048, roundtrip=False)

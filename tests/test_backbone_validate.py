@@ -10,8 +10,8 @@ import pytest
 from conftest import factory_cli
 
 from factory.errors import SpecError
-from factory.specs import load_spec
-from factory.validate import RecordValidator
+from factory.generate.specs import load_spec
+from factory.quality.validate import RecordValidator
 
 READ_FILE = {"type": "function", "function": {"name": "read_file", "description": "Read a file.",
              "parameters": {"type": "object", "required": ["filepath"],
@@ -130,8 +130,8 @@ def test_a_toml_config_with_an_unknown_key_is_rejected(tmp_path: Path) -> None:
 
 def test_a_spec_can_name_a_user_json_file_of_function_schemas(tmp_path: Path) -> None:
     from factory.errors import InputError
+    from factory.generate.tools import resolve_toolset
     from factory.host import PluginHost
-    from factory.toolsets import resolve_toolset
 
     registry = PluginHost().load().registry
     tools = tmp_path / "my_tools.json"

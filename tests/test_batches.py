@@ -16,11 +16,11 @@ from _llm_fixtures import KEY, Scripted, good_record, poor_record
 from pydantic import BaseModel
 from test_providers_generate import Generating
 
-from factory.engine.batch import BatchClient, BatchPending, BatchRunner, collect
-from factory.engine.ledger import Ledger
-from factory.engine.prices import PriceTable
-from factory.engine.runner import BudgetExhausted
-from factory.providers import LLMRequest
+from factory.llm import LLMRequest
+from factory.llm.batch import BatchClient, BatchPending, BatchRunner, collect
+from factory.llm.engine import BudgetExhausted
+from factory.llm.ledger import Ledger
+from factory.llm.prices import PriceTable
 from factory.testing.loopback import LoopbackServer
 
 
@@ -240,8 +240,8 @@ def test_template_syntax_in_records_reaches_the_provider_verbatim_online_and_in_
     Vue / Actions syntax must reach the model untouched, online and in a batch alike."""
     import asyncio
 
-    from factory.engine.batch import render
-    from factory.providers import create_provider
+    from factory.llm import create_provider
+    from factory.llm.batch import render
 
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
     monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)

@@ -10,14 +10,14 @@ from pathlib import Path
 import orjson
 import pytest
 
-from factory.codecheck import check_records
-from factory.generation import category_context, generate_category
-from factory.grounding import READ_ONLY_TOOLS, Workspace, verify_records
+from factory.generate.category import category_context, generate_category
+from factory.generate.specs import load_spec
 from factory.host import PluginHost
-from factory.merge import MergeOptions, inputs_from, merge
-from factory.neardup import near_duplicate_share
-from factory.specs import load_spec
-from factory.validate import validate_file
+from factory.merge.dataset import MergeOptions, inputs_from, merge
+from factory.quality.codecheck import check_records
+from factory.quality.neardup import near_duplicate_share
+from factory.quality.validate import validate_file
+from factory.sandbox.workspace import READ_ONLY_TOOLS, Workspace, verify_records
 
 # Seed 004's table: category -> subcategory -> count (the issue's "categories and default counts").
 SEED004 = {
@@ -80,7 +80,7 @@ def test_every_record_validates_clean(generated: dict[str, list[dict]], tmp_path
 
 def test_every_code_block_parses_and_assistant_python_passes_ruff(generated: dict[str, list[dict]]) -> None:
     langs: Counter = Counter()
-    from factory.codecheck import record_blocks
+    from factory.quality.codecheck import record_blocks
 
     for name, recs in generated.items():
         for rec in recs:
@@ -122,7 +122,7 @@ def test_every_record_renders_within_2048_qwen_tokens_with_its_tools(generated: 
                                                                     tmp_path: Path) -> None:
     # The same count `factory validate --tokenizer qwen2.5 --max-tokens 2048` makes and `factory run`'s
     # merge drops by: the record rendered through the Qwen2.5 chat template with its offered tools.
-    from factory.tokens import load_tokenizer, scan_token_lengths
+    from factory.quality.tokens import load_tokenizer, scan_token_lengths
 
     paths = []
     for name, recs in generated.items():
@@ -137,7 +137,7 @@ def test_every_record_renders_within_2048_qwen_tokens_with_its_tools(generated: 
 
 def test_tool_use_offers_the_tools_it_calls_plus_a_few_compact_distractors(
         generated: dict[str, list[dict]]) -> None:
-    from factory.plugins._seed004_kit import COMPACT_TOOL_CHARS
+    from factory.authoring.dialog import COMPACT_TOOL_CHARS
 
     offered_anywhere = set()
     for rec in generated["tool_use"]:
@@ -205,7 +205,7 @@ def test_same_seed_gives_the_same_bytes(host: PluginHost, tmp_path: Path) -> Non
 
 
 def test_a_call_that_fails_to_execute_drops_the_record_and_is_counted(host: PluginHost) -> None:
-    from factory.plugins._seed004_kit import GROUNDING_STATS, Seed004Generator
+    from factory.authoring.dialog import GROUNDING_STATS, Seed004Generator
 
     def flaky(rng, d):
         path = "src/shoplite/cart.py" if rng.random() < 0.5 else "src/shoplite/nowhere.py"

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from factory.codecheck import (
+from factory.quality.codecheck import (
     check_record_code,
     check_records,
     extract_blocks,
     parse_error,
     ruff_check_sources,
 )
-from factory.neardup import near_duplicate_share, normalise
+from factory.quality.neardup import near_duplicate_share, normalise
 
 GOOD = {
     "python": "def add(a: int, b: int) -> int:\n    return a + b\n",

@@ -11,9 +11,9 @@ import orjson
 import pytest
 from conftest import factory_cli
 
-from factory.coverage import CAPABILITIES, collect, to_markdown
-from factory.generation import generate_category
+from factory.generate.category import generate_category
 from factory.host import PluginHost
+from factory.quality.coverage import CAPABILITIES, collect, to_markdown
 
 SEED004 = ["tool_use", "powertools", "skills", "agentic", "craftsmanship", "collaboration", "problem_solving",
            "context_memory", "documentation", "security", "language_idioms"]

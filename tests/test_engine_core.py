@@ -12,10 +12,10 @@ import pytest
 from pydantic import BaseModel, field_validator
 
 from factory.config import EngineConfig
-from factory.engine.ledger import MIGRATIONS, Ledger
-from factory.engine.limits import AIMDGate, CircuitOpen, RateLimiter, parse_reset
-from factory.engine.runner import BudgetExhausted, Engine
-from factory.providers import FatalProviderError, LLMRequest, create_provider
+from factory.llm import FatalProviderError, LLMRequest, create_provider
+from factory.llm.engine import BudgetExhausted, Engine
+from factory.llm.ledger import MIGRATIONS, Ledger
+from factory.llm.limits import AIMDGate, CircuitOpen, RateLimiter, parse_reset
 from factory.testing.loopback import LoopbackServer
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")

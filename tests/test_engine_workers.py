@@ -18,13 +18,13 @@ import pytest
 from pydantic import BaseModel
 
 from factory.config import EngineConfig
-from factory.engine.ledger import Ledger
-from factory.engine.runner import Engine
-from factory.engine.session import EngineSession
-from factory.engine.workers import PooledProvider, worker_count
-from factory.providers import FatalProviderError, LLMRequest, create_provider
+from factory.llm import FatalProviderError, LLMRequest, create_provider
+from factory.llm.engine import Engine
+from factory.llm.ledger import Ledger
+from factory.llm.session import EngineSession
+from factory.llm.workers import PooledProvider, worker_count
 from factory.schemas.spec import DEFAULT_RUBRIC
-from factory.scoring import judge_model
+from factory.score.scoring import judge_model
 from factory.testing.loopback import LoopbackServer
 from tests.test_engine_core import FAST, echo, keys, requests, server  # noqa: F401 - keys, server: fixtures
 from tests.test_engine_core import run as run_engine
@@ -184,9 +184,9 @@ def test_worker_count_auto_and_session_settings(server, tmp_path):
 PARENT = textwrap.dedent("""
     import sys, time
     from factory.config import EngineConfig
-    from factory.engine.ledger import Ledger
-    from factory.engine.runner import Engine
-    from factory.engine.workers import PooledProvider
+    from factory.llm.ledger import Ledger
+    from factory.llm.engine import Engine
+    from factory.llm.workers import PooledProvider
     from tests.test_engine_core import requests
     provider = PooledProvider("openai", "gpt-4o-mini", sys.argv[1], 30.0, 4, 2)
     print(*provider.pids, flush=True)
@@ -256,7 +256,7 @@ from factory.registry import ProviderFactory
 
 
 def create(model=None, base_url=None, timeout=120.0, max_connections=16):
-    from factory.providers import create_provider
+    from factory.llm import create_provider
 
     return create_provider("openai-compatible", model or "gateway-default", base_url or os.environ["GATEWAY_URL"],
                            timeout=timeout, max_connections=max_connections)

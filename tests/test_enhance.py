@@ -15,8 +15,8 @@ from pathlib import Path
 import orjson
 from _llm_fixtures import KEY, Scripted, good_record, poor_record
 
+from factory.quality.validate import RecordValidator
 from factory.testing.loopback import LoopbackServer
-from factory.validate import RecordValidator
 
 
 def write_lines(path: Path, rows: list) -> Path:
@@ -179,10 +179,10 @@ def test_no_file_written_contains_the_api_key(tmp_path):
 def test_each_record_is_rewritten_for_and_rescored_on_its_categorys_rubric(tmp_path, monkeypatch):
     from factory.agents import spec_path
     from factory.config import EngineConfig
-    from factory.engine.session import EngineSession
-    from factory.enhance import Enhancer
+    from factory.generate.specs import load_spec
+    from factory.llm.session import EngineSession
     from factory.schemas.spec import DEFAULT_RUBRIC, Rubric
-    from factory.specs import load_spec
+    from factory.score.enhance import Enhancer
 
     notes = Rubric(dimensions={"sessionMemory_quality": "carries the session's facts",
                                "note_clarity": "the note reads well on its own"}, threshold=3.0)

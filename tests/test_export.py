@@ -16,12 +16,12 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from dataset_builders import enhanced_pair, fim_record, neg_record, write_category_files
 
-from factory.exporters import run_export
-from factory.exporters.checks import CheckReport, check_conversational_file, openai_row_errors
-from factory.exporters.formats import FORMATS
-from factory.merge import MergeOptions, inputs_from, merge
+from factory.export.base import run_export
+from factory.export.checks import CheckReport, check_conversational_file, openai_row_errors
+from factory.export.formats import FORMATS
+from factory.merge.dataset import MergeOptions, inputs_from, merge
+from factory.quality.tokens import load_tokenizer
 from factory.registry import Exporter
-from factory.tokens import load_tokenizer
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 FACTORY = [sys.executable, "-m", "factory.cli.main"]
@@ -180,8 +180,8 @@ def test_sharegpt_alpaca_mlx_and_fim_layouts(merged, tmp_path):
 
 
 def test_a_template_without_tool_support_fails_the_sentinel_check(merged, tmp_path):
-    from factory.exporters.checks import sentinel_supports_tool_calling
-    from factory.tokens import ChatTokenizer
+    from factory.export.checks import sentinel_supports_tool_calling
+    from factory.quality.tokens import ChatTokenizer
 
     qwen = load_tokenizer("qwen2.5")
     plain = ("{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}")

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from factory.grounding import FIXTURE_REPO, Workspace, glob_regex, verify_record, verify_records
-from factory.plugins._seed004_tasks import BUGS, TASKS, Task
+from factory.sandbox.tasks import BUGS, TASKS, Task
+from factory.sandbox.workspace import FIXTURE_REPO, Workspace, glob_regex, verify_record, verify_records
 
 
 @pytest.fixture(scope="module")
@@ -110,8 +110,8 @@ def test_verification_catches_an_invented_tool_result(ws: Workspace) -> None:
 def test_long_search_results_are_capped_with_a_count_of_what_was_left_out(tmp_path: Path) -> None:
     import random
 
-    from factory.grounding import MAX_MATCHES
-    from factory.plugins._seed004_observe import describe
+    from factory.authoring.observe import describe
+    from factory.sandbox.workspace import MAX_MATCHES
 
     repo = tmp_path / "repo"
     repo.mkdir()

@@ -15,8 +15,8 @@ from factory.errors import InputError
 from factory.ingest.claude_ai import ingest_claude_ai, iter_json_array
 from factory.ingest.claude_logs import ClaudeLogOptions
 from factory.ingest.sink import IngestReport, RecordSink
-from factory.jsonl import read_jsonl
-from factory.validate import validate_file
+from factory.quality.validate import validate_file
+from factory.store.jsonl import read_jsonl
 
 SCHEMA = Path(__file__).parent / "fixtures" / "claude_ai_export" / "claude-json-schema.json"
 

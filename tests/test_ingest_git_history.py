@@ -13,8 +13,8 @@ from factory.errors import FactoryError
 from factory.ingest.git_history import GitHistoryOptions, ingest_git_history
 from factory.ingest.licenses import LicensePolicy
 from factory.ingest.sink import IngestReport, RecordSink
-from factory.jsonl import read_jsonl
-from factory.validate import validate_file
+from factory.quality.validate import validate_file
+from factory.store.jsonl import read_jsonl
 
 MIT = """MIT License
 

@@ -15,8 +15,8 @@ from factory.errors import FactoryError
 from factory.ingest.licenses import LicenseInfo, LicensePolicy, detect_license, license_from_text
 from factory.ingest.repo_fim import FimOptions, _parser, ingest_repo_fim
 from factory.ingest.sink import IngestReport, RecordSink
-from factory.jsonl import read_jsonl
-from factory.validate import validate_file
+from factory.quality.validate import validate_file
+from factory.store.jsonl import read_jsonl
 
 APACHE = "                                 Apache License\n                           Version 2.0, January 2004\n"
 

@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from dataset_builders import enhanced_pair, neg_record, text_record, write_category_files
 
 from factory.errors import FactoryError
-from factory.merge import MergeOptions, inputs_from, merge, stratified_split
+from factory.merge.dataset import MergeOptions, inputs_from, merge, stratified_split
 
 FACTORY = [sys.executable, "-m", "factory.cli.main"]
 

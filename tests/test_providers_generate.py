@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from factory.agents import spec_path
-from factory.specs import load_spec
+from factory.generate.specs import load_spec
 from factory.testing.loopback import LoopbackServer
 
 KEY = "sk-test-GENERATE-SECRET-77"
@@ -102,7 +102,7 @@ def test_the_response_model_is_wrapped_for_instructor_once_and_reused() -> None:
     from instructor.v2.core.function_calls import ResponseSchema
     from pydantic import BaseModel
 
-    from factory.providers._sdk import prepared_model
+    from factory.llm.sdk import prepared_model
 
     class Verdict(BaseModel):
         ok: bool

@@ -15,12 +15,12 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from dataset_builders import write_category_files
 
-from factory.exporters import run_export
-from factory.exporters.formats import FORMATS
-from factory.merge import inputs_from, merge
+from factory.export.base import run_export
+from factory.export.formats import FORMATS
+from factory.merge.dataset import inputs_from, merge
+from factory.quality.tokens import load_tokenizer, scan_token_lengths
 from factory.registry import Exporter
-from factory.report import build_report
-from factory.tokens import load_tokenizer, scan_token_lengths
+from factory.report.build import build_report
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -13,7 +13,7 @@ import pytest
 from _llm_fixtures import KEY, Scripted, good_record, poor_record
 
 from factory.schemas.spec import DEFAULT_RUBRIC
-from factory.scoring import HeuristicScorer, score_file, view_record
+from factory.score.scoring import HeuristicScorer, score_file, view_record
 from factory.testing.loopback import LoopbackServer
 
 DIMS = list(DEFAULT_RUBRIC.dimensions)
@@ -71,7 +71,7 @@ def test_heuristic_separates_rich_records_from_thin_ones():
     poor = scorer.score(view_record(poor_record(3)))
     for dim in ("sessionMemory_quality", "toolContext_quality", "prompt_naturalness"):
         assert good[dim] > poor[dim], dim
-    from factory.scoring import label_for
+    from factory.score.scoring import label_for
 
     assert label_for(good, DEFAULT_RUBRIC) is True and label_for(poor, DEFAULT_RUBRIC) is False
 
@@ -142,7 +142,7 @@ def test_providers_and_the_heuristic_scorer_are_registered_through_the_plugin_ho
     from factory.host import PluginHost
     from factory.schemas import Example
 
-    host = PluginHost(builtins=("factory.plugins.llm_providers",), entry_points=False).load()
+    host = PluginHost(builtins=("factory.cli.llm_commands",), entry_points=False).load()
     assert host.registry.failures == []
     assert set(host.registry.names("providers")) == {"anthropic", "openai", "openai-compatible", "template"}
     monkeypatch.setenv("OPENAI_API_KEY", KEY)

@@ -12,7 +12,7 @@ from pathlib import Path
 from factory.ingest.claude_logs import ClaudeLogOptions, ingest_claude_logs
 from factory.ingest.scrub import Scrubber
 from factory.ingest.sink import IngestReport, RecordSink
-from factory.jsonl import read_jsonl
+from factory.store.jsonl import read_jsonl
 
 FIXTURES = Path(__file__).parent / "fixtures" / "claude_logs"
 ALNUM = string.ascii_letters + string.digits

@@ -15,8 +15,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from dataset_builders import neg_record, text_record, tool_record, write_category_files
 
 from factory.errors import FactoryError
-from factory.quality import quality_table
-from factory.tokens import LengthStats, load_tokenizer, scan_token_lengths, template_messages
+from factory.quality.table import quality_table
+from factory.quality.tokens import LengthStats, load_tokenizer, scan_token_lengths, template_messages
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 FACTORY = [sys.executable, "-m", "factory.cli.main"]

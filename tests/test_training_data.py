@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from factory.errors import InputError
-from factory.jsonl import JsonlWriter
+from factory.store.jsonl import JsonlWriter
 from factory.training.config import TrainConfig, load_yaml_config
 from factory.training.data import balanced_sample, load_training_rows, to_dataset
 from factory.training.tiny import smoke_negatives, smoke_records
@@ -37,8 +37,8 @@ def test_every_line_is_kept_or_rejected_with_file_line_and_reason(tmp_path):
 
 
 def test_records_become_the_rows_of_the_trl_export(tmp_path):
-    from factory.exporters import ExportContext
-    from factory.exporters.formats import trl_rows
+    from factory.export.base import ExportContext
+    from factory.export.formats import trl_rows
 
     records = smoke_records(3)
     _write(tmp_path / "tool_core.jsonl", [r.to_json() for r in records])
@@ -174,7 +174,7 @@ def test_yaml_config_is_read_and_unknown_keys_are_named(tmp_path):
 def test_train_command_reads_yaml_and_flags_on_the_line_win(tmp_path, monkeypatch):
     from click.testing import CliRunner
 
-    from factory.plugins.training_commands import train_command
+    from factory.cli.training_commands import train_command
     from factory.training.tiny import build_tiny_model
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
@@ -199,7 +199,7 @@ def test_training_commands_load_without_torch_or_transformers():
     import sys
 
     code = (
-        "import sys, factory.plugins.training_commands; "
+        "import sys, factory.cli.training_commands; "
         "print(sorted(m for m in ('torch', 'transformers', 'trl', 'peft', 'datasets') if m in sys.modules))"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -8,8 +8,8 @@ import os
 import pytest
 from click.testing import CliRunner
 
+from factory.cli.training_commands import modelfile_command, package_command
 from factory.errors import FactoryError
-from factory.plugins.training_commands import modelfile_command, package_command
 from factory.training.package import FAMILIES, detect_family, to_gguf, write_modelfile
 
 

@@ -19,7 +19,7 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
-from factory.jsonl import JsonlWriter
+from factory.store.jsonl import JsonlWriter
 from factory.training.tiny import build_tiny_model, smoke_negatives, smoke_records
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from factory.errors import InputError
-from factory.jsonl import read_jsonl
+from factory.store.jsonl import read_jsonl
 
 # Schema type name -> Python type; None accepts any value.
 _TYPES: dict[str, type | None] = {

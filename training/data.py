@@ -2,7 +2,7 @@
 
 A row is ``{"messages", "tools", "category"}`` with tool-call ``arguments`` as dicts (chat templates
 such as Qwen's serialise them; a JSON string would be encoded twice). A record yields the row of the
-TRL export (``factory.exporters.formats.trl_rows``): negatives (``tool_neg``, label false) and FIM
+TRL export (``factory.export.formats.trl_rows``): negatives (``tool_neg``, label false) and FIM
 records are left to KTO/DPO and the FIM export, with that reason.
 Every line read is either a row or a rejection with ``file:line`` and the reason.
 """
@@ -20,11 +20,11 @@ import orjson
 from pydantic import ValidationError
 
 from factory.errors import InputError
-from factory.exporters import ExportContext
-from factory.exporters import chat_messages as export_messages
-from factory.exporters.formats import trl_rows
-from factory.jsonl import read_jsonl
+from factory.export.base import ExportContext
+from factory.export.base import chat_messages as export_messages
+from factory.export.formats import trl_rows
 from factory.schemas import Example
+from factory.store.jsonl import read_jsonl
 
 # Files a data directory holds that are not training records.
 _NOT_TRAINING = {"eval.jsonl"}

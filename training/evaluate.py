@@ -22,9 +22,9 @@ from typing import Any
 import orjson
 
 from factory.errors import InputError
-from factory.exporters import iter_defect_pairs
-from factory.jsonl import atomic_write, read_jsonl
+from factory.export.base import iter_defect_pairs
 from factory.schemas import Example
+from factory.store.jsonl import atomic_write, read_jsonl
 from factory.training.bfcl import check_calls, load_bfcl
 from factory.training.data import chat_messages
 

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from factory.errors import FactoryError
-from factory.jsonl import atomic_write, write_json
+from factory.store.jsonl import atomic_write, write_json
 
 MERGE_DTYPES = ("bfloat16", "float16", "float32")
 

@@ -13,10 +13,10 @@ from dataclasses import asdict
 from typing import Any
 
 from factory.errors import FactoryError
-from factory.exporters import ExportContext
-from factory.exporters.formats import dpo_rows, kto_rows
-from factory.jsonl import read_jsonl, write_json
+from factory.export.base import ExportContext
+from factory.export.formats import dpo_rows, kto_rows
 from factory.schemas import Example
+from factory.store.jsonl import read_jsonl, write_json
 from factory.training.config import TrainConfig
 from factory.training.data import LoadReport, balanced_sample, data_files
 from factory.training.sft import (

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from factory.errors import FactoryError
-from factory.jsonl import write_json
+from factory.store.jsonl import write_json
 from factory.training.config import CURRICULUM, TrainConfig
 from factory.training.data import LoadReport, load_training_rows, to_dataset
 

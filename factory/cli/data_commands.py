@@ -142,12 +142,12 @@ def generate(state, categories, count, seed, out, provider, model, base_url, max
 def _run_llm_generation(state, out: Path, seed: int, names: list[str], counts: dict[str, int], provider: str,
                         model: str | None, base_url: str | None, max_cost: float | None, batch: bool = False,
                         wait: bool = False) -> None:
-    from factory.engine.batch import BatchPending, command_of
-    from factory.engine.session import EngineSession
-    from factory.generation import generate_category
-    from factory.llm_generation import LLMGenerator
-    from factory.manifest import update_manifest
-    from factory.specs import load_spec
+    from factory.generate.category import generate_category
+    from factory.generate.llm import LLMGenerator
+    from factory.generate.specs import load_spec
+    from factory.llm.batch import BatchPending, command_of
+    from factory.llm.session import EngineSession
+    from factory.store.manifest import update_manifest
 
     create = provider_create(state, provider)
     out = Path(out)
@@ -203,7 +203,7 @@ def validate(state, files, max_errors, tokenizers, max_tokens, quality, context_
 
     Example: factory validate data/*.jsonl --tokenizer qwen2.5 --tokenizer deepseek --quality
     """
-    from factory.validate import RecordValidator, validate_file
+    from factory.quality.validate import RecordValidator, validate_file
 
     validator = RecordValidator()
     bad = 0
@@ -218,7 +218,7 @@ def validate(state, files, max_errors, tokenizers, max_tokens, quality, context_
     if max_tokens is not None and not tokenizers:
         tokenizers = ("qwen2.5",)
     if tokenizers:
-        from factory.tokens import format_token_report, load_tokenizer, scan_token_lengths
+        from factory.quality.tokens import format_token_report, load_tokenizer, scan_token_lengths
 
         for name in tokenizers:
             tok_report = scan_token_lengths(files, load_tokenizer(name), max_tokens or 2048,
@@ -230,7 +230,7 @@ def validate(state, files, max_errors, tokenizers, max_tokens, quality, context_
                 click.echo(f"... {len(tok_report.findings) - max_errors} more token findings", err=True)
             bad += bool(tok_report.findings)
     if quality:
-        from factory.quality import quality_table
+        from factory.quality.table import quality_table
 
         click.echo(quality_table(files, _spec_targets(state), context_fields, validator).format())
     if bad:
@@ -239,7 +239,7 @@ def validate(state, files, max_errors, tokenizers, max_tokens, quality, context_
 
 def _spec_targets(state) -> dict[str, int]:
     """Category -> the record count its spec asks for (categories that fail to load are skipped)."""
-    from factory.specs import load_spec
+    from factory.generate.specs import load_spec
 
     targets = {}
     for entry in state.host.registry.entries("categories"):

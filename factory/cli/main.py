@@ -58,10 +58,20 @@ def build_cli(state: AppState) -> click.Group:
         """
         ctx.obj = state
 
-    from factory.cli import data_commands, ingest_commands, plugin_commands
+    from factory.cli import (
+        coverage_command,
+        data_commands,
+        dataset_commands,
+        ingest_commands,
+        llm_commands,
+        plugin_commands,
+        training_commands,
+    )
 
-    for cmd in (*data_commands.COMMANDS, *plugin_commands.COMMANDS, *ingest_commands.COMMANDS):
-        cli.add_command(cmd)
+    for module in (data_commands, dataset_commands, coverage_command, llm_commands, plugin_commands,
+                   ingest_commands, training_commands):
+        for cmd in module.COMMANDS:
+            cli.add_command(cmd)
     state.host.add_commands(cli)
     return cli
 

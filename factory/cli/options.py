@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from factory.errors import FactoryError
-from factory.providers.base import BUILTIN_PROVIDERS
+from factory.llm.provider import BUILTIN_PROVIDERS
 
 
 def provider_create(state: Any, name: str) -> Callable[..., Any] | None:
@@ -31,7 +31,7 @@ def _set_workers(ctx: click.Context, _param: Any, value: int | None) -> None:
 
 
 def workers_option(f: Any) -> Any:
-    """``--workers N``: overrides ``[engine] workers`` for this command (see factory.engine.workers)."""
+    """``--workers N``: overrides ``[engine] workers`` for this command (see factory.llm.workers)."""
     return click.option(
         "--workers", type=click.IntRange(min=0), expose_value=False, callback=_set_workers,
         help="Processes making provider calls (a call costs ~4.5 ms of SDK CPU) [default: [engine] workers = "

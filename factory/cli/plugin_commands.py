@@ -20,7 +20,7 @@ def plugins_cmd(state, as_json):
     import orjson
 
     from factory.errors import FactoryError
-    from factory.specs import load_spec
+    from factory.generate.specs import load_spec
 
     host = state.host
     cats = []
@@ -70,7 +70,7 @@ def new_category(name, directory, force):
 
     Example: factory new-category api_design --dir my_plugins && factory --plugins-dir my_plugins plugins
     """
-    from factory.scaffold import scaffold_category
+    from factory.authoring.scaffold import scaffold_category
 
     py, md = scaffold_category(name, directory, force)
     click.echo(f"wrote {py} and {md}; load them with --plugins-dir {directory}")

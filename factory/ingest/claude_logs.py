@@ -30,7 +30,7 @@ from typing import Any
 from factory.errors import InputError
 from factory.ingest.claude_tools import tool_schema
 from factory.ingest.sink import IngestReport, RecordSink
-from factory.jsonl import read_jsonl
+from factory.store.jsonl import read_jsonl
 
 CATEGORY = "claude_logs"
 TAGS = ("error_resolution", "debugging", "code_explanation")

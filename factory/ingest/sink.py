@@ -16,9 +16,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from factory.ingest.scrub import Scrubber, iter_strings
-from factory.jsonl import JsonlWriter, write_json
+from factory.quality.validate import RecordValidator
 from factory.schemas import Example
-from factory.validate import RecordValidator
+from factory.store.jsonl import JsonlWriter, write_json
 
 
 @dataclass

@@ -1,0 +1,332 @@
+"""Agent workflows on the fixture tasks, shared by agentic, skills, collaboration and problem-solving:
+explore, test-first, systematic debugging, planning, review. Reads and edits are executed against the
+workspace (edits as a dry run); test runs show the task's pytest output. ``voice`` adds a category's
+habit: an announced skill, progress updates, or an explicit self-check."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from factory.authoring.dialog import Dialog, bullets, framed, numbered, one, some
+from factory.authoring.observe import describe
+from factory.sandbox.tasks import BUGS, TASKS, Task
+
+OPENERS = ["", "Hi! ", "Quick task: ", "Ticket SHOP-{n}: ", "From the bug tracker: ", "Customer report: ",
+           "Next item on the board: ", "Urgent-ish: "]
+CLOSERS = ["", " Tests first, please.", " Keep the change small.", " Let me know what you find.",
+           " I'll review the diff.", " Don't touch unrelated code."]
+EXPLORE_INTROS = ["Let me look at the relevant code first.", "Searching for the code involved and the existing tests.",
+                  "I'll find where this lives before changing anything.", "First, orientation:"]
+
+
+def ask(rng: random.Random, task: Task) -> str:
+    return (one(rng, OPENERS).format(n=rng.randint(100, 999)) + one(rng, task.asks) + one(rng, CLOSERS))
+
+
+# Files longer than this are read as a window around the code the task changes, as agents do with
+# ``offset``/``limit``: the whole file would not leave the conversation room in the training window.
+WHOLE_READ_LINES = 16
+READ_WINDOW = (3, 8)  # lines shown before the change, lines in all (more when the change is longer)
+
+
+def read_args(d: Dialog, task: Task, rng: random.Random | None = None) -> dict:
+    """The ``read`` call for the task's file: whole when short, else a window that holds ``task.old``
+    (with ``rng``, the window's margins vary a little, as an agent's would)."""
+    text = d.ws.text(task.file)
+    lines = text.splitlines()
+    if len(lines) <= WHOLE_READ_LINES:
+        return {"file_path": task.file}
+    at = text[: text.index(task.old)].count("\n") + 1
+    before, least = (rng.randint(2, 4), rng.randint(7, 9)) if rng else READ_WINDOW
+    limit = max(least, before + len(task.old.rstrip("\n").splitlines()) + 1)
+    offset = max(1, min(at - before, len(lines) - limit + 1))
+    return {"file_path": task.file, "offset": offset, "limit": limit}
+
+
+def explore(rng: random.Random, d: Dialog, task: Task) -> list[str]:
+    """1-2 grounded lookups in one turn: one that finds the code (a search or a read of it -- not
+    both, the read already shows the line a search would) and sometimes one for the surrounding
+    files. Returns one grounded sentence per lookup."""
+    locate = [("grep", {"pattern": task.grep, "output_mode": "content"}),
+              ("grep", {"pattern": task.grep, "path": "src"}),
+              ("read", read_args(d, task, rng))]
+    around = [("glob", {"pattern": "tests/**/*.py"}),
+              ("glob", {"pattern": f"src/**/{Path(task.file).name}"})]
+    calls = [one(rng, locate)]
+    if rng.random() < 0.5:
+        calls.insert(rng.randrange(2), one(rng, around))
+    outs = d.calls(calls, content=one(rng, EXPLORE_INTROS))
+    return [describe(rng, d.ws, n, a, o) for (n, a), o in zip(calls, outs)]
+
+
+def write_test(rng: random.Random, d: Dialog, task: Task, lead: str) -> None:
+    d.calls([("write", {"file_path": task.test_file, "content": task.test_code})], content=lead)
+
+
+def run_tests(rng: random.Random, d: Dialog, task: Task, passing: bool, lead: str | None = None) -> str:
+    cmd = one(rng, [f"python -m pytest -q {task.test_file}", f"pytest {task.test_file} -q",
+                    f"python -m pytest {task.test_file}::{task.test_name} -q"])
+    out = task.pass_output if passing else task.fail_output
+    d.calls([("bash", {"command": cmd}, out)], content=lead)
+    return cmd
+
+
+def edit(rng: random.Random, d: Dialog, task: Task, lead: str) -> None:
+    d.calls([("edit", {"file_path": task.file, "old_string": task.old, "new_string": task.new})], content=lead)
+
+
+SKILL_LINES = {
+    "tdd": ["I'm using the test-driven-development skill: RED, then GREEN, then REFACTOR.",
+            "Applying the TDD skill -- failing test first, minimal fix, then clean up."],
+    "debugging": ["I'm using the systematic-debugging skill: reproduce, hypothesise, test the hypothesis, fix.",
+                  "Using the debugging skill (RED-YELLOW-GREEN): reproduce, isolate, then fix."],
+}
+
+
+def tdd(rng: random.Random, d: Dialog, task: Task, voice: str = "", look_first: float = 0.8) -> None:
+    """Test-first change; ``look_first`` is the share of records that explore before writing the test
+    (lower where later turns of the same record need the room)."""
+    d.user(ask(rng, task))
+    facts = explore(rng, d, task) if rng.random() < look_first else []
+    pre = one(rng, SKILL_LINES["tdd"]) + " " if voice == "skill" else ""
+    progress = voice == "progress"
+    lead = (pre + (bullets(facts) + "\n\n" if facts else "")
+            + one(rng, ["RED: a test that pins the behaviour.", "Writing the failing test first.",
+                        f"First, a test named `{task.test_name}`.", "Test first:",
+                        f"The behaviour goes into `{task.test_file}` before any code changes.",
+                        "A test that states what we want, before the code does it:"]))
+    write_test(rng, d, task, lead)
+    run_tests(rng, d, task, False, one(rng, ["Running it to see it fail for the right reason.",
+                                              "It should fail now:", None]))
+    reason = task.failure.splitlines()[0].removeprefix("E").strip()
+    step = "Progress: test written and failing (1/3). " if progress else ""
+    edit(rng, d, task, step + one(rng, [f"It fails as expected (`{reason}`). GREEN: the smallest change in `{task.file}`.",
+                                        f"Failure confirmed: `{reason}`. Now the fix in `{task.file}`.",
+                                        f"Good, the test fails with `{reason}`. Implementing."]))
+    step = "Progress: fix applied (2/3). " if progress else ""
+    run_tests(rng, d, task, True, step + one(rng, ["Re-running the test:", "Checking it passes now.", "",
+                                                   "GREEN?", "Same test, after the change:"]))
+    suite = look_first > 0 and len(facts) <= 1 and rng.random() < 0.4  # the suite run replaces a second lookup
+    if suite:
+        run_suite(rng, d, task, one(rng, ["Now the whole suite:", "And everything else still passes?", None]))
+    summary = [one(rng, [f"`{task.test_name}` in `{task.test_file}` failed before the change and passes after it.",
+                         f"Red then green: `{task.test_file}::{task.test_name}`.",
+                         f"The new test `{task.test_name}` went from failing to passing."]),
+               one(rng, [f"The change is confined to `{task.file}`.", f"Only `{task.file}` changed.",
+                         f"Production code touched: `{task.file}`, nothing else."])]
+    if task.kind == "bug":
+        summary.append(f"Cause: {task.cause}.")
+    if suite:
+        summary.append("The rest of the suite still passes.")
+    rng.shuffle(summary)
+    tail = one(rng, ["REFACTOR: nothing to clean up; the change is small." if suite else
+                     "Next I'd run the whole suite before committing.",
+                     "REFACTOR: nothing to clean up; the change is small.",
+                     "Follow-ups: " + "; ".join(task.plan[2:]) + "." if len(task.plan) > 2 else "Ready for review.",
+                     "Want a commit message for this?", f"Ready to commit with `{task.test_file}` alongside."])
+    if progress:
+        tail = "Progress: done (3/3). " + tail
+    if voice == "verify":
+        tail = ("Self-check: the test failed first (so it tests something), passes now, and the edit touched "
+                "only the lines it had to. " + tail)
+    d.say(bullets(summary) + "\n\n" + tail)
+
+
+HYPOTHESES = ["the code in `{file}` mishandles this case", "the caller passes unexpected input",
+              "the test itself is wrong", "configuration differs between environments",
+              "a recent change to `{file}` introduced it", "the input is valid but an edge case nobody tested",
+              "state left over from an earlier call", "a missing check rather than a wrong one"]
+REPRO_LEADS = ["Step 1, reproduce it with a test.", "Reproducing first, as a test:", "Before guessing, a reproduction:",
+               "No fix without a reproduction; writing the smallest test that shows it.",
+               "I'll turn the report into a failing test so we know when it's fixed.",
+               "First a test that fails for exactly this reason."]
+CAUSE_LINES = ["Root cause: {cause}.", "Found it: {cause}.", "That's the bug -- {cause}.",
+               "The culprit: {cause}.", "Here it is: {cause}.", "Diagnosis: {cause}."]
+
+
+def debug(rng: random.Random, d: Dialog, task: Task | None = None, voice: str = "") -> None:
+    """Systematic debugging in one of three shapes -- reproduce then locate, locate then reproduce,
+    or hypotheses first -- with an optional whole-suite run and one of several write-ups, so records
+    on the same bug differ in what the assistant says and does, not only in the user's wording."""
+    task = task or one(rng, BUGS)
+    d.user(one(rng, OPENERS).format(n=rng.randint(100, 999)) + one(rng, [
+        f"Bug: {task.symptom}. Can you track it down?", f"We're seeing this: {task.symptom}. Why?",
+        f"Symptom: {task.symptom}. Find the cause and fix it.", f"Can you debug this? {task.symptom}.",
+        one(rng, task.asks), one(rng, task.asks)]) + one(rng, CLOSERS))
+    pre = one(rng, SKILL_LINES["debugging"]) + " " if voice == "skill" else ""
+    hyps = [h.format(file=task.file) for h in some(rng, HYPOTHESES, 2, 4)]
+    cause = one(rng, CAUSE_LINES).format(cause=task.cause)
+    shape = rng.randrange(3)
+    # A search, the whole-suite run and the hypotheses turn each cost ~100 tokens: a record takes at
+    # most two of them, and none on a task whose test, edit and failure are long, so it stays inside
+    # the 2,048-token window with its tools.
+    heavy = len(task.test_code) + len(task.old) + len(task.new) + 2 * len(task.failure) > 900
+    grep = not heavy and rng.random() < (0.3 if shape == 2 else 0.5)
+    if shape == 0:  # reproduce, then locate
+        write_test(rng, d, task, pre + one(rng, REPRO_LEADS))
+        run_tests(rng, d, task, False)
+        facts = explore_named(rng, d, task, one(rng, [
+            "Reproduced. Hypotheses, most likely first:\n" + numbered(hyps), "It reproduces. Narrowing down where:",
+            "Confirmed locally. Checking the code path:", f"Fails as reported. Looking at `{task.file}`."]), grep=grep)
+        # The grep located the code; the window read is what the diagnosis rests on, so only it is summarised.
+        edit(rng, d, task, facts[-1] + "\n\n" + cause)
+    elif shape == 1:  # locate, then reproduce
+        facts = explore_named(rng, d, task, pre + one(rng, [
+            "Reading the code involved before writing anything.", "Let me find the code path first.",
+            f"Starting where the symptom points: `{task.file}`."]), grep=grep)
+        write_test(rng, d, task, facts[-1] + " " + one(rng, [
+            "My suspicion: " + task.cause + ". A test to confirm:", "Suspect found; confirming it with a test before touching it.",
+            "That looks like the spot. Proving it with a failing test:"]))
+        run_tests(rng, d, task, False, one(rng, ["Does it fail?", "Running the new test.", None]))
+        edit(rng, d, task, one(rng, ["Confirmed by the failure. ", "The test fails as predicted. ", ""]) + cause)
+    else:  # hypotheses first, each checked against the code
+        d.say(pre + one(rng, ["Before touching code, candidate explanations:", "What could cause this:",
+                              "Possible causes, ranked:"]) + "\n" + numbered(hyps) + "\n\n"
+              + one(rng, ["I'll check the first against the code and pin it with a test.",
+                          "Checking them in order, cheapest first."]))
+        d.user(one(rng, ["Go ahead.", "OK, check them.", "Sounds good.", "Yes please.", "Go for it."]))
+        facts = explore_named(rng, d, task, one(rng, ["Checking hypothesis 1.", "Looking at the code.", None]),
+                              grep=grep)
+        write_test(rng, d, task, facts[-1] + "\n\n" + cause + " " + one(rng, ["Pinning it with a test:",
+                                                                                   "Reproduction:"]))
+        run_tests(rng, d, task, False)
+        edit(rng, d, task, one(rng, ["Red, as expected. Fixing:", "It fails for the predicted reason. The fix:",
+                                     "Reproduced. Now the edit:"]))
+    run_tests(rng, d, task, True, one(rng, ["Verifying:", "Re-running the reproduction:", None, "Green?"]))
+    if not grep and not heavy and rng.random() < 0.5:
+        run_suite(rng, d, task, one(rng, ["And the whole suite, to be sure nothing else broke:", "Full suite:",
+                                          "Checking nothing else regressed."]))
+    d.say(debug_summary(rng, task))
+
+
+def debug_summary(rng: random.Random, task: Task) -> str:
+    cause = task.cause[0].upper() + task.cause[1:]
+    follow = task.plan[2:] or task.plan[-1:]
+    shape = rng.randrange(4)
+    if shape == 0:
+        return (one(rng, ["Fixed.", "Resolved.", "Done."]) + f" {cause}; the edit in `{task.file}` addresses it and "
+                f"`{task.test_name}` guards against a regression. "
+                + one(rng, ["The other hypotheses were ruled out by the reproduction.", "No other callers needed changes.",
+                            "I'd add a changelog line since users saw this."]))
+    if shape == 1:
+        return (f"**Symptom**: {task.symptom}.\n**Cause**: {task.cause}.\n**Fix**: a small edit in `{task.file}`.\n"
+                f"**Guard**: `{task.test_file}::{task.test_name}`, red before and green after.")
+    if shape == 2:
+        return (one(rng, ["Summary:", "Wrap-up:", "What happened:"]) + "\n"
+                + bullets([f"Why: {task.cause}.", f"Changed: `{task.file}` only.",
+                           f"Proof: `{task.test_name}` failed before the change and passes now."])
+                + "\n\n" + one(rng, ["Follow-up worth doing: ", "Still open: ", "Next, if you want: "])
+                + "; ".join(s[0].lower() + s[1:] for s in follow) + ".")
+    return (one(rng, ["The bug is gone", "That was it", "Fixed at the source"]) + f": {task.cause}. "
+            + one(rng, [f"Why it slipped through: no test covered this case before `{task.test_name}`.",
+                        "The new test is the regression guard.",
+                        f"I kept the change inside `{task.file}` so callers don't need to change."])
+            + " " + one(rng, ["Want me to commit it?", "Shall I open a PR?", "Anything else on this one?", ""]))
+
+
+def run_suite(rng: random.Random, d: Dialog, task: Task, lead: str | None = None) -> None:
+    """The whole fixture suite after the fix: its existing tests plus the task's, all passing (the count
+    comes from the workspace's test files, so it is what pytest would print)."""
+    n = sum(d.ws.text(f).count("\ndef test_") for f in d.ws.files
+            if f.startswith("tests/") and f.endswith(".py") and f != task.test_file)
+    n += task.test_code.count("\ndef test_")
+    cmd = one(rng, ["python -m pytest -q", "pytest -q", "python -m pytest -q tests"])
+    d.calls([("bash", {"command": cmd}, f"{'.' * n}\n{n} passed in 0.{rng.randint(5, 9)}s")], content=lead)
+
+
+def explore_named(rng: random.Random, d: Dialog, task: Task, lead: str | None, grep: bool = True) -> list[str]:
+    calls = [("grep", {"pattern": task.grep, "output_mode": "content"})] if grep else []
+    calls.append(("read", read_args(d, task, rng)))
+    outs = d.calls(calls, content=lead)
+    return [describe(rng, d.ws, n, a, o) for (n, a), o in zip(calls, outs)]
+
+
+def plan(rng: random.Random, d: Dialog, task: Task | None = None) -> None:
+    """A plan before code: 2-3 context lookups drawn from docs, searches, the code and the tests, then
+    the task's steps in one of several layouts (numbered, phased, with risks or with a question)."""
+    task = task or one(rng, TASKS)
+    d.user(framed(rng, one(rng, ["Before you write any code, plan this: ", "Give me a plan for: ",
+                                 "How would you approach this? ", "Break this down into steps: ",
+                                 "Plan first, code later: ", "What's your plan for this? "]) + one(rng, task.asks)))
+    pool = [("read", {"file_path": "docs/ARCHITECTURE.md"}), ("read", {"file_path": "README.md"}),
+            ("grep", {"pattern": task.grep, "output_mode": "content"}),
+            ("grep", {"pattern": task.grep, "output_mode": "files_with_matches"}),
+            ("read", read_args(d, task, rng)), ("glob", {"pattern": "tests/*.py"}),
+            ("glob", {"pattern": f"src/**/{Path(task.file).name}"})]
+    calls = some(rng, pool, 2, 3)
+    outs = d.calls(calls, content=one(rng, ["Reading the architecture notes and locating the code.",
+                                            "Some context first.", None, "Gathering context in parallel.",
+                                            "Looking around before planning."]))
+    facts = [describe(rng, d.ws, n, a, o) for (n, a), o in zip(calls, outs)]
+    steps = [*task.plan, "Run the full test suite", "Write the commit message and open a PR"]
+    steps = steps[: rng.randint(3, len(steps))]
+    layout = rng.randrange(3)
+    if layout == 0:
+        body = one(rng, ["Plan:", "Proposed steps:", "Here's the order I'd work in:"]) + "\n" + numbered(steps)
+    elif layout == 1:
+        half = (len(steps) + 1) // 2
+        body = ("**Phase 1 -- make it correct**\n" + numbered(steps[:half]) + "\n\n**Phase 2 -- land it safely**\n"
+                + numbered(steps[half:]))
+    else:
+        body = ("Steps, each one commit:\n" + bullets(f"[ ] {st}" for st in steps) + "\n\n"
+                + f"Done when `{task.test_name}` passes with the rest of the suite.")
+    d.say(one(rng, ["What I learned:", "Context:", "Findings:", "What the code says:"]) + "\n" + bullets(facts) + "\n\n"
+          + body + "\n\n"
+          + one(rng, ["Shall I start with step 1?", "Each step is a small commit.", "Risks: low; the change is local.",
+                      f"Main risk: other code relying on the current behaviour of `{task.file}`.",
+                      f"Scope: `{task.file}` and one new test file, `{task.test_file}`.",
+                      "Anything you'd reorder before I begin?"]))
+
+
+REVIEW_NOTES = {
+    "src/shoplite/inventory.py": ["`release` clamps with `max(0, ...)`, hiding double releases.",
+                                  "`OutOfStock` keeps `sku`, `wanted` and `available`: good for API errors."],
+    "src/shoplite/auth.py": ["`hmac.compare_digest` is the right constant-time comparison.",
+                             "`bearer_token` compares the scheme case-sensitively; RFC 6750 says it is case-insensitive."],
+    "src/shoplite/cart.py": ["Re-adding a SKU at another price silently reprices the earlier units.",
+                             "`item_count` is recomputed on every `add_item`: fine for 50 items, quadratic in general."],
+    "src/shoplite/orders.py": ["`place_order` does not release earlier reservations when a later one fails.",
+                               "The transition table makes the lifecycle explicit and easy to test."],
+    "src/shoplite/api.py": ["A missing field produces the error text `'email'` (the KeyError's repr).",
+                            "Input is validated before reaching the service layer: good."],
+    "src/shoplite/storage.py": ["Every query is parameterised.", "The connection is never closed; add a `close()`."],
+    "src/shoplite/config.py": ["A non-numeric env var fails with a message that doesn't name the variable."],
+    "src/shoplite/pricing.py": ["Pure functions on integer cents: easy to test.",
+                                "Discount codes are hard-coded; expiry dates in code need a deploy to change."],
+}
+
+
+def review(rng: random.Random, d: Dialog) -> None:
+    file = one(rng, list(REVIEW_NOTES))
+    d.user(framed(rng, one(rng, ["Review `{f}` for me.", "Code review of `{f}`, please.", "Anything wrong with `{f}`?",
+                                 "Give `{f}` a critical read."]).format(f=file)))
+    calls = [("read", {"file_path": file})]
+    if rng.random() < 0.6:
+        calls.append(("grep", {"pattern": Path(file).stem, "output_mode": "files_with_matches"}))
+    outs = d.calls(calls, content=one(rng, [None, "Reading the file and checking who imports it."]))
+    facts = [describe(rng, d.ws, n, a, o) for (n, a), o in zip(calls, outs)]
+    d.say(bullets(facts) + "\n\n" + one(rng, ["Review notes:", "Comments:", "What I'd raise:"]) + "\n"
+          + bullets(some(rng, REVIEW_NOTES[file], 1, 2)) + "\n\n"
+          + one(rng, ["None of these block merging except correctness issues.", "I can open fixes for any of these.",
+                      "Severity in order of the list."]))
+
+
+def exploration(rng: random.Random, d: Dialog) -> None:
+    topic = one(rng, [("checkout", ["handle_checkout", "place_order"]), ("pricing", ["cart_total_cents", "discount_percent"]),
+                      ("shipping", ["paidOrders", "markShipped"]), ("authentication", ["bearer_token", "token_matches"]),
+                      ("stock", ["reserve", "release"])])
+    name, syms = topic
+    d.user(framed(rng, "") + one(rng, ["I'm new here. How does {t} work in this repo?", "Walk me through the {t} code path.",
+                     "Explain the {t} flow before I change it.", "Where does {t} happen, end to end?"]).format(t=name)
+           + one(rng, ["", " Thanks!", " High level is fine.", " I have to change it tomorrow."]))
+    outs = d.calls([("glob", {"pattern": "**/*.md"}), *[("grep", {"pattern": rf"\b{s}\b", "output_mode": "content"})
+                                                         for s in syms]],
+                   content=one(rng, ["Exploring in parallel: docs and the key functions.", None]))
+    facts = [describe(rng, d.ws, "glob", {"pattern": "**/*.md"}, outs[0])]
+    facts += [describe(rng, d.ws, "grep", {"pattern": rf"\b{s}\b", "output_mode": "content"}, o)
+              for s, o in zip(syms, outs[1:])]
+    d.say(one(rng, ["Here's the map:", "What I found:", "The path, from the outside in:"]) + "\n" + bullets(facts)
+          + "\n\n" + one(rng, ["Start reading at the first definition and follow the calls.",
+                               "docs/ARCHITECTURE.md describes the same flow in prose.",
+                               "I can open any of these files next."]))

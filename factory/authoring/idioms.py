@@ -1,0 +1,462 @@
+"""Non-idiomatic -> idiomatic code pairs in Python, TypeScript, Rust and Go, filled with entities.
+
+Each builder returns an :class:`IdiomPair`; the ``before`` side parses but may be unidiomatic (it is
+what the user pastes), the ``after`` side passes the language's parser and, for Python, ruff."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from factory.authoring.entities import (
+    Entity,
+    entity,
+    fields,
+    go_struct,
+    py_dataclass,
+    rs_struct,
+    ts_interface,
+)
+
+
+@dataclass(frozen=True)
+class IdiomPair:
+    lang: str
+    title: str
+    before: str
+    after: str
+    points: tuple[str, ...]
+
+
+def _pick(rng: random.Random, ent: Entity, kind: str):
+    options = ent.of(kind)
+    return rng.choice(options) if options else None
+
+
+# -- Python ----------------------------------------------------------------------------------------
+def py_enumerate(rng: random.Random) -> IdiomPair:
+    e = entity(rng)
+    fs = fields(rng, e, 2, 4, must="str")
+    f = _pick(rng, e, "str")
+    fs = fs if f in fs else [*fs, f]
+    start = rng.choice([0, 1])
+    before = (f"def show_{e.plural}({e.plural}):\n    for i in range(len({e.plural})):\n"
+              f"        print(str(i + {start}) + \": \" + {e.plural}[i].{f.name})\n")
+    after = ("from dataclasses import dataclass\n\n\n" + py_dataclass(e, fs) + "\n\n"
+             f"def show_{e.plural}({e.plural}: list[{e.cls}]) -> None:\n"
+             f"    for number, {e.snake} in enumerate({e.plural}, start={start}):\n"
+             f"        print(f\"{{number}}: {{{e.snake}.{f.name}}}\")\n")
+    return IdiomPair("python", "enumerate instead of range(len(...))", before, after, (
+        "`enumerate` yields the index and the element together, so there is no `[i]` lookup to get wrong.",
+        f"`start={start}` states where numbering begins instead of hiding it in arithmetic.",
+        "An f-string replaces the `str(...) + ...` chain and reads like the output it produces.",
+        "The dataclass and the annotation tell readers (and type checkers) what the list holds.",
+    ))
+
+
+def py_counter(rng: random.Random) -> IdiomPair:
+    e = entity(rng)
+    f = _pick(rng, e, "str")
+    top = rng.randint(2, 5)
+    before = (f"def top_{f.name}s(rows):\n    counts = {{}}\n    for row in rows:\n"
+              f"        if row['{f.name}'] in counts:\n            counts[row['{f.name}']] += 1\n"
+              f"        else:\n            counts[row['{f.name}']] = 1\n"
+              f"    pairs = sorted(counts.items(), key=lambda p: p[1], reverse=True)\n    return pairs[:{top}]\n")
+    after = (f"from collections import Counter\n\n\n"
+             f"def top_{f.name}s(rows: list[dict[str, str]]) -> list[tuple[str, int]]:\n"
+             f"    return Counter(row[\"{f.name}\"] for row in rows).most_common({top})\n")
+    return IdiomPair("python", "collections.Counter for tallies", before, after, (
+        "`Counter` does the membership test and the increment in one place.",
+        f"`most_common({top})` replaces the sort-and-slice and keeps ties in first-seen order.",
+        "The generator expression feeds the counter without building an intermediate list.",
+        "Less branching means fewer places for an off-by-one or a typo in the key.",
+    ))
+
+
+def py_with_open(rng: random.Random) -> IdiomPair:
+    e = entity(rng)
+    fmt = rng.choice(["csv", "lines"])
+    before = (f"def load_{e.plural}(path):\n    f = open(path)\n    data = f.read()\n    f.close()\n"
+              f"    result = []\n    for line in data.split('\\n'):\n        if line != '':\n"
+              f"            result.append(line.split(','))\n    return result\n")
+    if fmt == "csv":
+        after = ("import csv\nfrom pathlib import Path\n\n\n"
+                 f"def load_{e.plural}(path: Path) -> list[list[str]]:\n"
+                 "    with path.open(newline=\"\", encoding=\"utf-8\") as fh:\n"
+                 "        return [row for row in csv.reader(fh) if row]\n")
+    else:
+        after = ("from pathlib import Path\n\n\n"
+                 f"def load_{e.plural}(path: Path) -> list[list[str]]:\n"
+                 "    with path.open(encoding=\"utf-8\") as fh:\n"
+                 "        return [line.rstrip(\"\\n\").split(\",\") for line in fh if line.strip()]\n")
+    return IdiomPair("python", "a context manager for files", before, after, (
+        "`with` closes the file even when parsing raises; the original leaks the handle on any error.",
+        "Iterating the file object streams line by line instead of reading everything into memory.",
+        "An explicit `encoding` makes the result the same on every platform.",
+        "`csv.reader` handles quoted commas that a bare `split(',')` gets wrong." if fmt == "csv" else
+        "The comprehension states the filter and the transformation in one expression.",
+    ))
+
+
+def py_join(rng: random.Random) -> IdiomPair:
+    e = entity(rng)
+    fs = fields(rng, e, 2, 3)
+    sep = rng.choice([", ", " | ", "; "])
+    parts = " + ".join(f"str(item['{f.name}'])" + (f" + '{sep}'" if i < len(fs) - 1 else "") for i, f in enumerate(fs))
+    before = (f"def render_{e.plural}(items):\n    out = ''\n    for item in items:\n        out = out + {parts} + '\\n'\n"
+              "    return out\n")
+    cols = sep.join("{item['" + f.name + "']}" for f in fs)
+    after = (f"def render_{e.plural}(items: list[dict[str, object]]) -> str:\n"
+             f"    return \"\".join(f\"{cols}\\n\" for item in items)\n")
+    return IdiomPair("python", "str.join instead of += in a loop", before, after, (
+        "Repeated `+` on strings copies the whole buffer each time: quadratic for long inputs.",
+        "`\"\".join(...)` builds the result once.",
+        "The f-string shows the row layout at a glance.",
+        "No mutable accumulator, so the function is a single expression.",
+    ))
+
+
+def py_get(rng: random.Random) -> IdiomPair:
+    e = entity(rng)
+    f = _pick(rng, e, "int") or e.fields[0]
+    default = rng.choice([0, 1, 10])
+    before = (f"def {f.name}_for(settings, key):\n    if key in settings:\n        value = settings[key]\n"
+              f"    else:\n        value = {default}\n    return value\n")
+    after = (f"def {f.name}_for(settings: dict[str, int], key: str) -> int:\n"
+             f"    return settings.get(key, {default})\n")
+    return IdiomPair("python", "dict.get with a default", before, after, (
+        "`dict.get` looks the key up once instead of twice.",
+        f"The default `{default}` sits next to the lookup it belongs to.",
+        "Four lines of branching become one expression with the same behaviour.",
+    ))
+
+
+def py_dataclass_idiom(rng: random.Random) -> IdiomPair:
+    e = entity(rng)
+    fs = fields(rng, e, 3, 5)
+    args = ", ".join(f.name for f in fs)
+    assigns = "\n".join(f"        self.{f.name} = {f.name}" for f in fs)
+    reprs = ", ".join(f"{f.name}=' + repr(self.{f.name}) + '" for f in fs)
+    eqs = " and ".join(f"self.{f.name} == other.{f.name}" for f in fs)
+    before = (f"class {e.cls}:\n    def __init__(self, {args}):\n{assigns}\n\n"
+              f"    def __repr__(self):\n        return '{e.cls}({reprs})'\n\n"
+              f"    def __eq__(self, other):\n        return {eqs}\n")
+    frozen = rng.choice([True, False])
+    after = "from dataclasses import dataclass\n\n\n" + py_dataclass(e, fs).replace(
+        "@dataclass", "@dataclass(frozen=True)" if frozen else "@dataclass")
+    return IdiomPair("python", "a dataclass instead of hand-written boilerplate", before, after, (
+        "`@dataclass` generates `__init__`, `__repr__` and `__eq__` from the annotated fields.",
+        "The hand-written `__eq__` crashes when compared with a non-" + e.cls + "; the generated one returns NotImplemented.",
+        "Adding a field is now a one-line change instead of four edits that must agree.",
+        "`frozen=True` makes instances hashable and immutable, which suits a value object." if frozen else
+        "Type annotations document every field and feed the type checker.",
+    ))
+
+
+def py_comprehension(rng: random.Random) -> IdiomPair:
+    e = entity(rng)
+    b = _pick(rng, e, "bool") or e.fields[0]
+    s = _pick(rng, e, "str") or e.fields[0]
+    neg = rng.choice([True, False])
+    cond = f"not item['{b.name}']" if neg else f"item['{b.name}']"
+    before = (f"def pick_{s.name}s(items):\n    result = []\n    for item in items:\n        if {cond}:\n"
+              f"            result.append(item['{s.name}'].strip())\n    return result\n")
+    cond2 = cond.replace("'", '"')
+    after = (f"def pick_{s.name}s(items: list[dict]) -> list[str]:\n"
+             f"    return [item[\"{s.name}\"].strip() for item in items if {cond2}]\n")
+    return IdiomPair("python", "a list comprehension instead of append in a loop", before, after, (
+        "The comprehension says filter-then-map in one line.",
+        "It avoids the repeated attribute lookup of `result.append`.",
+        f"The condition on `{b.name}` sits where the filter is applied, not two indents away.",
+    ))
+
+
+def py_max_key(rng: random.Random) -> IdiomPair:
+    e = entity(rng)
+    f = _pick(rng, e, "int") or _pick(rng, e, "float") or e.fields[0]
+    before = (f"def largest_{f.name}(items):\n    best = None\n    for item in items:\n"
+              f"        if best is None or item.{f.name} > best.{f.name}:\n            best = item\n    return best\n")
+    after = ("from operator import attrgetter\n\n\n"
+             f"def largest_{f.name}(items: list) -> object | None:\n"
+             f"    return max(items, key=attrgetter(\"{f.name}\"), default=None)\n")
+    return IdiomPair("python", "max with a key", before, after, (
+        "`max(..., key=...)` expresses 'the item with the largest field' directly.",
+        "`default=None` covers the empty list the loop handled with a sentinel.",
+        "`attrgetter` is faster than a lambda and names the field once.",
+    ))
+
+
+# -- TypeScript ------------------------------------------------------------------------------------
+def ts_optional_chaining(rng: random.Random) -> IdiomPair:
+    e = entity(rng)
+    f = _pick(rng, e, "str") or e.fields[0]
+    fallback = rng.choice(['"unknown"', '"n/a"', '""'])
+    before = (f"function {f.camel}Of(response: any): string {{\n"
+              f"  if (response && response.data && response.data.{e.snake} && response.data.{e.snake}.{f.camel}) {{\n"
+              f"    return response.data.{e.snake}.{f.camel};\n  }}\n  return {fallback};\n}}\n")
+    after = (f"interface {e.cls}Response {{\n  data?: {{ {e.snake}?: {{ {f.camel}?: string }} }};\n}}\n\n"
+             f"function {f.camel}Of(response: {e.cls}Response): string {{\n"
+             f"  return response.data?.{e.snake}?.{f.camel} ?? {fallback};\n}}\n")
+    return IdiomPair("typescript", "optional chaining and nullish coalescing", before, after, (
+        "`?.` stops at the first missing link, replacing the `&&` ladder.",
+        "`??` falls back only on null/undefined; `&&` also treated an empty string as missing.",
+        "Typing the response instead of `any` lets the compiler check the path.",
+    ))
+
+
+def ts_union(rng: random.Random) -> IdiomPair:
+    e = entity(rng)
+    states = rng.choice([["draft", "active", "archived"], ["queued", "running", "done", "failed"],
+                         ["open", "pending", "closed"], ["new", "review", "approved", "rejected"]])
+    consts = "\n".join(f'const {s.upper()} = "{s}";' for s in states)
+    before = (f"{consts}\n\nfunction label(status: string): string {{\n"
+              + "".join(f'  if (status == {s.upper()}) return "{s.title()}";\n' for s in states)
+              + '  return "?";\n}\n')
+    union = " | ".join(f'"{s}"' for s in states)
+    cases = "".join(f'    case "{s}":\n      return "{s.title()}";\n' for s in states)
+    after = (f"type {e.cls}Status = {union};\n\nfunction label(status: {e.cls}Status): string {{\n"
+             f"  switch (status) {{\n{cases}  }}\n}}\n")
+    return IdiomPair("typescript", "a string-literal union instead of loose constants", before, after, (
+        "The union type makes invalid states unrepresentable: `label(\"typo\")` no longer compiles.",
+        "With every case returning, the compiler proves the switch exhaustive, so the `\"?\"` fallback goes away.",
+        "`==` coerces types; the switch compares strictly.",
+        f"Adding a {len(states) + 1}th state makes the compiler point at every switch that needs it.",
+    ))
+
+
+def ts_readonly_map(rng: random.Random) -> IdiomPair:
+    e = entity(rng)
+    fs = fields(rng, e, 2, 3, must="int")
+    n = next(f for f in fs if f.kind == "int")
+    before = (ts_interface(e, fs) + f"\nfunction total{n.pascal}(items: {e.cls}[]): number {{\n"
+              f"  var sum = 0;\n  for (var i = 0; i < items.length; i++) {{\n    sum = sum + items[i].{n.camel};\n  }}\n"
+              "  return sum;\n}\n")
+    after = (ts_interface(e, fs) + f"\nfunction total{n.pascal}(items: readonly {e.cls}[]): number {{\n"
+             f"  return items.reduce((sum, item) => sum + item.{n.camel}, 0);\n}}\n")
+    return IdiomPair("typescript", "reduce over a readonly array instead of an index loop", before, after, (
+        "`var` is function-scoped and hoisted; the rewrite has no mutable variables at all.",
+        "`readonly` documents (and enforces) that the function does not modify its input.",
+        "`reduce` with an initial `0` handles the empty array without a special case.",
+    ))
+
+
+def ts_async_await(rng: random.Random) -> IdiomPair:
+    e = entity(rng)
+    before = (f"function load{e.cls}(id: string): Promise<unknown> {{\n"
+              f"  return fetch(\"/api/{e.plural}/\" + id).then(function (res) {{\n"
+              "    return res.json().then(function (body) {\n      return body;\n    });\n"
+              "  }).catch(function (err) {\n    console.log(err);\n    return null;\n  });\n}\n")
+    after = (f"async function load{e.cls}(id: string): Promise<unknown> {{\n"
+             f"  const res = await fetch(`/api/{e.plural}/${{encodeURIComponent(id)}}`);\n"
+             f"  if (!res.ok) {{\n    throw new Error(`loading {e.snake} ${{id}} failed: ${{res.status}}`);\n  }}\n"
+             "  return res.json();\n}\n")
+    return IdiomPair("typescript", "async/await instead of nested then-callbacks", before, after, (
+        "`await` flattens the promise chain into straight-line code.",
+        "The original swallowed every error and returned null; callers now see the failure.",
+        "`res.ok` is checked: `fetch` resolves on HTTP 404/500, it only rejects on network errors.",
+        "`encodeURIComponent` keeps an id with `/` or `?` from changing the URL.",
+    ))
+
+
+def ts_destructuring(rng: random.Random) -> IdiomPair:
+    e = entity(rng)
+    fs = fields(rng, e, 2, 4)
+    before = (ts_interface(e, fs) + f"\nfunction describe(x: {e.cls}): string {{\n"
+              + "".join(f"  const {f.camel} = x.{f.camel};\n" for f in fs)
+              + "  return " + " + \" \" + ".join(f"String({f.camel})" for f in fs) + ";\n}\n")
+    names = ", ".join(f.camel for f in fs)
+    tmpl = " ".join("${" + f.camel + "}" for f in fs)
+    after = (ts_interface(e, fs) + f"\nfunction describe({{ {names} }}: {e.cls}): string {{\n"
+             f"  return `{tmpl}`;\n}}\n")
+    return IdiomPair("typescript", "parameter destructuring and template literals", before, after, (
+        "Destructuring in the parameter list shows which fields the function reads.",
+        "A template literal replaces the `+ \" \" +` chain and the explicit `String(...)` calls.",
+        "Fewer locals, same output.",
+    ))
+
+
+# -- Rust ------------------------------------------------------------------------------------------
+def rs_iterators(rng: random.Random) -> IdiomPair:
+    e = entity(rng)
+    fs = fields(rng, e, 2, 4, must="bool")
+    b = next(f for f in fs if f.kind == "bool")
+    neg = rng.choice([True, False])
+    cond = f"!items[i].{b.name}" if neg else f"items[i].{b.name}"
+    before = (rs_struct(e, fs) + f"\npub fn count_selected(items: &Vec<{e.cls}>) -> usize {{\n    let mut n = 0;\n"
+              f"    for i in 0..items.len() {{\n        if {cond} {{\n            n = n + 1;\n        }}\n    }}\n    return n;\n}}\n")
+    cond2 = f"!item.{b.name}" if neg else f"item.{b.name}"
+    after = (rs_struct(e, fs) + f"\npub fn count_selected(items: &[{e.cls}]) -> usize {{\n"
+             f"    items.iter().filter(|item| {cond2}).count()\n}}\n")
+    return IdiomPair("rust", "iterator adapters instead of index loops", before, after, (
+        "`iter().filter().count()` states the intent and skips the bounds checks of `items[i]`.",
+        "`&[T]` accepts vectors, arrays and slices; `&Vec<T>` only vectors (clippy's `ptr_arg`).",
+        "The last expression is the return value, so `return n;` goes away.",
+    ))
+
+
+def rs_option(rng: random.Random) -> IdiomPair:
+    e = entity(rng)
+    fs = fields(rng, e, 2, 3, must="str")
+    s = next(f for f in fs if f.kind == "str")
+    before = (rs_struct(e, fs) + f"\npub fn find_by_{s.name}<'a>(items: &'a [{e.cls}], key: &str) -> Option<&'a {e.cls}> {{\n"
+              f"    let mut found = None;\n    for item in items {{\n        if item.{s.name} == key {{\n"
+              "            found = Some(item);\n            break;\n        }\n    }\n"
+              "    if found.is_none() {\n        return None;\n    }\n    found\n}\n")
+    after = (rs_struct(e, fs) + f"\npub fn find_by_{s.name}<'a>(items: &'a [{e.cls}], key: &str) -> Option<&'a {e.cls}> {{\n"
+             f"    items.iter().find(|item| item.{s.name} == key)\n}}\n")
+    return IdiomPair("rust", "Iterator::find instead of a manual search", before, after, (
+        "`find` returns the `Option` directly; the mutable `found` and the `break` disappear.",
+        "The `is_none` check returned what was already there.",
+        "The lifetime `'a` ties the result to the slice, which the borrow checker then enforces.",
+    ))
+
+
+def rs_question_mark(rng: random.Random) -> IdiomPair:
+    e = entity(rng)
+    n = _pick(rng, e, "int") or e.fields[0]
+    before = (f"use std::fs;\n\npub fn read_{n.name}(path: &str) -> Result<i64, String> {{\n"
+              "    let text = match fs::read_to_string(path) {\n        Ok(t) => t,\n"
+              "        Err(e) => return Err(e.to_string()),\n    };\n"
+              "    let value = match text.trim().parse::<i64>() {\n        Ok(v) => v,\n"
+              "        Err(e) => return Err(e.to_string()),\n    };\n    Ok(value)\n}\n")
+    after = ("use std::{fs, path::Path};\n\n#[derive(Debug)]\npub enum ReadError {\n    Io(std::io::Error),\n"
+             "    Parse(std::num::ParseIntError),\n}\n\n"
+             "impl From<std::io::Error> for ReadError {\n    fn from(e: std::io::Error) -> Self {\n        ReadError::Io(e)\n    }\n}\n\n"
+             "impl From<std::num::ParseIntError> for ReadError {\n    fn from(e: std::num::ParseIntError) -> Self {\n"
+             "        ReadError::Parse(e)\n    }\n}\n\n"
+             f"pub fn read_{n.name}(path: &Path) -> Result<i64, ReadError> {{\n"
+             "    Ok(fs::read_to_string(path)?.trim().parse()?)\n}\n")
+    return IdiomPair("rust", "the ? operator and a typed error", before, after, (
+        "`?` propagates errors through the `From` impls, replacing two match blocks.",
+        "A typed error keeps the cause; `to_string()` threw away whether it was I/O or parsing.",
+        "`&Path` is the idiomatic parameter type for file paths.",
+    ))
+
+
+def rs_string_building(rng: random.Random) -> IdiomPair:
+    e = entity(rng)
+    fs = fields(rng, e, 2, 3, must="str")
+    s = next(f for f in fs if f.kind == "str")
+    before = (rs_struct(e, fs) + f"\npub fn joined_{s.name}s(items: &[{e.cls}]) -> String {{\n"
+              "    let mut out = String::new();\n    for item in items {\n        if out.len() > 0 {\n"
+              "            out = out + \", \";\n        }\n"
+              f"        out = out + &item.{s.name}.clone();\n    }}\n    out\n}}\n")
+    after = (rs_struct(e, fs) + f"\npub fn joined_{s.name}s(items: &[{e.cls}]) -> String {{\n"
+             f"    items.iter().map(|item| item.{s.name}.as_str()).collect::<Vec<_>>().join(\", \")\n}}\n")
+    return IdiomPair("rust", "join over borrowed strs instead of cloning in a loop", before, after, (
+        "`clone()` allocated a copy of every string only to append it; `as_str()` borrows.",
+        "`join` handles the separator, so the `len() > 0` check goes.",
+        "`out.len() > 0` is spelled `!out.is_empty()` in idiomatic Rust anyway.",
+    ))
+
+
+def rs_impl_display(rng: random.Random) -> IdiomPair:
+    e = entity(rng)
+    fs = fields(rng, e, 2, 3)
+    fmt = " ".join(f"{f.name}={{}}" for f in fs)
+    args = ", ".join(f"self.{f.name}" for f in fs)
+    before = (rs_struct(e, fs) + f"\nimpl {e.cls} {{\n    pub fn to_string(&self) -> String {{\n"
+              f"        format!(\"{fmt}\", {args})\n    }}\n}}\n")
+    after = ("use std::fmt;\n\n" + rs_struct(e, fs) + f"\nimpl fmt::Display for {e.cls} {{\n"
+             "    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {\n"
+             f"        write!(f, \"{fmt}\", {args})\n    }}\n}}\n")
+    return IdiomPair("rust", "implement Display instead of an inherent to_string", before, after, (
+        "Implementing `Display` gives `to_string()` for free through the blanket `ToString` impl.",
+        "The type now works with `{}` in `format!`, `println!` and logging macros.",
+        "`write!` streams into the formatter without an intermediate `String`.",
+    ))
+
+
+# -- Go --------------------------------------------------------------------------------------------
+def go_errors_wrap(rng: random.Random) -> IdiomPair:
+    e = entity(rng)
+    before = (f"package store\n\nimport (\n\t\"database/sql\"\n\t\"errors\"\n)\n\n"
+              f"func Delete{e.cls}(db *sql.DB, id int64) error {{\n"
+              f"\t_, err := db.Exec(\"DELETE FROM {e.plural} WHERE id = ?\", id)\n\tif err != nil {{\n"
+              f"\t\treturn errors.New(\"delete failed: \" + err.Error())\n\t}}\n\treturn nil\n}}\n")
+    after = (f"package store\n\nimport (\n\t\"database/sql\"\n\t\"fmt\"\n)\n\n"
+             f"func Delete{e.cls}(db *sql.DB, id int64) error {{\n"
+             f"\tif _, err := db.Exec(\"DELETE FROM {e.plural} WHERE id = ?\", id); err != nil {{\n"
+             f"\t\treturn fmt.Errorf(\"delete {e.snake} %d: %w\", id, err)\n\t}}\n\treturn nil\n}}\n")
+    return IdiomPair("go", "wrap errors with %w", before, after, (
+        "`%w` keeps the original error, so callers can still use `errors.Is(err, sql.ErrConnDone)`.",
+        "The message says what was being deleted and which id.",
+        "Scoping `err` to the `if` keeps it from leaking into the rest of the function.",
+    ))
+
+
+def go_range(rng: random.Random) -> IdiomPair:
+    e = entity(rng)
+    fs = fields(rng, e, 2, 4, must="int")
+    n = next(f for f in fs if f.kind == "int")
+    before = (f"package report\n\n{go_struct(e, fs)}\nfunc Total{n.pascal}(items []{e.cls}) int64 {{\n"
+              f"\tvar total int64 = 0\n\tfor i := 0; i < len(items); i++ {{\n\t\ttotal = total + items[i].{n.pascal}\n\t}}\n"
+              "\treturn total\n}\n")
+    after = (f"package report\n\n{go_struct(e, fs)}\nfunc Total{n.pascal}(items []{e.cls}) int64 {{\n"
+             f"\tvar total int64\n\tfor _, item := range items {{\n\t\ttotal += item.{n.pascal}\n\t}}\n"
+             "\treturn total\n}\n")
+    return IdiomPair("go", "range loops and zero values", before, after, (
+        "`range` removes the index bookkeeping.",
+        "`var total int64` is already zero; `= 0` is noise that golint flags.",
+        "`+=` says accumulate.",
+    ))
+
+
+def go_defer(rng: random.Random) -> IdiomPair:
+    e = entity(rng)
+    before = (f"package load\n\nimport (\n\t\"bufio\"\n\t\"os\"\n)\n\nfunc Count{e.cls}Lines(path string) (int, error) {{\n"
+              "\tf, err := os.Open(path)\n\tif err != nil {\n\t\treturn 0, err\n\t}\n\tn := 0\n"
+              "\ts := bufio.NewScanner(f)\n\tfor s.Scan() {\n\t\tn++\n\t}\n\tif s.Err() != nil {\n\t\tf.Close()\n"
+              "\t\treturn 0, s.Err()\n\t}\n\tf.Close()\n\treturn n, nil\n}\n")
+    after = (f"package load\n\nimport (\n\t\"bufio\"\n\t\"fmt\"\n\t\"os\"\n)\n\nfunc Count{e.cls}Lines(path string) (int, error) {{\n"
+             "\tf, err := os.Open(path)\n\tif err != nil {\n\t\treturn 0, fmt.Errorf(\"open %s: %w\", path, err)\n\t}\n"
+             "\tdefer f.Close()\n\tn := 0\n\ts := bufio.NewScanner(f)\n\tfor s.Scan() {\n\t\tn++\n\t}\n"
+             "\treturn n, s.Err()\n}\n")
+    return IdiomPair("go", "defer Close right after Open", before, after, (
+        "`defer f.Close()` next to `Open` covers every return path, including ones added later.",
+        "`return n, s.Err()` returns nil when scanning succeeded, so the branch is unnecessary.",
+        "Wrapping the open error with the path tells the caller which file failed.",
+    ))
+
+
+def go_interface(rng: random.Random) -> IdiomPair:
+    e = entity(rng)
+    before = (f"package notify\n\ntype EmailClient struct{{ Host string }}\n\n"
+              f"func (c *EmailClient) Send(to, body string) error {{ return nil }}\n\n"
+              f"func Announce{e.cls}(c *EmailClient, to string) error {{\n"
+              f"\treturn c.Send(to, \"your {e.snake} is ready\")\n}}\n")
+    after = (f"package notify\n\n// Sender is the one method Announce{e.cls} needs; accept interfaces, return structs.\n"
+             "type Sender interface {\n\tSend(to, body string) error\n}\n\n"
+             f"func Announce{e.cls}(s Sender, to string) error {{\n"
+             f"\treturn s.Send(to, \"your {e.snake} is ready\")\n}}\n")
+    return IdiomPair("go", "accept a small interface instead of a concrete client", before, after, (
+        "A one-method interface defined by the consumer lets tests pass a fake sender.",
+        "The function no longer imports or depends on the email client's package.",
+        "Go interfaces are satisfied implicitly, so `*EmailClient` still works unchanged.",
+    ))
+
+
+def go_strings_builder(rng: random.Random) -> IdiomPair:
+    e = entity(rng)
+    fs = fields(rng, e, 2, 3, must="str")
+    s = next(f for f in fs if f.kind == "str")
+    before = (f"package render\n\n{go_struct(e, fs)}\nfunc Lines(items []{e.cls}) string {{\n\tout := \"\"\n"
+              f"\tfor _, it := range items {{\n\t\tout = out + it.{s.pascal} + \"\\n\"\n\t}}\n\treturn out\n}}\n")
+    after = (f"package render\n\nimport \"strings\"\n\n{go_struct(e, fs)}\nfunc Lines(items []{e.cls}) string {{\n"
+             f"\tvar b strings.Builder\n\tfor _, it := range items {{\n\t\tb.WriteString(it.{s.pascal})\n"
+             "\t\tb.WriteByte('\\n')\n\t}\n\treturn b.String()\n}\n")
+    return IdiomPair("go", "strings.Builder instead of += in a loop", before, after, (
+        "Each `+` allocates a new string; `strings.Builder` grows one buffer.",
+        "The zero value of `strings.Builder` is ready to use.",
+        "Output is byte-for-byte the same.",
+    ))
+
+
+IDIOMS: dict[str, list[Callable[[random.Random], IdiomPair]]] = {
+    "python": [py_enumerate, py_counter, py_with_open, py_join, py_get, py_dataclass_idiom, py_comprehension,
+               py_max_key],
+    "typescript": [ts_optional_chaining, ts_union, ts_readonly_map, ts_async_await, ts_destructuring],
+    "rust": [rs_iterators, rs_option, rs_question_mark, rs_string_building, rs_impl_display],
+    "go": [go_errors_wrap, go_range, go_defer, go_interface, go_strings_builder],
+}

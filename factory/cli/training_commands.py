@@ -1,0 +1,201 @@
+"""CLI commands for the training stages: ``train``, ``eval``, ``merge-adapter``, ``package``, ``modelfile``.
+
+Options of ``train`` are generated from :class:`factory.training.config.TrainConfig` (its field help is
+the CLI help). torch, transformers, peft and trl are imported inside the command bodies only, so
+``factory --help`` never pays for them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import typing
+
+import click
+
+from factory.training.config import TrainConfig, load_yaml_config
+
+_HINTS = typing.get_type_hints(TrainConfig)
+
+
+def _offline_defaults() -> None:
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+
+def _train_options(func):
+    """One click option per TrainConfig field; a value given on the line beats the YAML file."""
+    for f in reversed(dataclasses.fields(TrainConfig)):
+        flag = "--" + f.name.replace("_", "-")
+        help_text = f.metadata.get("help", "")
+        hint = _HINTS[f.name]
+        if hint is bool:
+            decl = f"{flag}/--no-{flag[2:]}"
+            func = click.option(decl, f.name, default=f.default, show_default=True, help=help_text)(func)
+        elif f.name == "data":
+            func = click.option(flag, f.name, multiple=True, help=help_text + " Repeatable.")(func)
+        else:
+            kind = (
+                click.Choice(f.metadata["choices"])
+                if "choices" in f.metadata
+                else (
+                    {int: int, float: float}.get(
+                        typing.get_args(hint)[0] if typing.get_args(hint) else hint, str
+                    )
+                )
+            )
+            default = None if f.default is None else f.default
+            func = click.option(
+                flag,
+                f.name,
+                type=kind,
+                default=default,
+                show_default=default not in (None, ""),
+                help=help_text,
+            )(func)
+    return func
+
+
+def _config_from(ctx: click.Context, config_file: str | None, values: dict) -> TrainConfig:
+    merged = load_yaml_config(config_file) if config_file else {}
+    for name, value in values.items():
+        from_line = ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE
+        if from_line or name not in merged:
+            merged[name] = list(value) if name == "data" else value
+    return TrainConfig(**merged)
+
+
+@click.command("train")
+@click.option(
+    "--config-file", type=click.Path(exists=True, dir_okay=False), help="YAML file of the options below."
+)
+@_train_options
+@click.pass_context
+def train_command(ctx: click.Context, config_file: str | None, **values) -> None:
+    """Train a LoRA adapter: --stage sanity | dry-run | mini | full (defaults from the training
+    checklist), --curriculum for staged learning rates, --method kto | dpo to refine an adapter.
+
+    The adapter is saved to OUTPUT_DIR/RUN_NAME/lora with train_summary.json beside it. Works unchanged
+    under `accelerate launch -m factory.cli.main train ...`.
+    """
+    _offline_defaults()
+    cfg = _config_from(ctx, config_file, values)
+    if not cfg.data:
+        raise click.UsageError("--data is required (JSONL files or a directory of them)")
+    if cfg.stage == "sanity":
+        from factory.training.sft import sanity_check
+
+        summary = sanity_check(cfg, log=click.echo)
+        if not summary["ok"]:
+            ctx.exit(1)
+        return
+    if cfg.method in ("kto", "dpo"):
+        from factory.training.preference import train_preference as run
+    else:
+        from factory.training.sft import train_sft as run
+    result = run(cfg, log=click.echo)
+    click.echo(
+        f"loss {result.start_loss:.4f} -> {result.end_loss:.4f} over {result.steps} steps "
+        f"({result.records} records, {result.seconds:.1f} s on {result.device}); adapter: {result.adapter_dir}"
+    )
+
+
+@click.command("eval")
+@click.option("--model", "base", required=True, help="Base model directory (or hub name).")
+@click.option(
+    "--adapter", "adapters", multiple=True, help="LoRA adapter directory; repeatable. Scored beside the base."
+)
+@click.option(
+    "--data",
+    multiple=True,
+    required=True,
+    help="eval.jsonl of factory records, or BFCL_v*_*.jsonl (its possible_answer file beside it).",
+)
+@click.option(
+    "--out", default="outputs/eval", show_default=True, help="Directory for eval_log.md and the CSVs."
+)
+@click.option("--limit", type=int, default=None, help="Score only the first N items.")
+@click.option("--max-new-tokens", type=int, default=256, show_default=True)
+def eval_command(
+    base: str,
+    adapters: tuple[str, ...],
+    data: tuple[str, ...],
+    out: str,
+    limit: int | None,
+    max_new_tokens: int,
+) -> None:
+    """Generate for each eval prompt and score it: tool-call JSON validity, correct tool, arguments by
+    the BFCL AST rules (parallel calls in any order), refusals (no decodable call), Python style
+    (parses, ruff check, AST similarity). Per category and overall, with the checklist's bars."""
+    _offline_defaults()
+    from factory.training.evaluate import BARS, run_eval
+
+    summaries = run_eval(base, list(adapters), list(data), out, limit, max_new_tokens, log=click.echo)
+    for label, table in summaries.items():
+        overall = table.get("overall", {})
+        cells = [
+            f"{m} {overall[m]:.1%}{'' if overall[m] >= BARS[m] else ' (below bar)'}"
+            for m in BARS
+            if m in overall
+        ]
+        click.echo(f"{label}: " + ", ".join(cells))
+
+
+@click.command("merge-adapter")
+@click.option("--base", required=True, help="The 16-bit base model directory the adapter was trained on.")
+@click.option("--adapter", required=True, help="The adapter directory (outputs/<run>/lora).")
+@click.option("--out", required=True, help="Directory for the merged model.")
+@click.option(
+    "--dtype", type=click.Choice(["bfloat16", "float16", "float32"]), default="bfloat16", show_default=True
+)
+def merge_adapter_command(base: str, adapter: str, out: str, dtype: str) -> None:
+    """Merge a LoRA adapter into its base (merge_and_unload) and save a standalone model. A 4-bit base is refused."""
+    from factory.training.package import merge_adapter
+
+    click.echo(f"merged model: {merge_adapter(base, adapter, out, dtype)}")
+
+
+@click.command("package")
+@click.option("--model", required=True, help="A merged model directory (factory merge-adapter).")
+@click.option("--out", required=True, help="Directory for the GGUF file(s) and the Modelfile.")
+@click.option("--gguf/--no-gguf", default=True, show_default=True, help="Convert to GGUF with llama.cpp.")
+@click.option(
+    "--quant", default="Q4_K_M", show_default=True, help="llama-quantize type (Q4_K_M, Q5_K_M, Q8_0, f16)."
+)
+@click.option("--llama-cpp", default=None, help="A llama.cpp checkout (default: $LLAMA_CPP_DIR).")
+@click.option(
+    "--family", default=None, help="Chat family for the Modelfile (default: detected from the model)."
+)
+def package_command(
+    model: str, out: str, gguf: bool, quant: str, llama_cpp: str | None, family: str | None
+) -> None:
+    """Convert a merged model to GGUF, quantise it, and write an Ollama Modelfile beside it."""
+    from pathlib import Path
+
+    from factory.training.package import detect_family, to_gguf, write_modelfile
+
+    family = family or detect_family(model)
+    source = to_gguf(model, out, quant, llama_cpp) if gguf else Path(model).resolve()
+    modelfile = write_modelfile(Path(out) / "Modelfile", f"./{source.name}" if gguf else str(source), family)
+    click.echo(f"{source}\n{modelfile}  (ollama create NAME -f {modelfile})")
+
+
+@click.command("modelfile")
+@click.option("--from", "source", required=True, help="The GGUF file (or model directory) Ollama loads.")
+@click.option(
+    "--family", default=None, help="qwen | llama3 | mistral | deepseek (default: detected from --model)."
+)
+@click.option("--model", default=None, help="Model directory to detect the family from.")
+@click.option("--system", default="", help="A SYSTEM prompt to bake in.")
+@click.option("--out", default="Modelfile", show_default=True)
+def modelfile_command(source: str, family: str | None, model: str | None, system: str, out: str) -> None:
+    """Write an Ollama Modelfile whose TEMPLATE renders tools, tool calls and tool results for the family."""
+    from factory.training.package import detect_family, write_modelfile
+
+    if not family and not model:
+        raise click.UsageError("pass --family, or --model DIR to detect it")
+    path = write_modelfile(out, source, family or detect_family(model), system)
+    click.echo(f"{path}  (ollama create NAME -f {path})")
+
+
+COMMANDS = [train_command, eval_command, merge_adapter_command, package_command, modelfile_command]
+

@@ -1,0 +1,137 @@
+"""Export formats: each turns merged Example records into the rows a trainer reads.
+
+A format is a :class:`RowFormat`: ``rows(record, ctx)`` yields zero or more output rows per record
+(or a reason string when the record does not fit the format, which is counted, never silent), and
+``files`` names the output file of each split (mlx-lm reads ``valid.jsonl``, not ``eval.jsonl``).
+:func:`export_split` streams one split through a format into ``out_dir`` atomically;
+:mod:`factory.export.checks` holds the self-checks run on what was written.
+
+Tool-call arguments stay dicts except where the target format says JSON string (OpenAI).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+# Messages as chat templates want them (content "" on call-only turns, no reasoning): one implementation,
+# shared with token counting, under the name the formats and training use.
+from factory.quality.tokens import template_messages as chat_messages  # noqa: F401 -- re-exported
+from factory.store.jsonl import JsonlWriter
+
+Row = dict[str, Any]
+
+
+@dataclass
+class ExportContext:
+    """What a format may need besides the record: the split, the tokenizer family (FIM tokens, EOS)
+    and, for preference pairs, the originals that enhanced records replaced (by id)."""
+
+    split: str = "train"
+    tokenizer: str = "qwen2.5"
+    originals: dict[str, Row] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RowFormat:
+    name: str
+    description: str
+    rows: Callable[[Row, ExportContext], Iterable[Row | str]]
+    files: dict[str, str] = field(default_factory=lambda: {"train": "train.jsonl", "eval": "eval.jsonl"})
+
+    def __call__(self, records: Iterable[Row], out_dir: Path, options: ExportContext | dict | None = None) -> list[Path]:
+        """The registry's ``export(records, out_dir, options)`` contract."""
+        ctx = options if isinstance(options, ExportContext) else ExportContext(**(options or {}))
+        return [export_split(self, records, Path(out_dir), ctx).path]
+
+
+@dataclass
+class SplitResult:
+    path: Path
+    read: int = 0
+    written: int = 0
+    skipped: Counter = field(default_factory=Counter)
+
+
+def export_split(fmt: RowFormat, records: Iterable[Row], out_dir: Path, ctx: ExportContext) -> SplitResult:
+    """Write ``records`` of one split as ``fmt`` rows; a reason string from ``fmt.rows`` skips it."""
+    path = Path(out_dir) / fmt.files.get(ctx.split, f"{ctx.split}.jsonl")
+    result = SplitResult(path)
+    with JsonlWriter(path) as writer:
+        for record in records:
+            result.read += 1
+            produced = False
+            for row in fmt.rows(record, ctx):
+                if isinstance(row, str):
+                    result.skipped[row] += 1
+                    continue
+                writer.write(row)
+                produced = True
+            if produced:
+                result.written += 1
+    result.written = writer.count
+    return result
+
+
+# -- helpers shared by formats ----------------------------------------------------------------------
+def split_prompt(messages: list[Row]) -> tuple[list[Row], list[Row]]:
+    """Prompt = everything up to the last user turn (inclusive); completion = the rest."""
+    last_user = max((i for i, m in enumerate(messages) if m.get("role") == "user"), default=-1)
+    return messages[: last_user + 1], messages[last_user + 1:]
+
+
+def iter_defect_pairs(record: Row) -> Iterator[tuple[list[Row], Row, Row]]:
+    """(prompt, chosen assistant turn, rejected assistant turn) of a record with ``meta.defect``."""
+    defect = (record.get("meta") or {}).get("defect")
+    if not defect:
+        return
+    msgs = record["messages"]
+    last = max(i for i, m in enumerate(msgs) if m.get("role") == "assistant")
+    chosen = {"role": "assistant", "content": "", "tool_calls": defect["correct"]}
+    yield msgs[:last], chosen, msgs[last]
+
+
+def run_export(exporter: Any, splits: dict[str, Path], out_dir: Path, tokenizer: str = "qwen2.5",
+               originals: Iterable[Path] = (), check: bool = True, mask_sample: int = 100) -> dict[str, Any]:
+    """Export each split file of ``splits`` with ``fmt`` into ``out_dir``, run the self-checks on
+    what was written and write ``export_report.json``; returns the report. ``exporter`` is a registry
+    :class:`factory.registry.Exporter`; built-in ones carry a :class:`RowFormat` as ``export``."""
+    from factory.store.jsonl import read_jsonl, write_json
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ctx_originals: dict[str, Row] = {}
+    for path in originals:
+        if Path(path).exists():
+            for _line, rec in read_jsonl(path):
+                ctx_originals[rec["id"]] = rec
+    fmt = exporter.export
+    report: dict[str, Any] = {"format": exporter.name, "tokenizer": tokenizer, "splits": {}}
+    written: list[Path] = []
+    for split, path in splits.items():
+        ctx = ExportContext(split=split, tokenizer=tokenizer, originals=ctx_originals)
+        records = (rec for _line, rec in read_jsonl(path))
+        if isinstance(fmt, RowFormat):
+            res = export_split(fmt, records, out_dir, ctx)
+            report["splits"][split] = {"input": str(path), "path": str(res.path), "records_read": res.read,
+                                       "rows_written": res.written, "skipped": dict(res.skipped)}
+            written.append(res.path)
+        else:  # a third-party exporter: its own files, no row accounting
+            paths = [Path(p) for p in fmt(records, out_dir, {"split": split, "tokenizer": tokenizer})]
+            report["splits"][split] = {"input": str(path), "paths": [str(p) for p in paths]}
+            written.extend(p for p in paths if p.suffix == ".jsonl")
+    if check and isinstance(fmt, RowFormat):
+        from factory.export.checks import CONVERSATIONAL, check_export
+
+        tok = None
+        if fmt.name in CONVERSATIONAL or fmt.name == "fim":
+            from factory.quality.tokens import load_tokenizer
+
+            tok = load_tokenizer(tokenizer)
+        checks = check_export(fmt.name, written, tok, mask_sample)
+        report["checks"] = checks.as_dict() if checks is not None else None
+    write_json(out_dir / "export_report.json", report)
+    return report

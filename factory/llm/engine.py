@@ -1,0 +1,267 @@
+"""The Engine: runs many :class:`~factory.llm.LLMRequest` through one provider.
+
+Per request: the ledger's cache first (a hit costs nothing and sends nothing); then the cost budget;
+then, inside a tenacity retry loop, the AIMD gate and the rate limiter around one provider call.
+Throttles halve the concurrency, successes grow it back; sustained throttling opens the circuit
+breaker; 401/403 stop the run at once. Whatever stops a run, every finished request is already
+committed to the ledger and has been handed to ``on_result``, so a rerun resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+
+from factory.config import EngineConfig
+from factory.errors import FactoryError
+from factory.llm.ledger import Ledger
+from factory.llm.limits import AIMDGate, CircuitBreaker, CircuitOpen, RateLimiter
+from factory.llm.prices import PriceTable
+from factory.llm.provider import LLMRequest, Provider, RejectedRequest, RetryableError
+
+
+class BudgetExhausted(FactoryError):
+    """The next request could exceed ``--max-cost``: stop before it, keep everything done."""
+
+
+@dataclass
+class Result:
+    request: LLMRequest
+    key: str
+    status: str  # ok | rejected | failed (retries exhausted; not cached, a rerun tries again)
+    output: BaseModel | None = None
+    reason: str = ""
+    raw: str = ""
+    cached: bool = False
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost: float = 0.0
+
+
+@dataclass
+class RunStats:
+    total: int | None = None
+    done: int = 0
+    sent: int = 0  # HTTP calls, retries and re-asks included
+    cached: int = 0
+    ok: int = 0
+    rejected: int = 0
+    failed: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost: float = 0.0
+    errors: Counter = field(default_factory=Counter)
+    started: float = field(default_factory=time.monotonic)
+    workers: int = 1  # processes that made the calls (factory.llm.workers)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"sent": self.sent, "cached": self.cached, "ok": self.ok, "rejected": self.rejected,
+                "failed": self.failed, "input_tokens": self.input_tokens, "output_tokens": self.output_tokens,
+                "cost": round(self.cost, 6), "errors": dict(self.errors)}
+
+    @property
+    def rate(self) -> float:
+        return self.done / max(1e-9, time.monotonic() - self.started)
+
+
+def cached_result(ledger: Ledger, req: LLMRequest, key: str) -> Result | None:
+    """The ledger's answer to ``req`` (validated again by its response model), or None: send it."""
+    hit = ledger.get(key)
+    if hit is None:
+        return None
+    output = None
+    if hit.status == "ok":
+        try:
+            output = req.response_model.model_validate(hit.output, context=req.context)
+        except ValidationError:
+            return None  # the response model changed its mind: ask again
+    return Result(req, key, hit.status, output, hit.reason, hit.raw, True, hit.input_tokens, hit.output_tokens, 0.0)
+
+
+class Engine:
+    def __init__(self, provider: Provider, ledger: Ledger, settings: EngineConfig | None = None,
+                 prices: PriceTable | None = None, job: str = "", max_cost: float | None = None,
+                 on_progress: Callable[[RunStats], None] | None = None, rate_window: float = 60.0) -> None:
+        self.provider, self.ledger = provider, ledger
+        self.settings = settings or EngineConfig()
+        self.prices = prices or PriceTable.with_overrides()
+        self.job, self.max_cost, self.on_progress = job, max_cost, on_progress
+        if max_cost is not None:
+            self.prices.require(provider.model)
+        s = self.settings
+        self.gate = AIMDGate(s.max_concurrency)
+        self.limiter = RateLimiter(s.requests_per_minute, s.tokens_per_minute, window=rate_window)
+        self.breaker = CircuitBreaker(s.breaker_threshold)
+        provider.on_headers = self.limiter.observe_headers
+        self.stats = RunStats()
+        self._stop: FactoryError | None = None
+        self._reserved = 0.0
+        self.run_id = 0
+
+    # -- public ----------------------------------------------------------------------------------
+    def run_sync(self, requests: Iterable[LLMRequest], on_result: Callable[[Result], None],
+                 total: int | None = None) -> RunStats:
+        """One run in a fresh event loop; closes the provider (its HTTP client is bound to the loop)."""
+
+        async def main() -> RunStats:
+            try:
+                return await self.run(requests, on_result, total)
+            finally:
+                await self.provider.aclose()
+
+        return asyncio.run(main())
+
+    async def run(self, requests: Iterable[LLMRequest], on_result: Callable[[Result], None],
+                  total: int | None = None) -> RunStats:
+        """Run every request; ``on_result`` gets each one as it finishes (cache hits first-come).
+        Raises :class:`BudgetExhausted`, :class:`CircuitOpen` or :class:`FatalProviderError` after the
+        in-flight requests finish, when one of them stopped the run."""
+        self.stats = RunStats(total=total, workers=len(getattr(self.provider, "workers", ())) or 1)
+        self._stop = None
+        self.run_id = self.ledger.start_run(self.job, self.provider.name, self.provider.model)
+        source = iter(requests)
+
+        async def worker() -> None:
+            while self._stop is None:
+                try:
+                    req = next(source)
+                except StopIteration:
+                    return
+                await self._one(req, on_result)
+
+        status = "interrupted"
+        try:
+            await asyncio.gather(*(worker() for _ in range(self.settings.max_concurrency)))
+            status = "stopped" if self._stop else "finished"
+        finally:
+            self.ledger.finish_run(self.run_id, status, self.stats.as_dict(), str(self._stop or ""))
+        if self._stop is not None:
+            raise self._stop
+        return self.stats
+
+    # -- one request -----------------------------------------------------------------------------
+    def _emit(self, result: Result, on_result: Callable[[Result], None]) -> None:
+        st = self.stats
+        st.done += 1
+        if result.status == "ok":
+            st.ok += 1
+        elif result.status == "rejected":
+            st.rejected += 1
+        else:
+            st.failed += 1
+        on_result(result)
+        if self.on_progress is not None:
+            self.on_progress(st)
+
+    def _from_cache(self, req: LLMRequest, key: str) -> Result | None:
+        return cached_result(self.ledger, req, key)
+
+    def _estimate(self, req: LLMRequest) -> float:
+        st = self.stats
+        if st.ok + st.rejected > 0 and st.cost > 0:
+            return 1.5 * st.cost / (st.ok + st.rejected)
+        return self.prices.cost(self.provider.model, req.estimated_input_tokens(), min(req.max_tokens, 1024))
+
+    async def _one(self, req: LLMRequest, on_result: Callable[[Result], None]) -> None:
+        key = req.cache_key(self.provider.name, self.provider.model)
+        cached = self._from_cache(req, key)
+        if cached is not None:
+            self.stats.cached += 1
+            self._emit(cached, on_result)
+            return
+        estimate = 0.0
+        if self.max_cost is not None:
+            estimate = self._estimate(req)
+            if self.stats.cost + self._reserved + estimate > self.max_cost:
+                self._stop = self._stop or BudgetExhausted(
+                    f"stopped before exceeding --max-cost ${self.max_cost:.2f}: spent ${self.stats.cost:.4f} on "
+                    f"{self.stats.ok + self.stats.rejected} requests this run (all kept in the ledger); rerun "
+                    "with a higher --max-cost to finish -- nothing done is requested again")
+                return
+            self._reserved += estimate
+        try:
+            result = await self._call(req, key)
+        except FactoryError as exc:  # refused key, open circuit, or another worker's stop seen mid-retry
+            self._stop = self._stop or exc
+            return
+        finally:
+            self._reserved -= estimate
+        self._emit(result, on_result)
+
+    async def _call(self, req: LLMRequest, key: str) -> Result:
+        s, st = self.settings, self.stats
+        backoff = wait_exponential_jitter(multiplier=s.backoff_initial, max=s.backoff_max)
+
+        def wait(state: Any) -> float:
+            exc = state.outcome.exception()
+            if isinstance(exc, RetryableError) and exc.retry_after is not None:
+                return min(exc.retry_after, s.backoff_max)
+            return backoff(state)
+
+        retrying = AsyncRetrying(stop=stop_after_attempt(s.max_attempts), wait=wait, reraise=True,
+                                 retry=retry_if_exception_type(RetryableError))
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    if self._stop is not None:
+                        raise self._stop
+                    async with self.gate:
+                        tokens = req.estimated_input_tokens() + req.max_tokens // 4
+                        await self.limiter.acquire(tokens)
+                        try:
+                            completion = await self.provider.complete(req, s.max_reasks)
+                        except RetryableError as exc:
+                            self._on_retryable(exc, key)
+                            raise
+                        except RejectedRequest as exc:
+                            st.sent += exc.calls
+                            raise
+                        finally:
+                            self.limiter.release(tokens)
+                    self.gate.on_success()
+                    self.breaker.on_success()
+        except RejectedRequest as exc:
+            return self._store(req, key, "rejected", None, exc.raw, exc.reason, exc.input_tokens,
+                               exc.output_tokens, exc.calls)
+        except RetryableError as exc:
+            st.errors["gave up"] += 1
+            return Result(req, key, "failed", reason=f"gave up after {s.max_attempts} attempts: {exc}")
+        st.sent += completion.calls
+        if completion.calls > 1:
+            st.errors["re-asked"] += completion.calls - 1
+        return self._store(req, key, "ok", completion.output, completion.raw, "", completion.input_tokens,
+                           completion.output_tokens, completion.calls)
+
+    def _on_retryable(self, exc: RetryableError, key: str) -> None:
+        self.stats.sent += 1
+        self.stats.errors[exc.kind] += 1
+        self.ledger.record_usage(self.run_id, key, f"retry: {exc.kind}")
+        if exc.kind in ("rate_limited", "overloaded"):
+            self.gate.on_throttle()
+            self.breaker.on_throttle()
+            if self.breaker.open:
+                raise CircuitOpen(
+                    f"{self.provider.name} answered {self.breaker.consecutive} throttles (429/529) in a row; "
+                    f"stopped with {self.stats.ok + self.stats.rejected} requests done and kept. Wait, lower "
+                    "[engine] max_concurrency / requests_per_minute, and rerun to resume") from exc
+
+    def _store(self, req: LLMRequest, key: str, status: str, output: BaseModel | None, raw: str, reason: str,
+               tin: int, tout: int, calls: int) -> Result:
+        cost = self.prices.cost(self.provider.model, tin, tout)
+        dumped = output.model_dump(mode="json") if output is not None else None
+        self.ledger.put(key, self.provider.name, self.provider.model, status, dumped, raw, reason, tin, tout,
+                        calls, cost, self.run_id)
+        st = self.stats
+        st.input_tokens += tin
+        st.output_tokens += tout
+        st.cost += cost
+        if status == "rejected":
+            st.errors["rejected"] += 1
+        return Result(req, key, status, output, reason, raw, False, tin, tout, cost)

@@ -1,0 +1,68 @@
+"""OpenAI and OpenAI-compatible servers (vLLM, Ollama, llama.cpp server, OpenRouter) through
+instructor in TOOLS mode: the response model becomes a function the model must call."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from factory.llm.provider import Completion, LLMRequest
+from factory.llm.sdk import CALLS, http_client, prepared_model, translate, verbatim
+
+
+def _raw(completion: Any) -> str:
+    try:
+        msg = completion.choices[0].message
+        if msg.tool_calls:
+            return msg.tool_calls[0].function.arguments or ""
+        return msg.content or ""
+    except (AttributeError, IndexError):
+        return ""
+
+
+def _usage(completion: Any) -> tuple[int, int]:
+    usage = getattr(completion, "usage", None)
+    if usage is None:
+        return 0, 0
+    return int(usage.prompt_tokens or 0), int(usage.completion_tokens or 0)
+
+
+class OpenAIProvider:
+    def __init__(self, name: str, model: str, api_key: str | None, base_url: str | None, timeout: float,
+                 max_connections: int = 100) -> None:
+        import instructor
+        from openai import AsyncOpenAI
+
+        self.name, self.model = name, model
+        self.on_headers: Callable[[Any], None] | None = None
+        self._http = http_client(lambda: self.on_headers, timeout, max_connections)
+        # The engine owns retries: the SDK's own must be off or every failure is retried twice over.
+        self._sdk = AsyncOpenAI(api_key=api_key or "none", base_url=base_url, max_retries=0, timeout=timeout,
+                                http_client=self._http)
+        self._client = instructor.from_openai(self._sdk, mode=instructor.Mode.TOOLS)
+
+    async def complete(self, request: LLMRequest, max_reasks: int) -> Completion:
+        CALLS.set([])
+        try:
+            output, completion = await self._client.chat.completions.create_with_completion(
+                model=self.model, messages=verbatim(request.messages, request.context),
+                response_model=prepared_model(request.response_model),
+                max_retries=max_reasks, context=request.context, max_tokens=request.max_tokens,
+                temperature=request.temperature,
+            )
+        except Exception as exc:
+            raise translate(exc, self.name, _raw, _usage) from exc
+        tin, tout = _usage(completion)
+        return Completion(output, tin, tout, len(CALLS.get() or []) or 1, _raw(completion))
+
+    async def aclose(self) -> None:
+        await self._sdk.close()
+
+
+def raw_json(completion: Any) -> Any:
+    text = _raw(completion)
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text

@@ -1,0 +1,148 @@
+"""The provider interface, the request/completion records the engine passes around, and the three
+outcomes a call can have besides success: retry it, reject it (keep raw output + reason), or stop.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Protocol
+
+import orjson
+from pydantic import BaseModel
+
+from factory.errors import FactoryError
+
+# Environment variable holding each provider's key. openai-compatible servers (vLLM, Ollama,
+# llama.cpp) usually need none; OPENAI_API_KEY is sent when set.
+KEY_ENV = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY", "openai-compatible": "OPENAI_API_KEY"}
+BUILTIN_PROVIDERS = tuple(KEY_ENV)  # the LLM providers create_provider builds; plugins register more
+DEFAULT_MODELS = {"openai": "gpt-4o-mini", "anthropic": "claude-3-5-haiku-latest"}
+
+
+@lru_cache(maxsize=256)
+def _schema(model: type[BaseModel]) -> dict[str, Any]:
+    return model.model_json_schema()
+
+
+@dataclass
+class LLMRequest:
+    """One logical call: messages in, one validated ``response_model`` object out."""
+
+    messages: list[dict[str, str]]  # system first, then user / assistant turns
+    response_model: type[BaseModel]
+    max_tokens: int = 4096
+    temperature: float = 0.0
+    # Passed to the response model's validators (semantic checks, e.g. the offered tool names).
+    context: dict[str, Any] = field(default_factory=dict)
+    # Distinguishes otherwise identical requests (e.g. the n-th call for a subcategory).
+    salt: str = ""
+    # Caller's handle for the result (a record id, a call index); not part of the cache key.
+    tag: Any = None
+
+    def cache_key(self, provider: str, model: str) -> str:
+        """Content address: provider, model, rendered messages, response schema, parameters."""
+        blob = orjson.dumps(
+            [provider, model, self.messages, _schema(self.response_model), self.max_tokens,
+             self.temperature, self.context, self.salt],
+            option=orjson.OPT_SORT_KEYS,
+            default=str,
+        )
+        return hashlib.sha256(blob).hexdigest()
+
+    def estimated_input_tokens(self) -> int:
+        return sum(len(m.get("content") or "") for m in self.messages) // 4 + 50
+
+
+@dataclass
+class Completion:
+    output: BaseModel
+    input_tokens: int = 0
+    output_tokens: int = 0
+    # HTTP calls this logical call took inside the provider (1 + instructor re-asks).
+    calls: int = 1
+    raw: str = ""
+
+
+class RetryableError(Exception):
+    """429, 500, 502, 503, 529, connection errors and timeouts: back off and try again."""
+
+    def __init__(self, kind: str, message: str, status: int | None = None, retry_after: float | None = None):
+        super().__init__(message)
+        self.kind, self.status, self.retry_after = kind, status, retry_after
+
+
+class RejectedRequest(Exception):
+    """The call finished but produced nothing usable (validation failed after re-asks, output cut at
+    max_tokens, a 400): keep the raw output and the reason, go on with the others."""
+
+    def __init__(self, reason: str, raw: str = "", input_tokens: int = 0, output_tokens: int = 0, calls: int = 1):
+        super().__init__(reason)
+        self.reason, self.raw = reason, raw
+        self.input_tokens, self.output_tokens, self.calls = input_tokens, output_tokens, calls
+
+
+class FatalProviderError(FactoryError):
+    """401/403 and the like: no retry, one clear message, the run stops with what it has."""
+
+
+class Provider(Protocol):
+    name: str
+    model: str
+    # Called with each HTTP response's headers, so the engine can follow rate-limit headers.
+    on_headers: Callable[[Any], None] | None
+
+    async def complete(self, request: LLMRequest, max_reasks: int) -> Completion: ...
+
+    async def aclose(self) -> None: ...
+
+
+def parse_provider_ref(ref: str) -> tuple[str, str | None]:
+    """``openai:gpt-4o-mini`` -> ("openai", "gpt-4o-mini"); ``anthropic`` -> ("anthropic", None)."""
+    name, _, model = ref.partition(":")
+    return name, model or None
+
+
+def api_key_for(provider: str, env: dict[str, str] | None = None) -> str | None:
+    env = os.environ if env is None else env
+    var = KEY_ENV.get(provider)
+    key = env.get(var) if var else None
+    if not key and provider in ("openai", "anthropic"):
+        raise FatalProviderError(
+            f"--provider {provider} needs an API key: set {var} in the environment "
+            "(or use --provider openai-compatible --base-url URL for a local server)"
+        )
+    return key
+
+
+def create_provider(
+    name: str, model: str | None = None, base_url: str | None = None, timeout: float = 120.0,
+    max_connections: int = 100,
+) -> Provider:
+    """Build a provider by name (built-ins only; plugins register more through ``register_providers``)."""
+    if name in ("openai", "openai-compatible"):
+        from factory.llm.openai_provider import OpenAIProvider
+
+        if name == "openai-compatible" and not base_url:
+            raise FactoryError("--provider openai-compatible needs --base-url (e.g. http://localhost:8000/v1)")
+        if not (model or DEFAULT_MODELS.get(name)):
+            raise FactoryError(f"--provider {name} needs --model (the served model's name)")
+        return OpenAIProvider(name, model or DEFAULT_MODELS[name], api_key_for(name), base_url, timeout,
+                              max_connections)
+    if name == "anthropic":
+        from factory.llm.anthropic_provider import AnthropicProvider
+
+        return AnthropicProvider(model or DEFAULT_MODELS[name], api_key_for(name), base_url, timeout,
+                                 max_connections)
+    raise FactoryError(f"unknown provider '{name}' (known: anthropic, openai, openai-compatible, template)")
+
+
+def build_provider(create: Callable[..., Any] | None, name: str, model: str | None = None,
+                   base_url: str | None = None, timeout: float = 120.0, max_connections: int = 100) -> Provider:
+    """A plugin's provider through its ``create`` (``register_providers``), else a built-in by name."""
+    if create is not None:
+        return create(model=model, base_url=base_url, timeout=timeout, max_connections=max_connections)
+    return create_provider(name, model, base_url, timeout=timeout, max_connections=max_connections)

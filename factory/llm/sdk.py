@@ -1,0 +1,196 @@
+"""What the openai and anthropic SDKs (through instructor) have in common: turning their exceptions
+into retry / reject / stop, counting HTTP calls per logical call, and the HTTP client we hand them.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import email.utils
+import functools
+import logging
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+from factory.llm.provider import FatalProviderError, RejectedRequest, RetryableError
+
+# instructor logs every failed attempt at ERROR; the engine reports failures itself, once.
+logging.getLogger("instructor").setLevel(logging.CRITICAL)
+
+RETRY_STATUSES = {408, 409, 429, 500, 502, 503, 504, 529}
+# HTTP calls made by the current logical call (a list so the httpx hook can append from inside it).
+CALLS: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("factory_calls", default=None)
+
+
+@functools.lru_cache(maxsize=512)
+def prepared_model(response_model: type) -> type:
+    """The response model as instructor wraps it (a ``ResponseSchema`` subclass), built once per model.
+
+    instructor wraps a plain model in a new pydantic class on every call, about 1.4 ms of CPU each,
+    and skips the wrap for a model that already is a ``ResponseSchema``: so we wrap once and reuse it.
+    The wrapped class renders the same request and validates the same way."""
+    from instructor.v2.core.function_calls import ResponseSchema, response_schema
+
+    if isinstance(response_model, type) and issubclass(response_model, ResponseSchema):
+        return response_model
+    return response_schema(response_model)
+
+
+_WARM = False
+
+
+def warm_up() -> None:
+    """Pay instructor's one-time costs now: its first schema build compiles docstring_parser's
+    numpydoc regexes (~150 ms) and imports modules lazily. Done once in the parent before worker
+    processes fork, every worker starts warm instead of stalling its first wave of calls."""
+    global _WARM
+    if _WARM:
+        return
+    _WARM = True
+    try:
+        from instructor.v2.providers.openai.schema import generate_openai_schema
+        from pydantic import BaseModel
+
+        class WarmUp(BaseModel):
+            """Warm-up.
+
+            Parameters
+            ----------
+            x : int
+                a number
+            """
+
+            x: int = 0
+
+        generate_openai_schema(prepared_model(WarmUp))
+    except Exception:  # noqa: BLE001 - an optimisation only; an instructor change must not break calls
+        pass
+
+
+def http_client(on_headers: Callable[[], Callable[[Any], None] | None], timeout: float, max_connections: int) -> Any:
+    """An httpx client whose response hook counts calls and passes headers on (rate limits)."""
+    import httpx2 as httpx
+
+    async def hook(response: Any) -> None:
+        counter = CALLS.get()
+        if counter is not None:
+            counter.append(response.status_code)
+        cb = on_headers()
+        if cb is not None:
+            cb(response.headers)
+
+    return httpx.AsyncClient(
+        timeout=timeout,
+        limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+        event_hooks={"response": [hook]},
+    )
+
+
+_ENDRAW = re.compile(r"\{%-?\s*endraw\s*-?%\}")
+
+
+def verbatim(messages: list[dict[str, Any]], context: dict[str, Any]) -> list[dict[str, Any]]:
+    """Messages whose contents survive instructor's templating unchanged. Given a validation context,
+    instructor renders every message content as a Jinja template with it: a record holding ``{{ x }}``
+    or ``{% if %}`` (Jinja, Django, Vue, GitHub Actions code) would lose it or fail to render.
+    Wrapped in ``{% raw %}`` the content comes out as it went in."""
+    if not context:
+        return messages  # no context, no templating
+    out = []
+    for m in messages:
+        content = m.get("content")
+        if isinstance(content, str):
+            escaped = _ENDRAW.sub(lambda x: "{% endraw %}{{ " + repr(x.group(0)) + " }}{% raw %}", content)
+            m = {**m, "content": "{% raw %}" + escaped + "{% endraw %}"}
+        out.append(m)
+    return out
+
+
+def parse_retry_after(headers: Any) -> float | None:
+    if headers is None:
+        return None
+    value = headers.get("retry-after-ms")
+    if value:
+        try:
+            return float(value) / 1000
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        when = email.utils.parsedate_to_datetime(value)
+        return max(0.0, when.timestamp() - time.time()) if when else None
+
+
+def _error_message(exc: Any) -> str:
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        err = body.get("error", body)
+        if isinstance(err, dict) and err.get("message"):
+            return str(err["message"])
+    return str(getattr(exc, "message", None) or exc)
+
+
+def translate(exc: BaseException, provider: str, raw_of: Callable[[Any], str], usage_of: Callable[[Any], tuple[int, int]]) -> Exception:
+    """Map an SDK / instructor exception to RetryableError, RejectedRequest or FatalProviderError."""
+    from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
+
+    calls = len(CALLS.get() or []) or 1
+    if isinstance(exc, IncompleteOutputException):
+        raw = raw_of(exc.last_completion) if exc.last_completion is not None else ""
+        tin, tout = usage_of(exc.last_completion) if exc.last_completion is not None else (0, 0)
+        return RejectedRequest("output cut at max_tokens (finish_reason length)", raw, tin, tout, calls)
+    if isinstance(exc, InstructorRetryException):
+        cause = exc.__cause__
+        if cause is not None and not _is_parse_error(cause):
+            return translate(cause, provider, raw_of, usage_of)
+        raw = raw_of(exc.last_completion) if exc.last_completion is not None else ""
+        tin, tout = _total_usage(exc.total_usage)
+        reason = f"response failed validation after {exc.n_attempts} attempt(s): {_short(cause or exc)}"
+        return RejectedRequest(reason, raw, tin, tout, calls)
+    status = getattr(exc, "status_code", None)
+    name = type(exc).__name__
+    if status is None:
+        if "Timeout" in name:
+            return RetryableError("timeout", f"{provider}: request timed out")
+        if "Connection" in name:
+            return RetryableError("connection", f"{provider}: connection error: {_short(exc)}")
+        if _is_parse_error(exc):
+            return RejectedRequest(f"response failed validation: {_short(exc)}", calls=calls)
+        return exc if isinstance(exc, Exception) else RuntimeError(str(exc))
+    headers = getattr(getattr(exc, "response", None), "headers", None)
+    message = _error_message(exc)
+    if status in RETRY_STATUSES:
+        kind = {429: "rate_limited", 529: "overloaded"}.get(status, f"http_{status}")
+        return RetryableError(kind, f"{provider}: HTTP {status}: {message}", status, parse_retry_after(headers))
+    if status in (401, 403):
+        what = "the API key was refused" if status == 401 else "the API key may not use this model/endpoint"
+        return FatalProviderError(f"{provider}: HTTP {status}: {what} ({message}); check the key's env var "
+                                  "and the model name -- not retried")
+    return RejectedRequest(f"{provider}: HTTP {status}: {message} (not retried)", calls=calls)
+
+
+def _is_parse_error(exc: BaseException) -> bool:
+    import json
+
+    from pydantic import ValidationError
+
+    return isinstance(exc, (ValidationError, json.JSONDecodeError)) or "Validation" in type(exc).__name__ \
+        or "Parsing" in type(exc).__name__
+
+
+def _short(exc: BaseException, limit: int = 300) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _total_usage(usage: Any) -> tuple[int, int]:
+    if usage is None:
+        return 0, 0
+    tin = getattr(usage, "prompt_tokens", None) or getattr(usage, "input_tokens", 0) or 0
+    tout = getattr(usage, "completion_tokens", None) or getattr(usage, "output_tokens", 0) or 0
+    return int(tin), int(tout)

@@ -1,0 +1,333 @@
+"""Merge category files, enhanced batches and a label-true base into trainer-ready train/eval splits.
+
+One streaming pass decides every record's fate, in this order, first reason wins:
+
+1. ``invalid``: not JSON / fails :class:`factory.quality.validate.RecordValidator`;
+2. ``excluded category``: a category held out of training (the ``eval`` prompts by default);
+3. ``over --max-tokens``: lines a token scan flagged (``MergeOptions.too_long``);
+   ``base record not label true``: a base file keeps only ``label: true`` records (seed 002);
+4. ``superseded by enhanced version``: some input record names it in ``meta.parent_id``;
+5. ``exact duplicate``: same normalised training content (case, whitespace) as a kept record;
+6. ``near duplicate``: MinHash LSH (datasketch) over word shingles finds a kept record whose
+   estimated Jaccard similarity is at least ``threshold``.
+
+Kept records lose metadata not meant for training (scores and provenance other than the keys in
+``KEEP_META``) and are spilled to a temporary file; only their byte offsets and categories stay in
+memory, beside the dedupe index. A seeded shuffle of the offsets and a per-category cut give the
+stratified split. ``read == kept + sum(dropped)`` always holds and is written to the report.
+Originals replaced by an enhanced version go to ``originals.jsonl`` (not training data): the
+DPO/KTO exports pair them with their enhanced versions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+import tempfile
+import zlib
+from array import array
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from factory.errors import FactoryError, InputError
+from factory.quality.validate import RecordValidator
+from factory.store.jsonl import JsonlWriter, read_jsonl, write_json
+
+# Meta keys exporters need (DPO/KTO pairs, FIM text, licences of ingested code); the rest is provenance.
+KEEP_META = ("defect", "parent_id", "fim", "license", "source")
+DEFAULT_EXCLUDE = ("eval",)
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass
+class MergeInput:
+    path: Path
+    role: str = "category"  # category | enhanced | base
+
+
+@dataclass
+class MergeOptions:
+    seed: int = 42
+    eval_frac: float = 0.15
+    # Word bigrams at 0.8: recall 0.98 / precision 1.0 on bench/bench_merge.py's planted duplicates
+    # (trigrams needed 0.75 for 0.96 recall). None disables near-dedupe.
+    near_threshold: float | None = 0.8
+    num_perm: int = 128
+    shingle: int = 2
+    exclude_categories: tuple[str, ...] = DEFAULT_EXCLUDE
+    validate: bool = True
+    # file path -> line numbers to drop as too long (from factory.quality.tokens.scan_token_lengths)
+    too_long: dict[str, set[int]] = field(default_factory=dict)
+
+
+@dataclass
+class MergeResult:
+    train: Path
+    eval: Path
+    report_path: Path
+    report: dict[str, Any]
+    originals: Path
+
+
+# -- normalisation ----------------------------------------------------------------------------------
+def training_text(record: dict[str, Any]) -> str:
+    """What near-dedupe compares: every message's text and tool calls, lower-cased."""
+    parts = []
+    for m in record.get("messages") or []:
+        if m.get("content"):
+            parts.append(m["content"])
+        for c in m.get("tool_calls") or []:
+            fn = c.get("function") or {}
+            parts.append(fn.get("name", ""))
+            parts.append(orjson.dumps(fn.get("arguments"), option=orjson.OPT_SORT_KEYS).decode())
+    return "\n".join(parts).lower()
+
+
+def exact_key(record: dict[str, Any]) -> bytes:
+    """Hash of the normalised training content: roles, whitespace-collapsed lower-case text, tool
+    calls with sorted keys, and the offered tools' names. Ids and provenance do not count."""
+    msgs = []
+    for m in record.get("messages") or []:
+        calls = [[(c.get("function") or {}).get("name"), (c.get("function") or {}).get("arguments")]
+                 for c in m.get("tool_calls") or []]
+        msgs.append([m.get("role"), " ".join((m.get("content") or "").lower().split()), calls])
+    tools = sorted(t.get("function", {}).get("name", "") for t in record.get("tools") or [])
+    return hashlib.blake2b(orjson.dumps([msgs, tools], option=orjson.OPT_SORT_KEYS), digest_size=16).digest()
+
+
+def shingle_hashes(text: str, n: int, _cache: dict[str, int] = {}) -> list[int]:  # noqa: B006 - a memo
+    """32-bit hashes of the distinct word ``n``-grams of ``text``: each word is hashed once (crc32,
+    deterministic across runs, unlike ``hash``) and n-grams are combined in numpy."""
+    import numpy as np
+
+    words = _WORD.findall(text)
+    if len(_cache) > 1_000_000:
+        _cache.clear()
+    hashes = np.fromiter((_cache.get(w) or _cache.setdefault(w, zlib.crc32(w.encode()) | 1) for w in words),
+                         dtype=np.uint64, count=len(words))
+    if len(hashes) <= n:
+        return [int(zlib.crc32(hashes.tobytes()))]
+    mixed = np.zeros(len(hashes) - n + 1, dtype=np.uint64)
+    for k in range(n):  # polynomial rolling combination mod 2**32
+        mixed = (mixed * np.uint64(1_000_003) + hashes[k:len(hashes) - n + 1 + k]) & np.uint64(0xFFFFFFFF)
+    return np.unique(mixed).tolist()
+
+
+def strip_for_training(record: dict[str, Any]) -> dict[str, Any]:
+    out = {k: record[k] for k in ("id", "category", "subcategory", "messages", "tools", "label") if k in record}
+    meta = {k: v for k, v in (record.get("meta") or {}).items() if k in KEEP_META and v is not None}
+    if meta:
+        out["meta"] = meta
+    return out
+
+
+class NearDuplicateIndex:
+    """MinHash LSH over word shingles; a candidate counts only if its estimated Jaccard similarity
+    (from the stored signatures) reaches the threshold, so LSH false positives are not dropped."""
+
+    def __init__(self, threshold: float, num_perm: int = 128, shingle: int = 3) -> None:
+        from datasketch import MinHash, MinHashLSH
+
+        self._minhash = MinHash
+        self.threshold, self.num_perm, self.shingle = threshold, num_perm, shingle
+        self.lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        self._sigs: dict[int, Any] = {}
+        self._template = MinHash(num_perm=num_perm, seed=1)
+
+    def signature(self, text: str) -> Any:
+        # shingles arrive already hashed (shingle_hashes): the hash function only passes them through
+        mh = self._minhash(num_perm=self.num_perm, seed=1, hashfunc=int,
+                           permutations=self._template.permutations, scheme=self._template.scheme)
+        mh.update_batch(shingle_hashes(text, self.shingle))
+        return mh
+
+    def find_or_add(self, key: int, text: str) -> int | None:
+        """The key of a kept near-duplicate of ``text``, or None after adding ``text`` under ``key``."""
+        import numpy as np
+
+        sig = self.signature(text)
+        values = sig.hashvalues.astype(np.uint32)  # datasketch 2 "affine32": already 32-bit
+        for other in self.lsh.query(sig):
+            if np.count_nonzero(values == self._sigs[other]) / self.num_perm >= self.threshold:
+                return other
+        self.lsh.insert(key, sig, check_duplication=False)
+        self._sigs[key] = values
+        return None
+
+    def __len__(self) -> int:
+        return len(self._sigs)
+
+
+def _parent_ids(inputs: Sequence[MergeInput]) -> set[str]:
+    """Ids named by ``meta.parent_id`` anywhere: cheap first pass that parses only lines naming one."""
+    parents: set[str] = set()
+    for inp in inputs:
+        with open(inp.path, "rb") as fh:
+            for raw in fh:
+                if b'"parent_id"' not in raw:
+                    continue
+                try:
+                    pid = (orjson.loads(raw).get("meta") or {}).get("parent_id")
+                except (orjson.JSONDecodeError, AttributeError):
+                    continue
+                if pid:
+                    parents.add(pid)
+    return parents
+
+
+def merge(inputs: Sequence[MergeInput], out_dir: str | Path, options: MergeOptions | None = None) -> MergeResult:
+    """Merge ``inputs`` into ``out_dir``/train.jsonl, eval.jsonl and merge_report.json."""
+    opts = options or MergeOptions()
+    if not 0 <= opts.eval_frac < 1:
+        raise FactoryError(f"--eval-frac must be in [0, 1), got {opts.eval_frac}")
+    if opts.near_threshold is not None and not 0 < opts.near_threshold <= 1:
+        raise FactoryError(f"--near-threshold must be in (0, 1], got {opts.near_threshold}")
+    out_dir = Path(out_dir)
+    for inp in inputs:
+        if not Path(inp.path).is_file():
+            raise FactoryError(f"{inp.path}: no such input file")
+        if Path(inp.path).resolve().parent == out_dir.resolve() and Path(inp.path).name in ("train.jsonl", "eval.jsonl"):
+            raise FactoryError(f"{inp.path}: is an output of this merge; write to another --out directory")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    validator = RecordValidator() if opts.validate else None
+    parents = _parent_ids(inputs)
+    seen_exact: set[bytes] = set()
+    near = NearDuplicateIndex(opts.near_threshold, opts.num_perm, opts.shingle) if opts.near_threshold else None
+    dropped: Counter = Counter()
+    dropped_by_file: dict[str, Counter] = {}
+    read_by_file: Counter = Counter()
+    near_examples: list[dict[str, Any]] = []
+    invalid_examples: list[str] = []
+    offsets = array("q")
+    cat_of: list[int] = []
+    cat_names: dict[str, int] = {}
+    ids: list[str] = []
+
+    originals_path = out_dir / "originals.jsonl"
+    with tempfile.TemporaryFile(dir=out_dir) as spill, JsonlWriter(originals_path) as originals:
+        for inp in inputs:
+            name = str(inp.path)
+            per_file = dropped_by_file.setdefault(name, Counter())
+            too_long = opts.too_long.get(name, set())
+            for line, obj in read_jsonl(inp.path, strict=False):
+                read_by_file[name] += 1
+                reason = _fate(obj, inp, opts, validator, parents)
+                if reason is None and line in too_long:
+                    reason = "over --max-tokens"
+                if reason is None:
+                    key = exact_key(obj)
+                    if key in seen_exact:
+                        reason = "exact duplicate"
+                    else:
+                        seen_exact.add(key)
+                        if near is not None:
+                            other = near.find_or_add(len(offsets), training_text(obj))
+                            if other is not None:
+                                reason = "near duplicate"
+                                if len(near_examples) < 20:
+                                    near_examples.append({"dropped": f"{name}:{line}", "kept_id": ids[other]})
+                if reason is not None:
+                    if reason == "superseded by enhanced version":  # kept apart for DPO/KTO pairs
+                        originals.write(strip_for_training(obj))
+                    if reason.startswith("invalid") and len(invalid_examples) < 20:
+                        invalid_examples.append(f"{name}:{line}: {reason}")
+                    reason = reason.split(":")[0]
+                    dropped[reason] += 1
+                    per_file[reason] += 1
+                    continue
+                offsets.append(spill.tell())
+                spill.write(orjson.dumps(strip_for_training(obj)) + b"\n")
+                cat = obj["category"]
+                cat_of.append(cat_names.setdefault(cat, len(cat_names)))
+                ids.append(obj.get("id", ""))
+        spill.flush()
+        train_idx, eval_idx = stratified_split(cat_of, opts.eval_frac, opts.seed)
+        names = {v: k for k, v in cat_names.items()}
+        written: dict[str, Counter] = {"train": Counter(), "eval": Counter()}
+        paths = {"train": out_dir / "train.jsonl", "eval": out_dir / "eval.jsonl"}
+        for split, idx in (("train", train_idx), ("eval", eval_idx)):
+            with JsonlWriter(paths[split]) as w:
+                for i in idx:
+                    spill.seek(offsets[i])
+                    w.write(spill.readline().rstrip(b"\n"))
+                    written[split][names[cat_of[i]]] += 1
+
+    read = sum(read_by_file.values())
+    kept = len(offsets)
+    report = {
+        "inputs": [{"path": str(i.path), "role": i.role, "read": read_by_file[str(i.path)],
+                    "dropped": dict(dropped_by_file[str(i.path)])} for i in inputs],
+        "read": read, "kept": kept, "dropped": dict(dropped), "reconciles": read == kept + sum(dropped.values()),
+        "train": {"count": sum(written["train"].values()), "by_category": dict(sorted(written["train"].items()))},
+        "eval": {"count": sum(written["eval"].values()), "by_category": dict(sorted(written["eval"].items()))},
+        "options": {"seed": opts.seed, "eval_frac": opts.eval_frac, "near_threshold": opts.near_threshold,
+                    "num_perm": opts.num_perm, "shingle_words": opts.shingle,
+                    "exclude_categories": list(opts.exclude_categories), "kept_meta": list(KEEP_META)},
+        "near_duplicate_examples": near_examples, "invalid_examples": invalid_examples,
+    }
+    report_path = out_dir / "merge_report.json"
+    write_json(report_path, report)
+    return MergeResult(paths["train"], paths["eval"], report_path, report, originals_path)
+
+
+def _fate(obj: Any, inp: MergeInput, opts: MergeOptions, validator: RecordValidator | None,
+          parents: set[str]) -> str | None:
+    """Why the record is dropped before dedupe, or None to keep it."""
+    if isinstance(obj, InputError):
+        return f"invalid: {obj.reason}"
+    if not isinstance(obj, dict):
+        return "invalid: not a JSON object"
+    if validator is not None:
+        errs = validator.check(obj)
+        if errs:
+            return f"invalid: {errs[0]}"
+    elif not isinstance(obj.get("messages"), list) or not obj.get("category"):
+        return "invalid: no messages or category"
+    if obj.get("category") in opts.exclude_categories:
+        return "excluded category"
+    if inp.role == "base" and obj.get("label") is not True:
+        return "base record not label true"
+    if obj.get("id") in parents:
+        return "superseded by enhanced version"
+    return None
+
+
+def stratified_split(categories: Sequence[int], eval_frac: float, seed: int) -> tuple[list[int], list[int]]:
+    """Seeded shuffle, then per category the first round(n * eval_frac) go to eval (at least one
+    when the category has two or more records and eval_frac > 0). Both lists keep the shuffled order."""
+    order = list(range(len(categories)))
+    random.Random(seed).shuffle(order)
+    sizes = Counter(categories)
+    want = {c: (max(1, round(n * eval_frac)) if eval_frac > 0 and n >= 2 else 0) for c, n in sizes.items()}
+    taken: Counter = Counter()
+    train, evals = [], []
+    for i in order:
+        c = categories[i]
+        if taken[c] < want[c]:
+            taken[c] += 1
+            evals.append(i)
+        else:
+            train.append(i)
+    return train, evals
+
+
+def category_files(data_dir: str | Path) -> list[Path]:
+    """A dataset directory's category files: what manifest.json lists, else every top-level *.jsonl."""
+    from factory.store.manifest import load_manifest
+
+    data_dir = Path(data_dir)
+    files = [data_dir / name for name in sorted(load_manifest(data_dir)["files"]) if name.endswith(".jsonl")]
+    return [p for p in files if p.exists()] or sorted(data_dir.glob("*.jsonl"))
+
+
+def inputs_from(categories: Iterable[str | Path] = (), enhanced: Iterable[str | Path] = (),
+                base: Iterable[str | Path] = ()) -> list[MergeInput]:
+    """Enhanced batches first, then the base, then category files: on duplicates the first wins."""
+    return ([MergeInput(Path(p), "enhanced") for p in enhanced] + [MergeInput(Path(p), "base") for p in base]
+            + [MergeInput(Path(p), "category") for p in categories])

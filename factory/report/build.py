@@ -1,0 +1,231 @@
+"""The dataset card (``README.md`` with Hugging Face YAML metadata) and a self-contained HTML report
+with plots: category mix, token lengths per category, tool usage, score distributions, and what
+merge dropped. Both go to ``DIR/report/``; plots are PNGs embedded in the HTML (matplotlib, Agg).
+
+Inputs are what the other stages leave in DIR: the category files, ``merged/merge_report.json``,
+``export/*/export_report.json`` and, when given, a :class:`factory.quality.tokens.TokenReport` (token
+lengths are measured by ``factory validate --tokenizer``; the report does not re-tokenize unless
+asked to).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+import yaml
+
+from factory.store.jsonl import atomic_write, read_jsonl, write_json
+
+
+@dataclass
+class DatasetSummary:
+    """One streaming pass over the category files."""
+
+    categories: Counter = field(default_factory=Counter)
+    subcategories: Counter = field(default_factory=Counter)
+    tools: Counter = field(default_factory=Counter)
+    labels: Counter = field(default_factory=Counter)
+    scores: dict[str, list[float]] = field(default_factory=dict)
+    files: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, paths: list[Path]) -> DatasetSummary:
+        s = cls()
+        for path in paths:
+            n = 0
+            for _line, rec in read_jsonl(path, strict=False):
+                if not isinstance(rec, dict):
+                    continue
+                n += 1
+                cat = str(rec.get("category", "?"))
+                s.categories[cat] += 1
+                s.subcategories[f"{cat}/{rec.get('subcategory', '')}"] += 1
+                s.labels[str(rec.get("label"))] += 1
+                for m in rec.get("messages") or []:
+                    for c in m.get("tool_calls") or []:
+                        s.tools[(c.get("function") or {}).get("name", "?")] += 1
+                for dim, v in (rec.get("scores") or {}).items():
+                    if isinstance(v, (int, float)) and len(s.scores.setdefault(dim, [])) < 200_000:
+                        s.scores[dim].append(float(v))
+            s.files[path.name] = n
+        return s
+
+
+def _png(fig: Any) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def make_plots(summary: DatasetSummary, token_lengths: dict[str, list[int]] | None,
+               merge_report: dict | None) -> dict[str, str]:
+    """Title -> base64 PNG. A plot whose data is missing is left out, never drawn empty."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plots: dict[str, str] = {}
+    if summary.categories:
+        fig, ax = plt.subplots(figsize=(7, 3))
+        names = sorted(summary.categories)
+        ax.bar(names, [summary.categories[n] for n in names], color="#4c72b0")
+        ax.set_ylabel("records")
+        plt.setp(ax.get_xticklabels(), rotation=40, ha="right", fontsize=8)
+        plots["Category mix"] = _png(fig)
+    if token_lengths:
+        cats = sorted(token_lengths)
+        fig, axes = plt.subplots(len(cats), 1, figsize=(7, 1.8 * len(cats)), squeeze=False)
+        for ax, cat in zip(axes[:, 0], cats):
+            ax.hist(token_lengths[cat], bins=40, color="#55a868")
+            ax.set_title(cat, fontsize=9, loc="left")
+            ax.set_xlabel("tokens")
+        fig.tight_layout()
+        plots["Token lengths per category"] = _png(fig)
+    if summary.tools:
+        fig, ax = plt.subplots(figsize=(7, max(2.5, 0.28 * len(summary.tools))))
+        items = summary.tools.most_common()[::-1]
+        ax.barh([k for k, _ in items], [v for _, v in items], color="#c44e52")
+        ax.set_xlabel("tool calls")
+        plots["Tool usage"] = _png(fig)
+    if summary.scores:
+        fig, ax = plt.subplots(figsize=(7, 3))
+        for dim, values in sorted(summary.scores.items()):
+            ax.hist(values, bins=20, alpha=0.5, label=dim)
+        ax.legend(fontsize=8)
+        ax.set_xlabel("score")
+        plots["Score distributions"] = _png(fig)
+    if merge_report and merge_report.get("dropped"):
+        fig, ax = plt.subplots(figsize=(7, 2.5))
+        items = sorted(merge_report["dropped"].items(), key=lambda kv: kv[1])
+        ax.barh([k for k, _ in items], [v for _, v in items], color="#8172b2")
+        ax.set_xlabel("records dropped by merge")
+        plots["What merge dropped"] = _png(fig)
+    return plots
+
+
+def _size_category(n: int) -> str:
+    for limit, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M")):
+        if n < limit:
+            return name
+    return "n>1M"
+
+
+def card_metadata(data_dir: Path, license: str = "apache-2.0") -> dict[str, Any]:
+    """Hugging Face dataset-card YAML: configs (paths relative to DIR, the dataset root), split
+    sizes, license, size category."""
+    configs, info = [], []
+    merged = data_dir / "merged"
+    layouts = [("default", merged)] + [(p.name, p) for p in sorted((data_dir / "export").glob("*")) if p.is_dir()]
+    total = 0
+    for name, folder in layouts:
+        files = [(split, folder / fname) for split, fname in
+                 (("train", "train.jsonl"), ("validation", "eval.jsonl"), ("validation", "valid.jsonl"))
+                 if (folder / fname).exists()]
+        if not files:
+            continue
+        configs.append({"config_name": name, "data_files": [
+            {"split": split, "path": str(path.relative_to(data_dir))} for split, path in files]})
+        splits = []
+        for split, path in files:
+            n = sum(1 for _ in read_jsonl(path))
+            splits.append({"name": split, "num_examples": n, "num_bytes": path.stat().st_size})
+            if name == "default":
+                total += n
+        info.append({"config_name": name, "splits": splits})
+    return {"license": license, "language": ["en"], "task_categories": ["text-generation"],
+            "tags": ["tool-calling", "code", "synthetic", "factory"], "size_categories": [_size_category(total)],
+            "configs": configs, "dataset_info": info}
+
+
+def write_card(data_dir: Path, out_dir: Path, summary: DatasetSummary, token_stats: dict | None,
+               merge_report: dict | None, license: str = "apache-2.0") -> Path:
+    meta = card_metadata(data_dir, license)
+    lines = ["---", yaml.safe_dump(meta, sort_keys=False).rstrip(), "---", "",
+             f"# {data_dir.resolve().name}", "",
+             "Fine-tuning data for coding and tool-using assistants, generated, validated, merged and exported "
+             "by `factory`. Paths in the metadata are relative to the dataset directory (copy this card there "
+             "to publish it).", "", "## Categories", "", "| category | records |", "|---|---:|"]
+    lines += [f"| {c} | {n:,} |" for c, n in sorted(summary.categories.items())]
+    if merge_report:
+        lines += ["", "## Merge", "",
+                  f"{merge_report['read']:,} records read, {merge_report['kept']:,} kept: "
+                  f"train {merge_report['train']['count']:,}, eval {merge_report['eval']['count']:,} "
+                  f"(seed {merge_report['options']['seed']}, eval share {merge_report['options']['eval_frac']}).", ""]
+        lines += [f"- dropped {n:,}: {why}" for why, n in sorted(merge_report["dropped"].items())]
+    if token_stats:
+        lines += ["", f"## Token lengths ({token_stats['tokenizer']}, chat template with tools)", "",
+                  "| category | records | p50 | p95 | max |", "|---|---:|---:|---:|---:|"]
+        lines += [f"| {c} | {s['count']:,} | {s['p50']} | {s['p95']} | {s['max']} |"
+                  for c, s in token_stats["stats"].items()]
+    lines += ["", "## Formats", "", "See `export/<format>/export_report.json` for rows written, rows skipped "
+              "with reasons, and self-check results.", ""]
+    path = out_dir / "README.md"
+    with atomic_write(path, "w") as fh:
+        fh.write("\n".join(lines))
+    return path
+
+
+def write_html(out_dir: Path, plots: dict[str, str], summary: DatasetSummary, merge_report: dict | None,
+               exports: dict[str, dict]) -> Path:
+    esc = html.escape
+    parts = ["<!doctype html><html><head><meta charset='utf-8'><title>factory dataset report</title>",
+             "<style>body{font-family:sans-serif;max-width:900px;margin:2em auto}table{border-collapse:collapse}"
+             "td,th{border:1px solid #ccc;padding:2px 8px}img{max-width:100%}</style></head><body>",
+             "<h1>Dataset report</h1>", "<h2>Files</h2><table><tr><th>file</th><th>records</th></tr>"]
+    parts += [f"<tr><td>{esc(f)}</td><td>{n:,}</td></tr>" for f, n in sorted(summary.files.items())]
+    parts.append("</table>")
+    if merge_report:
+        parts.append(f"<p id='merge-summary'>merge: {merge_report['read']:,} read, {merge_report['kept']:,} kept "
+                     f"(train {merge_report['train']['count']:,}, eval {merge_report['eval']['count']:,})</p>")
+    if exports:
+        parts.append("<h2>Exports</h2><table><tr><th>format</th><th>rows</th><th>self-checks</th></tr>")
+        for name, rep in sorted(exports.items()):
+            rows = sum(s.get("rows_written", 0) for s in rep["splits"].values())
+            checks = rep.get("checks")
+            state = "-" if not checks else ("passed" if not checks["failures"] else f"FAILED {checks['failures']}")
+            parts.append(f"<tr><td>{esc(name)}</td><td>{rows:,}</td><td>{esc(str(state))}</td></tr>")
+        parts.append("</table>")
+    for title, png in plots.items():
+        slug = title.lower().replace(" ", "-")
+        parts.append(f"<h2>{esc(title)}</h2><img class='plot' id='{slug}' alt='{esc(title)}' "
+                     f"src='data:image/png;base64,{png}'>")
+    parts.append("</body></html>")
+    path = out_dir / "report.html"
+    with atomic_write(path, "w") as fh:
+        fh.write("\n".join(parts))
+    return path
+
+
+def build_report(data_dir: str | Path, category_paths: list[Path], token_report: Any | None = None,
+                 license: str = "apache-2.0") -> dict[str, Path]:
+    """Write DIR/report/README.md, report.html and report.json; returns their paths."""
+    data_dir = Path(data_dir)
+    out_dir = data_dir / "report"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    summary = DatasetSummary.of(category_paths)
+    merge_path = data_dir / "merged" / "merge_report.json"
+    merge_report = orjson.loads(merge_path.read_bytes()) if merge_path.exists() else None
+    exports = {p.parent.name: orjson.loads(p.read_bytes()) for p in sorted((data_dir / "export").glob("*/export_report.json"))}
+    token_stats = None
+    if token_report is not None:
+        token_stats = {"tokenizer": token_report.tokenizer,
+                       "stats": {k: v.as_dict() for k, v in token_report.stats().items()}}
+    plots = make_plots(summary, token_report.lengths if token_report is not None else None, merge_report)
+    paths = {"card": write_card(data_dir, out_dir, summary, token_stats, merge_report, license),
+             "html": write_html(out_dir, plots, summary, merge_report, exports)}
+    write_json(out_dir / "report.json", {"categories": dict(summary.categories), "tools": dict(summary.tools),
+                                         "labels": dict(summary.labels), "tokens": token_stats,
+                                         "plots": list(plots), "merge": merge_report and merge_report["dropped"]})
+    paths["json"] = out_dir / "report.json"
+    return paths

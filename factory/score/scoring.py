@@ -1,0 +1,452 @@
+"""Scoring records on a rubric: reading the factory's records and foreign datasets, the offline
+heuristic scorer, the LLM judge, labels by threshold, and ``score_file`` that writes it all back.
+
+Formats read (one JSON object per line, detected per record):
+- factory records (``category`` + ``messages``, :class:`factory.schemas.Example`);
+- OpenAI ``messages`` (optionally ``tools``; tool-call ``arguments`` as JSON strings);
+- ShareGPT ``conversations`` of ``from``/``value`` (with ``label``), where a gpt turn may hold a call
+  written as ``tool_call: NAME`` / ``arguments: {...}`` (seed 002's format);
+- Alpaca ``task_type`` / ``instruction`` / ``input`` / ``output``.
+
+Scored records keep their format: ``scores`` and ``label`` are set on the original object.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import statistics
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+from pydantic import BaseModel, Field, create_model
+
+from factory.errors import InputError
+from factory.schemas import Example
+from factory.schemas.spec import DEFAULT_RUBRIC, Rubric
+from factory.store.jsonl import JsonlWriter, read_jsonl, write_json
+
+_TEXT_CALL = re.compile(r"tool_call:\s*([A-Za-z_][\w.\-]*)\s*\n\s*arguments:\s*(\{.*\})\s*$", re.DOTALL)
+_SHAREGPT_ROLES = {"system": "system", "human": "user", "user": "user", "gpt": "assistant",
+                   "assistant": "assistant", "function_call": "assistant", "observation": "tool", "tool": "tool"}
+
+
+@dataclass
+class RecordView:
+    """A record of any supported format, seen as factory-style messages + offered tools."""
+
+    fmt: str  # factory | openai | sharegpt | alpaca
+    original: dict[str, Any]
+    messages: list[dict[str, Any]]
+    tools: list[dict[str, Any]] = field(default_factory=list)
+    category: str = "imported"
+    subcategory: str = ""
+
+    def with_scores(self, scores: dict[str, float], label: bool) -> dict[str, Any]:
+        return {**self.original, "scores": scores, "label": label}
+
+    def to_example(self) -> Example:
+        if self.fmt == "factory":
+            return Example.model_validate(self.original)
+        return Example.model_validate({"category": self.category, "subcategory": self.subcategory,
+                                       "messages": self.messages, "tools": self.tools,
+                                       "label": self.original.get("label"),
+                                       "meta": {"generator": f"import:{self.fmt}"}})
+
+    @property
+    def id(self) -> str:
+        return self.original.get("id") or self.to_example().id
+
+
+def _text_call(text: str, n: int) -> dict[str, Any] | None:
+    m = _TEXT_CALL.search(text or "")
+    if not m:
+        return None
+    try:
+        args = orjson.loads(m.group(2))
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(args, dict):
+        return None
+    return {"id": f"call_{n}", "type": "function", "function": {"name": m.group(1), "arguments": args}}
+
+
+def _openai_messages(msgs: list[Any], where: tuple[str, int]) -> list[dict[str, Any]]:
+    out = []
+    for i, m in enumerate(msgs):
+        if not isinstance(m, dict) or "role" not in m:
+            raise InputError(*where, f"messages[{i}]: expected an object with 'role'", "OpenAI chat format")
+        msg = {k: v for k, v in m.items() if k in ("role", "content", "tool_calls", "tool_call_id", "name")}
+        if isinstance(msg.get("content"), list):  # content parts
+            msg["content"] = "".join(p.get("text", "") for p in msg["content"] if isinstance(p, dict))
+        calls = []
+        for call in msg.get("tool_calls") or []:
+            fn = dict(call.get("function", {}))
+            if isinstance(fn.get("arguments"), str):
+                try:
+                    fn["arguments"] = orjson.loads(fn["arguments"] or "{}")
+                except orjson.JSONDecodeError:
+                    raise InputError(*where, f"messages[{i}]: tool call arguments are not JSON",
+                                     "arguments must be a JSON object (string or dict)") from None
+            calls.append({"id": call.get("id") or f"call_{i}_{len(calls)}", "type": "function", "function": fn})
+        if calls:
+            msg["tool_calls"] = calls
+        else:
+            msg.pop("tool_calls", None)
+        if msg.get("role") == "tool":
+            msg["name"] = msg.get("name") or None
+            if msg["name"] is None:
+                msg.pop("name")
+        out.append(msg)
+    return out
+
+
+def view_record(obj: Any, path: str = "<input>", lineno: int = 0) -> RecordView:
+    """Detect the format of one record and view it as messages; InputError names file:line."""
+    where = (path, lineno)
+    if not isinstance(obj, dict):
+        raise InputError(*where, f"expected a JSON object, got {type(obj).__name__}")
+    if "category" in obj and "messages" in obj:
+        ex = Example.model_validate(obj)
+        return RecordView("factory", obj, [m.model_dump(exclude_none=True) for m in ex.messages], ex.tools,
+                          ex.category, ex.subcategory)
+    if isinstance(obj.get("messages"), list):
+        return RecordView("openai", obj, _openai_messages(obj["messages"], where), obj.get("tools") or [])
+    if isinstance(obj.get("conversations"), list):
+        msgs: list[dict[str, Any]] = []
+        for i, turn in enumerate(obj["conversations"]):
+            role = _SHAREGPT_ROLES.get(str(turn.get("from", "")).lower()) if isinstance(turn, dict) else None
+            if role is None:
+                raise InputError(*where, f"conversations[{i}]: unknown 'from' {turn!r:.60}",
+                                 f"use one of {', '.join(_SHAREGPT_ROLES)}")
+            value = turn.get("value") or ""
+            call = _text_call(value, i) if role == "assistant" else None
+            if call:
+                msgs.append({"role": "assistant", "content": value[: value.find("tool_call:")].strip() or None,
+                             "tool_calls": [call]})
+            elif role == "tool":
+                prev = next((m for m in reversed(msgs) if m.get("tool_calls")), None)
+                cid = prev["tool_calls"][0]["id"] if prev else f"call_{i}"
+                msgs.append({"role": "tool", "content": value, "tool_call_id": cid})
+            else:
+                msgs.append({"role": role, "content": value})
+        tools = obj.get("tools") or []
+        if isinstance(tools, str):
+            tools = orjson.loads(tools)
+        return RecordView("sharegpt", obj, msgs, tools)
+    if "instruction" in obj and "output" in obj:
+        prompt = str(obj["instruction"]) + (f"\n\n{obj['input']}" if obj.get("input") else "")
+        return RecordView("alpaca", obj, [{"role": "user", "content": prompt},
+                                          {"role": "assistant", "content": str(obj["output"])}],
+                          category=str(obj.get("task_type") or "alpaca"))
+    raise InputError(*where, "unknown record format",
+                     "expected factory records, OpenAI 'messages', ShareGPT 'conversations' or Alpaca "
+                     "'instruction'/'output'")
+
+
+def read_records(path: str | Path) -> Iterator[tuple[int, RecordView | InputError]]:
+    """Each line as a view, or the InputError that says why it is not one (never raises on a record)."""
+    for lineno, obj in read_jsonl(path, strict=False):
+        if isinstance(obj, InputError):
+            yield lineno, obj
+            continue
+        try:
+            yield lineno, view_record(obj, str(path), lineno)
+        except InputError as exc:
+            yield lineno, exc
+        except ValueError as exc:  # pydantic: a factory record that breaks the schema
+            yield lineno, InputError(str(path), lineno, f"invalid record: {' '.join(str(exc).split())[:200]}")
+
+
+# -- labels --------------------------------------------------------------------------------------
+def label_for(scores: dict[str, float], rubric: Rubric) -> bool:
+    values = [scores[d] for d in rubric.dimensions if d in scores]
+    if not values:
+        return False
+    return statistics.fmean(values) >= rubric.threshold and min(values) >= rubric.min_dimension
+
+
+# -- the offline heuristic scorer ----------------------------------------------------------------
+_PLACEHOLDER = re.compile(r"\b(lorem|placeholder|todo|tbd|n/a|none|null|example)\b|\.\.\.", re.IGNORECASE)
+_WORD = re.compile(r"[a-zA-Z][a-zA-Z0-9_]{2,}")
+
+
+def _clamp(x: float, lo: int = 1, hi: int = 5) -> float:
+    return float(max(lo, min(hi, round(x))))
+
+
+def _find_key(obj: Any, key: str) -> Any:
+    if isinstance(obj, dict):
+        if key in obj:
+            return obj[key]
+        for v in obj.values():
+            found = _find_key(v, key)
+            if found is not None:
+                return found
+    elif isinstance(obj, list):
+        for v in obj:
+            found = _find_key(v, key)
+            if found is not None:
+                return found
+    return None
+
+
+def _length_score(text: str, steps: tuple[int, int, int, int]) -> float:
+    n = len(text.strip())
+    score = 1 + sum(n >= s for s in steps)
+    if text and _PLACEHOLDER.search(text) and n < steps[2]:
+        score -= 1
+    if re.search(r"\d|/|\.\w{2,4}\b", text):  # concrete: numbers, paths, file names
+        score += 0.5
+    return _clamp(score)
+
+
+def _words(text: str) -> set[str]:
+    return {w.lower() for w in _WORD.findall(text)}
+
+
+class HeuristicScorer:
+    """Offline scores on seed 002's five dimensions from what is visible in the record. Unknown
+    dimensions get the mean of the known ones."""
+
+    name = "heuristic"
+
+    def __init__(self) -> None:
+        from factory.quality.validate import RecordValidator
+
+        self._validator = RecordValidator()
+
+    def score(self, view: RecordView, rubric: Rubric = DEFAULT_RUBRIC) -> dict[str, float]:
+        msgs = view.messages
+        users = [m.get("content") or "" for m in msgs if m["role"] == "user"]
+        assistants = [m for m in msgs if m["role"] == "assistant"]
+        calls = [c["function"] for m in assistants for c in m.get("tool_calls") or []]
+        args = [c.get("arguments") for c in calls]
+        known = {
+            "sessionMemory_quality": self._memory(msgs, args),
+            "toolContext_quality": self._tool_context(view, assistants, calls, args),
+            "goal_coherence": self._goals(users, assistants, calls, args),
+            "prompt_naturalness": self._naturalness(users),
+            "response_realism": self._realism(assistants, calls),
+        }
+        fallback = _clamp(statistics.fmean(known.values()))
+        return {d: known.get(d, fallback) for d in rubric.dimensions}
+
+    def _memory(self, msgs: list[dict], args: list[Any]) -> float:
+        memory = _find_key(args, "sessionMemory")
+        if isinstance(memory, str):
+            return _length_score(memory, (10, 50, 100, 200))
+        earlier = " ".join((m.get("content") or "") for m in msgs[:-1] if m["role"] in ("system", "tool", "assistant"))
+        return _length_score(earlier, (20, 120, 300, 800)) if earlier else 2.0
+
+    def _tool_context(self, view: RecordView, assistants: list[dict], calls: list[dict], args: list[Any]) -> float:
+        if not calls:
+            return 3.0 if not view.tools else 2.0
+        why = _find_key(args, "toolContext")
+        if why is None:
+            why = " ".join(m.get("content") or "" for m in assistants if m.get("tool_calls"))
+        score = 2.0 if not isinstance(why, str) else _length_score(why, (15, 40, 80, 150))
+        if view.tools:
+            offered = {t["function"]["name"]: t for t in view.tools if "function" in t}
+            if any(self._validator.call_issues(c["name"], c.get("arguments"), offered) for c in calls):
+                score -= 2
+        return _clamp(score)
+
+    def _goals(self, users: list[str], assistants: list[dict], calls: list[dict], args: list[Any]) -> float:
+        primary, sub = _find_key(args, "primaryGoal"), _find_key(args, "subgoal")
+        if isinstance(primary, str) and isinstance(sub, str):
+            overlap = primary.strip().lower() == sub.strip().lower()
+            return _clamp(_length_score(primary + " " + sub, (10, 30, 60, 100)) - (2 if overlap else 0))
+        asked = _words(" ".join(users))
+        answered = _words(" ".join([*(c["name"] for c in calls), orjson.dumps(args).decode(),
+                                    *((m.get("content") or "") for m in assistants)]))
+        if not asked or not answered:
+            return 2.0
+        share = len(asked & answered) / min(len(asked), 12)
+        return _clamp(1.5 + 4 * share)
+
+    def _naturalness(self, users: list[str]) -> float:
+        if not users:
+            return 1.0
+        text = users[-1].strip()
+        if text.startswith(("Result:", "{", "[")) or not text:
+            return 1.0
+        words = len(text.split())
+        score = 5.0 if 5 <= words <= 120 else 3.0 if words < 5 else 4.0
+        if _PLACEHOLDER.search(text):
+            score -= 1
+        if not re.search(r"[a-z]", text):
+            score -= 1
+        return _clamp(score)
+
+    def _realism(self, assistants: list[dict], calls: list[dict]) -> float:
+        if not assistants:
+            return 1.0
+        last = assistants[-1]
+        content = (last.get("content") or "").strip()
+        if last.get("tool_calls"):
+            return 5.0 if all(c.get("arguments") for c in calls) else 3.0
+        if not content or (_PLACEHOLDER.search(content[:200]) and len(content) < 60):
+            return 1.0
+        if content.startswith("Result:"):
+            return 2.0
+        return 4.0 if len(content) >= 40 else 3.0
+
+
+# -- the LLM judge -------------------------------------------------------------------------------
+JUDGE_PROMPT = """You are a strict reviewer of fine-tuning data for tool-using coding assistants.
+Score the conversation you are given on each rubric dimension, as an integer from {lo} (poor) to
+{hi} (excellent). Judge only what is in the record. Dimensions:
+{dimensions}
+Give a one-sentence rationale naming the weakest point."""
+
+
+def judge_model(rubric: Rubric) -> type[BaseModel]:
+    """The judge's response model for ``rubric``: one class per rubric, so the SDK wrapping and the
+    schema are built once, and worker processes can rebuild it (see factory.llm.workers)."""
+    return rubric_scores_model(tuple(rubric.dimensions.items()), *rubric.scale)
+
+
+@functools.lru_cache(maxsize=64)
+def rubric_scores_model(dimensions: tuple[tuple[str, str], ...], lo: int, hi: int) -> type[BaseModel]:
+    from factory.llm.workers import rebuildable
+
+    fields: dict[str, Any] = {d: (int, Field(ge=lo, le=hi, description=desc)) for d, desc in dimensions}
+    fields["rationale"] = (str, Field(default="", description="one sentence: the weakest point"))
+    return rebuildable(create_model("RubricScores", **fields), rubric_scores_model, dimensions, lo, hi)
+
+
+def render_for_judge(view: RecordView, limit: int = 12_000) -> str:
+    body = {"messages": view.messages, "tools_offered": [t.get("function", {}).get("name") for t in view.tools]}
+    text = orjson.dumps(body, option=orjson.OPT_INDENT_2).decode()
+    return text if len(text) <= limit else text[:limit] + "\n... (truncated)"
+
+
+def judge_request(view: RecordView, rubric: Rubric) -> Any:
+    from factory.llm import LLMRequest
+
+    dims = "\n".join(f"- {d}: {desc}" for d, desc in rubric.dimensions.items())
+    system = JUDGE_PROMPT.format(lo=rubric.scale[0], hi=rubric.scale[1], dimensions=dims)
+    return LLMRequest([{"role": "system", "content": system},
+                       {"role": "user", "content": "Score this record:\n" + render_for_judge(view)}],
+                      judge_model(rubric), max_tokens=512, temperature=0.0, tag=view)
+
+
+# -- scoring a file ------------------------------------------------------------------------------
+@dataclass
+class ScoreReport:
+    path: str
+    out: str
+    read: int = 0
+    written: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+    labels: Counter = field(default_factory=Counter)
+    sums: dict[str, float] = field(default_factory=dict)
+    engine: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, scores: dict[str, float], label: bool) -> None:
+        self.written += 1
+        self.labels[str(label).lower()] += 1
+        for d, v in scores.items():
+            self.sums[d] = self.sums.get(d, 0.0) + v
+
+    def means(self) -> dict[str, float]:
+        return {d: round(v / self.written, 3) for d, v in self.sums.items()} if self.written else {}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"input": self.path, "output": self.out, "read": self.read, "written": self.written,
+                "rejected": len(self.rejected), "rejections": [{"line": n, "reason": r} for n, r in self.rejected],
+                "labels": dict(self.labels), "mean_scores": self.means(), "engine": self.engine}
+
+
+def rubric_for(view: RecordView, rubrics: dict[str, Rubric], default: Rubric) -> Rubric:
+    return rubrics.get(view.category, default)
+
+
+JudgeFn = Callable[[list[RecordView], Callable[[RecordView], Rubric]], tuple[dict[int, dict[str, float]], dict[int, str]]]
+
+
+class LLMJudge:
+    """Scores views through an :class:`~factory.llm.session.EngineSession` (cached, resumable)."""
+
+    name = "llm-judge"
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+
+    def __call__(self, views: list[RecordView], pick: Callable[[RecordView], Rubric]
+                 ) -> tuple[dict[int, dict[str, float]], dict[int, str]]:
+        scores: dict[int, dict[str, float]] = {}
+        reasons: dict[int, str] = {}
+        reqs = []
+        for i, view in enumerate(views):
+            req = judge_request(view, pick(view))
+            req.tag = i
+            reqs.append(req)
+
+        def on_result(res: Any) -> None:
+            i = res.request.tag
+            if res.status == "ok":
+                dims = pick(views[i]).dimensions
+                scores[i] = {d: float(getattr(res.output, d)) for d in dims}
+            else:
+                reasons[i] = f"judge: {res.reason}"
+
+        self.session.run(reqs, on_result, total=len(reqs))
+        return scores, reasons
+
+
+def score_file(path: str | Path, out: str | Path, rubric: Rubric = DEFAULT_RUBRIC,
+               rubrics: dict[str, Rubric] | None = None, judge: JudgeFn | None = None,
+               chunk_size: int = 500) -> ScoreReport:
+    """Score every record of ``path`` into ``out`` (same format, plus ``scores`` and ``label``).
+
+    Without ``judge`` the heuristic scorer runs in one streaming pass. With it, records are judged in
+    chunks of ``chunk_size``. read = written + rejected, and the report says why each rejected line
+    was rejected. Also writes ``<out>.report.json``."""
+    rubrics = rubrics or {}
+    report = ScoreReport(str(path), str(out))
+    heuristic = HeuristicScorer() if judge is None else None
+
+    def pick(view: RecordView) -> Rubric:
+        return rubric_for(view, rubrics, rubric)
+
+    chunk: list[tuple[int, RecordView]] = []
+
+    def flush(writer: JsonlWriter) -> None:
+        if not chunk:
+            return
+        assert judge is not None
+        scored, reasons = judge([v for _, v in chunk], pick)
+        for i, (lineno, view) in enumerate(chunk):
+            if i not in scored:
+                report.rejected.append((lineno, reasons.get(i, "the judge gave no usable scores")))
+                continue
+            label = label_for(scored[i], pick(view))
+            writer.write(view.with_scores(scored[i], label))
+            report.add(scored[i], label)
+        chunk.clear()
+
+    with JsonlWriter(out) as writer:
+        for lineno, item in read_records(path):
+            report.read += 1
+            if isinstance(item, InputError):
+                report.rejected.append((lineno, item.reason))
+                continue
+            if heuristic is not None:
+                scores = heuristic.score(item, pick(item))
+                label = label_for(scores, pick(item))
+                writer.write(item.with_scores(scores, label))
+                report.add(scores, label)
+            else:
+                chunk.append((lineno, item))
+                if len(chunk) >= chunk_size:
+                    flush(writer)
+        if judge is not None:
+            flush(writer)
+    write_json(Path(out).with_suffix(".report.json"), report.as_dict())
+    return report

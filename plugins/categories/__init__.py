@@ -1,0 +1,1 @@
+"""Built-in dataset categories: one module per category, named after it."""

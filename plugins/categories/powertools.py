@@ -1,0 +1,168 @@
+"""The ``powertools`` category (seed 004, agent 2): semantic code navigation -- index,
+goto_definition, find_references, functions, classes, stats -- preferred over grep, with the
+definition then read by line range. All results are executed against the grounding workspace."""
+
+from __future__ import annotations
+
+from factory import hookimpl
+from factory.authoring.dialog import Dialog, Seed004Generator, one, spec_path, toolset_tools
+from factory.authoring.observe import describe, source_files, symbols_in
+from factory.registry import Category
+
+SYSTEM = [
+    ("You are a coding agent with semantic navigation tools (powertools). Prefer goto_definition, "
+    "find_references, functions and classes over text search when you know what you are looking for."),
+    ("You navigate code by meaning, not by string matching: use the powertools index, then definitions and "
+    "references; read only the lines you need."),
+]
+OPENERS = ["", "Quick question: ", "While I'm refactoring: ", "For a code review: ", "I'm debugging something. ",
+           "Help me orient myself. ", "Onboarding question: ", "Before I touch anything: ", "Curious: "]
+CLOSERS = ["", " Thanks.", " Be precise.", " Line numbers help.", " No need to read whole files."]
+WHY_SEMANTIC = [
+    "goto_definition finds the declaration itself rather than every line that mentions the name.",
+    "A text search would also hit comments and call sites; the index knows which line is the definition.",
+    "Using the semantic index instead of grep, so string matches in comments don't get in the way.",
+    "",
+]
+
+
+def _read_around(rng, d: Dialog, file: str, line: int) -> str:
+    total = len(d.ws.text(file).splitlines())
+    end = min(total, line + rng.randint(5, 14))
+    args = {"filepath": file, "startLine": line, "endLine": end}
+    d.call("read_file_range", args, content=one(rng, ["Reading the definition:", "Let me look at the body.", None]))
+    return f"Lines {line}-{end} of `{file}` hold the body."
+
+
+def goto_definition(rng, d: Dialog) -> None:
+    sym = one(rng, d.ws.symbols)
+    d.user(one(rng, OPENERS) + one(rng, [
+        "Where is `{s}` defined?", "Take me to the definition of `{s}`.", "Which file declares `{s}`?",
+        "Jump to `{s}` and show me its signature.", "I keep seeing `{s}`; where does it come from?",
+    ]).format(s=sym.name) + one(rng, CLOSERS))
+    args = {"symbol": sym.name}
+    out = d.call("goto_definition", args, content=one(rng, WHY_SEMANTIC) or None)
+    lines = [ln for ln in out.splitlines() if ln]
+    text = describe(rng, d.ws, "goto_definition", args, out)
+    if len(lines) > 1:
+        text += f" There are {len(lines)} definitions with that name: " + "; ".join(f"`{ln.split(': ')[0]}`" for ln in lines) + "."
+    if rng.random() < 0.6:
+        text += " " + _read_around(rng, d, sym.file, sym.line)
+    d.say(text)
+
+
+def find_references(rng, d: Dialog) -> None:
+    sym = one(rng, [s for s in d.ws.symbols if not s.name.startswith("test")])
+    d.user(one(rng, OPENERS) + one(rng, [
+        "Who uses `{s}`?", "Find all references to `{s}` before I rename it.",
+        "If I change the signature of `{s}`, what breaks?", "List the call sites of `{s}`.",
+        "How widely is `{s}` used?",
+    ]).format(s=sym.name) + one(rng, CLOSERS))
+    args = {"symbol": sym.name}
+    out = d.call("find_references", args, content=one(rng, [
+        "find_references resolves the symbol itself, so unrelated strings with the same letters don't count.",
+        "Checking references through the index rather than a text search.", ""]) or None)
+    rows = [ln for ln in out.splitlines()[1:] if ln]
+    files = sorted({r.split(":", 1)[0] for r in rows})
+    outside = [f for f in files if f != sym.file]
+    verdict = (f"Only `{sym.file}` touches it, so a change stays local." if not outside else
+               f"A change reaches {len(outside)} other file{'s' * (len(outside) != 1)}: "
+               + ", ".join(f"`{f}`" for f in outside) + "; update those call sites together.")
+    d.say(describe(rng, d.ws, "find_references", args, out) + " " + verdict)
+
+
+def _file_listing(rng, d: Dialog, tool: str, kinds: set[str], asks: list[str]) -> None:
+    files = [f for f in source_files(d.ws) if symbols_in(d.ws, f, kinds)]
+    file = one(rng, files)
+    d.user(one(rng, OPENERS) + one(rng, asks).format(f=file) + one(rng, CLOSERS))
+    args = {"file": file}
+    out = d.call(tool, args)
+    text = describe(rng, d.ws, tool, args, out)
+    syms = symbols_in(d.ws, file, kinds)
+    if rng.random() < 0.5:
+        pick = one(rng, syms)
+        text += " " + _read_around(rng, d, file, pick.line).replace("hold the body", f"hold `{pick.name}`")
+    d.say(text + " " + one(rng, ["Want the details of one of them?", "Which one should we look at?",
+                                 "That's the outline without reading the whole file.",
+                                 "The line numbers let me jump straight to any of them.", ""]).rstrip())
+
+
+def functions(rng, d: Dialog) -> None:
+    _file_listing(rng, d, "functions", {"function", "method"}, [
+        "What functions are in `{f}`?", "List the functions and methods of `{f}`.",
+        "Give me an outline of `{f}`: just the functions.", "What can I call in `{f}`?"])
+
+
+def classes(rng, d: Dialog) -> None:
+    _file_listing(rng, d, "classes", {"class", "struct", "interface", "type", "enum", "trait"}, [
+        "Which types does `{f}` declare?", "List the classes in `{f}`.",
+        "What data structures are defined in `{f}`?", "Show me the type declarations of `{f}`."])
+
+
+def _stats_rows(out: str) -> dict[str, tuple[int, int]]:
+    rows = {}
+    for line in out.splitlines()[:-1]:
+        lang, rest = line.split(": ", 1)
+        files, lines = rest.split(", ")
+        rows[lang] = (int(files.split()[0]), int(lines.split()[0]))
+    return rows
+
+
+def stats(rng, d: Dialog) -> None:
+    out_cache = d.ws.execute("stats", {}).output
+    rows = _stats_rows(out_cache)
+    langs = sorted(rows, key=lambda k: -rows[k][1])
+    a, b = rng.sample(langs, 2) if len(langs) > 1 else (langs[0], langs[0])
+    kinds = out_cache.splitlines()[-1].removeprefix("symbols: ")
+    asks = [
+        ("How big is this project?", lambda: f"{sum(v[1] for v in rows.values())} lines of code in "
+         f"{sum(v[0] for v in rows.values())} source files; the symbol index counts {kinds}."),
+        (f"Is this mostly {a.title()} or {b.title()}?", lambda: (
+            f"{a.title()} has {rows[a][1]} lines in {rows[a][0]} files against {rows[b][1]} lines in {rows[b][0]} files "
+            f"for {b.title()}, so it is mostly {(a if rows[a][1] >= rows[b][1] else b).title()}.")),
+        ("Which languages does this repo use?", lambda: "Languages by size: " + ", ".join(
+            f"{lang} ({rows[lang][1]} lines)" for lang in langs) + "."),
+        ("Roughly how many functions and classes are there?", lambda: f"The index counts {kinds}."),
+        ("What's the smallest part of the codebase?", lambda: (
+            f"{langs[-1].title()}: {rows[langs[-1]][0]} file(s), {rows[langs[-1]][1]} lines.")),
+        ("Where is most of the code?", lambda: (
+            f"{langs[0].title()}, with {rows[langs[0]][1]} of {sum(v[1] for v in rows.values())} lines.")),
+        ("How many files would a full rewrite touch?", lambda: (
+            f"{sum(v[0] for v in rows.values())} source files: " + ", ".join(f"{rows[x][0]} {x}" for x in langs) + ".")),
+    ]
+    if a == b:
+        del asks[1]  # "mostly A or B?" needs two languages
+    question, answer = one(rng, asks)
+    d.user(one(rng, OPENERS) + question + one(rng, ["", " Numbers please.", " I'm estimating a migration.",
+                                                     " Just the overview.", " Rough is fine."]))
+    d.call("stats", {}, content=one(rng, [None, "The stats tool counts this directly.", "Asking the index."]))
+    d.say(answer() + " " + one(rng, ["(Counts come from the index, not a guess.)", "Tests are included in these numbers.",
+                                     "Config and docs files are not counted.", ""]).rstrip())
+
+
+def index(rng, d: Dialog) -> None:
+    path = one(rng, [".", *[x for x in d.ws.dirs if "/" not in x]])
+    d.user(one(rng, OPENERS) + one(rng, [
+        "I just cloned this; index {p} so we can navigate it.", "Build the code index for {p}.",
+        "Refresh the symbol index of {p}, then tell me how many symbols there are.",
+        "Index {p} before we start.", "Can you set up navigation for {p}?",
+    ]).format(p="the project" if path == "." else f"`{path}`"))
+    args = {} if path == "." else {"path": path}
+    out = d.call("index", args)
+    d.say(out + " " + one(rng, ["goto_definition and find_references are ready now.",
+                                "Navigation is ready; ask for any symbol.",
+                                "From here I can jump to definitions and references."]))
+
+
+GENERATOR = Seed004Generator(
+    {"goto_definition": goto_definition, "find_references": find_references, "functions": functions,
+     "classes": classes, "stats": stats, "index": index},
+    tools=toolset_tools(("continue", "read_file_range"), ("continue", "grep_search")),
+    system=lambda rng: one(rng, SYSTEM),
+)
+
+
+@hookimpl
+def register_categories(register):
+    register(Category(name="powertools", spec_path=spec_path("powertools"), generator=GENERATOR,
+                      description="Semantic navigation with the powertools"))

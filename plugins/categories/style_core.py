@@ -1,0 +1,123 @@
+"""style_core: code written in the house style (seed 000's Style-Core bucket).
+
+The house style is stated in agents/style_core.md. Each record asks for a piece of code by domain
+entity and fields; the answer is the code in the house style plus the conventions it applies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from factory import hookimpl
+from factory.agents import spec_path
+from factory.authoring import vocab as T
+from factory.registry import Category
+
+SYSTEM = (
+    "You are the team's coding assistant. Follow the house style: typed, small, documented units; "
+    "names that say what things are; no magic numbers; errors that carry context.",
+    "You write production code in this team's conventions. Python: dataclasses, type hints, module "
+    "loggers, pathlib. TypeScript: named exports, explicit prop interfaces, async/await. Go: wrapped "
+    "errors, small interfaces. Rust: Result over panics.",
+    "You are a senior engineer who writes code exactly in the project's house style and briefly "
+    "explains which conventions the code follows.",
+)
+
+CONVENTIONS = {
+    "python_model": ("frozen, slotted dataclass", "every field typed", "defaults (lists) via field(default_factory=...)",
+                     "module and class docstrings", "`from __future__ import annotations`"),
+    "python_service": ("a module-level `logger` instead of print", "a named constant instead of a magic number",
+                       "a domain-specific exception deriving from LookupError", "`raise ... from None` to hide the KeyError noise",
+                       "typed parameters and return values"),
+    "python_tests": ("tests named after the behaviour they check", "plain asserts, no test classes",
+                     "a pure function that is trivial to test", "the threshold as a keyword argument with a default"),
+    "typescript_component": ("a named export, no default export", "props declared as an exported interface",
+                             "an explicit `JSX.Element` return type", "optional callbacks called with `?.`"),
+    "typescript_client": ("async/await instead of promise chains", "a timeout through AbortController",
+                          "errors that name the resource and the HTTP status", "the timeout as a named constant"),
+    "go_struct": ("exported type with a doc comment", "JSON tags in snake_case", "a Validate method returning error",
+                  "sentinel errors declared once"),
+    "rust_struct": ("`///` doc comments", "derived Debug, Clone and PartialEq", "a predicate method instead of a panic",
+                    "public fields with owned types"),
+}
+
+ASKS = {
+    "python_model": ("Write the {E} model for our Python service with fields {f}.",
+                     "We need a {e} dataclass: {f}. Follow our conventions.",
+                     "Add a Python model for {e} records ({f}).",
+                     "Model a {e} in Python, house style, with {f}."),
+    "python_service": ("Write the service functions for {pl}: a lookup by id and a filter for active ones.",
+                       "Give me a Python module to find a {e} by id and list the active {pl}.",
+                       "Implement {e} lookup and active-{e} filtering in our Python style.",
+                       "Python service for {pl}, please -- find one by id, list active ones, cap the batch."),
+    "python_tests": ("Write a small summary module for {pl} amounts and pytest tests for it.",
+                     "I need helpers that total {e} amounts and pick the large ones, with tests.",
+                     "Add pure functions for {e} totals plus their pytest tests."),
+    "typescript_component": ("Write a React card component for a {e} showing {f}.",
+                             "Create the {E}Card component ({f}) in our TSX style.",
+                             "I need a {e} card in React with {f}; clicking it selects the {e}."),
+    "typescript_client": ("Write a TypeScript client function that fetches a {e} by id with a timeout.",
+                          "Add fetch{E} to our API client, house style.",
+                          "TypeScript: load a {e} from the API and filter the active {pl}."),
+    "go_struct": ("Define the Go struct for a {e} with {f}, plus validation.",
+                  "Write the {E} type in Go ({f}) with a Validate method.",
+                  "Go model for {e}: {f}. Follow our conventions."),
+    "rust_struct": ("Write the Rust struct for a {e} with {f} and a validity check.",
+                    "Define {E} in Rust ({f}); no panics.",
+                    "Rust model for {pl} with {f}, house style."),
+}
+
+INTROS = ("Here's the {what} in our house style:", "This follows the team conventions:",
+          "Here is a version that fits the codebase:", "Done -- house style applied:", "Here you go:")
+
+
+def build_code(sub: str, ent: str, fields: list[str], rng) -> tuple[str, str]:
+    if sub == "python_model":
+        return T.py_dataclass(ent, fields), "python"
+    if sub == "python_service":
+        return T.py_service(ent, rng), "python"
+    if sub == "python_tests":
+        module, test = T.py_function(ent, rng)
+        return (f"{T.fenced(module, 'python')}\n\nAnd the tests, `tests/test_{ent}_summary.py`:\n\n"
+                f"{T.fenced(test, 'python')}"), ""
+    if sub == "typescript_component":
+        return T.ts_component(ent, fields), "tsx"
+    if sub == "typescript_client":
+        return T.ts_service(ent, rng), "ts"
+    if sub == "go_struct":
+        return T.go_struct(ent, fields) + "\n" + T.go_errors(ent).split("\n", 2)[2], "go"
+    return T.rust_struct(ent, fields), "rust"
+
+
+class StyleCoreGenerator:
+    pool = "train"
+
+    def generate(self, ctx, subcategory: str, count: int) -> Iterator:
+        rng = ctx.rng(subcategory, self.pool)
+        while True:
+            ent = T.entity(rng, self.pool)
+            fields = T.fields_for(rng, rng.randint(3, 6))
+            shown = ", ".join(fields)
+            ask = T.pick(rng, ASKS[subcategory]).format(
+                E=T.pascal(ent), e=ent.replace("_", " "), pl=T.plural(ent).replace("_", " "), f=shown)
+            if rng.random() < 0.4:
+                ask += " " + T.choose(rng, "Keep it small.", "It goes in the shared module.",
+                                      f"This is for ticket {rng.randint(100, 9999)}.", "We'll extend it later.",
+                                      "Match the rest of the codebase.", "Needs to pass review today.")
+            code, fence = build_code(subcategory, ent, fields, rng)
+            conventions = list(CONVENTIONS[subcategory])
+            rng.shuffle(conventions)
+            notes = "\n".join(f"- {c}" for c in conventions[: rng.randint(2, len(conventions))])
+            intro = T.pick(rng, INTROS).format(what=subcategory.split("_", 1)[1])
+            block = T.fenced(code, fence) if fence else code
+            answer = f"{intro}\n\n{block}\n\nConventions applied:\n{notes}"
+            yield ctx.example(subcategory, [
+                {"role": "system", "content": T.pick(rng, SYSTEM)},
+                {"role": "user", "content": ask},
+                {"role": "assistant", "content": answer},
+            ])
+
+
+@hookimpl
+def register_categories(register):
+    register(Category(name="style_core", spec_path=spec_path("style_core"), generator=StyleCoreGenerator()))

@@ -1,0 +1,337 @@
+"""style_refactor: before/after refactorings (seed 000's Style-Refactor bucket).
+
+Every "before" parses (it may be unidiomatic); every "after" parses and, for Python, passes ruff.
+Each pattern is parameterised by domain names and numbers, so requests are distinct.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator
+
+from factory import hookimpl
+from factory.agents import spec_path
+from factory.authoring import vocab as T
+from factory.plugins.categories.tool_core import compose_request
+from factory.registry import Category
+
+Pattern = Callable[[random.Random, str], tuple[str, str, str, list[str]]]  # before, after, fence, notes
+
+
+def p_enumerate(rng: random.Random, ent: str) -> tuple[str, str, str, list[str]]:
+    pl, s = T.plural(ent), ent
+    before = f"""def print_{pl}({pl}):
+    for i in range(len({pl})):
+        print(str(i + 1) + ". " + {pl}[i]["name"])
+"""
+    after = f"""def format_{pl}({pl}: list[dict[str, str]]) -> list[str]:
+    return [f"{{position}}. {{{s}['name']}}" for position, {s} in enumerate({pl}, start=1)]
+"""
+    return before, after, "python", ["`enumerate(..., start=1)` instead of indexing with `range(len(...))`",
+                                      "an f-string instead of string concatenation",
+                                      "returns the lines instead of printing, so callers and tests can use them"]
+
+
+def p_guard_clauses(rng: random.Random, ent: str) -> tuple[str, str, str, list[str]]:
+    s = ent if ent != "user" else "profile"  # the function already takes a `user`
+    limit = rng.choice((3, 5, 10, 20))
+    before = f"""def can_update_{s}(user, {s}):
+    if user is not None:
+        if user.get("active"):
+            if {s}["owner_id"] == user["id"] or user.get("is_admin"):
+                if {s}.get("edits", 0) < {limit}:
+                    return True
+    return False
+"""
+    after = f"""MAX_EDITS = {limit}
+
+
+def can_update_{s}(user: dict | None, {s}: dict) -> bool:
+    if user is None or not user.get("active"):
+        return False
+    if {s}["owner_id"] != user["id"] and not user.get("is_admin"):
+        return False
+    return {s}.get("edits", 0) < MAX_EDITS
+"""
+    return before, after, "python", ["guard clauses instead of four nested ifs",
+                                      f"the limit {limit} named `MAX_EDITS`", "type hints on the signature"]
+
+
+def p_comprehension(rng: random.Random, ent: str) -> tuple[str, str, str, list[str]]:
+    pl, s = T.plural(ent), ent
+    field = rng.choice(("amount_cents", "quantity", "score", "priority"))
+    before = f"""def total_{field}({pl}):
+    total = 0
+    for {s} in {pl}:
+        if {s}["status"] == "active":
+            total = total + {s}["{field}"]
+    return total
+"""
+    after = f"""def total_{field}({pl}: list[dict]) -> int:
+    return sum({s}["{field}"] for {s} in {pl} if {s}["status"] == "active")
+"""
+    return before, after, "python", ["a generator expression with `sum` instead of a manual accumulator",
+                                      "the filter reads as part of the expression", "type hints"]
+
+
+def p_with_open(rng: random.Random, ent: str) -> tuple[str, str, str, list[str]]:
+    pl = T.plural(ent)
+    before = f"""import json
+
+
+def load_{pl}(path):
+    f = open(path)
+    data = json.loads(f.read())
+    f.close()
+    return data["{pl}"]
+"""
+    after = f"""import json
+from pathlib import Path
+
+
+def load_{pl}(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as fh:
+        return json.load(fh)["{pl}"]
+"""
+    return before, after, "python", ["`with` closes the file even when parsing fails",
+                                      "`json.load` on the handle instead of read + loads",
+                                      "explicit encoding and a `Path` parameter"]
+
+
+def p_dict_get(rng: random.Random, ent: str) -> tuple[str, str, str, list[str]]:
+    s = ent
+    default = rng.choice(('"draft"', '"pending"', '"unknown"', '"new"'))
+    before = f"""def {s}_status({s}):
+    if "status" in {s}.keys():
+        status = {s}["status"]
+    else:
+        status = {default}
+    return status
+"""
+    after = f"""DEFAULT_STATUS = {default}
+
+
+def {s}_status({s}: dict[str, str]) -> str:
+    return {s}.get("status", DEFAULT_STATUS)
+"""
+    return before, after, "python", ["`dict.get` with a default instead of a membership test",
+                                      "the default named once as a constant", "no redundant `.keys()` call"]
+
+
+def p_bare_except(rng: random.Random, ent: str) -> tuple[str, str, str, list[str]]:
+    s = ent
+    before = f"""def parse_{s}_id(raw):
+    try:
+        return int(raw)
+    except:
+        return None
+"""
+    after = f"""import logging
+
+logger = logging.getLogger(__name__)
+
+
+def parse_{s}_id(raw: str) -> int | None:
+    try:
+        return int(raw)
+    except ValueError:
+        logger.warning("invalid {s.replace("_", " ")} id: %r", raw)
+        return None
+"""
+    return before, after, "python", ["catch only `ValueError`; a bare `except` also swallows KeyboardInterrupt",
+                                      "log the bad input instead of hiding it", "type hints"]
+
+
+def p_mutable_default(rng: random.Random, ent: str) -> tuple[str, str, str, list[str]]:
+    s, pl = ent, T.plural(ent)
+    before = f"""def add_{s}({s}, {pl}=[]):
+    {pl}.append({s})
+    return {pl}
+"""
+    after = f"""def add_{s}({s}: dict, {pl}: list[dict] | None = None) -> list[dict]:
+    {pl} = [] if {pl} is None else {pl}
+    {pl}.append({s})
+    return {pl}
+"""
+    return before, after, "python", ["no mutable default: the old list was shared between calls",
+                                      "`None` as the sentinel", "type hints"]
+
+
+def p_extract_function(rng: random.Random, ent: str) -> tuple[str, str, str, list[str]]:
+    s = ent
+    rate = rng.choice((19, 20, 21, 7))
+    before = f"""def invoice_line({s}):
+    net = {s}["quantity"] * {s}["unit_cents"]
+    return net + net * {rate} // 100
+
+
+def refund_line({s}):
+    net = {s}["quantity"] * {s}["unit_cents"]
+    return -(net + net * {rate} // 100)
+"""
+    after = f"""VAT_PERCENT = {rate}
+
+
+def gross_cents({s}: dict[str, int]) -> int:
+    net = {s}["quantity"] * {s}["unit_cents"]
+    return net + net * VAT_PERCENT // 100
+
+
+def invoice_line({s}: dict[str, int]) -> int:
+    return gross_cents({s})
+
+
+def refund_line({s}: dict[str, int]) -> int:
+    return -gross_cents({s})
+"""
+    return before, after, "python", ["the duplicated gross calculation extracted into `gross_cents`",
+                                      f"the VAT rate {rate}% named once", "type hints"]
+
+
+def p_ts_async(rng: random.Random, ent: str) -> tuple[str, str, str, list[str]]:
+    E, c = T.pascal(ent), T.camel(ent)
+    path = T.kebab(T.plural(ent))
+    before = f"""function load{E}(id, callback) {{
+  fetch("/api/{path}/" + id)
+    .then(function (res) {{
+      return res.json();
+    }})
+    .then(function (data) {{
+      callback(null, data);
+    }})
+    .catch(function (err) {{
+      callback(err);
+    }});
+}}
+"""
+    after = f"""export interface {E} {{
+  id: number;
+  status: string;
+}}
+
+export async function load{E}(id: number): Promise<{E}> {{
+  const response = await fetch(`/api/{path}/${{id}}`);
+  if (!response.ok) {{
+    throw new Error(`{c} ${{id}}: HTTP ${{response.status}}`);
+  }}
+  return (await response.json()) as {E};
+}}
+"""
+    return before, after, "ts", ["async/await instead of a callback wrapped around a promise chain",
+                                 "HTTP errors are no longer silently parsed as data",
+                                 f"a typed `{E}` result instead of `any`", "a template literal for the URL"]
+
+
+def p_ts_any(rng: random.Random, ent: str) -> tuple[str, str, str, list[str]]:
+    E, c = T.pascal(ent), T.camel(ent)
+    fields = T.fields_for(rng, rng.randint(3, 5))
+    before = f"""export function describe{E}({c}: any): any {{
+  var label = {c}.id + " (" + {c}.status + ")";
+  return label;
+}}
+"""
+    iface = T.ts_interface(ent, [*fields, "status"] if "status" not in fields else fields)
+    after = f"""{iface}
+export function describe{E}({c}: {E}): string {{
+  return `${{{c}.id}} (${{{c}.status}})`;
+}}
+"""
+    return before, after, "ts", [f"an explicit `{E}` interface instead of `any`", "no `var`: the expression is returned directly",
+                                 "a template literal", "a `string` return type"]
+
+
+def p_go_errors(rng: random.Random, ent: str) -> tuple[str, str, str, list[str]]:
+    E, s = T.pascal(ent), ent.replace("_", "")
+    before = f"""package {s}
+
+import "os"
+
+func Load{E}(path string) []byte {{
+    data, _ := os.ReadFile(path)
+    return data
+}}
+"""
+    after = f"""package {s}
+
+import (
+    "fmt"
+    "os"
+)
+
+// Load{E} reads the {ent.replace("_", " ")} file at path.
+func Load{E}(path string) ([]byte, error) {{
+    data, err := os.ReadFile(path)
+    if err != nil {{
+        return nil, fmt.Errorf("load {ent.replace("_", " ")} %s: %w", path, err)
+    }}
+    return data, nil
+}}
+"""
+    return before, after, "go", ["the error is returned, not discarded with `_`",
+                                 "wrapped with `%w` so callers can use errors.Is", "a doc comment"]
+
+
+def p_rust_unwrap(rng: random.Random, ent: str) -> tuple[str, str, str, list[str]]:
+    s = ent
+    before = f"""fn parse_{s}_count(raw: &str) -> u32 {{
+    raw.trim().parse::<u32>().unwrap()
+}}
+"""
+    after = f"""use std::num::ParseIntError;
+
+/// Parses the {s.replace("_", " ")} count, reporting malformed input to the caller.
+fn parse_{s}_count(raw: &str) -> Result<u32, ParseIntError> {{
+    raw.trim().parse::<u32>()
+}}
+"""
+    return before, after, "rust", ["returns `Result` instead of panicking on bad input with `unwrap()`",
+                                   "a doc comment that says what errors mean"]
+
+
+PATTERNS: dict[str, list[Pattern]] = {
+    "python_idioms": [p_enumerate, p_comprehension, p_dict_get, p_with_open],
+    "python_structure": [p_guard_clauses, p_extract_function, p_mutable_default, p_bare_except],
+    "typescript": [p_ts_async, p_ts_any],
+    "go": [p_go_errors],
+    "rust": [p_rust_unwrap],
+}
+
+ASKS = ("Refactor this:", "Can you clean this up?", "This works but it's ugly. Refactor it:",
+        "Make this idiomatic:", "Review and refactor this function:", "How would you improve this?",
+        "Please refactor this to match our style:", "Tidy this up without changing behaviour:")
+INTROS = ("Here is the refactored version:", "Refactored:", "Cleaner version:", "Here's how I'd write it:",
+          "Same behaviour, easier to read:", "Here's the {e} code tidied up:", "This version keeps the behaviour:",
+          "Refactored {e} code below.", "Here you go -- behaviour unchanged:", "Suggested rewrite:")
+CONTEXT = ("", "", "It's from the {e} module.", "We touch this code a lot.", "Found it while fixing a {e} bug.",
+           "Reviewer flagged it.", "Keep the behaviour the same.", "It's in the hot path for {pl}.")
+
+
+class StyleRefactorGenerator:
+    pool = "train"
+
+    def generate(self, ctx, subcategory: str, count: int) -> Iterator:
+        rng = ctx.rng(subcategory, self.pool)
+        patterns = PATTERNS[subcategory]
+        while True:
+            ent = T.entity(rng, self.pool)
+            pattern = T.pick(rng, patterns)
+            before, after, fence, notes = pattern(rng, ent)
+            ctx_line = T.pick(rng, CONTEXT).format(e=ent.replace("_", " "), pl=T.plural(ent).replace("_", " "))
+            ask = compose_request(rng, f"{T.pick(rng, ASKS)} {ctx_line}".strip(), ent)
+            user = f"{ask}\n\n{T.fenced(before, fence)}"
+            rng.shuffle(notes)
+            intro = T.pick(rng, INTROS).format(e=ent.replace("_", " "))
+            answer = (f"{intro}\n\n"
+                      f"{T.fenced(after, fence)}\n\nWhat changed:\n" + "\n".join(f"- {n}" for n in notes))
+            yield ctx.example(subcategory, [
+                {"role": "system", "content": "You are a senior engineer who refactors code for clarity "
+                                              "without changing its behaviour, and explains each change."},
+                {"role": "user", "content": user},
+                {"role": "assistant", "content": answer},
+            ])
+
+
+@hookimpl
+def register_categories(register):
+    register(Category(name="style_refactor", spec_path=spec_path("style_refactor"),
+                      generator=StyleRefactorGenerator()))
