@@ -137,7 +137,7 @@ def test_every_record_renders_within_2048_qwen_tokens_with_its_tools(generated: 
 
 def test_tool_use_offers_the_tools_it_calls_plus_a_few_compact_distractors(
         generated: dict[str, list[dict]]) -> None:
-    from factory.authoring.dialog import COMPACT_TOOL_CHARS
+    from factory.authoring.generator import COMPACT_TOOL_CHARS
 
     offered_anywhere = set()
     for rec in generated["tool_use"]:
@@ -205,7 +205,8 @@ def test_same_seed_gives_the_same_bytes(host: PluginHost, tmp_path: Path) -> Non
 
 
 def test_a_call_that_fails_to_execute_drops_the_record_and_is_counted(host: PluginHost) -> None:
-    from factory.authoring.dialog import GROUNDING_STATS, Seed004Generator
+    from factory.authoring.dialog import GROUNDING_STATS
+    from factory.authoring.generator import SubcategoryGenerator
 
     def flaky(rng, d):
         path = "src/shoplite/cart.py" if rng.random() < 0.5 else "src/shoplite/nowhere.py"
@@ -215,7 +216,7 @@ def test_a_call_that_fails_to_execute_drops_the_record_and_is_counted(host: Plug
 
     ctx = category_context(host.registry.get("categories", "tool_use"), host.registry, seed=1)
     ctx.category = "flaky_probe"
-    gen = Seed004Generator({"probe": flaky})
+    gen = SubcategoryGenerator({"probe": flaky})
     records = []
     for ex in gen.generate(ctx, "probe", 20):
         records.append(ex)

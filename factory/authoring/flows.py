@@ -8,8 +8,9 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from factory.authoring.dialog import Dialog, bullets, framed, numbered, one, some
+from factory.authoring.dialog import Dialog
 from factory.authoring.observe import describe
+from factory.authoring.text import bullets, framed, numbered, one, some
 from factory.sandbox.tasks import BUGS, TASKS, Task
 
 OPENERS = ["", "Hi! ", "Quick task: ", "Ticket SHOP-{n}: ", "From the bug tracker: ", "Customer report: ",

@@ -7,7 +7,7 @@ import random
 import re
 from pathlib import Path
 
-from factory.authoring.dialog import one
+from factory.authoring.text import one
 from factory.sandbox.workspace import LANGUAGE_BY_SUFFIX, Workspace
 
 

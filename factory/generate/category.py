@@ -54,6 +54,9 @@ class GenerationContext:
     # Candidates the generator itself dropped (e.g. a tool call that failed to execute), by reason;
     # the host adds them to the category's rejected counts in the manifest.
     rejected: Counter = field(default_factory=Counter)
+    # The registry the category was loaded from: a category built on others' generators (held-out
+    # evaluation prompts, say) finds them here instead of importing their plugins.
+    registry: Registry | None = None
 
     def reject(self, reason: str) -> None:
         """Record that the generator dropped a candidate record, and why."""
@@ -155,7 +158,7 @@ def category_context(
     if spec.toolset:
         toolset = resolve_toolset(spec.toolset, registry, Path(category.spec_path).parent)
     gen_name = type(category.generator).__module__ + "." + type(category.generator).__name__
-    return GenerationContext(category.name, spec, toolset, seed, gen_name, provider, model)
+    return GenerationContext(category.name, spec, toolset, seed, gen_name, provider, model, registry=registry)
 
 
 def generate_category(

@@ -5,8 +5,10 @@ exploration. Reads, searches and edits are executed against the workspace."""
 from __future__ import annotations
 
 from factory import hookimpl
+from factory.agents import spec_path
 from factory.authoring import flows
-from factory.authoring.dialog import Seed004Generator, one, spec_path
+from factory.authoring.generator import SubcategoryGenerator
+from factory.authoring.text import one
 from factory.registry import Category
 from factory.sandbox.tasks import TASKS
 
@@ -17,7 +19,7 @@ SYSTEM = [
     "what you changed and why."),
 ]
 
-GENERATOR = Seed004Generator(
+GENERATOR = SubcategoryGenerator(
     {
         "tdd": lambda rng, d: flows.tdd(rng, d, one(rng, TASKS)),
         "systematic_debugging": lambda rng, d: flows.debug(rng, d),

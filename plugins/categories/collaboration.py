@@ -5,9 +5,12 @@ decisions with trade-offs, being honest about uncertainty, and suggesting improv
 from __future__ import annotations
 
 from factory import hookimpl
+from factory.agents import spec_path
 from factory.authoring import flows
-from factory.authoring.dialog import Dialog, Seed004Generator, framed, numbered, one, some, spec_path
+from factory.authoring.dialog import Dialog
 from factory.authoring.entities import entity
+from factory.authoring.generator import SubcategoryGenerator
+from factory.authoring.text import framed, numbered, one, some
 from factory.registry import Category
 from factory.sandbox.tasks import TASKS
 
@@ -143,7 +146,7 @@ def suggestions(rng, d: Dialog) -> None:
                                           "Optional follow-up: "]) + "; ".join(extra) + "."
 
 
-GENERATOR = Seed004Generator({
+GENERATOR = SubcategoryGenerator({
     "clarifying_questions": clarifying_questions, "progress_updates": progress_updates,
     "technical_decisions": technical_decisions, "uncertainty": uncertainty, "suggestions": suggestions,
 })

@@ -5,9 +5,12 @@ the workspace), the user's stated preferences, work already done, and names kept
 from __future__ import annotations
 
 from factory import hookimpl
+from factory.agents import spec_path
 from factory.authoring import flows
-from factory.authoring.dialog import Dialog, Seed004Generator, bullets, fence, framed, one, spec_path
+from factory.authoring.dialog import Dialog
 from factory.authoring.entities import entity, fields, py_dataclass
+from factory.authoring.generator import SubcategoryGenerator
+from factory.authoring.text import bullets, fence, framed, one
 from factory.registry import Category
 from factory.sandbox.tasks import TASKS
 
@@ -166,7 +169,7 @@ def coherence(rng, d: Dialog) -> None:
                     f"`{e.plural}_by_{key.name}` exactly as defined:")]) + "\n\n" + fence("python", test))
 
 
-GENERATOR = Seed004Generator({
+GENERATOR = SubcategoryGenerator({
     "previous_decisions": previous_decisions, "project_conventions": project_conventions,
     "user_preferences": user_preferences, "prior_work": prior_work, "coherence": coherence,
 })

@@ -5,8 +5,11 @@ code parses and (Python) passes ruff."""
 from __future__ import annotations
 
 from factory import hookimpl
+from factory.agents import spec_path
 from factory.authoring.designs import DESIGNS
-from factory.authoring.dialog import Dialog, Seed004Generator, bullets, fence, one, some, spec_path
+from factory.authoring.dialog import Dialog
+from factory.authoring.generator import SubcategoryGenerator
+from factory.authoring.text import bullets, fence, one, some
 from factory.registry import Category
 
 ASKS = {
@@ -53,7 +56,7 @@ def _builder(kind: str):
     return build
 
 
-GENERATOR = Seed004Generator({k: _builder(k) for k in DESIGNS})
+GENERATOR = SubcategoryGenerator({k: _builder(k) for k in DESIGNS})
 
 
 @hookimpl

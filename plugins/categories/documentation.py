@@ -9,11 +9,14 @@ import difflib
 import re
 
 from factory import hookimpl
+from factory.agents import spec_path
 from factory.authoring.designs import DESIGNS
-from factory.authoring.dialog import Dialog, Seed004Generator, bullets, fence, one, some, spec_path
+from factory.authoring.dialog import Dialog
 from factory.authoring.entities import entity
+from factory.authoring.generator import SubcategoryGenerator
 from factory.authoring.idioms import IDIOMS
 from factory.authoring.observe import describe, symbols_in
+from factory.authoring.text import bullets, fence, one, some
 from factory.registry import Category
 
 EXT = {"python": "py", "typescript": "ts", "rust": "rs", "go": "go"}
@@ -204,7 +207,7 @@ def migration_guides(rng, d: Dialog) -> None:
                                "No data migration is needed.", "Type checkers flag positional calls once you upgrade."], 2, 3)))
 
 
-GENERATOR = Seed004Generator({
+GENERATOR = SubcategoryGenerator({
     "commit_messages": commit_messages, "readme": readme, "api_docs": api_docs,
     "inline_comments": inline_comments, "migration_guides": migration_guides,
 })

@@ -1,34 +1,34 @@
-"""eval: held-out evaluation prompts with reference answers (seed 000's Eval bucket).
+"""eval: held-out evaluation prompts with reference answers.
 
-It reuses the tool, guardrail and style generators on the held-out vocabulary pool, and keeps only
-prompts that mention a held-out entity, so no eval prompt can repeat a training prompt.
+It runs the tool, guardrail and style categories' own generators (found in the registry) on the
+held-out vocabulary pool, and keeps only prompts that mention a held-out entity, so no eval prompt can
+repeat a training prompt.
 """
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from factory import hookimpl
 from factory.agents import spec_path
 from factory.authoring import vocab as T
-from factory.plugins.categories.guardrail import UNSAFE, GuardrailGenerator
-from factory.plugins.categories.style_core import StyleCoreGenerator
-from factory.plugins.categories.style_refactor import StyleRefactorGenerator
-from factory.plugins.categories.tool_core import BUILDERS, ToolCoreGenerator
+from factory.authoring.continue_calls import BUILDERS
+from factory.authoring.text import one
+from factory.errors import FactoryError
+from factory.generate.specs import load_spec
 from factory.registry import Category
 
-
-def _held_out(cls):
-    return type(f"HeldOut{cls.__name__}", (cls,), {"pool": "eval"})()
-
-
-SOURCES = {
-    "tool_call": (_held_out(ToolCoreGenerator), [*BUILDERS, "parallel"]),
-    "refusal": (_held_out(GuardrailGenerator), list(UNSAFE)),
-    "benign": (_held_out(GuardrailGenerator), ["benign_lookalike"]),
-    "python_style": (_held_out(StyleCoreGenerator), ["python_model", "python_service", "python_tests"]),
-    "refactor": (_held_out(StyleRefactorGenerator), ["python_idioms", "python_structure"]),
+# eval subcategory -> (category whose generator writes it, that category's subcategories drawn from);
+# None: every subcategory of the category's spec except benign_lookalike.
+SOURCES: dict[str, tuple[str, list[str] | None]] = {
+    "tool_call": ("tool_core", [*BUILDERS, "parallel"]),
+    "refusal": ("guardrail", None),
+    "benign": ("guardrail", ["benign_lookalike"]),
+    "python_style": ("style_core", ["python_model", "python_service", "python_tests"]),
+    "refactor": ("style_refactor", ["python_idioms", "python_structure"]),
 }
 
 _EVAL_WORDS = {form for e in T.ENTITY_POOLS["eval"]
@@ -44,13 +44,27 @@ def mentions_held_out(text: str) -> bool:
     return any(tok in _EVAL_WORDS or tok.rstrip("s") in _EVAL_WORDS for tok in _WORD.findall(text))
 
 
+def held_out_source(ctx: Any, subcategory: str) -> tuple[Any, list[str]]:
+    """The registered generator behind ``subcategory``, switched to the held-out pool, and the
+    subcategories it is asked for."""
+    name, subs = SOURCES[subcategory]
+    if ctx.registry is None or name not in ctx.registry.names("categories"):
+        raise FactoryError(f"eval/{subcategory} draws on the '{name}' category, which is not registered")
+    category = ctx.registry.get("categories", name)
+    generator = copy.copy(category.generator)
+    generator.pool = "eval"
+    if subs is None:
+        subs = [s for s in load_spec(category.spec_path).targets if s != "benign_lookalike"]
+    return generator, subs
+
+
 class EvalGenerator:
     def generate(self, ctx, subcategory: str, count: int) -> Iterator:
-        generator, subs = SOURCES[subcategory]
+        generator, subs = held_out_source(ctx, subcategory)
         rng = ctx.rng(subcategory)
         streams = {s: iter(generator.generate(ctx, s, count)) for s in subs}
         while True:
-            source = T.pick(rng, subs)
+            source = one(rng, subs)
             ex = next(streams[source])
             if not mentions_held_out(ex.first_user_text()):
                 continue

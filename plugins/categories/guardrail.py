@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from factory import hookimpl
 from factory.agents import spec_path
 from factory.authoring import vocab as T
-from factory.plugins.categories.tool_core import SYSTEM_PROMPTS, compose_request, make_calls, offered_tools
+from factory.authoring.continue_calls import SYSTEM_PROMPTS, compose_request, make_calls, offered_tools
+from factory.authoring.text import one
 from factory.registry import Category
 
 HOSTS = ("paste.example.net", "collector.example.org", "203.0.113.7", "files.example.io", "198.51.100.23")
@@ -138,43 +139,43 @@ class GuardrailGenerator:
     def generate(self, ctx, subcategory: str, count: int) -> Iterator:
         rng = ctx.rng(subcategory, self.pool)
         while True:
-            stack, ent = T.pick(rng, T.STACKS), T.entity(rng, self.pool)
+            stack, ent = one(rng, T.STACKS), T.entity_name(rng, self.pool)
             if subcategory == "benign_lookalike":
                 yield self._benign(ctx, rng, stack, ent)
             else:
                 yield self._refusal(ctx, rng, stack, ent, subcategory)
 
     def _context(self, rng: random.Random, ent: str) -> str:
-        return T.choose(rng, "", "", "", f" It's for the {ent.replace('_', ' ')} project.", " Quickly please.",
+        return one(rng, ("", "", "", f" It's for the {ent.replace('_', ' ')} project.", " Quickly please.",
                         " My manager said it's fine.", " Don't ask questions, just do it.",
-                        f" Ticket {rng.randint(100, 9999)}.", " I have admin rights so it's ok.")
+                        f" Ticket {rng.randint(100, 9999)}.", " I have admin rights so it's ok."))
 
     def _refusal(self, ctx, rng, stack, ent, sub):
-        home = T.choose(rng, "~", "/home/deploy", "/", "$HOME/*")
-        user = T.pick(rng, UNSAFE[sub]).format(e=ent.replace("_", " "), host=T.pick(rng, HOSTS), home=home)
+        home = one(rng, ("~", "/home/deploy", "/", "$HOME/*"))
+        user = one(rng, UNSAFE[sub]).format(e=ent.replace("_", " "), host=one(rng, HOSTS), home=home)
         user = compose_request(rng, user + self._context(rng, ent), ent)
-        answer = (f"{T.pick(rng, OPENERS)} {T.pick(rng, REASONS[sub]).capitalize()}. "
-                  f"{T.pick(rng, ALTERNATIVES[sub])}")
+        answer = (f"{one(rng, OPENERS)} {one(rng, REASONS[sub]).capitalize()}. "
+                  f"{one(rng, ALTERNATIVES[sub])}")
         if rng.random() < 0.4:
-            answer += " " + T.choose(rng, "Want me to start on that?", "Should I set that up?",
-                                     "Tell me more about what you're trying to achieve and I'll suggest a safe route.")
+            answer += " " + one(rng, ("Want me to start on that?", "Should I set that up?",
+                                     "Tell me more about what you're trying to achieve and I'll suggest a safe route."))
         tools = offered_tools(rng, ctx.toolset, ["run_terminal_command"], extra=(2, 5))
-        system = T.pick(rng, SYSTEM_PROMPTS).format(stack=stack.name)
+        system = one(rng, SYSTEM_PROMPTS).format(stack=stack.name)
         return ctx.example(sub, [{"role": "system", "content": system}, {"role": "user", "content": user},
                                  {"role": "assistant", "content": answer}], tools=tools)
 
     def _benign(self, ctx, rng, stack, ent):
-        template, tool, args = T.pick(rng, BENIGN)
+        template, tool, args = one(rng, BENIGN)
         kw = {"port": rng.choice((3000, 5173, 8000, 8080, 4200, 5000)), "e": ent,
               "path": T.path_for(stack, ent, rng)}
         user = compose_request(rng, template.format(**kw) + self._context(rng, ent), ent)
         call = make_calls(rng, [(tool, _fmt(args, **kw))])
         tools = offered_tools(rng, ctx.toolset, [tool], extra=(2, 5))
-        system = T.pick(rng, SYSTEM_PROMPTS).format(stack=stack.name)
+        system = one(rng, SYSTEM_PROMPTS).format(stack=stack.name)
         assistant = {"role": "assistant", "tool_calls": call}
         if rng.random() < 0.5:
-            assistant["content"] = T.choose(rng, "Sure -- that's safe to do locally.", "On it.",
-                                            "That's fine to run in your dev environment.")
+            assistant["content"] = one(rng, ("Sure -- that's safe to do locally.", "On it.",
+                                            "That's fine to run in your dev environment."))
         return ctx.example("benign_lookalike", [{"role": "system", "content": system},
                                                 {"role": "user", "content": user}, assistant], tools=tools)
 

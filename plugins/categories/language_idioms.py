@@ -5,8 +5,11 @@ parses and (Python) passes ruff."""
 from __future__ import annotations
 
 from factory import hookimpl
-from factory.authoring.dialog import Dialog, Seed004Generator, bullets, fence, one, some, spec_path
+from factory.agents import spec_path
+from factory.authoring.dialog import Dialog
+from factory.authoring.generator import SubcategoryGenerator
 from factory.authoring.idioms import IDIOMS
+from factory.authoring.text import bullets, fence, one, some
 from factory.registry import Category
 
 LABEL = {"python": "Python", "typescript": "TypeScript", "rust": "Rust", "go": "Go"}
@@ -63,7 +66,7 @@ def _builder(lang: str):
     return build
 
 
-GENERATOR = Seed004Generator({lang: _builder(lang) for lang in ("rust", "typescript", "python", "go")})
+GENERATOR = SubcategoryGenerator({lang: _builder(lang) for lang in ("rust", "typescript", "python", "go")})
 
 
 @hookimpl

@@ -5,8 +5,11 @@ definition then read by line range. All results are executed against the groundi
 from __future__ import annotations
 
 from factory import hookimpl
-from factory.authoring.dialog import Dialog, Seed004Generator, one, spec_path, toolset_tools
+from factory.agents import spec_path
+from factory.authoring.dialog import Dialog
+from factory.authoring.generator import SubcategoryGenerator, toolset_tools
 from factory.authoring.observe import describe, source_files, symbols_in
+from factory.authoring.text import one
 from factory.registry import Category
 
 SYSTEM = [
@@ -154,7 +157,7 @@ def index(rng, d: Dialog) -> None:
                                 "From here I can jump to definitions and references."]))
 
 
-GENERATOR = Seed004Generator(
+GENERATOR = SubcategoryGenerator(
     {"goto_definition": goto_definition, "find_references": find_references, "functions": functions,
      "classes": classes, "stats": stats, "index": index},
     tools=toolset_tools(("continue", "read_file_range"), ("continue", "grep_search")),

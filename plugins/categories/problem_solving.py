@@ -5,20 +5,13 @@ known pattern behind a new problem."""
 from __future__ import annotations
 
 from factory import hookimpl
+from factory.agents import spec_path
 from factory.authoring import flows
-from factory.authoring.dialog import (
-    Dialog,
-    Seed004Generator,
-    bullets,
-    fence,
-    framed,
-    numbered,
-    one,
-    some,
-    spec_path,
-)
+from factory.authoring.dialog import Dialog
 from factory.authoring.entities import entity
+from factory.authoring.generator import SubcategoryGenerator
 from factory.authoring.observe import describe
+from factory.authoring.text import bullets, fence, framed, numbered, one, some
 from factory.registry import Category
 from factory.sandbox.tasks import BUGS, TASKS
 
@@ -185,7 +178,7 @@ def patterns(rng, d: Dialog) -> None:
                       "I can sketch it for your code if you show me the handler."]))
 
 
-GENERATOR = Seed004Generator({
+GENERATOR = SubcategoryGenerator({
     "when_stuck": when_stuck, "scale_edge_cases": scale_edge_cases, "root_cause": root_cause,
     "self_verification": self_verification, "inversion": inversion, "patterns": patterns,
 })

@@ -7,20 +7,13 @@ from __future__ import annotations
 import random
 
 from factory import hookimpl
-from factory.authoring.dialog import (
-    Dialog,
-    Seed004Generator,
-    bullets,
-    fence,
-    framed,
-    one,
-    some,
-    spec_path,
-    toolset_tools,
-)
+from factory.agents import spec_path
+from factory.authoring.dialog import Dialog
 from factory.authoring.entities import entity
+from factory.authoring.generator import SubcategoryGenerator, toolset_tools
 from factory.authoring.idioms import IdiomPair as Pair
 from factory.authoring.observe import describe
+from factory.authoring.text import bullets, fence, framed, one, some
 from factory.registry import Category
 
 
@@ -278,7 +271,7 @@ def dependencies_builder(rng, d: Dialog) -> None:
         f"{i}. {s}" for i, s in enumerate(some(rng, steps, 3, 5), 1)) + "\n\n" + fence("bash", pair.before))
 
 
-GENERATOR = Seed004Generator({**{k: _code_builder(k) for k in CODE_BUILDERS}, "dependencies": dependencies_builder},
+GENERATOR = SubcategoryGenerator({**{k: _code_builder(k) for k in CODE_BUILDERS}, "dependencies": dependencies_builder},
                              tools=toolset_tools(("continue", "read_file"), ("continue", "grep_search")))
 
 

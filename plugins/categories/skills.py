@@ -5,10 +5,13 @@ announces and follows -- brainstorming before building, systematic debugging, TD
 from __future__ import annotations
 
 from factory import hookimpl
+from factory.agents import spec_path
 from factory.authoring import flows
-from factory.authoring.dialog import Dialog, Seed004Generator, bullets, framed, numbered, one, some, spec_path
+from factory.authoring.dialog import Dialog
 from factory.authoring.entities import entity
+from factory.authoring.generator import SubcategoryGenerator
 from factory.authoring.observe import describe
+from factory.authoring.text import bullets, framed, numbered, one, some
 from factory.registry import Category
 from factory.sandbox.tasks import BUGS, TASKS
 
@@ -138,7 +141,7 @@ def when_stuck(rng, d: Dialog) -> None:
                                f"My bet is the code in `{task.file}`; the reproduction will confirm or kill that."]))
 
 
-GENERATOR = Seed004Generator({
+GENERATOR = SubcategoryGenerator({
     "brainstorming": brainstorming,
     "debugging": lambda rng, d: flows.debug(rng, d, voice="skill"),
     "tdd": lambda rng, d: flows.tdd(rng, d, one(rng, TASKS), voice="skill"),

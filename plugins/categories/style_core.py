@@ -10,7 +10,9 @@ from collections.abc import Iterator
 
 from factory import hookimpl
 from factory.agents import spec_path
+from factory.authoring import code
 from factory.authoring import vocab as T
+from factory.authoring.text import fence, one
 from factory.registry import Category
 
 SYSTEM = (
@@ -73,20 +75,20 @@ INTROS = ("Here's the {what} in our house style:", "This follows the team conven
 
 def build_code(sub: str, ent: str, fields: list[str], rng) -> tuple[str, str]:
     if sub == "python_model":
-        return T.py_dataclass(ent, fields), "python"
+        return code.py_model_file(ent, fields), "python"
     if sub == "python_service":
-        return T.py_service(ent, rng), "python"
+        return code.py_service_file(ent, rng), "python"
     if sub == "python_tests":
-        module, test = T.py_function(ent, rng)
-        return (f"{T.fenced(module, 'python')}\n\nAnd the tests, `tests/test_{ent}_summary.py`:\n\n"
-                f"{T.fenced(test, 'python')}"), ""
+        module, test = code.py_function_file(ent, rng)
+        return (f"{fence('python', module)}\n\nAnd the tests, `tests/test_{ent}_summary.py`:\n\n"
+                f"{fence('python', test)}"), ""
     if sub == "typescript_component":
-        return T.ts_component(ent, fields), "tsx"
+        return code.ts_component_file(ent, fields), "tsx"
     if sub == "typescript_client":
-        return T.ts_service(ent, rng), "ts"
+        return code.ts_service_file(ent, rng), "ts"
     if sub == "go_struct":
-        return T.go_struct(ent, fields) + "\n" + T.go_errors(ent).split("\n", 2)[2], "go"
-    return T.rust_struct(ent, fields), "rust"
+        return code.go_struct_file(ent, fields) + "\n" + code.go_errors_file(ent).split("\n", 2)[2], "go"
+    return code.rust_struct_file(ent, fields), "rust"
 
 
 class StyleCoreGenerator:
@@ -95,24 +97,24 @@ class StyleCoreGenerator:
     def generate(self, ctx, subcategory: str, count: int) -> Iterator:
         rng = ctx.rng(subcategory, self.pool)
         while True:
-            ent = T.entity(rng, self.pool)
+            ent = T.entity_name(rng, self.pool)
             fields = T.fields_for(rng, rng.randint(3, 6))
             shown = ", ".join(fields)
-            ask = T.pick(rng, ASKS[subcategory]).format(
+            ask = one(rng, ASKS[subcategory]).format(
                 E=T.pascal(ent), e=ent.replace("_", " "), pl=T.plural(ent).replace("_", " "), f=shown)
             if rng.random() < 0.4:
-                ask += " " + T.choose(rng, "Keep it small.", "It goes in the shared module.",
-                                      f"This is for ticket {rng.randint(100, 9999)}.", "We'll extend it later.",
-                                      "Match the rest of the codebase.", "Needs to pass review today.")
-            code, fence = build_code(subcategory, ent, fields, rng)
+                ask += " " + one(rng, ("Keep it small.", "It goes in the shared module.",
+                                       f"This is for ticket {rng.randint(100, 9999)}.", "We'll extend it later.",
+                                       "Match the rest of the codebase.", "Needs to pass review today."))
+            source, lang = build_code(subcategory, ent, fields, rng)
             conventions = list(CONVENTIONS[subcategory])
             rng.shuffle(conventions)
             notes = "\n".join(f"- {c}" for c in conventions[: rng.randint(2, len(conventions))])
-            intro = T.pick(rng, INTROS).format(what=subcategory.split("_", 1)[1])
-            block = T.fenced(code, fence) if fence else code
+            intro = one(rng, INTROS).format(what=subcategory.split("_", 1)[1])
+            block = fence(lang, source) if lang else source
             answer = f"{intro}\n\n{block}\n\nConventions applied:\n{notes}"
             yield ctx.example(subcategory, [
-                {"role": "system", "content": T.pick(rng, SYSTEM)},
+                {"role": "system", "content": one(rng, SYSTEM)},
                 {"role": "user", "content": ask},
                 {"role": "assistant", "content": answer},
             ])

@@ -11,8 +11,10 @@ from collections.abc import Callable, Iterator
 
 from factory import hookimpl
 from factory.agents import spec_path
+from factory.authoring import code
 from factory.authoring import vocab as T
-from factory.plugins.categories.tool_core import compose_request
+from factory.authoring.continue_calls import compose_request
+from factory.authoring.text import fence, one
 from factory.registry import Category
 
 Pattern = Callable[[random.Random, str], tuple[str, str, str, list[str]]]  # before, after, fence, notes
@@ -230,7 +232,7 @@ def p_ts_any(rng: random.Random, ent: str) -> tuple[str, str, str, list[str]]:
   return label;
 }}
 """
-    iface = T.ts_interface(ent, [*fields, "status"] if "status" not in fields else fields)
+    iface = code.ts_interface_file(ent, [*fields, "status"] if "status" not in fields else fields)
     after = f"""{iface}
 export function describe{E}({c}: {E}): string {{
   return `${{{c}.id}} (${{{c}.status}})`;
@@ -313,16 +315,16 @@ class StyleRefactorGenerator:
         rng = ctx.rng(subcategory, self.pool)
         patterns = PATTERNS[subcategory]
         while True:
-            ent = T.entity(rng, self.pool)
-            pattern = T.pick(rng, patterns)
-            before, after, fence, notes = pattern(rng, ent)
-            ctx_line = T.pick(rng, CONTEXT).format(e=ent.replace("_", " "), pl=T.plural(ent).replace("_", " "))
-            ask = compose_request(rng, f"{T.pick(rng, ASKS)} {ctx_line}".strip(), ent)
-            user = f"{ask}\n\n{T.fenced(before, fence)}"
+            ent = T.entity_name(rng, self.pool)
+            pattern = one(rng, patterns)
+            before, after, lang, notes = pattern(rng, ent)
+            ctx_line = one(rng, CONTEXT).format(e=ent.replace("_", " "), pl=T.plural(ent).replace("_", " "))
+            ask = compose_request(rng, f"{one(rng, ASKS)} {ctx_line}".strip(), ent)
+            user = f"{ask}\n\n{fence(lang, before)}"
             rng.shuffle(notes)
-            intro = T.pick(rng, INTROS).format(e=ent.replace("_", " "))
+            intro = one(rng, INTROS).format(e=ent.replace("_", " "))
             answer = (f"{intro}\n\n"
-                      f"{T.fenced(after, fence)}\n\nWhat changed:\n" + "\n".join(f"- {n}" for n in notes))
+                      f"{fence(lang, after)}\n\nWhat changed:\n" + "\n".join(f"- {n}" for n in notes))
             yield ctx.example(subcategory, [
                 {"role": "system", "content": "You are a senior engineer who refactors code for clarity "
                                               "without changing its behaviour, and explains each change."},

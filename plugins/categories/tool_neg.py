@@ -16,13 +16,14 @@ import orjson
 from factory import hookimpl
 from factory.agents import spec_path
 from factory.authoring import vocab as T
-from factory.plugins.categories.tool_core import (
+from factory.authoring.continue_calls import (
     BUILDERS,
     SYSTEM_PROMPTS,
     compose_request,
     make_calls,
     offered_tools,
 )
+from factory.authoring.text import one
 from factory.registry import Category
 
 # correct tool -> (wrong but offered tool, how to build its arguments from the correct ones)
@@ -105,7 +106,7 @@ class ToolNegGenerator:
             "wrong_type": [n for n in BUILDERS if by_name[n]["function"]["parameters"].get("properties")],
         }[subcategory]
         while True:
-            stack, ent, tool = T.pick(rng, T.STACKS), T.entity(rng), T.pick(rng, candidates)
+            stack, ent, tool = one(rng, T.STACKS), T.entity_name(rng), one(rng, candidates)
             user, calls = BUILDERS[tool](rng, stack, ent, "train")
             user = compose_request(rng, user, ent)
             name, args = calls[0]
@@ -115,7 +116,7 @@ class ToolNegGenerator:
             if assistant is None:
                 continue
             tools = offered_tools(rng, ctx.toolset, called, extra=(1, 4))
-            system = T.pick(rng, SYSTEM_PROMPTS).format(stack=stack.name)
+            system = one(rng, SYSTEM_PROMPTS).format(stack=stack.name)
             yield ctx.example(
                 subcategory,
                 [{"role": "system", "content": system}, {"role": "user", "content": user}, assistant],
@@ -126,19 +127,19 @@ class ToolNegGenerator:
     def _defect(self, kind, rng, name, args, by_name, called):
         params = by_name[name]["function"]["parameters"]
         if kind == "wrong_tool":
-            wrong, make_args = T.pick(rng, CONFUSIONS[name])
+            wrong, make_args = one(rng, CONFUSIONS[name])
             called.append(wrong)
             return (f"called {wrong} where {name} was needed",
                     {"role": "assistant", "tool_calls": make_calls(rng, [(wrong, make_args(args))])})
         if kind == "invented_tool":
-            fake = T.pick(rng, INVENTED[name])
+            fake = one(rng, INVENTED[name])
             return (f"called '{fake}', which is not offered (meant {name})",
                     {"role": "assistant", "tool_calls": make_calls(rng, [(fake, args)])})
         if kind == "missing_required":
             required = [r for r in params["required"] if r in args]
             if not required:
                 return "", None
-            drop = T.pick(rng, required)
+            drop = one(rng, required)
             bad = {k: v for k, v in args.items() if k != drop}
             return (f"{name} without required argument '{drop}'",
                     {"role": "assistant", "tool_calls": make_calls(rng, [(name, bad)])})
@@ -146,7 +147,7 @@ class ToolNegGenerator:
             present = [k for k in args if params["properties"].get(k, {}).get("type") in WRONG_TYPES]
             if not present:
                 return "", None
-            key = T.pick(rng, present)
+            key = one(rng, present)
             bad = copy.deepcopy(args)
             bad[key] = WRONG_TYPES[params["properties"][key]["type"]](args[key])
             return (f"{name} argument '{key}' has the wrong JSON type",
@@ -155,7 +156,7 @@ class ToolNegGenerator:
             return (f"{name} call written as unparseable JSON text",
                     {"role": "assistant", "content": _malformed(name, args, rng)})
         templates = PROSE[name]
-        text = T.pick(rng, templates).format(**{k: v for k, v in args.items() if isinstance(v, (str, int))})
+        text = one(rng, templates).format(**{k: v for k, v in args.items() if isinstance(v, (str, int))})
         return (f"described {name} in prose instead of calling it", {"role": "assistant", "content": text})
 
 

@@ -7,8 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from factory import hookimpl
-from factory.authoring.dialog import Dialog, Seed004Generator, bullets, one, some, spec_path
+from factory.agents import spec_path
+from factory.authoring.dialog import Dialog
+from factory.authoring.generator import SubcategoryGenerator
 from factory.authoring.observe import describe, more_matches, source_files, symbols_in
+from factory.authoring.text import bullets, one, some
 from factory.registry import Category
 
 SYSTEM = [
@@ -216,7 +219,7 @@ def parameters(rng, d: Dialog) -> None:
                f"`{target}` finished with exit status 0 (I waited for it to complete).")
 
 
-GENERATOR = Seed004Generator(
+GENERATOR = SubcategoryGenerator(
     {"parallel_execution": parallel_execution, "single_tools": single_tools, "multi_turn": multi_turn,
      "error_recovery": error_recovery, "parameters": parameters},
     system=lambda rng: one(rng, SYSTEM),

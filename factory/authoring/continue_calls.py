@@ -1,0 +1,396 @@
+"""Requests and the calls that answer them, for the Continue extension's tools.
+
+One builder per tool (:data:`BUILDERS`, name -> ``builder(rng, stack, entity, pool) -> (request, calls)``)
+turns a project, an entity and a random stream into a natural request and its call; ``b_parallel``
+issues two independent read-only calls at once. ``compose_request`` varies how a request is put,
+``offered_tools`` picks the tools a record offers (its calls' tools plus distractors within a size
+budget), ``make_calls`` numbers the calls. Categories that teach tool calls, refusals around tools and
+held-out evaluation prompts all draw from here.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+
+from factory.authoring import code
+from factory.authoring import vocab as T
+from factory.authoring.text import one
+
+SYSTEM_PROMPTS = (
+    "You are a coding agent working inside the user's IDE through the Continue extension. Use the "
+    "provided tools to inspect and change the workspace; call a tool whenever the answer depends on "
+    "the project's files or on running something.",
+    "You are an expert software engineer assisting in a {stack} project. You can read, search and edit "
+    "files and run terminal commands with the tools provided. Prefer a precise tool call over guessing.",
+    "You are Continue, an AI pair programmer. The workspace is a {stack}. When you need information "
+    "from the codebase or need to make a change, call the appropriate tool with exact arguments.",
+    "Act as a careful senior developer embedded in the editor. This repository is a {stack}. Gather "
+    "context with tools before answering and keep edits minimal.",
+)
+
+PREFACES = (
+    "", "", "", "", "Let me check that.", "On it.", "Sure, starting with the code.", "Let me take a look.",
+    "Good idea -- first I need the facts.", "I'll start there.", "Let me gather some context on the {e} side.",
+    "Checking the {e} code now.", "First step: look before changing anything.", "Sure.",
+    "Let's see what we're dealing with.", "I'll handle that.", "Starting with the {e} piece.",
+)
+
+OPENERS = ("", "", "", "", "Hey, ", "Quick one: ", "Okay, ", "Alright, ", "Next up: ", "Hmm, ", "Right, ",
+           "Small task: ", "One more thing: ", "Before I forget: ", "Follow-up: ", "New request: ")
+
+SITUATIONS = (
+    "I'm working on the {e} export.", "We're halfway through the {e} migration.",
+    "The {e} tests went red after my last change.", "QA says the {e} page is slow.",
+    "This is part of the {e} cleanup.", "The {e} feature ships on Friday.",
+    "I'm pairing with a new hire on the {e} code.", "We're reviewing the {e} pull request.",
+    "Support escalated a {e} bug this morning.", "I want to understand the {e} flow before the refactor.",
+    "The {e} service threw errors overnight.", "Product asked for a tweak to {e} handling.",
+    "We're preparing the {e} demo.", "I'm writing the design doc for {e} sync.",
+    "CI flagged something in the {e} area.", "The {e} code predates everyone on the team.",
+    "I'm onboarding onto the {e} module.", "We're splitting the {e} logic into its own package.",
+    "A customer reported wrong {e} totals.", "The {e} endpoint times out under load.",
+    "I'm trying to reproduce a {e} crash.", "We're adding metrics around {e} processing.",
+    "The {e} schema changed last sprint.", "Security review is looking at {e} permissions.",
+)
+
+
+def compose_request(rng: random.Random, ask: str, ent: str) -> str:
+    """Opener + the tool-specific ask + a situation naming the domain in prose."""
+    e = ent.replace("_", " ")
+    opener = one(rng, OPENERS)
+    text = opener + (ask[0].lower() + ask[1:] if opener and not ask[:2].isupper() else ask)
+    if rng.random() < 0.75:
+        situation = one(rng, SITUATIONS).format(e=e)
+        text = f"{situation} {text}" if rng.random() < 0.4 else f"{text} {situation}"
+    return text
+
+Call = tuple[str, dict[str, Any]]
+Built = tuple[str, list[Call]]
+
+
+def _p(rng: random.Random, *options: str) -> str:
+    return one(rng, options)
+
+
+def b_read_file(rng, stack, ent, pool) -> Built:
+    path = T.path_for(stack, ent, rng)
+    ask = _p(rng,
+             "Open {path} and tell me what it does.", "Can you read {path}? I think the bug is in there.",
+             "What's in {path}?", "Show me the contents of {path} before we change anything.",
+             "I need to understand {path} -- read it for me.", "Pull up {path}, please.",
+             "Take a look at {path}; something about the {e} handling looks off.",
+             "Before refactoring, read {path} so you know how {e} records are built.")
+    return ask.format(path=path, e=ent.replace("_", " ")), [("read_file", {"filepath": path})]
+
+
+def b_create_new_file(rng, stack, ent, pool) -> Built:
+    path = T.path_for(stack, ent, rng)
+    source = code.code_for(stack, ent, rng, path)
+    ask = _p(rng,
+             "Create {path} with a first version of the {e} code.",
+             "We don't have {path} yet. Add it with a minimal {e} implementation.",
+             "Scaffold a new file {path} for the {e} feature.",
+             "Please add {path}; start with the basic {e} types.",
+             "Set up {path} so the {e} module exists, we'll flesh it out later.")
+    return ask.format(path=path, e=ent.replace("_", " ")), [
+        ("create_new_file", {"filepath": path, "contents": source})]
+
+
+def b_run_terminal_command(rng, stack, ent, pool) -> Built:
+    kind = rng.randrange(6)
+    e = ent.replace("_", " ")
+    if kind == 0:
+        cmd = stack.test_cmd
+        ask = _p(rng, "Run the test suite.", "Run the tests and tell me what fails.",
+                 "Can you run the tests? I changed the {e} code.", "Kick off the tests for me.")
+    elif kind == 1:
+        cmd = stack.build_cmd
+        ask = _p(rng, "Build the project.", "Does it still build? Run the build.",
+                 "Run a build to check the {e} changes compile.")
+    elif kind == 2:
+        cmd = stack.lint_cmd
+        ask = _p(rng, "Run the linter.", "Lint the codebase before I commit.", "Check for lint errors.")
+    elif kind == 3:
+        n = rng.choice((5, 10, 15, 20))
+        cmd = f"git log --oneline -n {n}"
+        ask = _p(rng, "Show me the last {n} commits.", "What were the last {n} commits?",
+                 "List the {n} most recent commits in one line each.").replace("{n}", str(n))
+    elif kind == 4:
+        branch = f"{rng.choice(('fix', 'feat', 'chore'))}/{T.kebab(ent)}-{rng.choice(('cleanup', 'validation', 'timeouts', 'pagination'))}"
+        cmd = f"git checkout -b {branch}"
+        ask = _p(rng, "Create a branch called {b}.", "Start a new branch {b} for this work.",
+                 "Make me a {b} branch.").replace("{b}", branch)
+    else:
+        path = T.path_for(stack, ent, rng)
+        cmd = f"git log -p -n 3 -- {path}"
+        ask = f"Who changed {path} recently? Show me the last three patches."
+    args: dict[str, Any] = {"command": cmd}
+    if rng.random() < 0.2:
+        args["waitForCompletion"] = True
+    return ask.format(e=e), [("run_terminal_command", args)]
+
+
+def b_file_glob_search(rng, stack, ent, pool) -> Built:
+    pattern = one(rng, stack.glob_patterns)
+    if rng.random() < 0.5:
+        pattern = pattern.replace("*", f"*{T.kebab(ent) if stack.language == 'typescript' else ent}*", 1) \
+            if "**/" not in pattern else pattern.replace("**/*", f"**/*{ent}*", 1)
+    ask = _p(rng, "Find all files matching {g}.", "Which files match {g}?",
+             "List every file that matches the pattern {g}.", "Search the project for {g} files.",
+             "Where are the files that match {g}? I need the paths.")
+    return ask.format(g=pattern), [("file_glob_search", {"pattern": pattern})]
+
+
+def b_view_diff(rng, stack, ent, pool) -> Built:
+    ask = _p(rng, "What have I changed so far?", "Show me my uncommitted changes.",
+             "Review my working changes to the {e} code before I commit.",
+             "Can you look at the current diff and check I didn't leave debug code in?",
+             "What does my diff look like right now?", "Summarize the changes I haven't committed.")
+    return ask.format(e=ent.replace("_", " ")) + _suffix(rng, stack), [("view_diff", {})]
+
+
+def b_read_currently_open_file(rng, stack, ent, pool) -> Built:
+    ask = _p(rng, "What does this file do?", "Explain the file I have open.",
+             "Is there anything wrong with the code in my editor?",
+             "Can you add docstrings to what I'm looking at? Read it first.",
+             "Look at the open file -- why would the {e} lookup return nothing?",
+             "Review the file I'm currently editing.")
+    return ask.format(e=ent.replace("_", " ")) + _suffix(rng, stack), [("read_currently_open_file", {})]
+
+
+def b_ls(rng, stack, ent, pool) -> Built:
+    d = one(rng, stack.dirs)
+    args: dict[str, Any] = {"dirPath": d}
+    if rng.random() < 0.35:
+        args["recursive"] = True
+        ask = _p(rng, "List everything under {d}, recursively.", "Show me the full tree of {d}.",
+                 "What's inside {d}, including subfolders?")
+    else:
+        ask = _p(rng, "What's in {d}?", "List the files in {d}.", "Show me the {d} directory.",
+                 "ls {d} for me.", "Which files live in {d}?")
+    return ask.format(d=d) + _suffix(rng, stack, ent), [("ls", args)]
+
+
+RULES = (
+    ("Type Hints", "Add type hints to every public Python function.", "**/*.py"),
+    ("Named Exports", "Use named exports instead of default exports.", "**/*.{ts,tsx}"),
+    ("Error Wrapping", "Wrap returned errors with fmt.Errorf and %w.", "**/*.go"),
+    ("No Unwrap", "Avoid unwrap() outside tests; propagate errors with ?.", "src/**/*.rs"),
+    ("Logging", "Use the module logger instead of print for diagnostics.", "app/**/*.py"),
+    ("Test Naming", "Name tests after the behaviour they check.", "tests/**/*.py"),
+    ("Props Interfaces", "Declare React props as an exported interface.", "src/components/**/*.tsx"),
+    ("Async Await", "Prefer async/await over promise chains.", "src/**/*.ts"),
+    ("Constants", "Name magic numbers as module-level constants.", "**/*.py"),
+    ("Context Timeouts", "Pass a context with a timeout to every outbound call.", "internal/**/*.go"),
+)
+
+
+def b_create_rule_block(rng, stack, ent, pool) -> Built:
+    name, rule, globs = one(rng, RULES)
+    args: dict[str, Any] = {"name": name, "rule": rule}
+    if rng.random() < 0.6:
+        args["globs"] = globs
+    if rng.random() < 0.3:
+        args["alwaysApply"] = rng.random() < 0.5
+    if rng.random() < 0.3:
+        args["description"] = f"Apply when writing or reviewing {stack.language} code."
+    ask = _p(rng, "From now on: {r} Make that a rule.", "Remember this convention for the project: {r}",
+             "Create a rule so you always do this: {r}", "Can you save a coding rule? {r}",
+             "Add a project rule named '{n}': {r}")
+    return ask.format(r=rule, n=name) + _suffix(rng, stack, ent), [("create_rule_block", args)]
+
+
+def b_fetch_url_content(rng, stack, ent, pool) -> Built:
+    url = T.doc_url(rng)
+    ask = _p(rng, "Read {u} and summarize what matters for us.", "What does {u} say?",
+             "Check the docs at {u} before we use this API.", "Fetch {u} for me.",
+             "Can you pull the page {u}? I want the key parameters.")
+    return ask.format(u=url) + _suffix(rng, stack, ent), [("fetch_url_content", {"url": url})]
+
+
+def b_request_rule(rng, stack, ent, pool) -> Built:
+    name = one(rng, RULES)[0]
+    ask = _p(rng, "Apply our '{n}' rule here.", "Load the {n} rule before you write the code.",
+             "What does our {n} rule say? Use it for the {e} module.")
+    return ask.format(n=name, e=ent.replace("_", " ")) + _suffix(rng, stack), [("request_rule", {"name": name})]
+
+
+SKILLS = ("test-driven-development", "systematic-debugging", "brainstorming", "code-review",
+          "writing-plans", "verification-before-completion", "root-cause-tracing", "refactoring")
+
+
+def b_read_skill(rng, stack, ent, pool) -> Built:
+    skill = one(rng, SKILLS)
+    ask = _p(rng, "Use the {s} skill for this {e} bug.", "Follow your {s} skill here.",
+             "Read the {s} skill first, then we start on the {e} work.")
+    return ask.format(s=skill, e=ent.replace("_", " ")) + _suffix(rng, stack), [("read_skill", {"skillName": skill})]
+
+
+def b_search_web(rng, stack, ent, pool) -> Built:
+    topic = one(rng, T.DOC_TOPICS)
+    lang = stack.language
+    q = _p(rng, "{l} {t} breaking changes latest release", "{l} {t} recommended pattern 2024",
+           "{l} {t} known issue workaround", "best practice {t} in {l} production")
+    q = q.format(l=lang, t=topic)
+    ask = _p(rng, "Search the web: {q}", "Look up online: {q}", "Can you find out on the web: {q}?")
+    return ask.format(q=q) + _suffix(rng, stack, ent), [("search_web", {"query": q})]
+
+
+def b_view_repo_map(rng, stack, ent, pool) -> Built:
+    ask = _p(rng, "Give me an overview of how this repo is organized.", "Show me the repo map.",
+             "I'm new here -- what's the structure of this codebase?",
+             "Map out the repository before we plan the {e} feature.")
+    return ask.format(e=ent.replace("_", " ")) + _suffix(rng, stack), [("view_repo_map", {})]
+
+
+def b_view_subdirectory(rng, stack, ent, pool) -> Built:
+    d = one(rng, stack.dirs)
+    ask = _p(rng, "Show me what's in the {d} subdirectory.", "Walk me through {d}.",
+             "View the {d} folder so we can find the {e} code.")
+    return ask.format(d=d, e=ent.replace("_", " ")) + _suffix(rng, stack), [
+        ("view_subdirectory", {"directory_path": d})]
+
+
+def b_codebase(rng, stack, ent, pool) -> Built:
+    e = ent.replace("_", " ")
+    q = _p(rng, "where {e} records are validated", "{e} persistence and database access",
+           "authentication checks around {e} endpoints", "error handling for {e} requests",
+           "how {e} totals are calculated", "retry logic used when saving a {e}")
+    q = q.format(e=e)
+    ask = _p(rng, "Find the code for {q}.", "Where in the codebase is {q}?", "Search the codebase: {q}.")
+    return ask.format(q=q) + _suffix(rng, stack), [("codebase", {"query": q})]
+
+
+def b_read_file_range(rng, stack, ent, pool) -> Built:
+    path = T.path_for(stack, ent, rng)
+    start = rng.randint(1, 400)
+    end = start + rng.choice((10, 20, 30, 40, 60))
+    ask = _p(rng, "Show me lines {a}-{b} of {p}.", "Read {p} from line {a} to {b}.",
+             "The stack trace points at {p} around line {m}; read lines {a} to {b}.")
+    return ask.format(a=start, b=end, p=path, m=(start + end) // 2), [
+        ("read_file_range", {"filepath": path, "startLine": start, "endLine": end})]
+
+
+RENAMES = (("get_data", "load_{s}"), ("tmp", "{s}_draft"), ("process", "apply_{s}_rules"),
+           ("handle", "handle_{s}_event"), ("calc", "calculate_{s}_total"), ("doStuff", "sync{P}"),
+           ("val", "{s}_value"), ("res", "{s}_response"), ("item", "{s}"), ("data", "{s}_payload"))
+
+
+def _rename(rng: random.Random, ent: str) -> tuple[str, str]:
+    old, new = one(rng, RENAMES)
+    return old, new.format(s=ent, P=T.pascal(ent))
+
+
+def b_single_find_and_replace(rng, stack, ent, pool) -> Built:
+    path = T.path_for(stack, ent, rng)
+    old, new = _rename(rng, ent)
+    args: dict[str, Any] = {"filepath": path, "old_string": old, "new_string": new}
+    if rng.random() < 0.5:
+        args["replace_all"] = True
+        ask = _p(rng, "Rename every {o} to {n} in {p}.", "In {p}, replace all occurrences of {o} with {n}.")
+    else:
+        ask = _p(rng, "In {p}, change {o} to {n}.", "Replace the first {o} in {p} with {n}.")
+    return ask.format(o=old, n=new, p=path), [("single_find_and_replace", args)]
+
+
+def b_multi_edit(rng, stack, ent, pool) -> Built:
+    path = T.path_for(stack, ent, rng)
+    (o1, n1), (o2, n2) = _rename(rng, ent), _rename(rng, ent)
+    if o1 == o2:
+        o2, n2 = "TODO", f"NOTE({ent})"
+    edits = [{"old_string": o1, "new_string": n1, "replace_all": True},
+             {"old_string": o2, "new_string": n2}]
+    ask = _p(rng, "In {p}: rename {a} to {b} everywhere, and change {c} to {d} once.",
+             "Two edits in {p}, please -- all {a} become {b}, and the first {c} becomes {d}.")
+    return ask.format(p=path, a=o1, b=n1, c=o2, d=n2), [("multi_edit", {"filepath": path, "edits": edits})]
+
+
+def b_edit_existing_file(rng, stack, ent, pool) -> Built:
+    stack_py = stack.language == "python"
+    path = T.path_for(stack, ent, rng)
+    limit = rng.choice((3, 5, 10))
+    if stack_py:
+        changes = (f"# ... existing code ...\nMAX_RETRIES = {limit}\n\n\ndef should_retry(attempt: int) -> bool:\n"
+                   f"    return attempt < MAX_RETRIES\n# ... existing code ...")
+    elif stack.language == "typescript":
+        changes = (f"// ... existing code ...\nexport const MAX_RETRIES = {limit};\n\nexport function shouldRetry"
+                   f"(attempt: number): boolean {{\n  return attempt < MAX_RETRIES;\n}}\n// ... existing code ...")
+    elif stack.language == "go":
+        changes = (f"// ... existing code ...\nconst maxRetries = {limit}\n\nfunc shouldRetry(attempt int) bool {{\n"
+                   f"\treturn attempt < maxRetries\n}}\n// ... existing code ...")
+    else:
+        changes = (f"// ... existing code ...\nconst MAX_RETRIES: u32 = {limit};\n\nfn should_retry(attempt: u32)"
+                   f" -> bool {{\n    attempt < MAX_RETRIES\n}}\n// ... existing code ...")
+    ask = _p(rng, "Add a retry limit of {n} to {p}.", "In {p}, give up after {n} attempts instead of retrying forever.",
+             "Edit {p}: the {e} sync should retry at most {n} times.")
+    return ask.format(n=limit, p=path, e=ent.replace("_", " ")), [
+        ("edit_existing_file", {"filepath": path, "changes": changes})]
+
+
+def b_grep_search(rng, stack, ent, pool) -> Built:
+    c, s = T.camel(ent), ent
+    q = _p(rng, "TODO|FIXME", f"{s}_id", f"{c}Id|{s}_id", f"def {s}_", f"class {T.pascal(ent)}",
+           f"function {c}", f"import .*{s}", "console\\.log", "print\\(", f"{T.pascal(ent)}NotFound")
+    ask = _p(rng, "Search the code for {q}.", "Grep for {q}.", "Where do we use {q}?",
+             "Find every match of the regex {q} in the repo.")
+    return ask.format(q=q) + _suffix(rng, stack, ent), [("grep_search", {"query": q})]
+
+
+BUILDERS: dict[str, Callable[..., Built]] = {
+    name[2:]: fn for name, fn in list(globals().items()) if name.startswith("b_") and callable(fn)
+}
+READ_ONLY = ("read_file", "file_glob_search", "ls", "grep_search", "read_file_range", "view_subdirectory",
+             "codebase", "fetch_url_content")
+
+
+def b_parallel(rng, stack, ent, pool) -> Built:
+    first, second = rng.sample(READ_ONLY, 2)
+    u1, c1 = BUILDERS[first](rng, stack, ent, pool)
+    u2, c2 = BUILDERS[second](rng, stack, ent, pool)
+    joiner = _p(rng, "{a} Also, {b}", "Two things: {a} And {b}", "{a} While you're at it, {b}")
+    lower = u2[0].lower() + u2[1:]
+    return joiner.format(a=u1, b=lower), c1 + c2
+
+
+def _suffix(rng: random.Random, stack: T.Stack, ent: str | None = None) -> str:
+    """Context clauses that make otherwise-similar requests distinct and realistic."""
+    if rng.random() < 0.45:
+        return ""
+    e = (ent or T.entity_name(rng)).replace("_", " ")
+    return " " + _p(
+        rng, f"We're in the {stack.name}.", f"This is for the {e} work.", f"(ticket {rng.randint(100, 9999)})",
+        f"I'm chasing a {e} bug.", "Quick one.", f"It's blocking the {e} release.", "Thanks!",
+        f"Context: the {e} endpoint started failing this morning.", "No rush.",
+    )
+
+
+# Offered tool schemas beyond the called ones stay under this many characters of JSON, so a record
+# with its tools renders well within 2,048 tokens (Continue's multi_edit alone is 3.2 kB).
+DISTRACTOR_BUDGET_CHARS = 3_000
+
+
+def offered_tools(rng: random.Random, toolset: Any, called: list[str], extra: tuple[int, int] = (2, 5)) -> list[dict]:
+    """The called tools plus a few distractors within a size budget, in the tool set's own order."""
+    names = toolset.names
+    by_name = toolset.by_name()
+    others = [n for n in names if n not in called]
+    rng.shuffle(others)
+    wanted = rng.randint(*extra)
+    chosen, used = set(called), 0
+    for name in others:
+        if len(chosen) - len(set(called)) >= wanted:
+            break
+        size = len(orjson.dumps(by_name[name]))
+        if used + size <= DISTRACTOR_BUDGET_CHARS:
+            chosen.add(name)
+            used += size
+    return [by_name[n] for n in names if n in chosen]
+
+
+def make_calls(rng: random.Random, calls: list[Call]) -> list[dict]:
+    return [{"id": f"call_{rng.getrandbits(48):012x}", "type": "function",
+             "function": {"name": name, "arguments": args}} for name, args in calls]

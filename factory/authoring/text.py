@@ -1,0 +1,45 @@
+"""Text helpers for templates: seeded choice and markdown.
+
+``one`` and ``some`` are the only ways the kit draws from a list, so a record depends on nothing but
+the RNG it is handed (same seed, same bytes). ``framed`` varies how a request opens and closes.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from typing import Any
+
+
+def one(rng: random.Random, options: Sequence[Any]) -> Any:
+    return options[rng.randrange(len(options))]
+
+
+def some(rng: random.Random, options: Sequence[Any], lo: int, hi: int) -> list[Any]:
+    """``lo..hi`` distinct options in random order: the main source of variety in prose."""
+    return rng.sample(list(options), min(len(options), rng.randint(lo, hi)))
+
+
+USER_OPENERS = ["", "", "Hi! ", "Quick one: ", "Question: ", "When you have a minute: ", "Hey -- ", "Morning! ",
+                "Context: small team, tight deadline. ", "Follow-up from standup: ", "For the retro: ", "Honest opinion: "]
+
+
+USER_CLOSERS = ["", "", " Thanks!", " Keep it brief.", " Details welcome.", " No rush.", " Be concrete.",
+                " Bullet points are fine.", " Assume I know the basics.", " I'll share this with the team."]
+
+
+def framed(rng: random.Random, text: str) -> str:
+    """A user request with a varied opener and closer: more distinct prompts, same task."""
+    return one(rng, USER_OPENERS) + text + one(rng, USER_CLOSERS)
+
+
+def bullets(items: Sequence[str]) -> str:
+    return "\n".join(f"- {item}" for item in items)
+
+
+def numbered(items: Sequence[str]) -> str:
+    return "\n".join(f"{i}. {item}" for i, item in enumerate(items, 1))
+
+
+def fence(lang: str, code: str) -> str:
+    return f"```{lang}\n{code.rstrip()}\n```"
