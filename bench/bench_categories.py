@@ -1,4 +1,4 @@
-"""Benchmark of the seed-004 categories: generation time per category (validation included), the
+"""Benchmark of the agent categories: generation time per category (validation included), the
 grounding pass rate of proposed tool calls, near-duplicate share, code-check time, what the merge's
 near-duplicate filter drops per category, and the time the whole main job may take scaled by record
 count. Prints figures; not a test.
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import orjson
 
-SEED004 = ["tool_use", "powertools", "skills", "agentic", "craftsmanship", "collaboration", "problem_solving",
+AGENT_CATEGORIES = ["tool_use", "powertools", "skills", "agentic", "craftsmanship", "collaboration", "problem_solving",
            "context_memory", "documentation", "security", "language_idioms"]
 
 
@@ -36,13 +36,13 @@ def main() -> None:
     t0 = time.perf_counter()
     host = PluginHost(entry_points=False).load()
     print(f"plugin host load: {time.perf_counter() - t0:.2f} s")
-    out = Path(tempfile.mkdtemp(prefix="bench-seed004-"))
+    out = Path(tempfile.mkdtemp(prefix="bench-agent-categories-"))
     validator = RecordValidator()
     total_records, total_gen = 0, 0.0
     print(f"{'category':16} {'records':>7} {'gen s':>6} {'rec/s':>7} {'proposed':>8} {'executed':>8} "
           f"{'pass':>6} {'near-dup':>8} {'code s':>6} {'bad':>4}")
     all_records = []
-    for name in SEED004:
+    for name in AGENT_CATEGORIES:
         t = time.perf_counter()
         res = generate_category(host.registry.get("categories", name), host.registry, out, args.seed,
                                 validator=validator)
@@ -73,15 +73,15 @@ def main() -> None:
     from factory.merge.dataset import MergeOptions, inputs_from, merge
 
     t = time.perf_counter()
-    report = merge(inputs_from(categories=[out / f"{name}.jsonl" for name in SEED004]), out / "merged",
+    report = merge(inputs_from(categories=[out / f"{name}.jsonl" for name in AGENT_CATEGORIES]), out / "merged",
                    MergeOptions(seed=args.seed)).report
-    print(f"merge of the seed-004 files: {time.perf_counter() - t:.2f} s; near duplicates dropped per category:")
+    print(f"merge of the agent-category files: {time.perf_counter() - t:.2f} s; near duplicates dropped per category:")
     for entry in report["inputs"]:
         dropped = entry["dropped"].get("near duplicate", 0)
         print(f"  {Path(entry['path']).stem:16} {dropped:4d} of {entry['read']:4d} ({dropped / entry['read']:.1%})")
     budget = 15 * (23_000 + total_records) / 23_000
     print(f"main-job budget scaled by record count: {budget:.1f} s for {23_000 + total_records} records; "
-          f"seed-004 share of it measured here: {total_gen:.2f} s")
+          f"agent-category share of it measured here: {total_gen:.2f} s")
 
 
 if __name__ == "__main__":

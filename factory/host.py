@@ -53,10 +53,18 @@ HOOK_KINDS: dict[str, str] = {
 }
 
 
-def _trace(message: str) -> None:
-    """FACTORY_TRACE_PLUGINS=1 prints every hook call: cheap, and priceless when a plugin misbehaves."""
-    if os.environ.get("FACTORY_TRACE_PLUGINS"):
-        print(f"factory-trace: {message}", file=sys.stderr)
+def _tracer(pm: pluggy.PluginManager) -> None:
+    """FACTORY_TRACE_PLUGINS=1: pluggy's own hook-call monitoring prints every hook call with the
+    plugin it went to and what came back -- cheap, and priceless when a plugin misbehaves."""
+
+    def before(hook_name: str, impls: list, kwargs: dict) -> None:
+        print(f"factory-trace: {hook_name} -> {', '.join(i.plugin_name for i in impls)}", file=sys.stderr)
+
+    def after(outcome: Any, hook_name: str, impls: list, kwargs: dict) -> None:
+        failed = outcome.exception
+        print(f"factory-trace: {hook_name} done" + (f" (raised {failed!r})" if failed else ""), file=sys.stderr)
+
+    pm.add_hookcall_monitoring(before, after)
 
 
 def get_plugin_manager() -> pluggy.PluginManager:
@@ -64,8 +72,7 @@ def get_plugin_manager() -> pluggy.PluginManager:
     pm = pluggy.PluginManager("factory")
     pm.add_hookspecs(hookspecs)
     if os.environ.get("FACTORY_TRACE_PLUGINS"):
-        pm.trace.root.setwriter(lambda msg: print(msg, end="", file=sys.stderr))
-        pm.enable_tracing()
+        _tracer(pm)
     return pm
 
 
@@ -98,8 +105,28 @@ class PluginHost:
                 self._load_module(ep.name, "entry point", ep.load, file=ep.value)
         for directory in self.plugin_dirs:
             self._load_dir(Path(directory))
+        self._check_pending()
         self._fill()
         return self
+
+    def _check_pending(self) -> None:
+        """pluggy's ``check_pending``, plugin by plugin: a hook implementation that matches no hook
+        spec (a misspelt ``regster_categories``, say) fails its plugin, which is unregistered, and
+        the others go on."""
+        for hook_name in sorted(vars(self.pm.hook)):
+            caller = getattr(self.pm.hook, hook_name)
+            if hook_name.startswith("_") or caller.has_spec():
+                continue
+            for impl in caller.get_hookimpls():
+                if impl.optionalhook or impl.plugin_name not in self.plugins:
+                    continue
+                info = self.plugins.pop(impl.plugin_name)
+                self.pm.unregister(name=impl.plugin_name)
+                known = ", ".join(sorted(n for n in vars(self.pm.hook) if not n.startswith("_")
+                                         and getattr(self.pm.hook, n).has_spec()))
+                self.registry.failures.append(PluginFailure(
+                    info.name, info.file, f"implements unknown hook '{hook_name}' (hooks: {known})"))
+        self.pm.check_pending()
 
     def _load_dir(self, directory: Path) -> None:
         if not directory.is_dir():
@@ -139,19 +166,6 @@ class PluginHost:
                 PluginFailure(name, file, f"a plugin named '{name}' is already loaded from {prev.file}")
             )
             return
-        unknown = [
-            attr
-            for attr in dir(module)
-            if attr.startswith("register_")
-            and callable(getattr(module, attr))
-            and hasattr(getattr(module, attr), "factory_impl")
-            and not hasattr(self.pm.hook, attr)
-        ]
-        if unknown:
-            self.registry.failures.append(
-                PluginFailure(name, file, f"implements unknown hook(s): {', '.join(unknown)}")
-            )
-            return
         try:
             self.pm.register(module, name=name)
         except Exception as exc:  # noqa: BLE001 - e.g. a misspelt hook: recorded, the others go on
@@ -173,9 +187,7 @@ class PluginHost:
                 file = info.file if info else impl.plugin_name
                 staged: list[Any] = []
                 try:
-                    impl.function(register=staged.append)
-                    _trace(f"{hook_name} on {impl.plugin_name} ({file}) registered "
-                           f"{[getattr(o, 'name', o) for o in staged]}")
+                    self._only(hook_name, impl.plugin_name)(register=staged.append)
                     for obj in staged:
                         self.registry.add(kind, obj, impl.plugin_name, origin, file)
                 except DuplicateNameError:
@@ -185,11 +197,16 @@ class PluginHost:
                         PluginFailure(impl.plugin_name, file, f"{hook_name} raised: {_reason(exc)}")
                     )
 
+    def _only(self, hook_name: str, plugin_name: str) -> Any:
+        """The hook's caller restricted to one plugin: a call still goes through pluggy (tracing
+        included), and one plugin's exception cannot hide another's registrations."""
+        others = [p for n, p in self.pm.list_name_plugin() if n != plugin_name]
+        return self.pm.subset_hook_caller(hook_name, remove_plugins=others)
+
     def add_commands(self, cli: Any) -> None:
         for impl in self.pm.hook.register_commands.get_hookimpls():
             try:
-                _trace(f"register_commands on {impl.plugin_name}")
-                impl.function(cli=cli)
+                self._only("register_commands", impl.plugin_name)(cli=cli)
             except Exception as exc:  # noqa: BLE001 - a hook that raises: recorded, the others go on
                 info = self.plugins.get(impl.plugin_name)
                 self.registry.failures.append(
@@ -199,6 +216,25 @@ class PluginHost:
                         f"register_commands raised: {_reason(exc)}",
                     )
                 )
+
+
+_current: list[Registry] = []
+
+
+def use_registry(registry: Registry) -> None:
+    """Make ``registry`` the one :func:`default_registry` returns (the CLI does, with its drop-ins)."""
+    _current[:] = [registry]
+
+
+def default_registry() -> Registry:
+    """The registry the running command loaded (drop-in directories included), or else the built-in
+    and entry-point plugins', loaded once: for code that needs what the categories' specs declare
+    (training, evaluation) without being handed a host."""
+    if not _current:
+        from factory.config import load_config
+
+        use_registry(PluginHost(plugin_dirs=list(load_config().plugins_dirs)).load().registry)
+    return _current[0]
 
 
 def _reason(exc: BaseException) -> str:

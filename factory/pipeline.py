@@ -13,7 +13,7 @@ from typing import Any
 
 from factory.errors import FactoryError
 from factory.generate.category import CategoryResult, generate_category
-from factory.generate.specs import load_spec
+from factory.generate.specs import held_out_categories, load_spec
 from factory.host import PluginHost
 from factory.quality.validate import RecordValidator
 from factory.store.manifest import load_manifest, update_manifest
@@ -142,8 +142,8 @@ def finish_dataset(host: PluginHost, out_dir: Path, options: FinishOptions,
                    echo: Callable[[str], Any] = print) -> dict[str, float]:
     """The stages after generation over ``out_dir``; returns wall seconds per stage.
 
-    Records over ``max_tokens`` are reported as ``file:line`` and left out of the merge; the held-out
-    ``eval`` category is never merged into training data.
+    Records over ``max_tokens`` are reported as ``file:line`` and left out of the merge; categories
+    whose spec says ``held_out: true`` are never merged into training data.
     """
     import time
 
@@ -186,7 +186,8 @@ def finish_dataset(host: PluginHost, out_dir: Path, options: FinishOptions,
     if options.merge and available("merge"):
         t = time.perf_counter()
         result = merge(inputs_from(files), out_dir / "merged",
-                       MergeOptions(seed=options.seed, eval_frac=options.eval_frac, too_long=too_long))
+                       MergeOptions(seed=options.seed, eval_frac=options.eval_frac, too_long=too_long,
+                                    exclude_categories=held_out_categories(host.registry)))
         rep = result.report
         dropped = ", ".join(f"{n} {why}" for why, n in sorted(rep["dropped"].items())) or "nothing"
         echo(f"merge: {rep['read']} read, {rep['kept']} kept (train {rep['train']['count']}, "

@@ -1,4 +1,4 @@
-"""Built-in tool sets for the seed-004 categories: ``powertools`` (semantic code navigation: index,
+"""Built-in tool sets of the agent categories: ``powertools`` (semantic code navigation: index,
 goto_definition, find_references, functions, classes, stats) and ``claude_code`` (a Claude-Code-like
 set: read, write, edit, bash, glob, grep). Their read-only tools execute in :mod:`factory.sandbox.workspace`."""
 

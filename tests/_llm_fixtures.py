@@ -1,4 +1,4 @@
-"""Shared data for the score / enhance tests: seed-002-like records (a content tool whose calls carry
+"""Shared data for the score / enhance tests: records (a content tool whose calls carry
 a context object) in good and poor versions, and a loopback responder that judges and rewrites them."""
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ class Scripted:
         if name == "RubricScores":
             rich = "Earlier today" in text and "Result:" not in text
             value = 5 if rich else 2
-            dims = ["sessionMemory_quality", "toolContext_quality", "goal_coherence", "prompt_naturalness",
+            dims = ["session_memory_quality", "tool_context_quality", "goal_coherence", "prompt_naturalness",
                     "response_realism"]
             return {**{d: value for d in dims}, "rationale": "rich" if rich else "thin context"}
         assert name == "RewrittenRecord", name

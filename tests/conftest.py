@@ -12,7 +12,7 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
-SEED000 = {
+CORE_COUNTS = {
     "tool_core.jsonl": 10_000,
     "tool_neg.jsonl": 2_000,
     "style_core.jsonl": 5_000,

@@ -97,7 +97,7 @@ def test_score_batch_submits_then_collect_resubmits_failures_alone_and_finishes_
         assert "rerunning: factory score" in proc.stdout
         scored = rows(out)
         assert [r["label"] for r in scored] == [True, False, True, False]
-        assert all(set(r["scores"]) == {"sessionMemory_quality", "toolContext_quality", "goal_coherence",
+        assert all(set(r["scores"]) == {"session_memory_quality", "tool_context_quality", "goal_coherence",
                                         "prompt_naturalness", "response_realism"} for r in scored)
         assert ledger_rows(tmp_path, "SELECT COUNT(*) FROM requests WHERE status='ok'") == [(4,)]
 
@@ -147,7 +147,7 @@ def test_generate_batch_renders_as_online_and_shares_the_cache_with_it(tmp_path)
 
 
 def test_enhance_batch_rejects_invalid_answers_without_reask_and_collect_writes_the_rounds(tmp_path):
-    src = write_rows(tmp_path / "scored.jsonl", [{**poor_record(n), "scores": {"sessionMemory_quality": 1}, "label": False}
+    src = write_rows(tmp_path / "scored.jsonl", [{**poor_record(n), "scores": {"session_memory_quality": 1}, "label": False}
                                                  for n in (1, 2, 3)] + [{**good_record(4), "label": True,
                                                                          "scores": {"goal_coherence": 5}}])
     responder = Scripted(invent_first={2})

@@ -15,7 +15,7 @@ from factory.generate.category import generate_category
 from factory.host import PluginHost
 from factory.quality.coverage import CAPABILITIES, collect, to_markdown
 
-SEED004 = ["tool_use", "powertools", "skills", "agentic", "craftsmanship", "collaboration", "problem_solving",
+AGENT_CATEGORIES = ["tool_use", "powertools", "skills", "agentic", "craftsmanship", "collaboration", "problem_solving",
            "context_memory", "documentation", "security", "language_idioms"]
 
 
@@ -27,7 +27,7 @@ def host() -> PluginHost:
 @pytest.fixture(scope="module")
 def data_dir(host: PluginHost, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("coverage_data")
-    for name in SEED004:
+    for name in AGENT_CATEGORIES:
         generate_category(host.registry.get("categories", name), host.registry, out, seed=42)
     return out
 
@@ -45,7 +45,7 @@ def test_coverage_command_prints_and_writes_the_markdown_report(data_dir: Path) 
     assert proc.stdout.strip() == written.strip()
     assert _row(written, "agentic", "tdd", "120") == ["120", "ok"]
     assert _row(written, "language_idioms", "rust", "63") == ["63", "ok"]
-    # seed-000 buckets are registered but not generated here: their rows say so instead of crashing
+    # the core categories are registered but not generated here: their rows say so instead of crashing
     assert "Missing files:" in written and "`tool_core.jsonl`" in written
 
     calls: Counter = Counter()
@@ -57,7 +57,7 @@ def test_coverage_command_prints_and_writes_the_markdown_report(data_dir: Path) 
                           ("continue", "view_diff")]:
         assert _row(written, toolset, f"`{tool}`") == [str(calls[tool])]
 
-    caps = re.findall(r"^\| (\d+) \| ([^|]+) \|", written.split("## Seed 004's 17 capabilities")[1], re.MULTILINE)
+    caps = re.findall(r"^\| (\d+) \| ([^|]+) \|", written.split("## The 17 capabilities of a coding agent")[1], re.MULTILINE)
     assert [int(n) for n, _ in caps] == list(range(1, 18))
     assert _row(written, "17", "Uncertainty handling")[-2:] == ["15", "yes"]
     quality = _row(written, "tool_use", "200")

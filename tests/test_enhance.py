@@ -55,10 +55,10 @@ def test_rounds_write_batches_reports_and_linked_pairs_and_rerun_pays_nothing(tm
         r2 = json.loads((out / "round_2.report.json").read_text())
         assert (r1["records_in"], r1["records_out"], r1["passed"]) == (7, 7, 5)
         assert (r2["records_in"], r2["passed"]) == (2, 2) and r2["batches"] == ["enhanced_batch_004.jsonl"]
-        for dim in ("sessionMemory_quality", "prompt_naturalness"):
+        for dim in ("session_memory_quality", "prompt_naturalness"):
             assert r1["after"][dim] > r1["before"][dim]
         assert r1["requests_sent"] == 7 and r1["input_tokens"] > 0 and r1["cost"] > 0
-        assert "| sessionMemory_quality |" in (out / "enhance_report.md").read_text()
+        assert "| session_memory_quality |" in (out / "enhance_report.md").read_text()
         # merged = the 3 good ones + 7 accepted rewrites, no duplicates, all valid.
         merged = rows(out / "merged.jsonl")
         assert len(merged) == 10 and len({r["id"] for r in merged}) == 10
@@ -184,7 +184,7 @@ def test_each_record_is_rewritten_for_and_rescored_on_its_categorys_rubric(tmp_p
     from factory.schemas.spec import DEFAULT_RUBRIC, Rubric
     from factory.score.enhance import Enhancer
 
-    notes = Rubric(dimensions={"sessionMemory_quality": "carries the session's facts",
+    notes = Rubric(dimensions={"session_memory_quality": "carries the session's facts",
                                "note_clarity": "the note reads well on its own"}, threshold=3.0)
     other = [{**poor_record(200), "category": "other"}]
     src = write_lines(tmp_path / "in.jsonl", [poor_record(i) for i in range(100, 103)] + other)

@@ -60,7 +60,7 @@ def test_heuristic_scores_four_formats_and_keeps_each_format(tmp_path):
         assert list(rec["scores"]) == DIMS and all(1 <= v <= 5 for v in rec["scores"].values())
         assert isinstance(rec["label"], bool)
     # The ShareGPT tool call written as text was understood: its rich context scores high.
-    assert out[1]["scores"]["sessionMemory_quality"] >= 4 and out[1]["label"] is True
+    assert out[1]["scores"]["session_memory_quality"] >= 4 and out[1]["label"] is True
     saved = json.loads((tmp_path / "scored.report.json").read_text())
     assert saved["read"] == 6 and saved["rejected"] == 2 and saved["rejections"][0]["line"] == 5
 
@@ -69,7 +69,7 @@ def test_heuristic_separates_rich_records_from_thin_ones():
     scorer = HeuristicScorer()
     good = scorer.score(view_record(good_record(3)))
     poor = scorer.score(view_record(poor_record(3)))
-    for dim in ("sessionMemory_quality", "toolContext_quality", "prompt_naturalness"):
+    for dim in ("session_memory_quality", "tool_context_quality", "prompt_naturalness"):
         assert good[dim] > poor[dim], dim
     from factory.score.scoring import label_for
 

@@ -1,5 +1,5 @@
 """Training configuration: dataclasses whose field help becomes the CLI help, stage defaults from the
-training checklist (seed 003), curriculum stages (seed 004), and YAML config files.
+training guide's stages, the curriculum, and YAML config files.
 
 No torch here: the CLI builds its options from these dataclasses at start-up.
 """
@@ -48,7 +48,7 @@ class TrainConfig:
     epochs: float | None = _opt(None, "Epochs over the records (dry-run/mini/full: 1).")
     max_steps: int = _opt(-1, "Stop after this many optimizer steps (-1: run the epochs).")
     learning_rate: float | None = _opt(None, "Peak learning rate (LoRA default 2e-4).")
-    batch_size: int | None = _opt(None, "Per-device batch size (the checklist uses 1).")
+    batch_size: int | None = _opt(None, "Per-device batch size (the dry run uses 1).")
     grad_accum: int | None = _opt(None, "Gradient accumulation steps (mini 8, full 16).")
     lora_r: int | None = _opt(None, "LoRA rank (full: 8).")
     lora_alpha: int | None = _opt(None, "LoRA alpha (full: 16).")
@@ -68,7 +68,7 @@ class TrainConfig:
     )
     qlora: bool = _opt(False, "Load the base in 4-bit (bitsandbytes, CUDA only) and train LoRA on it.")
     curriculum: bool = _opt(
-        False, "Seed 004's stages: tool use, then agentic skills, then everything; LR 2e-5 -> 1.5e-5 -> 1e-5."
+        False, "Staged training: tool use, then agentic skills, then everything; LR 2e-5 -> 1.5e-5 -> 1e-5."
     )
     logging_steps: int = _opt(5, "Log the loss every N steps.")
     seed: int = _opt(42, "Seed for sampling records and for training.")
@@ -101,7 +101,7 @@ class TrainConfig:
         return self.run_dir / "lora"
 
 
-# Seed 003: dry run = ~100 mixed records, batch 1, seq 512; mini = 2-3k balanced, grad accumulation 8-12;
+# The stages: dry run = ~100 mixed records, batch 1, seq 512; mini = 2-3k balanced, grad accumulation 8-12;
 # full = all records, r=8 alpha=16 dropout=0.05, grad accumulation 12-16, seq 2048, 1-2 epochs.
 _COMMON = {
     "batch_size": 1,
@@ -121,30 +121,25 @@ STAGE_DEFAULTS: dict[str, dict[str, Any]] = {
 
 @dataclass
 class CurriculumStage:
-    """One stage of seed 004's staged training: which categories, at which learning rate."""
+    """One stage of staged training: the categories it trains on, at which learning rate."""
 
     name: str
-    categories: tuple[str, ...] | None  # None: every category
+    # Trains on the categories whose spec's ``curriculum_stage`` is at most this; None: every category.
+    up_to: int | None
     learning_rate: float
 
+    def categories(self, specs: dict[str, Any]) -> tuple[str, ...] | None:
+        """The categories of this stage, from ``{name: spec}`` (see ``category_specs``)."""
+        if self.up_to is None:
+            return None
+        return tuple(sorted(name for name, spec in specs.items()
+                            if spec.curriculum_stage is not None and spec.curriculum_stage <= self.up_to))
 
-# Seed 004: stage 1 tool use (+ powertools), stage 2 adds agentic + superpowers skills, stage 3 all data.
+
+# Stage 1 tool use, stage 2 adds agentic work, stage 3 all data; each category's spec says where it joins.
 CURRICULUM = (
-    CurriculumStage("1-tools", ("tool_core", "tool_neg", "tool_use", "tools", "powertools"), 2e-5),
-    CurriculumStage(
-        "2-agentic",
-        (
-            "tool_core",
-            "tool_neg",
-            "tool_use",
-            "tools",
-            "powertools",
-            "agentic",
-            "superpowers",
-            "problem_solving",
-        ),
-        1.5e-5,
-    ),
+    CurriculumStage("1-tools", 1, 2e-5),
+    CurriculumStage("2-agentic", 2, 1.5e-5),
     CurriculumStage("3-all", None, 1e-5),
 )
 

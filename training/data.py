@@ -26,8 +26,14 @@ from factory.export.formats import trl_rows
 from factory.schemas import Example
 from factory.store.jsonl import read_jsonl
 
-# Files a data directory holds that are not training records.
-_NOT_TRAINING = {"eval.jsonl"}
+
+def held_out_files() -> frozenset[str]:
+    """File names of the categories whose spec says ``held_out: true``: a data directory's evaluation
+    data, never trained on."""
+    from factory.generate.specs import category_specs
+    from factory.host import default_registry
+
+    return frozenset(spec.output_file for spec in category_specs(default_registry()).values() if spec.held_out)
 
 
 @dataclass
@@ -47,12 +53,14 @@ class LoadReport:
 
 
 def data_files(paths: Iterable[str | Path], include_eval: bool = False) -> list[Path]:
-    """Expand directories to their ``*.jsonl`` files (sorted; ``eval.jsonl`` left out unless asked)."""
+    """Expand directories to their ``*.jsonl`` files (sorted; held-out categories' files left out unless
+    asked)."""
     files: list[Path] = []
+    held_out = frozenset() if include_eval else held_out_files()
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files += [p for p in sorted(path.glob("*.jsonl")) if include_eval or p.name not in _NOT_TRAINING]
+            files += [p for p in sorted(path.glob("*.jsonl")) if p.name not in held_out]
         elif path.is_file():
             files.append(path)
         else:
@@ -159,14 +167,14 @@ def balanced_sample(rows: Iterable[dict[str, Any]], limit: int | None, seed: int
     seen: Counter = Counter()
     for row in rows:
         cat = row["category"]
-        bucket = reservoirs.setdefault(cat, [])
+        reservoir = reservoirs.setdefault(cat, [])
         seen[cat] += 1
-        if len(bucket) < limit:
-            bucket.append(row)
+        if len(reservoir) < limit:
+            reservoir.append(row)
         else:
             j = rng.randrange(seen[cat])
             if j < limit:
-                bucket[j] = row
+                reservoir[j] = row
     picked: list[dict[str, Any]] = []
     queues = [reservoirs[c] for c in sorted(reservoirs)]
     for queue in queues:

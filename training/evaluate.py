@@ -1,5 +1,5 @@
 """Evaluation: eval items from factory records or BFCL files, decoding of tool calls from generated text,
-scoring (BFCL AST rules, refusals, Python style) and the report with the checklist's bars.
+scoring (BFCL AST rules, refusals, Python style) and the report with the training guide's bars.
 
 Scoring is separate from generation so that any model's outputs can be scored, and so tests can prove
 the scorer on fixed texts. A refusal is an answer with no decodable call.
@@ -10,11 +10,12 @@ from __future__ import annotations
 import ast
 import csv
 import difflib
+import functools
 import re
 import subprocess
 import sys
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from factory.store.jsonl import atomic_write, read_jsonl
 from factory.training.bfcl import check_calls, load_bfcl
 from factory.training.data import chat_messages
 
-# The checklist's bars (seed 003, evaluation): metric -> minimum.
+# The evaluation bars of the training guide: metric -> minimum.
 BARS = {
     "json_valid": 0.95,
     "correct_tool": 0.85,
@@ -207,9 +208,19 @@ def score_output(item: EvalItem, text: str) -> dict[str, Any]:
 # -- eval items --------------------------------------------------------------------------------------
 
 
-def item_from_example(example: Example) -> EvalItem:
+@functools.lru_cache(maxsize=1)
+def refusal_categories() -> frozenset[str]:
+    """Categories whose spec carries the ``refusal`` tag: their answers without a tool call are refusals."""
+    from factory.generate.specs import category_specs
+    from factory.host import default_registry
+
+    return frozenset(name for name, spec in category_specs(default_registry()).items() if "refusal" in spec.tags)
+
+
+def item_from_example(example: Example, refusals: Collection[str] | None = None) -> EvalItem:
     """Prompt = the conversation before the last assistant turn; that turn (or a tool_neg record's
-    correct calls) is the reference."""
+    correct calls) is the reference. A record with tools offered, or of a category in ``refusals``
+    (default: :func:`refusal_categories`), whose reference makes no call is a refusal item."""
     record = example.to_dict()
     messages = record["messages"]
     last = max((i for i, m in enumerate(messages) if m["role"] == "assistant"), default=None)
@@ -231,7 +242,7 @@ def item_from_example(example: Example) -> EvalItem:
         "style"
         if _CODE_BLOCK.search(content)
         else "refusal"
-        if (example.tools or "guardrail" in example.category)
+        if (example.tools or example.category in (refusal_categories() if refusals is None else refusals))
         else "text"
     )
     return EvalItem(example.id, example.category, kind, prompt, example.tools, functions, reference=content)

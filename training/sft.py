@@ -1,5 +1,5 @@
-"""LoRA supervised fine-tuning with TRL's SFTTrainer and PEFT: the checklist's sanity, dry-run, mini and
-full stages, and seed 004's curriculum.
+"""LoRA supervised fine-tuning with TRL's SFTTrainer and PEFT: the training guide's sanity, dry-run, mini and
+full stages, and the curriculum.
 
 Loss is on assistant tokens only: TRL swaps in a training chat template with ``{% generation %}``
 markers for the families it knows (Qwen2.5, Llama 3, ...), or takes ``--chat-template FILE``. The device
@@ -146,7 +146,7 @@ def _loss_callback(losses: list[tuple[int, float]], log: Log):
     from transformers import TrainerCallback
 
     class LossWatch(TrainerCallback):
-        """Records the loss curve and stops the run on the first NaN/inf, which the checklist forbids."""
+        """Records the loss curve and stops the run on the first NaN/inf, which training must never go on with."""
 
         def on_log(self, args, state, control, logs=None, **kwargs):
             if logs and "loss" in logs:
@@ -249,11 +249,13 @@ def train_sft(cfg: TrainConfig, log: Log = print) -> TrainResult:
         raise FactoryError("--model is required: a local model directory (or a hub name with network access)")
     device = pick_device()
     started = time.perf_counter()
-    plan = (
-        [(s.name, s.categories, s.learning_rate) for s in CURRICULUM]
-        if cfg.curriculum
-        else [("", None, cfg.learning_rate)]
-    )
+    plan = [("", None, cfg.learning_rate)]
+    if cfg.curriculum:
+        from factory.generate.specs import category_specs
+        from factory.host import default_registry
+
+        specs = category_specs(default_registry())
+        plan = [(s.name, s.categories(specs), s.learning_rate) for s in CURRICULUM]
     stages, all_losses, steps_total, records, adapter = [], [], 0, 0, cfg.adapter
     for name, categories, lr in plan:
         rows, report = load_training_rows(cfg.data, cfg.max_records, cfg.seed, categories)
@@ -324,7 +326,7 @@ def _log_report(report: LoadReport, log: Log) -> None:
 
 
 def sanity_check(cfg: TrainConfig, log: Log = print) -> dict[str, Any]:
-    """Stage 1 of the checklist: every line parses, renders with the chat template and round-trips
+    """Stage 1 of training: every line parses, renders with the chat template and round-trips
     through the tokenizer; token counts against --max-length. Writes ``sanity.json`` in the run."""
     cfg = replace(cfg, stage="sanity").resolved()
     tokenizer = load_tokenizer(cfg.model)

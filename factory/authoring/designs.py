@@ -1,5 +1,5 @@
 """Before/after code pairs for craftsmanship (DRY, SOLID, clean code, refactoring), filled with
-entities so their shape varies. Same contract as :mod:`._seed004_idioms`: ``before`` parses,
+entities so their shape varies. Same contract as :mod:`factory.authoring.idioms`: ``before`` parses,
 ``after`` parses and lints."""
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from factory.authoring.text import one
 
-# Domain nouns, snake_case. The last fifth is held out for the eval bucket.
+# Domain nouns, snake_case. The last fifth is held out for evaluation prompts.
 _ENTITIES = ["invoice", "user", "order", "payment", "session", "cart", "product", "subscription", "report", "notification", "webhook", "tenant", "audit_log", "shipment", "coupon", "customer", "account", "address", "refund", "ticket", "comment", "article", "category", "tag", "upload", "attachment", "workspace", "project", "task", "milestone", "team", "member", "role", "permission", "api_key", "quota", "billing_plan", "price", "discount", "warehouse", "inventory", "supplier", "purchase_order", "receipt", "ledger_entry", "transaction", "wallet", "device", "sensor", "reading", "alert", "incident", "deployment", "release", "build", "pipeline", "artifact", "job", "schedule", "reminder", "calendar_event", "booking", "room", "guest", "review", "rating", "survey", "answer", "question", "lesson", "course", "enrollment", "grade_report", "certificate", "playlist", "music_track", "album", "artist", "podcast_episode", "news_feed", "blog_post", "reaction", "follower", "chat_message", "forum_thread", "chat_channel", "email_template", "code_snippet"]
 
 

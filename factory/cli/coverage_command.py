@@ -19,7 +19,7 @@ import click
                    "repository, or FACTORY_GROUNDING_REPO).")
 @click.pass_obj
 def coverage_cmd(state, out_dir, report_path, checks, lint, repo):
-    """Category x subcategory targets vs actual, tool call counts per tool set, seed 004's 17
+    """Category x subcategory targets vs actual, tool call counts per tool set, the 17
     capabilities with counts, and per-category quality.
 
     Example: factory coverage --out data

@@ -27,14 +27,15 @@ import click
 @click.option("--near-threshold", type=float, default=0.8, show_default=True,
               help="MinHash Jaccard at which records count as near-duplicates; 0 disables near-dedupe.")
 @click.option("--num-perm", type=int, default=128, show_default=True, help="MinHash permutations.")
-@click.option("--exclude-category", "exclude", multiple=True, default=("eval",), show_default=True,
-              help="Categories kept out of training (repeatable).")
+@click.option("--exclude-category", "exclude", multiple=True, default=None,
+              help="Categories kept out of both splits (repeatable); default: those whose spec says held_out.")
 @click.pass_obj
 def merge(state, files, data_dir, out, enhanced, base, seed, eval_frac, near_threshold, num_perm, exclude):
     """Merge, dedupe (exact + MinHash near-duplicates), shuffle and split into train/eval.
 
     Example: factory merge --data data --enhanced enhanced_batch_001.jsonl --eval-frac 0.15
     """
+    from factory.generate.specs import held_out_categories
     from factory.merge.dataset import MergeOptions, category_files, inputs_from
     from factory.merge.dataset import merge as run_merge
 
@@ -45,7 +46,7 @@ def merge(state, files, data_dir, out, enhanced, base, seed, eval_frac, near_thr
             raise click.UsageError(f"no input: {data_dir} has no *.jsonl files and no FILES were given")
     out = out or Path(data_dir) / "merged"
     opts = MergeOptions(seed=seed, eval_frac=eval_frac, near_threshold=near_threshold or None, num_perm=num_perm,
-                        exclude_categories=tuple(exclude))
+                        exclude_categories=tuple(exclude) if exclude else held_out_categories(state.host.registry))
     result = run_merge(inputs_from(files, enhanced, base), out, opts)
     click.echo(format_merge_report(result.report))
     click.echo(f"wrote {result.train}, {result.eval} and {result.report_path}")

@@ -117,7 +117,7 @@ def _summary(stats: Any) -> str:
 @engine_options
 @click.pass_obj
 def score(state, file, out, judge, spec_ref, threshold, base_url, max_cost, batch, wait):
-    """Score every record of FILE on its spec's rubric (seed 002's five dimensions by default) and
+    """Score every record of FILE on its spec's rubric (five judge dimensions by default) and
     set `label` by threshold. Reads factory records, OpenAI `messages`, ShareGPT `conversations`
     and Alpaca `instruction`/`output`; writes the same format plus `scores` and `label`, and
     OUT.report.json (counts, rejected lines with reasons, mean scores, tokens, cost).

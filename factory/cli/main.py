@@ -22,9 +22,10 @@ class AppState:
     @property
     def host(self):
         if self._host is None:
-            from factory.host import PluginHost
+            from factory.host import PluginHost, use_registry
 
             self._host = PluginHost(plugin_dirs=self.plugin_dirs).load()
+            use_registry(self._host.registry)
         return self._host
 
 

@@ -125,7 +125,7 @@ def eval_command(
 ) -> None:
     """Generate for each eval prompt and score it: tool-call JSON validity, correct tool, arguments by
     the BFCL AST rules (parallel calls in any order), refusals (no decodable call), Python style
-    (parses, ruff check, AST similarity). Per category and overall, with the checklist's bars."""
+    (parses, ruff check, AST similarity). Per category and overall, with the training guide's bars."""
     _offline_defaults()
     from factory.training.evaluate import BARS, run_eval
 

@@ -11,7 +11,7 @@
 - ``openai``: the OpenAI cookbook's chat fine-tuning format checks, extended to ``tools``,
   ``tool_calls`` (arguments a JSON string holding an object) and ``tool`` messages.
 - ``sharegpt``: function_call values decode to one JSON object with dict arguments.
-- ``alpaca``: seed 000's field checks; tool calls in the output are JSON objects with dict arguments.
+- ``alpaca``: the four fields' checks; tool calls in the output are JSON objects with dict arguments.
 - ``fim``: the FIM markers are single tokens of the target vocabulary, once per row.
 """
 
@@ -203,7 +203,7 @@ def check_sharegpt_file(path: Path, report: CheckReport) -> None:
 
 
 def check_alpaca_file(path: Path, report: CheckReport) -> None:
-    """Seed 000's checks: the four fields present as strings, instruction and output non-empty, and
+    """The four fields present as strings, instruction and output non-empty, and
     every <tool_call> in the output holds one JSON object with dict arguments."""
     for line, row in read_jsonl(path):
         report.checked += 1

@@ -9,8 +9,8 @@
   originals vs their enhanced versions when both answer the same prompt;
 - ``openai``: chat fine-tuning rows, arguments as JSON strings, ``tools`` and ``parallel_tool_calls``;
 - ``sharegpt``: ``conversations`` (from/value: human, gpt, function_call, observation), ``system``,
-  ``tools`` (JSON string) and ``label`` (LLaMA-Factory's layout; seed 002 keeps the label);
-- ``alpaca``: ``task_type`` / ``instruction`` / ``input`` / ``output`` (seed 000), single-turn only;
+  ``tools`` (JSON string) and ``label`` (LLaMA-Factory's layout, with the label);
+- ``alpaca``: ``task_type`` / ``instruction`` / ``input`` / ``output``, single-turn only;
 - ``mlx``: mlx-lm's chat files (``messages`` + ``tools``) as ``train.jsonl`` / ``valid.jsonl``;
 - ``fim``: ``text`` with the tokenizer family's fill-in-the-middle tokens, from ``meta.fim``.
 """

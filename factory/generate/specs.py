@@ -10,6 +10,7 @@ import hashlib
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
@@ -90,3 +91,14 @@ def _parse(path: str, data: bytes) -> AgentSpec:
     spec.hash = spec_hash(data)
     spec.path = path
     return spec
+
+
+def category_specs(registry: Any) -> dict[str, AgentSpec]:
+    """Every registered category's spec, by category name: what the core knows of a category (held
+    out, curriculum stage, capabilities, tags) comes from here, never from its name."""
+    return {name: load_spec(registry.get("categories", name).spec_path) for name in registry.names("categories")}
+
+
+def held_out_categories(registry: Any) -> tuple[str, ...]:
+    """Categories whose spec says ``held_out: true``: evaluation data, never trained on."""
+    return tuple(name for name, spec in category_specs(registry).items() if spec.held_out)

@@ -5,7 +5,7 @@ One streaming pass decides every record's fate, in this order, first reason wins
 1. ``invalid``: not JSON / fails :class:`factory.quality.validate.RecordValidator`;
 2. ``excluded category``: a category held out of training (the ``eval`` prompts by default);
 3. ``over --max-tokens``: lines a token scan flagged (``MergeOptions.too_long``);
-   ``base record not label true``: a base file keeps only ``label: true`` records (seed 002);
+   ``base record not label true``: a base file keeps only ``label: true`` records;
 4. ``superseded by enhanced version``: some input record names it in ``meta.parent_id``;
 5. ``exact duplicate``: same normalised training content (case, whitespace) as a kept record;
 6. ``near duplicate``: MinHash LSH (datasketch) over word shingles finds a kept record whose
@@ -41,7 +41,6 @@ from factory.store.jsonl import JsonlWriter, read_jsonl, write_json
 
 # Meta keys exporters need (DPO/KTO pairs, FIM text, licences of ingested code); the rest is provenance.
 KEEP_META = ("defect", "parent_id", "fim", "license", "source")
-DEFAULT_EXCLUDE = ("eval",)
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -60,7 +59,8 @@ class MergeOptions:
     near_threshold: float | None = 0.8
     num_perm: int = 128
     shingle: int = 2
-    exclude_categories: tuple[str, ...] = DEFAULT_EXCLUDE
+    # Categories kept out of both splits: the registry's held-out ones (``held_out_categories``).
+    exclude_categories: tuple[str, ...] = ()
     validate: bool = True
     # file path -> line numbers to drop as too long (from factory.quality.tokens.scan_token_lengths)
     too_long: dict[str, set[int]] = field(default_factory=dict)

@@ -1,8 +1,8 @@
-"""Coverage of a generated dataset directory: the tables the seeds kept by hand, computed.
+"""Coverage of a generated dataset directory: targets, tool use and capabilities, computed.
 
 - category x subcategory: the spec's target against the records on disk;
 - every tool of every registered tool set with its call count;
-- seed 004's 17 recommended capabilities mapped to the categories that teach them, with counts;
+- the capabilities of a coding agent, with the categories that declare teaching them and counts;
 - quality per category (optional): near-duplicate share, records whose code fails to parse or lint,
   and the pass rate of grounded tool calls re-executed against the workspace.
 
@@ -12,34 +12,47 @@ One streaming pass per file; code checks run in batches so ruff is called a few 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from factory.store.jsonl import read_jsonl
 
-# Seed 004's capability list, each mapped to "category" or "category/subcategory" sources.
-CAPABILITIES: list[tuple[str, tuple[str, ...]]] = [
-    ("Planning & decomposition", ("agentic/planning",)),
-    ("Proactive exploration", ("agentic/exploration", "powertools")),
-    ("Tool orchestration", ("tool_use", "tool_core")),
-    ("Code quality (SOLID, DRY)", ("craftsmanship/dry", "craftsmanship/solid", "craftsmanship/clean_code", "style_core")),
-    ("Testing mindset", ("agentic/tdd", "skills/tdd", "problem_solving/scale_edge_cases")),
-    ("Refactoring patterns", ("craftsmanship/refactoring", "style_refactor")),
-    ("Clarifying questions", ("collaboration/clarifying_questions",)),
-    ("Progress communication", ("collaboration/progress_updates",)),
-    ("Self-verification", ("problem_solving/self_verification",)),
-    ("Context management", ("context_memory",)),
-    ("Documentation awareness", ("documentation",)),
-    ("Error recovery & debugging", ("tool_use/error_recovery", "agentic/systematic_debugging", "skills/debugging",
-                                    "problem_solving/root_cause", "tool_neg")),
-    ("Language/framework expertise", ("language_idioms",)),
-    ("Security consciousness", ("security", "guardrail")),
-    ("Performance optimisation", ("skills/scale_game", "problem_solving/scale_edge_cases")),
-    ("Adaptive behaviour", ("context_memory/user_preferences", "collaboration/suggestions")),
-    ("Uncertainty handling", ("collaboration/uncertainty",)),
-]
+# The capabilities a coding agent needs, in the order the coverage table lists them. Which category
+# teaches which is declared in each spec's ``capabilities:``; a capability a plugin declares that is
+# not listed here is shown after these, under its own name.
+CAPABILITY_LABELS: dict[str, str] = {
+    "planning": "Planning & decomposition",
+    "proactive_exploration": "Proactive exploration",
+    "tool_orchestration": "Tool orchestration",
+    "code_quality": "Code quality (SOLID, DRY)",
+    "testing_mindset": "Testing mindset",
+    "refactoring_patterns": "Refactoring patterns",
+    "clarifying_questions": "Clarifying questions",
+    "progress_communication": "Progress communication",
+    "self_verification": "Self-verification",
+    "context_management": "Context management",
+    "documentation_awareness": "Documentation awareness",
+    "error_recovery": "Error recovery & debugging",
+    "language_expertise": "Language/framework expertise",
+    "security_consciousness": "Security consciousness",
+    "performance": "Performance optimisation",
+    "adaptive_behaviour": "Adaptive behaviour",
+    "uncertainty_handling": "Uncertainty handling",
+}
+
+
+def capability_sources(specs: Iterable[Any]) -> list[tuple[str, tuple[str, ...]]]:
+    """(label, sources) per capability, a source being ``category`` or ``category/subcategory``, from
+    the specs' ``capabilities:`` declarations."""
+    sources: dict[str, list[str]] = {key: [] for key in CAPABILITY_LABELS}
+    for spec in specs:
+        for key, subs in spec.capabilities.items():
+            sources.setdefault(key, []).extend([f"{spec.name}/{s}" for s in subs] if subs else [spec.name])
+    return [(CAPABILITY_LABELS.get(key, key), tuple(srcs)) for key, srcs in sources.items()]
+
+
 CODE_BATCH = 500
 
 
@@ -65,6 +78,7 @@ class CoverageReport:
     toolsets: dict[str, list[str]] = field(default_factory=dict)
     quality: dict[str, CategoryQuality] = field(default_factory=dict)
     missing_files: list[str] = field(default_factory=list)
+    specs: list[Any] = field(default_factory=list)
 
     def count(self, source: str) -> int:
         cat, _, sub = source.partition("/")
@@ -95,6 +109,7 @@ def collect(data_dir: str | Path, registry: Any, checks: bool = True, lint: bool
     for entry in registry.entries("categories"):
         spec = load_spec(entry.obj.spec_path)
         report.targets[spec.name] = dict(spec.targets)
+        report.specs.append(spec)
         path = data_dir / spec.output_file
         if not path.exists():
             report.missing_files.append(spec.output_file)
@@ -170,10 +185,11 @@ def to_markdown(report: CoverageReport) -> str:
     rows += [["(not in a registered set)", f"`{t}`", n] for t, n in sorted(report.tool_calls.items()) if t not in known]
     parts += ["## Tool calls", "", _table(["toolset", "tool", "calls"], rows), ""]
     rows = []
-    for i, (cap, sources) in enumerate(CAPABILITIES, 1):
+    capabilities = capability_sources(report.specs)
+    for i, (cap, sources) in enumerate(capabilities, 1):
         n = sum(report.count(s) for s in sources)
         rows.append([i, cap, ", ".join(f"{s} ({report.count(s)})" for s in sources), n, "yes" if n else "NO"])
-    parts += ["## Seed 004's 17 capabilities", "", _table(["#", "capability", "taught by", "records", "covered"], rows), ""]
+    parts += [f"## The {len(capabilities)} capabilities of a coding agent", "", _table(["#", "capability", "taught by", "records", "covered"], rows), ""]
     if report.quality:
         rows = []
         for cat, q in sorted(report.quality.items()):

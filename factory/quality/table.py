@@ -1,4 +1,4 @@
-"""The quality table (seed 002's "Quality Metrics", per category): records, single-turn share, records
+"""The quality table (per category): records, single-turn share, records
 with tool calls, tool calls valid against the offered schemas, context present, counts against targets.
 
 One streaming pass; a record whose ``meta.defect`` declares a defect (tool_neg) is expected to carry

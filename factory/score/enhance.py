@@ -1,4 +1,4 @@
-"""Batch enhancement rounds (seed 002 made routine): records labelled false are rewritten by an LLM
+"""Batch enhancement rounds: records labelled false are rewritten by an LLM
 following an enhancement spec (``agents/enhance.md`` or any agent spec), validated, re-scored, and
 written as ``enhanced_batch_NNN.jsonl``; those still failing go to the next round.
 
@@ -31,7 +31,7 @@ from factory.generate.llm import ConversationTurn, check_turns, turns_to_message
 from factory.llm import LLMRequest
 from factory.quality.validate import RecordValidator
 from factory.schemas import AgentSpec, Example
-from factory.schemas.spec import Rubric
+from factory.schemas.spec import Rubric, current_scores
 from factory.score.scoring import HeuristicScorer, label_for, read_records, view_record
 from factory.store.jsonl import JsonlWriter, atomic_write, write_json
 
@@ -174,7 +174,7 @@ class Enhancer:
                 good += 1
                 self.good_scores[ex.id] = None
             else:
-                low.append(Pending(ex.id, ex, ex, {k: float(v) for k, v in scores.items()}))
+                low.append(Pending(ex.id, ex, ex, {k: float(v) for k, v in current_scores(scores).items()}))
         if unscored:
             for ex, scores in zip(unscored, self._score(unscored)):
                 if scores is None:

@@ -5,7 +5,7 @@ Formats read (one JSON object per line, detected per record):
 - factory records (``category`` + ``messages``, :class:`factory.schemas.Example`);
 - OpenAI ``messages`` (optionally ``tools``; tool-call ``arguments`` as JSON strings);
 - ShareGPT ``conversations`` of ``from``/``value`` (with ``label``), where a gpt turn may hold a call
-  written as ``tool_call: NAME`` / ``arguments: {...}`` (seed 002's format);
+  written as ``tool_call: NAME`` / ``arguments: {...}``;
 - Alpaca ``task_type`` / ``instruction`` / ``input`` / ``output``.
 
 Scored records keep their format: ``scores`` and ``label`` are set on the original object.
@@ -27,7 +27,7 @@ from pydantic import BaseModel, Field, create_model
 
 from factory.errors import InputError
 from factory.schemas import Example
-from factory.schemas.spec import DEFAULT_RUBRIC, Rubric
+from factory.schemas.spec import DEFAULT_RUBRIC, Rubric, current_scores
 from factory.store.jsonl import JsonlWriter, read_jsonl, write_json
 
 _TEXT_CALL = re.compile(r"tool_call:\s*([A-Za-z_][\w.\-]*)\s*\n\s*arguments:\s*(\{.*\})\s*$", re.DOTALL)
@@ -164,6 +164,7 @@ def read_records(path: str | Path) -> Iterator[tuple[int, RecordView | InputErro
 
 # -- labels --------------------------------------------------------------------------------------
 def label_for(scores: dict[str, float], rubric: Rubric) -> bool:
+    scores = current_scores(scores)
     values = [scores[d] for d in rubric.dimensions if d in scores]
     if not values:
         return False
@@ -210,7 +211,7 @@ def _words(text: str) -> set[str]:
 
 
 class HeuristicScorer:
-    """Offline scores on seed 002's five dimensions from what is visible in the record. Unknown
+    """Offline scores on the five default dimensions from what is visible in the record. Unknown
     dimensions get the mean of the known ones."""
 
     name = "heuristic"
@@ -227,8 +228,8 @@ class HeuristicScorer:
         calls = [c["function"] for m in assistants for c in m.get("tool_calls") or []]
         args = [c.get("arguments") for c in calls]
         known = {
-            "sessionMemory_quality": self._memory(msgs, args),
-            "toolContext_quality": self._tool_context(view, assistants, calls, args),
+            "session_memory_quality": self._memory(msgs, args),
+            "tool_context_quality": self._tool_context(view, assistants, calls, args),
             "goal_coherence": self._goals(users, assistants, calls, args),
             "prompt_naturalness": self._naturalness(users),
             "response_realism": self._realism(assistants, calls),

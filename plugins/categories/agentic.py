@@ -1,4 +1,4 @@
-"""The ``agentic`` category (seed 004, agent 4): multi-step agent work with the Claude-Code-like
+"""The ``agentic`` category: multi-step agent work with the Claude-Code-like
 tools on the fixture repository -- test-first changes, systematic debugging, planning, code review and
 exploration. Reads, searches and edits are executed against the workspace."""
 

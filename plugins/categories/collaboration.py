@@ -1,4 +1,4 @@
-"""The ``collaboration`` category (seed 004, agent 6): working with a person -- asking the clarifying
+"""The ``collaboration`` category: working with a person -- asking the clarifying
 questions that change the answer, reporting progress during multi-step work, laying out technical
 decisions with trade-offs, being honest about uncertainty, and suggesting improvements unasked."""
 

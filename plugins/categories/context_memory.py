@@ -1,4 +1,4 @@
-"""The ``context_memory`` category (seed 004, agent 8): multi-turn conversations where the answer
+"""The ``context_memory`` category: multi-turn conversations where the answer
 depends on what came earlier -- a decision made before, the project's written conventions (read from
 the workspace), the user's stated preferences, work already done, and names kept consistent."""
 

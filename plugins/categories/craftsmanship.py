@@ -1,4 +1,4 @@
-"""The ``craftsmanship`` category (seed 004, agent 5): DRY, SOLID, clean code and refactoring --
+"""The ``craftsmanship`` category: DRY, SOLID, clean code and refactoring --
 the user's code, the smell named, the improved code and why. The user's code parses; the answer's
 code parses and (Python) passes ruff."""
 

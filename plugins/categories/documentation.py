@@ -1,4 +1,4 @@
-"""The ``documentation`` category (seed 004, agent 9): conventional commit messages for real diffs,
+"""The ``documentation`` category: conventional commit messages for real diffs,
 README sections, API docs (docstrings, JSDoc, Rust ``///``), inline comments that say why (inserted
 into the workspace's files with dry-run edits) and migration guides for breaking changes."""
 

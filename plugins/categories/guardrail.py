@@ -1,5 +1,4 @@
-"""guardrail: refusing unsafe requests with a safe alternative, and not refusing safe look-alikes
-(seed 000's Guardrail bucket).
+"""guardrail: refusing unsafe requests with a safe alternative, and not refusing safe look-alikes.
 
 Unsafe subcategories end on a refusal with no tool call (evaluation counts "no decodable call" as a
 refusal). ``benign_lookalike`` requests sound risky but are legitimate: the assistant helps, with a

@@ -1,4 +1,4 @@
-"""The ``language_idioms`` category (seed 004, agent 11): non-idiomatic code in Rust, TypeScript,
+"""The ``language_idioms`` category: non-idiomatic code in Rust, TypeScript,
 Python and Go rewritten idiomatically, with the reasons. The user's code parses; the answer's code
 parses and (Python) passes ruff."""
 

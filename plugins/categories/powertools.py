@@ -1,4 +1,4 @@
-"""The ``powertools`` category (seed 004, agent 2): semantic code navigation -- index,
+"""The ``powertools`` category: semantic code navigation -- index,
 goto_definition, find_references, functions, classes, stats -- preferred over grep, with the
 definition then read by line range. All results are executed against the grounding workspace."""
 

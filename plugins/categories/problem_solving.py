@@ -1,4 +1,4 @@
-"""The ``problem_solving`` category (seed 004, agent 7): getting unstuck, edge cases and scale,
+"""The ``problem_solving`` category: getting unstuck, edge cases and scale,
 root-cause analysis, verifying one's own work, inversion (how would this fail?) and recognising a
 known pattern behind a new problem."""
 

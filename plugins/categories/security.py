@@ -1,4 +1,4 @@
-"""The ``security`` category (seed 004, agent 10): vulnerable code and its fix across Python,
+"""The ``security`` category: vulnerable code and its fix across Python,
 TypeScript and Go -- input validation, SQL injection, XSS, auth, secrets, CORS, crypto, dependencies.
 Some records audit the grounding workspace with real reads instead of pasted code."""
 

@@ -1,4 +1,4 @@
-"""The ``skills`` category (seed 004, agent 3, "superpowers"): named working skills the assistant
+"""The ``skills`` category: named working skills the assistant
 announces and follows -- brainstorming before building, systematic debugging, TDD, the scale game
 (what breaks at 10x, 100x, 1000x) and what to do when stuck."""
 

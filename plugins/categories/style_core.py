@@ -1,4 +1,4 @@
-"""style_core: code written in the house style (seed 000's Style-Core bucket).
+"""style_core: code written in the house style.
 
 The house style is stated in agents/style_core.md. Each record asks for a piece of code by domain
 entity and fields; the answer is the code in the house style plus the conventions it applies.

@@ -1,4 +1,4 @@
-"""style_refactor: before/after refactorings (seed 000's Style-Refactor bucket).
+"""style_refactor: before/after refactorings.
 
 Every "before" parses (it may be unidiomatic); every "after" parses and, for Python, passes ruff.
 Each pattern is parameterised by domain names and numbers, so requests are distinct.

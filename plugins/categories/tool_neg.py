@@ -1,4 +1,4 @@
-"""tool_neg: one named defect per record (seed 000's Tool-Negative bucket), with the correct call kept
+"""tool_neg: one named defect per record, with the correct call kept
 in ``meta.defect`` so the pair becomes DPO/KTO data or an error-recovery turn.
 
 Defects: wrong_tool, invented_tool, missing_required, wrong_type, malformed_json, prose_instead_of_call.

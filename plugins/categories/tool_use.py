@@ -1,4 +1,4 @@
-"""The ``tool_use`` category (seed 004, agent 1): orchestrating the Continue extension's tools --
+"""The ``tool_use`` category: orchestrating the Continue extension's tools --
 parallel calls in one turn, single calls, multi-turn follow-ups, recovery after a failed call, and
 the optional parameters. Every read-only result is executed against the grounding workspace."""
 

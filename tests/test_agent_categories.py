@@ -1,6 +1,6 @@
-"""The eleven seed-004 categories, generated offline at their default counts: counts per subcategory,
+"""The eleven agent categories, generated offline at their default counts: counts per subcategory,
 validation, parse/lint of every code block, near-duplicate share, grounded tool results, and the
-shapes seed 004 asks for (parallel calls, multi-turn, recovery after a failed call)."""
+shapes agent work needs (parallel calls, multi-turn, recovery after a failed call)."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ from factory.quality.neardup import near_duplicate_share
 from factory.quality.validate import validate_file
 from factory.sandbox.workspace import READ_ONLY_TOOLS, Workspace, verify_records
 
-# Seed 004's table: category -> subcategory -> count (the issue's "categories and default counts").
-SEED004 = {
+# category -> subcategory -> default count
+AGENT_CATEGORIES = {
     "tool_use": {"parallel_execution": 150, "single_tools": 15, "multi_turn": 15, "error_recovery": 10, "parameters": 10},
     "powertools": {"goto_definition": 28, "find_references": 28, "functions": 13, "classes": 13, "stats": 11, "index": 7},
     "skills": {"brainstorming": 50, "debugging": 50, "tdd": 20, "scale_game": 20, "when_stuck": 10},
@@ -46,16 +46,16 @@ def host() -> PluginHost:
 
 @pytest.fixture(scope="module")
 def generated(host: PluginHost, tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict]]:
-    out = tmp_path_factory.mktemp("seed004")
+    out = tmp_path_factory.mktemp("agent_categories")
     records = {}
-    for name in SEED004:
+    for name in AGENT_CATEGORIES:
         result = generate_category(host.registry.get("categories", name), host.registry, out, seed=42)
         records[name] = [orjson.loads(line) for line in result.path.read_bytes().splitlines()]
     return records
 
 
-def test_specs_carry_seed004_counts_and_real_prompts(host: PluginHost) -> None:
-    for name, targets in SEED004.items():
+def test_specs_carry_default_counts_and_real_prompts(host: PluginHost) -> None:
+    for name, targets in AGENT_CATEGORIES.items():
         spec = load_spec(host.registry.get("categories", name).spec_path)
         assert spec.targets == targets, name
         assert len(spec.body) > 1500, f"{name}: the LLM system prompt is too thin"
@@ -63,7 +63,7 @@ def test_specs_carry_seed004_counts_and_real_prompts(host: PluginHost) -> None:
 
 
 def test_every_category_generates_its_default_counts_per_subcategory(generated: dict[str, list[dict]]) -> None:
-    for name, targets in SEED004.items():
+    for name, targets in AGENT_CATEGORIES.items():
         got = Counter(r["subcategory"] for r in generated[name])
         assert dict(got) == targets, name
         prompts = [tuple(m["content"] for m in r["messages"] if m["role"] == "user") for r in generated[name]]
@@ -75,7 +75,7 @@ def test_every_record_validates_clean(generated: dict[str, list[dict]], tmp_path
         path = tmp_path / f"{name}.jsonl"
         path.write_bytes(b"\n".join(orjson.dumps(r) for r in recs) + b"\n")
         report = validate_file(path)
-        assert report.errors == [] and report.valid == sum(SEED004[name].values()), name
+        assert report.errors == [] and report.valid == sum(AGENT_CATEGORIES[name].values()), name
 
 
 def test_every_code_block_parses_and_assistant_python_passes_ruff(generated: dict[str, list[dict]]) -> None:
@@ -130,7 +130,7 @@ def test_every_record_renders_within_2048_qwen_tokens_with_its_tools(generated: 
         paths[-1].write_bytes(b"\n".join(orjson.dumps(r) for r in recs) + b"\n")
     report = scan_token_lengths(paths, load_tokenizer("qwen2.5"), max_tokens=2048, roundtrip=False)
     assert report.render_errors == []
-    assert sum(len(v) for v in report.lengths.values()) == sum(sum(t.values()) for t in SEED004.values())
+    assert sum(len(v) for v in report.lengths.values()) == sum(sum(t.values()) for t in AGENT_CATEGORIES.values())
     assert [f"{f.path}:{f.line}: {f.reason}" for f in report.over_limit] == []
     assert max(report.lengths["tool_use"]) > 1000  # still real multi-call conversations, not stubs
 
@@ -249,7 +249,7 @@ def test_grounding_follows_a_repository_the_user_names(host: PluginHost, tmp_pat
 
 
 def test_categories_have_room_to_grow_to_three_times_their_default_counts(host: PluginHost, tmp_path: Path) -> None:
-    for name, targets in SEED004.items():
+    for name, targets in AGENT_CATEGORIES.items():
         result = generate_category(host.registry.get("categories", name), host.registry, tmp_path, seed=11,
                                    count=3 * sum(targets.values()))
         assert result.count == 3 * sum(targets.values()), name

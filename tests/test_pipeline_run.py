@@ -8,7 +8,7 @@ import shutil
 from collections import Counter
 from pathlib import Path
 
-from conftest import SEED000, factory_cli
+from conftest import CORE_COUNTS, factory_cli
 
 from factory.agents import spec_path
 from factory.generate.specs import load_spec
@@ -25,7 +25,7 @@ def _records(path: Path) -> list[dict]:
 
 def test_run_writes_the_six_buckets_at_their_default_counts_with_a_manifest(main_job_dir: Path) -> None:
     manifest = json.loads((main_job_dir / "manifest.json").read_text())
-    for name, count in SEED000.items():
+    for name, count in CORE_COUNTS.items():
         path = main_job_dir / name
         assert sum(1 for _ in path.open()) == count, name
         entry = manifest["files"][name]
@@ -41,7 +41,7 @@ def test_run_writes_the_six_buckets_at_their_default_counts_with_a_manifest(main
 
 
 def test_every_record_carries_provenance_and_a_stable_content_id(main_job_dir: Path) -> None:
-    for name in SEED000:
+    for name in CORE_COUNTS:
         for rec in _records(main_job_dir / name)[:300]:
             ex = Example.model_validate(rec)
             assert ex.id == ex.compute_id()
@@ -50,7 +50,7 @@ def test_every_record_carries_provenance_and_a_stable_content_id(main_job_dir: P
 
 
 def test_no_two_records_of_a_category_share_an_id_or_a_user_prompt(main_job_dir: Path) -> None:
-    for name in SEED000:
+    for name in CORE_COUNTS:
         recs = _records(main_job_dir / name)
         ids = Counter(r["id"] for r in recs)
         prompts = Counter("\x1e".join(m["content"] for m in r["messages"] if m["role"] == "user") for r in recs)
@@ -88,7 +88,7 @@ def test_eval_prompts_never_repeat_a_training_prompt(main_job_dir: Path) -> None
     def prompt(r: dict) -> str:
         return "\x1e".join(m["content"] for m in r["messages"] if m["role"] == "user")
 
-    train = {prompt(r) for name in SEED000 if name != "eval.jsonl" for r in _records(main_job_dir / name)}
+    train = {prompt(r) for name in CORE_COUNTS if name != "eval.jsonl" for r in _records(main_job_dir / name)}
     evals = [prompt(r) for r in _records(main_job_dir / "eval.jsonl")]
     assert len(evals) == 1000 and not train.intersection(evals)
 
@@ -142,16 +142,16 @@ def test_validate_accepts_every_record_the_main_job_wrote(main_job_dir: Path) ->
 def test_status_reports_records_on_disk_and_fresh_specs(main_job_dir: Path) -> None:
     proc = factory_cli("status", "--out", main_job_dir, check=True)
     lines = {ln.split()[0]: ln for ln in proc.stdout.splitlines()[1:] if ln.strip()}
-    for name, count in SEED000.items():
+    for name, count in CORE_COUNTS.items():
         row = lines[name.removesuffix(".jsonl")]
         assert str(count) in row.split() and row.rstrip().endswith("fresh")
 
 
-def test_seed000_buckets_hold_real_code_and_stay_under_five_percent_near_duplicates(main_job_dir: Path) -> None:
+def test_core_categories_hold_real_code_and_stay_under_five_percent_near_duplicates(main_job_dir: Path) -> None:
     from factory.quality.codecheck import check_records
     from factory.quality.neardup import near_duplicate_share
 
-    for name in SEED000:
+    for name in CORE_COUNTS:
         recs = _records(main_job_dir / name)
         problems = [p for p in check_records(recs) if p]
         assert problems == [], (name, problems[:3])
@@ -159,13 +159,13 @@ def test_seed000_buckets_hold_real_code_and_stay_under_five_percent_near_duplica
         assert share < 0.05, (name, share)
 
 
-def test_every_seed000_record_renders_within_2048_qwen_tokens_with_its_tools(main_job_dir: Path) -> None:
-    # Seed 000's bar (< 2048 tokens per record), counted as `factory validate --tokenizer qwen2.5` does:
+def test_every_core_record_renders_within_2048_qwen_tokens_with_its_tools(main_job_dir: Path) -> None:
+    # The bar: < 2048 tokens per record, counted as `factory validate --tokenizer qwen2.5` does:
     # the record rendered through the Qwen2.5 chat template with its offered tools.
     from factory.quality.tokens import load_tokenizer, scan_token_lengths
 
-    paths = [main_job_dir / name for name in SEED000]
+    paths = [main_job_dir / name for name in CORE_COUNTS]
     report = scan_token_lengths(paths, load_tokenizer("qwen2.5"), max_tokens=2048, roundtrip=False)
     assert report.render_errors == []
-    assert sum(len(v) for v in report.lengths.values()) == sum(SEED000.values())
+    assert sum(len(v) for v in report.lengths.values()) == sum(CORE_COUNTS.values())
     assert [f"{f.path}:{f.line}: {f.reason}" for f in report.over_limit] == []

@@ -1,6 +1,6 @@
-"""Backbone figures: `factory run` for the 23,000 seed-000 records (validation included) and `factory --help`.
+"""Main-job figures: `factory run` for the 23,000 records of the core categories (validation included) and `factory --help`.
 
-Prints figures; not part of the test suite. Usage: python bench/bench_backbone.py [--repeat N]
+Prints figures; not part of the test suite. Usage: python bench/bench_main_job.py [--repeat N]
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-SEED000 = ["tool_core", "tool_neg", "style_core", "style_refactor", "guardrail", "eval"]
+CORE_COUNTS = ["tool_core", "tool_neg", "style_core", "style_refactor", "guardrail", "eval"]
 
 
 # Measure as an installed user runs it: bytecode cached (some shells set PYTHONDONTWRITEBYTECODE).
@@ -36,7 +36,7 @@ def main() -> None:
     helps = [timed([*exe, "--help"]) for _ in range(max(5, args.repeat))]
     print(f"factory --help: median {statistics.median(helps):.3f} s, max {max(helps):.3f} s (target <= 0.5 s)")
     gens, fulls, validates = [], [], []
-    only = [x for c in SEED000 for x in ("--only", c)]
+    only = [x for c in CORE_COUNTS for x in ("--only", c)]
     stages = ["--no-tokens", "--no-merge", "--no-export", "--no-report"]
     for _ in range(args.repeat):
         with tempfile.TemporaryDirectory() as tmp:
@@ -45,7 +45,7 @@ def main() -> None:
             n = sum(sum(1 for _ in p.open()) for p in out.glob("*.jsonl"))
             validates.append(timed([*exe, "validate", *map(str, sorted(out.glob("*.jsonl")))]))
             fulls.append(timed([*exe, "run", "--out", str(Path(tmp) / "full"), *only]))
-    print(f"factory run, generation stage ({n} seed-000 records, each validated as generated): "
+    print(f"factory run, generation stage ({n} core-category records, each validated as generated): "
           f"median {statistics.median(gens):.2f} s, max {max(gens):.2f} s (target <= 15 s)")
     print(f"factory validate over the same files (re-read from disk): median {statistics.median(validates):.2f} s")
     print(f"factory run, whole pipeline (generate, tokens + quality, merge, export trl, report): "
