@@ -13,7 +13,7 @@ from conftest import factory_cli
 
 from factory.generate.category import generate_category
 from factory.host import PluginHost
-from factory.quality.coverage import CAPABILITIES, collect, to_markdown
+from factory.quality.coverage import capability_sources, collect, to_markdown
 
 AGENT_CATEGORIES = ["tool_use", "powertools", "skills", "agentic", "craftsmanship", "collaboration", "problem_solving",
            "context_memory", "documentation", "security", "language_idioms"]
@@ -72,4 +72,4 @@ def test_a_short_file_is_reported_with_its_shortfall(host: PluginHost, data_dir:
     text = to_markdown(report)
     assert _row(text, "security", "input_validation", "50") == ["45", "short by 5"]
     assert _row(text, "security", "xss", "30") == ["0", "short by 30"]
-    assert sum(report.count(s) for _, srcs in CAPABILITIES for s in srcs if s.startswith("security")) == 45
+    assert sum(report.count(s) for _, srcs in capability_sources(report.specs) for s in srcs if s.startswith("security")) == 45

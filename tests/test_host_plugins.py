@@ -174,7 +174,7 @@ def test_duplicate_category_names_fail_naming_both_sources(tmp_path: Path) -> No
     factory_cli("new-category", "guardrail_copy", "--dir", plugdir, check=True)
     py = plugdir / "guardrail_copy.py"
     py.write_text(py.read_text().replace('name="guardrail_copy"', 'name="guardrail"'))
-    with pytest.raises(FactoryError, match=r"registered twice: by factory\.plugins\.guardrail .*guardrail\.py.* "
+    with pytest.raises(FactoryError, match=r"registered twice: by factory\.plugins\.categories\.guardrail .*guardrail\.py.* "
                                            r"and by guardrail_copy .*guardrail_copy\.py"):
         PluginHost(plugin_dirs=[plugdir]).load()
     proc = factory_cli("--plugins-dir", plugdir, "plugins")

@@ -14,6 +14,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from dataset_builders import enhanced_pair, neg_record, text_record, write_category_files
 
 from factory.errors import FactoryError
+from factory.generate.specs import held_out_categories
+from factory.host import PluginHost
 from factory.merge.dataset import MergeOptions, inputs_from, merge, stratified_split
 
 FACTORY = [sys.executable, "-m", "factory.cli.main"]
@@ -28,9 +30,11 @@ def _rows(path: Path) -> list[dict]:
     return [orjson.loads(line) for line in path.read_bytes().splitlines()]
 
 
-def test_merge_excludes_eval_category_strips_meta_and_reconciles(tmp_path):
+def test_merge_excludes_the_held_out_category_strips_meta_and_reconciles(tmp_path):
     files = write_category_files(tmp_path / "data", n_tool=40, n_style=40, n_neg=20, n_guard=20, n_eval=8)
-    res = merge(inputs_from(files.values()), tmp_path / "data" / "merged")
+    held_out = held_out_categories(PluginHost(entry_points=False).load().registry)
+    assert held_out == ("eval",)
+    res = merge(inputs_from(files.values()), tmp_path / "data" / "merged", MergeOptions(exclude_categories=held_out))
     rep = res.report
     assert rep["read"] == 128 and rep["dropped"] == {"excluded category": 8} and rep["reconciles"]
     train, evals = _rows(res.train), _rows(res.eval)

@@ -38,8 +38,8 @@ def test_the_wheel_ships_the_agent_specs_and_tool_sets(tmp_path: Path) -> None:
             if "fixture_repo" in rel.parts:
                 continue  # package data, not a package
             assert f"{dest}/{rel.as_posix()}" in names, f"{init} is missing from the wheel"
-    assert "factory/plugins/tool_core.py" in names
-    assert any(n.startswith("factory/fixture_repo/") for n in names)
+    assert "factory/plugins/categories/tool_core.py" in names
+    assert any(n.startswith("factory/sandbox/fixture_repo/") for n in names)
     assert not any(n.startswith(("plugins/", "schemas/", "training/", "agents/")) for n in names)
 
 

@@ -142,7 +142,7 @@ def test_providers_and_the_heuristic_scorer_are_registered_through_the_plugin_ho
     from factory.host import PluginHost
     from factory.schemas import Example
 
-    host = PluginHost(builtins=("factory.cli.llm_commands",), entry_points=False).load()
+    host = PluginHost(builtins=("factory.plugins.providers", "factory.plugins.scorers"), entry_points=False).load()
     assert host.registry.failures == []
     assert set(host.registry.names("providers")) == {"anthropic", "openai", "openai-compatible", "template"}
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
