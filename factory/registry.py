@@ -16,13 +16,12 @@ from factory.errors import FactoryError
 if TYPE_CHECKING:
     import click
 
-    from factory.generate.category import GenerationContext
     from factory.schemas import Example
 
 
 class Generator(Protocol):
-    def generate(self, ctx: GenerationContext, subcategory: str, count: int) -> Iterable[Example]:
-        """Yield records for one subcategory. Yield more than ``count`` freely: the host stops at
+    def generate(self, ctx: Any, subcategory: str, count: int) -> Iterable[Example]:
+        """``ctx`` is a :class:`factory.generate.category.GenerationContext`. Yield records for one subcategory. Yield more than ``count`` freely: the host stops at
         ``count`` unique, valid records and reports what it rejected."""
 
 

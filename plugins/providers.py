@@ -16,17 +16,34 @@ PROVIDERS = {
 }
 
 
-def _create(name: str) -> Any:
-    def create(**options: Any) -> Any:
-        from factory.llm import create_provider
+def create_anthropic(**options: Any) -> Any:
+    from factory.llm.builtin import create_provider
 
-        return create_provider(name, **options)
+    return create_provider("anthropic", **options)
 
-    return create
+
+def create_openai(**options: Any) -> Any:
+    from factory.llm.builtin import create_provider
+
+    return create_provider("openai", **options)
+
+
+def create_openai_compatible(**options: Any) -> Any:
+    from factory.llm.builtin import create_provider
+
+    return create_provider("openai-compatible", **options)
+
+
+def create_template(**options: Any) -> None:
+    """The offline provider: no client; each category's own generator writes the records."""
+    return None
+
+
+CREATE = {"anthropic": create_anthropic, "openai": create_openai, "openai-compatible": create_openai_compatible}
 
 
 @hookimpl
 def register_providers(register):
     for name, description in PROVIDERS.items():
-        register(ProviderFactory(name, _create(name), description))
-    register(ProviderFactory("template", lambda **_: None, "offline: each category's own template generator"))
+        register(ProviderFactory(name, CREATE[name], description))
+    register(ProviderFactory("template", create_template, "offline: each category's own template generator"))

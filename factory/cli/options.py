@@ -8,14 +8,11 @@ from typing import Any
 import click
 
 from factory.errors import FactoryError
-from factory.llm.provider import BUILTIN_PROVIDERS
 
 
 def provider_create(state: Any, name: str) -> Callable[..., Any] | None:
-    """None for a built-in LLM provider; a plugin's ``create`` for one registered through
-    ``register_providers``; a clear error for any other name."""
-    if name in BUILTIN_PROVIDERS:
-        return None
+    """The ``create`` registered for LLM provider ``name`` (built-ins register theirs like any plugin:
+    ``factory.plugins.providers``); a clear error for any other name."""
     registry = state.host.registry
     names = [n for n in registry.names("providers") if n != "template"]
     if name not in names:

@@ -6,6 +6,7 @@ Concurrency, rate limits, retries, caching and cost live once around a provider,
 translates the SDK's errors into :mod:`factory.llm.provider`'s.
 """
 
+from factory.llm.builtin import create_provider
 from factory.llm.provider import (
     Completion,
     FatalProviderError,
@@ -13,7 +14,6 @@ from factory.llm.provider import (
     Provider,
     RejectedRequest,
     RetryableError,
-    create_provider,
     parse_provider_ref,
 )
 

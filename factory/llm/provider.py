@@ -116,33 +116,3 @@ def api_key_for(provider: str, env: dict[str, str] | None = None) -> str | None:
             "(or use --provider openai-compatible --base-url URL for a local server)"
         )
     return key
-
-
-def create_provider(
-    name: str, model: str | None = None, base_url: str | None = None, timeout: float = 120.0,
-    max_connections: int = 100,
-) -> Provider:
-    """Build a provider by name (built-ins only; plugins register more through ``register_providers``)."""
-    if name in ("openai", "openai-compatible"):
-        from factory.llm.openai_provider import OpenAIProvider
-
-        if name == "openai-compatible" and not base_url:
-            raise FactoryError("--provider openai-compatible needs --base-url (e.g. http://localhost:8000/v1)")
-        if not (model or DEFAULT_MODELS.get(name)):
-            raise FactoryError(f"--provider {name} needs --model (the served model's name)")
-        return OpenAIProvider(name, model or DEFAULT_MODELS[name], api_key_for(name), base_url, timeout,
-                              max_connections)
-    if name == "anthropic":
-        from factory.llm.anthropic_provider import AnthropicProvider
-
-        return AnthropicProvider(model or DEFAULT_MODELS[name], api_key_for(name), base_url, timeout,
-                                 max_connections)
-    raise FactoryError(f"unknown provider '{name}' (known: anthropic, openai, openai-compatible, template)")
-
-
-def build_provider(create: Callable[..., Any] | None, name: str, model: str | None = None,
-                   base_url: str | None = None, timeout: float = 120.0, max_connections: int = 100) -> Provider:
-    """A plugin's provider through its ``create`` (``register_providers``), else a built-in by name."""
-    if create is not None:
-        return create(model=model, base_url=base_url, timeout=timeout, max_connections=max_connections)
-    return create_provider(name, model, base_url, timeout=timeout, max_connections=max_connections)

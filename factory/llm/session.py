@@ -12,10 +12,11 @@ from typing import Any
 from factory.config import EngineConfig, FactoryConfig
 from factory.errors import FactoryError
 from factory.llm import LLMRequest
+from factory.llm.builtin import build_provider
 from factory.llm.engine import Engine, Result, RunStats
 from factory.llm.ledger import Ledger
 from factory.llm.prices import PriceTable
-from factory.llm.provider import build_provider
+from factory.llm.provider import BUILTIN_PROVIDERS
 from factory.llm.workers import PooledProvider, worker_count
 
 
@@ -72,7 +73,7 @@ class EngineSession:
         if self.batch:
             from factory.llm.batch import BatchRunner
 
-            if self.create is not None:
+            if self.provider not in BUILTIN_PROVIDERS:
                 raise FactoryError(f"--batch works with the anthropic and openai providers, not '{self.provider}'")
 
             engine = BatchRunner(self.provider, self.model_name, self.base_url, self.ledger, self.prices, self.job,

@@ -40,13 +40,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from factory.llm.builtin import build_provider
 from factory.llm.provider import (
     Completion,
     FatalProviderError,
     LLMRequest,
     RejectedRequest,
     RetryableError,
-    build_provider,
 )
 from factory.llm.sdk import warm_up
 

@@ -54,7 +54,7 @@ def _multipart(headers: dict[str, str], raw: bytes) -> dict[str, tuple[str | Non
 
 
 def _log(state: Any, kind: str, body: Any) -> None:
-    from factory.testing.loopback import LoggedRequest
+    from factory.testing.wire import LoggedRequest
 
     with state.lock:
         state.log.append(LoggedRequest(time.time(), kind, body if isinstance(body, dict) else {}))
@@ -174,7 +174,7 @@ def _retrieve(state: Any, bid: str, headers: dict[str, str], anthropic: bool) ->
 
 def end_batches(state: Any) -> int:
     """Process every in-progress job: each request line takes the next scripted outcome."""
-    from factory.testing.loopback import _anthropic_answer, _openai_answer
+    from factory.testing.wire import anthropic_answer, openai_answer
 
     ended = 0
     with state.lock:
@@ -193,7 +193,7 @@ def end_batches(state: Any) -> int:
             if job["kind"] == "openai":
                 if kind == "success":
                     payload = fault["payload"] if "payload" in fault else state.responder("openai", body)
-                    answer = _openai_answer(n, body, payload, fault)
+                    answer = openai_answer(n, body, payload, fault)
                     results.append({"id": f"batch_req_{n}", "custom_id": cid, "error": None,
                                     "response": {"status_code": 200, "request_id": f"req_{n}", "body": answer}})
                 elif kind in ("error", "refused"):
@@ -208,7 +208,7 @@ def end_batches(state: Any) -> int:
             else:
                 if kind == "success":
                     payload = fault["payload"] if "payload" in fault else state.responder("anthropic", body)
-                    result = {"type": "succeeded", "message": _anthropic_answer(n, body, payload, fault)}
+                    result = {"type": "succeeded", "message": anthropic_answer(n, body, payload, fault)}
                 elif kind in ("error", "refused"):
                     etype = "api_error" if kind == "error" else "invalid_request_error"
                     result = {"type": "errored", "error": {"type": "error", "error": {
