@@ -44,7 +44,7 @@ def main() -> None:
     all_records = []
     for name in AGENT_CATEGORIES:
         t = time.perf_counter()
-        res = generate_category(host.registry.get("categories", name), host.registry, out, args.seed,
+        res = generate_category(host.registry.categories[name], host.registry, out, args.seed,
                                 validator=validator)
         gen = time.perf_counter() - t
         recs = [orjson.loads(line) for line in res.path.read_bytes().splitlines()]

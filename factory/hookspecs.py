@@ -57,8 +57,12 @@ def register_toolsets(register: Callable[[Toolset], None]) -> None:
 def register_exporters(register: Callable[[Exporter], None]) -> None:
     """Register export formats for ``factory export --format NAME``.
 
-    :param register: call ``register(Exporter(name, description, export))`` where
-        ``export(records, out_dir, options)`` writes the format's files and returns their paths.
+    :param register: call ``register(Exporter(name, description, rows, files=..., checks=...))`` where
+        ``rows(record, ctx)`` yields the rows one merged record becomes (or a reason string when the
+        record does not fit the format). The host writes each split atomically, counts records read,
+        rows written and skips with their reasons in ``export_report.json``, and runs the self-checks
+        ``checks`` names (``"chat"``, ``"openai"``, ``"sharegpt"``, ``"alpaca"``, ``"fim"``) -- for a
+        plugin's format exactly as for a built-in one.
     """
 
 
@@ -66,8 +70,13 @@ def register_exporters(register: Callable[[Exporter], None]) -> None:
 def register_ingestors(register: Callable[[Ingestor], None]) -> None:
     """Register ingestors for ``factory ingest NAME ...``: real sources turned into Example records.
 
-    :param register: call ``register(Ingestor(name, description, command))`` where ``command`` is
-        a ``click.Command`` added under ``factory ingest``.
+    :param register: call ``register(Ingestor(name, description, ingest, params=(...), help=...))``.
+        ``params`` are the click arguments and options of ``factory ingest NAME`` (the host adds
+        ``--out``); ``ingest(report, **values)`` checks the values and returns the candidate records
+        (:class:`factory.ingest.sink.Candidate`, usually from a generator), counting what it reads and
+        skips on ``report`` (an :class:`factory.ingest.sink.IngestReport`). The host opens the sink:
+        every candidate is scrubbed of secrets and personal data, validated, deduplicated and written
+        atomically, and the report (read = written + rejected, with reasons) is printed and saved.
     """
 
 
@@ -86,10 +95,13 @@ def register_providers(register: Callable[[ProviderFactory], None]) -> None:
 
 @hookspec
 def register_scorers(register: Callable[[Scorer], None]) -> None:
-    """Register record scorers for ``factory score``.
+    """Register offline record scorers for ``factory score --scorer NAME`` and ``factory enhance
+    --scorer NAME`` (used when there is no ``--judge``; the built-in one is ``heuristic``).
 
-    :param register: call ``register(Scorer(name, score))`` where ``score(example, rubric)`` returns
-        a ``{dimension: float}`` mapping on the rubric's scale.
+    :param register: call ``register(Scorer(name, score))`` where ``score(view, rubric)`` returns a
+        ``{dimension: float}`` mapping on the rubric's scale. ``view`` is a
+        :class:`factory.score.scoring.RecordView`: any supported format (factory, OpenAI, ShareGPT,
+        Alpaca) seen as ``messages`` + ``tools``, with ``category`` and ``to_example()``.
     """
 
 

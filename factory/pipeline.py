@@ -20,7 +20,7 @@ from factory.store.manifest import load_manifest, update_manifest
 
 
 def select_categories(host: PluginHost, only: list[str] | None = None, skip: list[str] | None = None) -> list[str]:
-    names = host.registry.names("categories")
+    names = list(host.registry.categories)
     for name in [*(only or []), *(skip or [])]:
         if name not in names:
             raise FactoryError(f"unknown category '{name}' (known: {', '.join(sorted(names))})")
@@ -46,7 +46,7 @@ def generate_all(
     results = []
     for name in categories:
         try:
-            category = host.registry.get("categories", name)
+            category = host.registry.categories[name]
             count = (counts or {}).get(name)
             total = count if count is not None else load_spec(category.spec_path).total
             if on_start:
@@ -95,7 +95,7 @@ def dataset_status(host: PluginHost, out_dir: Path) -> list[CategoryStatus]:
 
     manifest = load_manifest(out_dir)["files"]
     rows = []
-    for entry in host.registry.entries("categories"):
+    for entry in host.registry.categories.entries():
         spec = load_spec(entry.obj.spec_path)
         file = spec.output_file
         path = Path(out_dir) / file
@@ -175,7 +175,7 @@ def finish_dataset(host: PluginHost, out_dir: Path, options: FinishOptions,
         for f in token_report.over_limit:
             too_long.setdefault(f.path, set()).add(f.line)
         targets = {}
-        for entry in host.registry.entries("categories"):
+        for entry in host.registry.categories.entries():
             try:
                 spec = load_spec(entry.obj.spec_path)
             except FactoryError:
@@ -199,7 +199,7 @@ def finish_dataset(host: PluginHost, out_dir: Path, options: FinishOptions,
             t = time.perf_counter()
             splits = {"train": result.train, "eval": result.eval}
             for name in options.formats:
-                exporter = host.registry.get("exporters", name)
+                exporter = host.registry.exporters[name]
                 report = run_export(exporter, splits, out_dir / "export" / name, options.tokenizer or "qwen2.5",
                                     originals=[result.originals])
                 checks = report.get("checks") or {}

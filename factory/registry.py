@@ -1,15 +1,16 @@
-"""What plugins register, and the host-owned registry that holds it.
+"""What plugins register, and the host-owned registry that holds it: one typed table per kind
+(``registry.categories[name]``, ``registry.toolsets``, ``registry.exporters``, ...).
 
-The registry refuses a duplicate name, naming both sources, and records where each entry came from
+A table refuses a duplicate name, naming both sources, and records where each entry came from
 (``built-in``, ``entry point``, ``drop-in``) so ``factory plugins`` can show it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 from factory.errors import FactoryError
 
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
     import click
 
     from factory.schemas import Example
+
+T = TypeVar("T")
 
 
 class Generator(Protocol):
@@ -47,18 +50,46 @@ class Toolset:
         return [t["function"]["name"] for t in self.tools]
 
 
+# The self-checks an exporter's files can get (``Exporter.checks``): ``chat`` -- TRL reads the rows as
+# conversations, they render through the tokenizer's chat template with their tools, assistant tokens
+# are in the loss mask, arguments are never double-encoded; ``openai`` -- the OpenAI fine-tuning format
+# checks, tools included; ``sharegpt``, ``alpaca`` -- their fields; ``fim`` -- FIM tokens in order.
+EXPORT_CHECKS = ("chat", "openai", "sharegpt", "alpaca", "fim")
+
+
 @dataclass(frozen=True)
 class Exporter:
+    """An export format. ``rows(record, ctx)`` yields the rows one merged record becomes (zero or
+    more), or a reason string for a record the format cannot take (counted, never silent); ``ctx`` is
+    a :class:`factory.export.base.ExportContext` (split, tokenizer family, originals). ``files`` names
+    each split's output file. ``checks`` names the self-checks run on what was written (one of
+    :data:`EXPORT_CHECKS`, or None for none beyond valid JSON lines)."""
+
     name: str
     description: str
-    export: Callable[..., Any]
+    rows: Callable[[dict[str, Any], Any], Iterable[dict[str, Any] | str]]
+    files: dict[str, str] = field(default_factory=lambda: {"train": "train.jsonl", "eval": "eval.jsonl"})
+    checks: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.checks is not None and self.checks not in EXPORT_CHECKS:
+            raise FactoryError(f"exporter '{self.name}': unknown checks '{self.checks}' "
+                               f"(known: {', '.join(EXPORT_CHECKS)}, or None)")
 
 
 @dataclass(frozen=True)
 class Ingestor:
+    """A real source turned into records: ``factory ingest NAME``. ``params`` are the command's click
+    arguments and options (the host adds ``--out``); ``ingest(report, **values)`` returns the
+    candidate records (:class:`factory.ingest.sink.Candidate`, an iterable, usually a generator) and
+    may count what it reads and skips on ``report``. The host owns the command and the sink, so every
+    candidate is scrubbed, validated, deduplicated and written atomically, whichever plugin made it."""
+
     name: str
     description: str
-    command: click.Command
+    ingest: Callable[..., Iterable[Any]]
+    params: tuple[click.Parameter, ...] = ()
+    help: str = ""
 
 
 @dataclass(frozen=True)
@@ -79,18 +110,64 @@ class DuplicateNameError(FactoryError):
     pass
 
 
-SINGULAR = {"categories": "category", "toolsets": "toolset", "exporters": "exporter",
-            "ingestors": "ingestor", "providers": "provider", "scorers": "scorer"}
+class UnknownName(FactoryError, KeyError):
+    """A name no plugin registered; the message lists the names that are."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 @dataclass
-class Entry:
+class Entry(Generic[T]):
     """A registered object with the plugin that registered it."""
 
-    obj: Any
+    obj: T
     plugin: str
     origin: str  # built-in | entry point | drop-in
     file: str
+
+
+class Table(Mapping[str, T]):
+    """One kind of registered thing, by name: ``registry.categories["tool_core"]`` is the
+    :class:`Category`, ``list(registry.categories)`` the names in registration order, and
+    ``registry.categories.entries()`` the objects with the plugin, origin and file behind each."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self._entries: dict[str, Entry[T]] = {}
+
+    def __getitem__(self, name: str) -> T:
+        entry = self._entries.get(name)
+        if entry is None:
+            known = ", ".join(sorted(self._entries)) or "none"
+            raise UnknownName(f"unknown {self.kind} '{name}' (known: {known})")
+        return entry.obj
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._entries
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def entries(self) -> list[Entry[T]]:
+        return list(self._entries.values())
+
+    def entry(self, name: str) -> Entry[T]:
+        self[name]  # the error for an unknown name
+        return self._entries[name]
+
+    def _add(self, entry: Entry[T]) -> None:
+        name = entry.obj.name
+        if name in self._entries:
+            first = self._entries[name]
+            raise DuplicateNameError(
+                f"{self.kind} '{name}' is registered twice: by {first.plugin} ({first.file}) "
+                f"and by {entry.plugin} ({entry.file}); rename one of them"
+            )
+        self._entries[name] = entry
 
 
 @dataclass
@@ -102,32 +179,22 @@ class PluginFailure:
 
 @dataclass
 class Registry:
-    kinds: dict[str, dict[str, Entry]] = field(default_factory=dict)
+    """What the plugins registered, one typed table per hook."""
+
+    categories: Table[Category] = field(default_factory=lambda: Table("category"))
+    toolsets: Table[Toolset] = field(default_factory=lambda: Table("toolset"))
+    exporters: Table[Exporter] = field(default_factory=lambda: Table("exporter"))
+    ingestors: Table[Ingestor] = field(default_factory=lambda: Table("ingestor"))
+    providers: Table[ProviderFactory] = field(default_factory=lambda: Table("provider"))
+    scorers: Table[Scorer] = field(default_factory=lambda: Table("scorer"))
     failures: list[PluginFailure] = field(default_factory=list)
 
+    KINDS: ClassVar[tuple[str, ...]] = ("categories", "toolsets", "exporters", "ingestors", "providers", "scorers")
+
+    def table(self, kind: str) -> Table[Any]:
+        if kind not in self.KINDS:
+            raise FactoryError(f"no registry table '{kind}' (tables: {', '.join(self.KINDS)})")
+        return getattr(self, kind)
+
     def add(self, kind: str, obj: Any, plugin: str, origin: str, file: str) -> None:
-        table = self.kinds.setdefault(kind, {})
-        name = obj.name
-        if name in table:
-            first = table[name]
-            raise DuplicateNameError(
-                f"{SINGULAR.get(kind, kind)} '{name}' is registered twice: by {first.plugin} ({first.file}) "
-                f"and by {plugin} ({file}); rename one of them"
-            )
-        table[name] = Entry(obj, plugin, origin, file)
-
-    def entries(self, kind: str) -> list[Entry]:
-        return list(self.kinds.get(kind, {}).values())
-
-    def get(self, kind: str, name: str) -> Any:
-        table = self.kinds.get(kind, {})
-        if name not in table:
-            known = ", ".join(sorted(table)) or "none"
-            raise FactoryError(f"unknown {SINGULAR.get(kind, kind)} '{name}' (known: {known})")
-        return table[name].obj
-
-    def names(self, kind: str) -> list[str]:
-        return list(self.kinds.get(kind, {}))
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.kinds)
+        self.table(kind)._add(Entry(obj, plugin, origin, file))

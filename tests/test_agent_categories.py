@@ -49,14 +49,14 @@ def generated(host: PluginHost, tmp_path_factory: pytest.TempPathFactory) -> dic
     out = tmp_path_factory.mktemp("agent_categories")
     records = {}
     for name in AGENT_CATEGORIES:
-        result = generate_category(host.registry.get("categories", name), host.registry, out, seed=42)
+        result = generate_category(host.registry.categories[name], host.registry, out, seed=42)
         records[name] = [orjson.loads(line) for line in result.path.read_bytes().splitlines()]
     return records
 
 
 def test_specs_carry_default_counts_and_real_prompts(host: PluginHost) -> None:
     for name, targets in AGENT_CATEGORIES.items():
-        spec = load_spec(host.registry.get("categories", name).spec_path)
+        spec = load_spec(host.registry.categories[name].spec_path)
         assert spec.targets == targets, name
         assert len(spec.body) > 1500, f"{name}: the LLM system prompt is too thin"
         assert spec.body.strip() != "placeholder"
@@ -197,10 +197,10 @@ def test_powertools_records_call_every_powertool(generated: dict[str, list[dict]
 
 
 def test_same_seed_gives_the_same_bytes(host: PluginHost, tmp_path: Path) -> None:
-    digests = [generate_category(host.registry.get("categories", "agentic"), host.registry, tmp_path / str(i), seed=7).sha256
+    digests = [generate_category(host.registry.categories["agentic"], host.registry, tmp_path / str(i), seed=7).sha256
                for i in range(2)]
     assert digests[0] == digests[1]
-    other = generate_category(host.registry.get("categories", "agentic"), host.registry, tmp_path / "x", seed=8).sha256
+    other = generate_category(host.registry.categories["agentic"], host.registry, tmp_path / "x", seed=8).sha256
     assert other != digests[0]
 
 
@@ -214,7 +214,7 @@ def test_a_call_that_fails_to_execute_drops_the_record_and_is_counted(host: Plug
         out = d.call("read_file", {"filepath": path})
         d.say(f"{len(out.splitlines())} lines")
 
-    ctx = category_context(host.registry.get("categories", "tool_use"), host.registry, seed=1)
+    ctx = category_context(host.registry.categories["tool_use"], host.registry, seed=1)
     ctx.category = "flaky_probe"
     gen = SubcategoryGenerator({"probe": flaky})
     records = []
@@ -238,7 +238,7 @@ def test_grounding_follows_a_repository_the_user_names(host: PluginHost, tmp_pat
     (repo / "pkg" / "shapes.py").write_text("from pkg.geometry import area\n\n\nclass Square:\n"
                                             "    def size(self) -> float:\n        return area(1, 1)\n")
     monkeypatch.setenv("FACTORY_GROUNDING_REPO", str(repo))
-    result = generate_category(host.registry.get("categories", "powertools"), host.registry, tmp_path / "out", seed=3)
+    result = generate_category(host.registry.categories["powertools"], host.registry, tmp_path / "out", seed=3)
     recs = [orjson.loads(line) for line in result.path.read_bytes().splitlines()]
     outputs = "\n".join(m["content"] for r in recs for m in r["messages"] if m["role"] == "tool")
     assert "pkg/geometry.py" in outputs and "shoplite" not in outputs
@@ -250,6 +250,6 @@ def test_grounding_follows_a_repository_the_user_names(host: PluginHost, tmp_pat
 
 def test_categories_have_room_to_grow_to_three_times_their_default_counts(host: PluginHost, tmp_path: Path) -> None:
     for name, targets in AGENT_CATEGORIES.items():
-        result = generate_category(host.registry.get("categories", name), host.registry, tmp_path, seed=11,
+        result = generate_category(host.registry.categories[name], host.registry, tmp_path, seed=11,
                                    count=3 * sum(targets.values()))
         assert result.count == 3 * sum(targets.values()), name

@@ -28,7 +28,7 @@ def host() -> PluginHost:
 def data_dir(host: PluginHost, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("coverage_data")
     for name in AGENT_CATEGORIES:
-        generate_category(host.registry.get("categories", name), host.registry, out, seed=42)
+        generate_category(host.registry.categories[name], host.registry, out, seed=42)
     return out
 
 

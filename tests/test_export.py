@@ -21,11 +21,10 @@ from factory.export.checks import CheckReport, check_conversational_file, openai
 from factory.export.formats import FORMATS
 from factory.merge.dataset import MergeOptions, inputs_from, merge
 from factory.quality.tokens import load_tokenizer
-from factory.registry import Exporter
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 FACTORY = [sys.executable, "-m", "factory.cli.main"]
-BY_NAME = {f.name: Exporter(f.name, f.description, f) for f in FORMATS}
+BY_NAME = {f.name: f for f in FORMATS}
 
 
 def _rows(path: Path) -> list[dict]:

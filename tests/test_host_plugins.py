@@ -192,7 +192,7 @@ def test_third_party_packages_register_through_the_entry_point_group(tmp_path: P
     (dist / "entry_points.txt").write_text("[factory.plugins]\nvendor_cat = thirdparty_cats.vendor_cat\n")
     monkeypatch.syspath_prepend(str(site))
     host = PluginHost().load()
-    entry = {e.obj.name: e for e in host.registry.entries("categories")}["vendor_cat"]
+    entry = {e.obj.name: e for e in host.registry.categories.entries()}["vendor_cat"]
     assert entry.origin == "entry point"
     assert entry.file.endswith("vendor_cat.py")
     sys.modules.pop("thirdparty_cats.vendor_cat", None)
@@ -203,8 +203,8 @@ def test_a_fresh_plugin_manager_isolates_plugins_between_hosts(tmp_path: Path) -
     factory_cli("new-category", "isolated_cat", "--dir", plugdir, check=True)
     with_dir = PluginHost(plugin_dirs=[plugdir]).load()
     without = PluginHost().load()
-    assert "isolated_cat" in with_dir.registry.names("categories")
-    assert "isolated_cat" not in without.registry.names("categories")
+    assert "isolated_cat" in with_dir.registry.categories
+    assert "isolated_cat" not in without.registry.categories
 
 
 def test_every_hook_is_documented_and_named_in_the_plugin_guide() -> None:

@@ -75,7 +75,7 @@ def export_file(tmp_path: Path) -> Path:
 
 def _ingest(path: Path, out: Path, **opts) -> tuple[IngestReport, list[dict]]:
     with RecordSink(out, IngestReport("claude-ai")) as sink:
-        ingest_claude_ai([path], sink, ClaudeLogOptions(**{"keep": frozenset({"all"}), **opts}))
+        sink.feed(ingest_claude_ai([path], sink.report, ClaudeLogOptions(**{"keep": frozenset({"all"}), **opts})))
     return sink.report, [o for _, o in read_jsonl(out)]
 
 

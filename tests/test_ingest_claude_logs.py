@@ -21,7 +21,7 @@ REWOUND = FIXTURES / "03eb5929-52b3-4b13-ada3-b93ae35806b8.jsonl"
 def _ingest(paths, out: Path, **opts) -> tuple[IngestReport, list[dict]]:
     options = ClaudeLogOptions(**{"keep": frozenset({"all"}), **opts})
     with RecordSink(out, IngestReport("claude-logs")) as sink:
-        ingest_claude_logs(paths, sink, options)
+        sink.feed(ingest_claude_logs(paths, sink.report, options))
     return sink.report, [obj for _, obj in read_jsonl(out)]
 
 
@@ -110,7 +110,7 @@ def test_thinking_blocks_become_reasoning_unless_disabled(tmp_path):
 def test_default_keep_filter_keeps_debugging_errors_and_explanations_only(tmp_path):
     options = ClaudeLogOptions()
     with RecordSink(tmp_path / "out.jsonl", IngestReport("claude-logs")) as sink:
-        ingest_claude_logs([FIXTURES], sink, options)
+        sink.feed(ingest_claude_logs([FIXTURES], sink.report, options))
     records = [o for _, o in read_jsonl(tmp_path / "out.jsonl")]
     assert records and all(r["subcategory"] in options.keep for r in records)
     filtered = sum(n for reason, n in sink.report.rejected.items() if reason.startswith("filtered out"))

@@ -68,7 +68,7 @@ def repo(tmp_path: Path) -> Path:
 
 def _ingest(repo: Path, out: Path, **opts) -> tuple[IngestReport, list[dict]]:
     with RecordSink(out, IngestReport("git-history")) as sink:
-        ingest_git_history(str(repo), sink, GitHistoryOptions(**opts))
+        sink.feed(ingest_git_history(str(repo), sink.report, GitHistoryOptions(**opts)))
     return sink.report, [o for _, o in read_jsonl(out)]
 
 

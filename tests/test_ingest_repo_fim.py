@@ -121,7 +121,7 @@ def repo(tmp_path: Path) -> Path:
 
 def _ingest(repo: Path, out: Path, **opts) -> tuple[IngestReport, list[dict]]:
     with RecordSink(out, IngestReport("repo-fim")) as sink:
-        ingest_repo_fim(str(repo), sink, FimOptions(**opts))
+        sink.feed(ingest_repo_fim(str(repo), sink.report, FimOptions(**opts)))
     return sink.report, [o for _, o in read_jsonl(out)]
 
 

@@ -73,7 +73,7 @@ def test_the_core_names_no_registered_category(registry) -> None:
     # a command) and "tool_use" (an Anthropic content block); that the core does not treat them as
     # categories is shown by the drop-in test below. training/tiny.py writes sample records of the
     # built-in categories for the training tests.
-    names = set(registry.names("categories")) - {"eval", "tool_use"}
+    names = set(registry.categories) - {"eval", "tool_use"}
     core = [p for p in (ROOT / "factory").rglob("*.py")
             if "fixture_repo" not in p.parts and not p.is_relative_to(ROOT / "factory" / "authoring")]
     core += [p for p in (ROOT / "training").rglob("*.py") if p.name != "tiny.py"]
@@ -94,8 +94,8 @@ def test_every_category_a_test_or_plugin_names_is_registered(registry) -> None:
         named |= {next(g for g in m.groups() if g) for m in pattern.finditer(text)}
         if path.parent.name == "tests":
             dropped_in |= {next(g for g in m.groups() if g) for m in written.finditer(text)}
-    named -= dropped_in - set(registry.names("categories"))
-    assert named and named <= set(registry.names("categories")), named - set(registry.names("categories"))
+    named -= dropped_in - set(registry.categories)
+    assert named and named <= set(registry.categories), named - set(registry.categories)
 
 
 def test_curriculum_stages_select_the_categories_their_specs_declare(registry) -> None:

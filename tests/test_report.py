@@ -19,7 +19,6 @@ from factory.export.base import run_export
 from factory.export.formats import FORMATS
 from factory.merge.dataset import inputs_from, merge
 from factory.quality.tokens import load_tokenizer, scan_token_lengths
-from factory.registry import Exporter
 from factory.report.build import build_report
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -41,7 +40,7 @@ def reported(tmp_path_factory):
         fh.write(orjson.dumps(dup) + b"\n")
     res = merge(inputs_from(sorted(files.values())), data / "merged")
     trl = next(f for f in FORMATS if f.name == "trl")
-    run_export(Exporter("trl", "", trl), {"train": res.train, "eval": res.eval}, data / "export" / "trl")
+    run_export(trl, {"train": res.train, "eval": res.eval}, data / "export" / "trl")
     tokens = scan_token_lengths(sorted(files.values()), load_tokenizer("qwen2.5"), roundtrip=False)
     paths = build_report(data, sorted(files.values()), tokens)
     return data, paths, res.report

@@ -140,13 +140,13 @@ def test_missing_api_key_is_one_clear_error(tmp_path):
 
 def test_providers_and_the_heuristic_scorer_are_registered_through_the_plugin_hooks(monkeypatch):
     from factory.host import PluginHost
-    from factory.schemas import Example
+    from factory.score.scoring import view_record
 
     host = PluginHost(builtins=("factory.plugins.providers", "factory.plugins.scorers"), entry_points=False).load()
     assert host.registry.failures == []
-    assert set(host.registry.names("providers")) == {"anthropic", "openai", "openai-compatible", "template"}
+    assert set(host.registry.providers) == {"anthropic", "openai", "openai-compatible", "template"}
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
-    provider = host.registry.get("providers", "openai-compatible").create(model="local", base_url="http://127.0.0.1:9/v1")
+    provider = host.registry.providers["openai-compatible"].create(model="local", base_url="http://127.0.0.1:9/v1")
     assert (provider.name, provider.model) == ("openai-compatible", "local")
-    scores = host.registry.get("scorers", "heuristic").score(Example.model_validate(good_record(1)), DEFAULT_RUBRIC)
+    scores = host.registry.scorers["heuristic"].score(view_record(good_record(1)), DEFAULT_RUBRIC)
     assert list(scores) == DIMS and all(v >= 4 for v in scores.values())

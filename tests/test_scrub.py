@@ -148,7 +148,7 @@ def test_planted_secrets_in_real_logs_are_scrubbed_with_high_recall(tmp_path):
     assert len(planted) >= 200 and len({k for k, _, _ in planted}) >= 10
     out = tmp_path / "out.jsonl"
     with RecordSink(out, IngestReport("claude-logs")) as sink:
-        ingest_claude_logs([folder], sink, ClaudeLogOptions(keep=frozenset({"all"}), max_tool_result_chars=50_000))
+        sink.feed(ingest_claude_logs([folder], sink.report, ClaudeLogOptions(keep=frozenset({"all"}), max_tool_result_chars=50_000)))
     text = "\n".join(_strings([o for _, o in read_jsonl(out)]))
     reached = [(k, v) for k, v, marker in planted if marker in text]
     assert len(reached) >= 0.9 * len(planted), "most planted lines must reach the output for a fair test"
@@ -165,7 +165,7 @@ def test_scrubbed_records_still_validate_and_placeholders_are_consistent(tmp_pat
     folder, _ = _plant(tmp_path, 60, seed=3)
     out = tmp_path / "out.jsonl"
     with RecordSink(out, IngestReport("claude-logs")) as sink:
-        ingest_claude_logs([folder], sink, ClaudeLogOptions(keep=frozenset({"all"})))
+        sink.feed(ingest_claude_logs([folder], sink.report, ClaudeLogOptions(keep=frozenset({"all"}))))
     records = [o for _, o in read_jsonl(out)]
     assert records and not sink.report.rejected
     assert any("<EMAIL_1>" in json.dumps(r) or "<OPENAI_KEY_1>" in json.dumps(r) for r in records)

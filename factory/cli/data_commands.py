@@ -153,7 +153,7 @@ def _run_llm_generation(state, out: Path, seed: int, names: list[str], counts: d
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     for name in names:
-        category = state.host.registry.get("categories", name)
+        category = state.host.registry.categories[name]
         spec = load_spec(category.spec_path)
         session = EngineSession.from_config(state.config, provider, model or spec.provider.model, base_url,
                                             max_cost, job=f"generate:{name}", batch=batch, wait=wait,
@@ -242,7 +242,7 @@ def _spec_targets(state) -> dict[str, int]:
     from factory.generate.specs import load_spec
 
     targets = {}
-    for entry in state.host.registry.entries("categories"):
+    for entry in state.host.registry.categories.entries():
         try:
             spec = load_spec(entry.obj.spec_path)
         except Exception:  # noqa: BLE001 - a broken spec is reported by `factory plugins`, not here

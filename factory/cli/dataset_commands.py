@@ -93,10 +93,9 @@ def export(state, formats, data_dir, merged_dir, out, tokenizer, no_check, mask_
         raise click.UsageError(f"{merged_dir}: no train.jsonl / eval.jsonl; run `factory merge --data {data_dir}` first")
     failed = False
     for name in formats:
-        exporter = state.host.registry.get("exporters", name) if name in state.host.registry.names("exporters") \
-            else None
+        exporter = state.host.registry.exporters.get(name, None)
         if exporter is None:
-            known = ", ".join(state.host.registry.names("exporters"))
+            known = ", ".join(state.host.registry.exporters)
             raise click.BadParameter(f"unknown format '{name}' (known: {known})", param_hint="--format")
         report = run_export(exporter, splits, (out or data_dir / "export") / name, tokenizer,
                             originals=[merged_dir / "originals.jsonl"], check=not no_check, mask_sample=mask_sample)

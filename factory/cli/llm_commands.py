@@ -77,7 +77,7 @@ def _rubrics(state: Any) -> dict[str, Any]:
     from factory.generate.specs import load_spec
 
     out = {}
-    for entry in state.host.registry.entries("categories"):
+    for entry in state.host.registry.categories.entries():
         try:
             out[entry.obj.name] = load_spec(entry.obj.spec_path).rubric
         except Exception:  # noqa: BLE001 - a broken spec is reported by `factory plugins`, not here
@@ -93,8 +93,8 @@ def _spec(state: Any, ref: str) -> Any:
     path = Path(ref)
     if path.suffix == ".md" and path.exists():
         return load_spec(path)
-    if ref in state.host.registry.names("categories"):
-        return load_spec(state.host.registry.get("categories", ref).spec_path)
+    if ref in state.host.registry.categories:
+        return load_spec(state.host.registry.categories[ref].spec_path)
     if spec_path(ref).exists():
         return load_spec(spec_path(ref))
     raise FactoryError(f"unknown spec '{ref}': give a category name, a shipped agent spec name, or a path to a .md")
@@ -114,9 +114,11 @@ def _summary(stats: Any) -> str:
 @click.option("--judge", metavar="PROVIDER:MODEL", help="LLM judge, e.g. anthropic:claude-haiku-4-5 [default: offline heuristics].")
 @click.option("--spec", "spec_ref", help="Take the rubric from this spec (category, agents name or .md path).")
 @click.option("--threshold", type=float, help="Label true at this mean score [default: the rubric's].")
+@click.option("--scorer", "scorer_name", default="heuristic", show_default=True,
+              help="Offline scorer (a registered one; plugins add more) used when there is no --judge.")
 @engine_options
 @click.pass_obj
-def score(state, file, out, judge, spec_ref, threshold, base_url, max_cost, batch, wait):
+def score(state, file, out, judge, spec_ref, threshold, scorer_name, base_url, max_cost, batch, wait):
     """Score every record of FILE on its spec's rubric (five judge dimensions by default) and
     set `label` by threshold. Reads factory records, OpenAI `messages`, ShareGPT `conversations`
     and Alpaca `instruction`/`output`; writes the same format plus `scores` and `label`, and
@@ -145,7 +147,8 @@ def score(state, file, out, judge, spec_ref, threshold, base_url, max_cost, batc
             judge_fn = LLMJudge(session)
         try:
             # A batch job takes the whole file at once (up to the providers' 50,000 requests per job).
-            report = score_file(file, out, rubric, rubrics, judge_fn, chunk_size=50_000 if batch else 500)
+            report = score_file(file, out, rubric, rubrics, judge_fn, chunk_size=50_000 if batch else 500,
+                                scorer=state.host.registry.scorers[scorer_name].score)
         except BatchPending as exc:
             batch_submitted(exc)
             return
@@ -171,11 +174,13 @@ def score(state, file, out, judge, spec_ref, threshold, base_url, max_cost, batc
 @click.option("--batch-size", type=int, default=50, show_default=True)
 @click.option("--rounds", type=int, default=1, show_default=True, help="Rounds; each retries what still fails.")
 @click.option("--spec", "spec_ref", default="enhance", show_default=True, help="The enhancement spec.")
-@click.option("--judge", metavar="PROVIDER:MODEL", help="Re-score with an LLM judge [default: offline heuristics].")
+@click.option("--judge", metavar="PROVIDER:MODEL", help="Re-score with an LLM judge [default: --scorer].")
+@click.option("--scorer", "scorer_name", default="heuristic", show_default=True,
+              help="Offline scorer (a registered one) that re-scores when there is no --judge.")
 @engine_options
 @click.pass_obj
-def enhance(state, file, provider, model, out, batch_size, rounds, spec_ref, judge, base_url, max_cost, batch,
-            wait):
+def enhance(state, file, provider, model, out, batch_size, rounds, spec_ref, judge, scorer_name, base_url, max_cost,
+            batch, wait):
     """Rewrite the label-false records of a scored FILE in batches, following an enhancement spec;
     validate and re-score each rewrite; write enhanced_batch_NNN.jsonl and a report per round.
     Rerunning after a stop, a budget or a crash sends only what was never answered.
@@ -198,7 +203,8 @@ def enhance(state, file, provider, model, out, batch_size, rounds, spec_ref, jud
                                          batch, wait)
         try:
             result = Enhancer(session, spec, spec.rubric, LLMJudge(judge_session) if judge_session else None,
-                              batch_size, rounds, rubrics=_rubrics(state)).run(file, out)
+                              batch_size, rounds, rubrics=_rubrics(state),
+                              scorer=state.host.registry.scorers[scorer_name].score).run(file, out)
         except BatchPending as exc:
             batch_submitted(exc)
             return

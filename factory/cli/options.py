@@ -14,11 +14,11 @@ def provider_create(state: Any, name: str) -> Callable[..., Any] | None:
     """The ``create`` registered for LLM provider ``name`` (built-ins register theirs like any plugin:
     ``factory.plugins.providers``); a clear error for any other name."""
     registry = state.host.registry
-    names = [n for n in registry.names("providers") if n != "template"]
+    names = [n for n in registry.providers if n != "template"]
     if name not in names:
         raise FactoryError(f"unknown LLM provider '{name}' (known: {', '.join(sorted(names))}; plugins add more "
                            "through register_providers)")
-    return registry.get("providers", name).create
+    return registry.providers[name].create
 
 
 def _set_workers(ctx: click.Context, _param: Any, value: int | None) -> None:

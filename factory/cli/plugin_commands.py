@@ -24,7 +24,7 @@ def plugins_cmd(state, as_json):
 
     host = state.host
     cats = []
-    for e in host.registry.entries("categories"):
+    for e in host.registry.categories.entries():
         row = {"name": e.obj.name, "origin": e.origin, "plugin": e.plugin, "plugin_file": e.file,
                "spec": str(e.obj.spec_path)}
         try:
@@ -33,7 +33,7 @@ def plugins_cmd(state, as_json):
         except FactoryError as exc:
             row.update(error=str(exc))
         cats.append(row)
-    others = {k: host.registry.names(k) for k in host.registry if k != "categories"}
+    others = {k: list(host.registry.table(k)) for k in host.registry.KINDS if k != "categories"}
     failures = [vars(f) for f in host.registry.failures]
     if as_json:
         click.echo(orjson.dumps({"categories": cats, "registered": others, "failed": failures},

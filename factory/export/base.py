@@ -1,8 +1,9 @@
 """Export formats: each turns merged Example records into the rows a trainer reads.
 
-A format is a :class:`RowFormat`: ``rows(record, ctx)`` yields zero or more output rows per record
-(or a reason string when the record does not fit the format, which is counted, never silent), and
-``files`` names the output file of each split (mlx-lm reads ``valid.jsonl``, not ``eval.jsonl``).
+A format is a registered :class:`factory.registry.Exporter`, built-in or a plugin's, all run the same
+way: ``rows(record, ctx)`` yields zero or more output rows per record (or a reason string when the
+record does not fit the format, which is counted, never silent), ``files`` names the output file of
+each split (mlx-lm reads ``valid.jsonl``, not ``eval.jsonl``) and ``checks`` picks the self-checks.
 :func:`export_split` streams one split through a format into ``out_dir`` atomically;
 :mod:`factory.export.checks` holds the self-checks run on what was written.
 
@@ -12,7 +13,7 @@ Tool-call arguments stay dicts except where the target format says JSON string (
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 # Messages as chat templates want them (content "" on call-only turns, no reasoning): one implementation,
 # shared with token counting, under the name the formats and training use.
 from factory.quality.tokens import template_messages as chat_messages  # noqa: F401 -- re-exported
+from factory.registry import Exporter
 from factory.store.jsonl import JsonlWriter
 
 Row = dict[str, Any]
@@ -35,19 +37,6 @@ class ExportContext:
     originals: dict[str, Row] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class RowFormat:
-    name: str
-    description: str
-    rows: Callable[[Row, ExportContext], Iterable[Row | str]]
-    files: dict[str, str] = field(default_factory=lambda: {"train": "train.jsonl", "eval": "eval.jsonl"})
-
-    def __call__(self, records: Iterable[Row], out_dir: Path, options: ExportContext | dict | None = None) -> list[Path]:
-        """The registry's ``export(records, out_dir, options)`` contract."""
-        ctx = options if isinstance(options, ExportContext) else ExportContext(**(options or {}))
-        return [export_split(self, records, Path(out_dir), ctx).path]
-
-
 @dataclass
 class SplitResult:
     path: Path
@@ -56,7 +45,7 @@ class SplitResult:
     skipped: Counter = field(default_factory=Counter)
 
 
-def export_split(fmt: RowFormat, records: Iterable[Row], out_dir: Path, ctx: ExportContext) -> SplitResult:
+def export_split(fmt: Exporter, records: Iterable[Row], out_dir: Path, ctx: ExportContext) -> SplitResult:
     """Write ``records`` of one split as ``fmt`` rows; a reason string from ``fmt.rows`` skips it."""
     path = Path(out_dir) / fmt.files.get(ctx.split, f"{ctx.split}.jsonl")
     result = SplitResult(path)
@@ -96,9 +85,9 @@ def iter_defect_pairs(record: Row) -> Iterator[tuple[list[Row], Row, Row]]:
 
 def run_export(exporter: Any, splits: dict[str, Path], out_dir: Path, tokenizer: str = "qwen2.5",
                originals: Iterable[Path] = (), check: bool = True, mask_sample: int = 100) -> dict[str, Any]:
-    """Export each split file of ``splits`` with ``fmt`` into ``out_dir``, run the self-checks on
-    what was written and write ``export_report.json``; returns the report. ``exporter`` is a registry
-    :class:`factory.registry.Exporter`; built-in ones carry a :class:`RowFormat` as ``export``."""
+    """Export each split file of ``splits`` with ``exporter`` into ``out_dir``, run its self-checks on
+    what was written and write ``export_report.json`` (records read, rows written, skips with their
+    reasons, check results); returns the report. Every exporter, built-in or a plugin's, goes this way."""
     from factory.store.jsonl import read_jsonl, write_json
 
     out_dir = Path(out_dir)
@@ -108,30 +97,23 @@ def run_export(exporter: Any, splits: dict[str, Path], out_dir: Path, tokenizer:
         if Path(path).exists():
             for _line, rec in read_jsonl(path):
                 ctx_originals[rec["id"]] = rec
-    fmt = exporter.export
     report: dict[str, Any] = {"format": exporter.name, "tokenizer": tokenizer, "splits": {}}
     written: list[Path] = []
     for split, path in splits.items():
         ctx = ExportContext(split=split, tokenizer=tokenizer, originals=ctx_originals)
-        records = (rec for _line, rec in read_jsonl(path))
-        if isinstance(fmt, RowFormat):
-            res = export_split(fmt, records, out_dir, ctx)
-            report["splits"][split] = {"input": str(path), "path": str(res.path), "records_read": res.read,
-                                       "rows_written": res.written, "skipped": dict(res.skipped)}
-            written.append(res.path)
-        else:  # a third-party exporter: its own files, no row accounting
-            paths = [Path(p) for p in fmt(records, out_dir, {"split": split, "tokenizer": tokenizer})]
-            report["splits"][split] = {"input": str(path), "paths": [str(p) for p in paths]}
-            written.extend(p for p in paths if p.suffix == ".jsonl")
-    if check and isinstance(fmt, RowFormat):
-        from factory.export.checks import CONVERSATIONAL, check_export
+        res = export_split(exporter, (rec for _line, rec in read_jsonl(path)), out_dir, ctx)
+        report["splits"][split] = {"input": str(path), "path": str(res.path), "records_read": res.read,
+                                   "rows_written": res.written, "skipped": dict(res.skipped)}
+        written.append(res.path)
+    if check and exporter.checks:
+        from factory.export.checks import check_export
 
         tok = None
-        if fmt.name in CONVERSATIONAL or fmt.name == "fim":
+        if exporter.checks in ("chat", "fim"):
             from factory.quality.tokens import load_tokenizer
 
             tok = load_tokenizer(tokenizer)
-        checks = check_export(fmt.name, written, tok, mask_sample)
+        checks = check_export(exporter.checks, written, tok, mask_sample)
         report["checks"] = checks.as_dict() if checks is not None else None
     write_json(out_dir / "export_report.json", report)
     return report

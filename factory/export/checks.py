@@ -25,8 +25,6 @@ from typing import Any
 
 from factory.store.jsonl import read_jsonl
 
-CONVERSATIONAL = {"trl", "trl-prompt-completion", "kto", "dpo", "mlx"}
-
 
 @dataclass
 class CheckReport:
@@ -234,25 +232,26 @@ def check_fim_file(path: Path, tok: Any, report: CheckReport) -> None:
             report.fail(f"{path}:{line}", "FIM tokens not single tokens", f"{tok.name}: {fim}")
 
 
-def check_export(fmt: str, paths: list[Path], tok: Any | None, mask_sample: int = 100) -> CheckReport | None:
-    """Self-checks for ``fmt``; None for a format without any."""
+def check_export(kind: str, paths: list[Path], tok: Any | None, mask_sample: int = 100) -> CheckReport | None:
+    """The self-checks ``kind`` (an exporter's ``checks``, see :data:`factory.registry.EXPORT_CHECKS`)
+    on ``paths``; None when there are none to run."""
     report = CheckReport()
-    if fmt in CONVERSATIONAL and tok is not None:
+    if kind == "chat" and tok is not None:
         report.sentinel = sentinel_supports_tool_calling(tok)
         if not report.sentinel:
             report.fail(tok.name, "template drops tool calls or results", "TRL supports_tool_calling is False")
         for p in paths:
             check_conversational_file(p, tok, report, mask_sample)
-    elif fmt == "openai":
+    elif kind == "openai":
         for p in paths:
             check_openai_file(p, report)
-    elif fmt == "sharegpt":
+    elif kind == "sharegpt":
         for p in paths:
             check_sharegpt_file(p, report)
-    elif fmt == "alpaca":
+    elif kind == "alpaca":
         for p in paths:
             check_alpaca_file(p, report)
-    elif fmt == "fim" and tok is not None and tok.fim is not None:
+    elif kind == "fim" and tok is not None and tok.fim is not None:
         for p in paths:
             check_fim_file(p, tok, report)
     else:

@@ -21,8 +21,9 @@ from collections.abc import Iterator
 
 import orjson
 
-from factory.export.base import ExportContext, Row, RowFormat, chat_messages, iter_defect_pairs, split_prompt
+from factory.export.base import ExportContext, Row, chat_messages, iter_defect_pairs, split_prompt
 from factory.quality.tokens import FIM_TOKENS
+from factory.registry import Exporter
 
 NOT_POSITIVE = "label is not true (negatives go to kto/dpo)"
 FIM_ONLY = "fill-in-the-middle record (use --format fim)"
@@ -207,15 +208,16 @@ def fim_rows(record: Row, ctx: ExportContext) -> Iterator[Row | str]:
 
 
 FORMATS = [
-    RowFormat("trl", "TRL SFT: messages + tools, arguments as dicts", trl_rows),
-    RowFormat("trl-prompt-completion", "TRL prompt/completion message lists + tools", prompt_completion_rows),
-    RowFormat("kto", "TRL KTO: prompt, completion, label", kto_rows),
-    RowFormat("dpo", "TRL DPO: prompt, chosen, rejected (defects, original vs enhanced)", dpo_rows),
-    RowFormat("openai", "OpenAI chat fine-tuning: arguments as JSON strings, tools, parallel_tool_calls",
-              openai_rows),
-    RowFormat("sharegpt", "ShareGPT conversations (from/value) + label", sharegpt_rows),
-    RowFormat("alpaca", "Alpaca: task_type, instruction, input, output", alpaca_rows),
-    RowFormat("mlx", "mlx-lm chat files: messages + tools; train.jsonl / valid.jsonl", trl_rows,
-              files={"train": "train.jsonl", "eval": "valid.jsonl"}),
-    RowFormat("fim", "fill-in-the-middle text with the tokenizer family's FIM tokens", fim_rows),
+    Exporter("trl", "TRL SFT: messages + tools, arguments as dicts", trl_rows, checks="chat"),
+    Exporter("trl-prompt-completion", "TRL prompt/completion message lists + tools", prompt_completion_rows,
+             checks="chat"),
+    Exporter("kto", "TRL KTO: prompt, completion, label", kto_rows, checks="chat"),
+    Exporter("dpo", "TRL DPO: prompt, chosen, rejected (defects, original vs enhanced)", dpo_rows, checks="chat"),
+    Exporter("openai", "OpenAI chat fine-tuning: arguments as JSON strings, tools, parallel_tool_calls",
+             openai_rows, checks="openai"),
+    Exporter("sharegpt", "ShareGPT conversations (from/value) + label", sharegpt_rows, checks="sharegpt"),
+    Exporter("alpaca", "Alpaca: task_type, instruction, input, output", alpaca_rows, checks="alpaca"),
+    Exporter("mlx", "mlx-lm chat files: messages + tools; train.jsonl / valid.jsonl", trl_rows,
+             files={"train": "train.jsonl", "eval": "valid.jsonl"}, checks="chat"),
+    Exporter("fim", "fill-in-the-middle text with the tokenizer family's FIM tokens", fim_rows, checks="fim"),
 ]

@@ -96,7 +96,7 @@ def _parse(path: str, data: bytes) -> AgentSpec:
 def category_specs(registry: Any) -> dict[str, AgentSpec]:
     """Every registered category's spec, by category name: what the core knows of a category (held
     out, curriculum stage, capabilities, tags) comes from here, never from its name."""
-    return {name: load_spec(registry.get("categories", name).spec_path) for name in registry.names("categories")}
+    return {name: load_spec(registry.categories[name].spec_path) for name in registry.categories}
 
 
 def held_out_categories(registry: Any) -> tuple[str, ...]:

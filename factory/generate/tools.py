@@ -46,12 +46,12 @@ def load_toolset_file(path: str | Path, name: str | None = None) -> Toolset:
 
 def resolve_toolset(ref: str, registry: Registry, base_dir: Path | None = None) -> Toolset:
     """A registered tool-set name, or a path to a JSON file (relative to ``base_dir``, then cwd)."""
-    if ref in registry.names("toolsets"):
-        return registry.get("toolsets", ref)
+    if ref in registry.toolsets:
+        return registry.toolsets[ref]
     looks_like_path = ref.endswith(".json") or "/" in ref or "\\" in ref
     if looks_like_path:
         for cand in ([base_dir / ref] if base_dir else []) + [Path(ref)]:
             if cand.exists():
                 return load_toolset_file(cand)
-    known = ", ".join(sorted(registry.names("toolsets"))) or "none"
+    known = ", ".join(sorted(registry.toolsets)) or "none"
     raise FactoryError(f"unknown toolset '{ref}' (registered: {known}; or give a path to a JSON file)")

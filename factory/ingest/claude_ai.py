@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from factory.errors import InputError
-from factory.ingest.claude_logs import ClaudeLogOptions, offer_windows
+from factory.ingest.claude_logs import ClaudeLogOptions, windows_of
 from factory.ingest.claude_tools import tool_schema
-from factory.ingest.sink import IngestReport, RecordSink
+from factory.ingest.sink import Candidate, IngestReport
 
 CATEGORY = "claude_ai"
 _S = {"type": "string"}
@@ -134,8 +134,7 @@ def conversation_messages(conv: dict[str, Any], conv_index: int) -> list[dict[st
     return out
 
 
-def ingest_claude_ai(paths: list[Path], sink: RecordSink, options: ClaudeLogOptions) -> IngestReport:
-    report: IngestReport = sink.report
+def ingest_claude_ai(paths: list[Path], report: IngestReport, options: ClaudeLogOptions) -> Iterator[Candidate]:
     for path in paths:
         report.sources += 1
         for index, conv in iter_json_array(Path(path)):
@@ -149,5 +148,4 @@ def ingest_claude_ai(paths: list[Path], sink: RecordSink, options: ClaudeLogOpti
                 continue
             meta = {"generator": "ingest:claude-ai", "provider": "claude.ai-export", "source": Path(path).name,
                     "conversation": conv.get("uuid"), "title": conv.get("name") or ""}
-            offer_windows(sink, CATEGORY, messages, options, meta, schema_for=tool_schema_ai)
-    return report
+            yield from windows_of(report, CATEGORY, messages, options, meta, schema_for=tool_schema_ai)

@@ -29,7 +29,7 @@ from typing import Any
 
 from factory.errors import InputError
 from factory.ingest.claude_tools import tool_schema
-from factory.ingest.sink import IngestReport, RecordSink
+from factory.ingest.sink import Candidate, IngestReport
 from factory.store.jsonl import read_jsonl
 
 CATEGORY = "claude_logs"
@@ -327,10 +327,9 @@ def classify(window: list[dict[str, Any]]) -> list[str]:
     return tags
 
 
-def offer_windows(sink: RecordSink, category: str, messages: list[dict[str, Any]], options: ClaudeLogOptions,
-                  meta: dict[str, Any], schema_for: Any = tool_schema) -> None:
-    """Cut one conversation into windows, apply the keep-filter, and offer each window to the sink."""
-    report = sink.report
+def windows_of(report: IngestReport, category: str, messages: list[dict[str, Any]], options: ClaudeLogOptions,
+               meta: dict[str, Any], schema_for: Any = tool_schema) -> Iterator[Candidate]:
+    """Cut one conversation into windows, apply the keep-filter, and yield each window as a candidate."""
     windows = [w for w in (trim_tail(w) for w in split_windows(messages, options.max_chars)) if w]
     for index, window in enumerate(windows):
         if sum(map(_size, window)) > options.max_chars * LONG_TURN_FACTOR:
@@ -343,15 +342,15 @@ def offer_windows(sink: RecordSink, category: str, messages: list[dict[str, Any]
         if options.system:
             window = [{"role": "system", "content": options.system}, *window]
         names = sorted({c["function"]["name"] for m in window for c in m.get("tool_calls") or []})
-        sink.offer(category, tags[0] if tags else "other", window, [schema_for(n) for n in names],
-                   {**meta, "window": {"index": index, "count": len(windows)}, "tags": tags})
+        yield Candidate(category, tags[0] if tags else "other", window, [schema_for(n) for n in names],
+                        {**meta, "window": {"index": index, "count": len(windows)}, "tags": tags})
 
 
-def ingest_claude_logs(paths: Iterable[Path], sink: RecordSink, options: ClaudeLogOptions) -> IngestReport:
-    """Stream every session file under ``paths`` into ``sink``; one session in memory at a time."""
+def ingest_claude_logs(paths: Iterable[Path], report: IngestReport, options: ClaudeLogOptions) -> Iterator[Candidate]:
+    """Candidates from every session file under ``paths``; one session in memory at a time."""
     for path in iter_session_files(paths):
-        sink.report.sources += 1
-        reader = SessionReader(path, options, sink.report)
+        report.sources += 1
+        reader = SessionReader(path, options, report)
         for messages, info in reader.conversations():
             meta = {
                 "generator": "ingest:claude-logs", "provider": "claude-code-log",
@@ -359,8 +358,7 @@ def ingest_claude_logs(paths: Iterable[Path], sink: RecordSink, options: ClaudeL
                 "claude_code_version": reader.version, "model": ", ".join(info["models"]) or None,
                 "sidechain": info["sidechain"], "branch": info["branch"],
             }
-            offer_windows(sink, CATEGORY, messages, options, meta)
-    return sink.report
+            yield from windows_of(report, CATEGORY, messages, options, meta)
 
 
 def iter_session_files(paths: Iterable[Path]) -> Iterator[Path]:

@@ -20,7 +20,7 @@ from pathlib import PurePosixPath
 from factory.errors import FactoryError
 from factory.ingest.gitrepo import GitRepo
 from factory.ingest.licenses import LicensePolicy
-from factory.ingest.sink import IngestReport, RecordSink
+from factory.ingest.sink import Candidate, IngestReport
 
 CATEGORY = "git_history"
 MODES = ("change", "commit_message")
@@ -174,8 +174,7 @@ def before_context(lines: list[str]) -> str:
     return "\n".join(out)
 
 
-def ingest_git_history(repo_path: str, sink: RecordSink, options: GitHistoryOptions) -> IngestReport:
-    report = sink.report
+def ingest_git_history(repo_path: str, report: IngestReport, options: GitHistoryOptions) -> Iterator[Candidate]:
     repo = GitRepo.open(repo_path)
     report.sources += 1
     if not repo.has_commits(options.rev):
@@ -207,13 +206,12 @@ def ingest_git_history(repo_path: str, sink: RecordSink, options: GitHistoryOpti
             if context.strip():
                 ask += f"\n\nThe code as it is now:\n\n{context}"
             ask += "\n\nAnswer with a unified diff."
-            sink.offer(CATEGORY, "change", [{"role": "user", "content": ask},
+            yield Candidate(CATEGORY, "change", [{"role": "user", "content": ask},
                                             {"role": "assistant", "content": f"```diff\n{diff}\n```"}], [], meta)
         if "commit_message" in options.modes:
             ask = f"Write a commit message for this change:\n\n```diff\n{diff}\n```"
-            sink.offer(CATEGORY, "commit_message", [{"role": "user", "content": ask},
+            yield Candidate(CATEGORY, "commit_message", [{"role": "user", "content": ask},
                                                     {"role": "assistant", "content": message}], [], meta)
         kept += 1
         if options.max_commits and kept >= options.max_commits:
             break
-    return report

@@ -25,7 +25,7 @@ from typing import Any
 from factory.errors import FactoryError
 from factory.ingest.gitrepo import GitRepo
 from factory.ingest.licenses import LicensePolicy
-from factory.ingest.sink import IngestReport, RecordSink
+from factory.ingest.sink import Candidate, IngestReport
 
 CATEGORY = "repo_fim"
 HOLE = "<FILL_ME>"
@@ -205,8 +205,7 @@ def _round_robin(by_language: dict[str, list[str]]) -> Iterator[str]:
         queues = [q for q in queues if q]
 
 
-def ingest_repo_fim(repo_path: str, sink: RecordSink, options: FimOptions) -> IngestReport:
-    report = sink.report
+def ingest_repo_fim(repo_path: str, report: IngestReport, options: FimOptions) -> Iterator[Candidate]:
     repo = GitRepo.open(repo_path)
     report.sources += 1
     license_info = repo.license("HEAD") if repo.has_commits() else None
@@ -270,5 +269,4 @@ def ingest_repo_fim(repo_path: str, sink: RecordSink, options: FimOptions) -> In
                 break
             if options.max_per_language and report.subcategories[language] >= options.max_per_language:
                 break
-            sink.offer(CATEGORY, fim["language"], chat_rendering(fim), [], {**meta_base, "fim": fim})
-    return report
+            yield Candidate(CATEGORY, fim["language"], chat_rendering(fim), [], {**meta_base, "fim": fim})

@@ -9,9 +9,10 @@ as JSON beside the output (``OUT.report.json``).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
@@ -73,6 +74,16 @@ class IngestReport:
         return "\n".join(lines)
 
 
+class Candidate(NamedTuple):
+    """One record an ingestor proposes; the sink decides whether it is written."""
+
+    category: str
+    subcategory: str
+    messages: list[dict[str, Any]]
+    tools: list[dict[str, Any]]
+    meta: dict[str, Any]
+
+
 class RecordSink:
     """Scrubs, validates, dedupes and writes candidate records atomically; counts everything."""
 
@@ -94,6 +105,13 @@ class RecordSink:
         self.report.scrubbed = Counter(self.scrubber.counts)
         if exc[0] is None:
             write_json(self.out.with_name(self.out.name + ".report.json"), self.report.to_dict())
+
+    def feed(self, candidates: Iterable[Candidate]) -> IngestReport:
+        """Offer every candidate an ingestor yields, one at a time (the ingestor may read
+        ``report.written`` between two), and return the report."""
+        for candidate in candidates:
+            self.offer(*candidate)
+        return self.report
 
     def offer(self, category: str, subcategory: str, messages: list[dict[str, Any]],
               tools: list[dict[str, Any]], meta: dict[str, Any]) -> bool:

@@ -104,9 +104,9 @@ def collect(data_dir: str | Path, registry: Any, checks: bool = True, lint: bool
 
     data_dir = Path(data_dir)
     report = CoverageReport()
-    for entry in registry.entries("toolsets"):
+    for entry in registry.toolsets.entries():
         report.toolsets[entry.obj.name] = entry.obj.names
-    for entry in registry.entries("categories"):
+    for entry in registry.categories.entries():
         spec = load_spec(entry.obj.spec_path)
         report.targets[spec.name] = dict(spec.targets)
         report.specs.append(spec)

@@ -136,14 +136,16 @@ class Enhancer:
     else ``rubric``."""
 
     def __init__(self, session: Any, spec: AgentSpec, rubric: Rubric, judge: Any = None,
-                 batch_size: int = 50, rounds: int = 1, rubrics: dict[str, Rubric] | None = None) -> None:
+                 batch_size: int = 50, rounds: int = 1, rubrics: dict[str, Rubric] | None = None,
+                 scorer: Any = None) -> None:
         if batch_size < 1 or rounds < 1:
             raise FactoryError("--batch-size and --rounds must be at least 1")
         self.session, self.spec, self.rubric, self.judge = session, spec, rubric, judge
         self.rubrics = rubrics or {}
         self.batch_size, self.rounds = batch_size, rounds
         self.validator = RecordValidator()
-        self.heuristic = HeuristicScorer()
+        # Without a judge: a registered scorer's ``score(view, rubric)`` (default: the heuristic one).
+        self.offline = scorer or HeuristicScorer().score
 
     def rubric_of(self, category: str) -> Rubric:
         return self.rubrics.get(category, self.rubric)
@@ -151,7 +153,7 @@ class Enhancer:
     def _score(self, examples: list[Example]) -> list[dict[str, float] | None]:
         views = [view_record(ex.to_dict()) for ex in examples]
         if self.judge is None:
-            return [self.heuristic.score(v, self.rubric_of(v.category)) for v in views]
+            return [self.offline(v, self.rubric_of(v.category)) for v in views]
         scored, _ = self.judge(views, lambda v: self.rubric_of(v.category))
         return [scored.get(i) for i in range(len(views))]
 

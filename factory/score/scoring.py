@@ -403,15 +403,17 @@ class LLMJudge:
 
 def score_file(path: str | Path, out: str | Path, rubric: Rubric = DEFAULT_RUBRIC,
                rubrics: dict[str, Rubric] | None = None, judge: JudgeFn | None = None,
-               chunk_size: int = 500) -> ScoreReport:
+               chunk_size: int = 500, scorer: Callable[[RecordView, Rubric], dict[str, float]] | None = None,
+               ) -> ScoreReport:
     """Score every record of ``path`` into ``out`` (same format, plus ``scores`` and ``label``).
 
-    Without ``judge`` the heuristic scorer runs in one streaming pass. With it, records are judged in
+    Without ``judge``, ``scorer`` (a registered scorer's ``score``; default: the heuristic one) runs
+    in one streaming pass. With it, records are judged in
     chunks of ``chunk_size``. read = written + rejected, and the report says why each rejected line
     was rejected. Also writes ``<out>.report.json``."""
     rubrics = rubrics or {}
     report = ScoreReport(str(path), str(out))
-    heuristic = HeuristicScorer() if judge is None else None
+    heuristic = (scorer or HeuristicScorer().score) if judge is None else None
 
     def pick(view: RecordView) -> Rubric:
         return rubric_for(view, rubrics, rubric)
@@ -439,7 +441,7 @@ def score_file(path: str | Path, out: str | Path, rubric: Rubric = DEFAULT_RUBRI
                 report.rejected.append((lineno, item.reason))
                 continue
             if heuristic is not None:
-                scores = heuristic.score(item, pick(item))
+                scores = heuristic(item, pick(item))
                 label = label_for(scores, pick(item))
                 writer.write(item.with_scores(scores, label))
                 report.add(scores, label)

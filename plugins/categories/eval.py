@@ -48,9 +48,9 @@ def held_out_source(ctx: Any, subcategory: str) -> tuple[Any, list[str]]:
     """The registered generator behind ``subcategory``, switched to the held-out pool, and the
     subcategories it is asked for."""
     name, subs = SOURCES[subcategory]
-    if ctx.registry is None or name not in ctx.registry.names("categories"):
+    if ctx.registry is None or name not in ctx.registry.categories:
         raise FactoryError(f"eval/{subcategory} draws on the '{name}' category, which is not registered")
-    category = ctx.registry.get("categories", name)
+    category = ctx.registry.categories[name]
     generator = copy.copy(category.generator)
     generator.pool = "eval"
     if subs is None:
