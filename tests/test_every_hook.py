@@ -15,8 +15,9 @@ import orjson
 from factory import hookspecs
 from factory.schemas.spec import DEFAULT_RUBRIC
 from factory.testing.loopback import LoopbackServer
+from tests.helpers.cli import DROPINS
 
-PLUGINS = Path(__file__).parent / "plugins"
+PLUGINS = DROPINS
 
 
 def _cli(tmp_path: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:

@@ -16,8 +16,8 @@ from factory.generate.specs import category_specs, held_out_categories
 from factory.host import PluginHost
 from factory.quality.coverage import capability_sources
 from factory.training.config import CURRICULUM
+from tests.helpers.cli import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 # import name -> folder (the package-dir mapping of pyproject.toml)
 PACKAGES = {"factory.plugins": ROOT / "plugins", "factory.schemas": ROOT / "schemas", "factory.agents": ROOT / "agents",
             "factory.training": ROOT / "training", "factory": ROOT / "factory"}
@@ -89,10 +89,11 @@ def test_every_category_a_test_or_plugin_names_is_registered(registry) -> None:
     pattern = re.compile(r'get\("categories", "(\w+)"\)|categories\["(\w+)"\]|"--only", "(\w+)"|"generate", "(\w+)"')
     named, dropped_in = set(), set()
     written = re.compile(r'"new-category", "(\w+)"|name="(\w+)"|^name: (\w+)$', re.M)  # drop-ins tests write
-    for path in [*(ROOT / "tests").glob("*.py"), *(ROOT / "plugins").rglob("*.py")]:
+    for path in [*(ROOT / "tests").rglob("*.py"), *(ROOT / "tests" / "dropins").glob("*.md"),
+                 *(ROOT / "plugins").rglob("*.py")]:
         text = path.read_text()
         named |= {next(g for g in m.groups() if g) for m in pattern.finditer(text)}
-        if path.parent.name == "tests":
+        if path.is_relative_to(ROOT / "tests"):
             dropped_in |= {next(g for g in m.groups() if g) for m in written.finditer(text)}
     named -= dropped_in - set(registry.categories)
     assert named and named <= set(registry.categories), named - set(registry.categories)
@@ -204,13 +205,32 @@ def test_the_hook_reference_matches_hookspecs() -> None:
 
 
 def test_no_planning_document_names_reach_users() -> None:
-    words = r"seed[ _-]?0{0,2}[0-4]\b|seed00[0-4]|\bbuckets?\b|backbone|superpowers|the checklist|\bagent [0-9]"
+    # identifiers too: \b does not split snake_case, so "_" counts as a boundary here
+    words = r"seed[ _-]?0{0,2}[0-4]([^0-9]|$)|seed00[0-4]|(\b|_)buckets?(\b|_)|backbone|superpowers|the checklist|\bagent [0-9]"
     proc = subprocess.run(["git", "grep", "-niE", words, "--", "factory", "plugins", "agents", "schemas", "training",
                            "tests", "docs", "bench", "README.md", ":!tests/fixtures", ":!tests/test_layout.py"],
                           cwd=ROOT, capture_output=True, text=True)
     hits = [line for line in proc.stdout.splitlines()
             if not re.search(r"random seed|--seed|seed=|seed:|seeded", line, re.I)]
     assert hits == []
+
+
+def test_tests_mirror_the_package_and_no_test_module_imports_another() -> None:
+    stages = {p.name for p in (ROOT / "factory").iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    folders = {p.name for p in (ROOT / "tests").iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    # every test folder is named after a package folder (helpers: shared builders, not tests)
+    assert folders - {"helpers"} <= stages | {"plugins", "training"}, folders - stages
+    offenders = []
+    for path in (ROOT / "tests").rglob("test_*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            mods = [node.module or ""] if isinstance(node, ast.ImportFrom) else \
+                [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            for mod in mods:
+                last = mod.rsplit(".", 1)[-1]
+                if last.startswith("test_") or last == "conftest" or (mod.startswith("tests.") and
+                                                                       not mod.startswith("tests.helpers")):
+                    offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}: imports {mod}")
+    assert offenders == []
 
 
 def test_the_readme_stays_short() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.helpers.cli import ROOT
 
 
 def test_the_project_passes_ruff_with_its_configured_rules():

@@ -8,9 +8,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from conftest import factory_cli
-
-ROOT = Path(__file__).parents[1]
+from tests.helpers.cli import ROOT, factory_cli
 
 
 def test_generic_top_level_names_are_not_importable(tmp_path: Path) -> None:

@@ -8,11 +8,10 @@ import shutil
 from collections import Counter
 from pathlib import Path
 
-from conftest import CORE_COUNTS, factory_cli
-
 from factory.agents import spec_path
 from factory.generate.specs import load_spec
 from factory.schemas import Example
+from tests.helpers.cli import CORE_COUNTS, ROOT, factory_cli
 
 
 def _sha(path: Path) -> str:
@@ -23,7 +22,7 @@ def _records(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def test_run_writes_the_six_buckets_at_their_default_counts_with_a_manifest(main_job_dir: Path) -> None:
+def test_run_writes_the_core_categories_at_their_default_counts_with_a_manifest(main_job_dir: Path) -> None:
     manifest = json.loads((main_job_dir / "manifest.json").read_text())
     for name, count in CORE_COUNTS.items():
         path = main_job_dir / name
@@ -59,7 +58,7 @@ def test_no_two_records_of_a_category_share_an_id_or_a_user_prompt(main_job_dir:
 
 
 def test_every_tool_of_the_continue_toolset_is_called_in_tool_core(main_job_dir: Path) -> None:
-    toolset = json.loads((Path(__file__).parents[1] / "schemas/toolsets/continue.json").read_text())
+    toolset = json.loads((ROOT / "schemas/toolsets/continue.json").read_text())
     called = Counter()
     parallel = 0
     for rec in _records(main_job_dir / "tool_core.jsonl"):

@@ -1,0 +1,1 @@
+"""Merging dataset files: exact and near-duplicate removal, enhanced replacements, the seeded split."""

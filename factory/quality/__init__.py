@@ -1,0 +1,1 @@
+"""Checks on records: validation, token counts, code that parses and lints, near duplicates, coverage."""

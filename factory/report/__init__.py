@@ -1,0 +1,1 @@
+"""The dataset card and the HTML report with plots."""

@@ -1,0 +1,1 @@
+"""Files the factory writes: JSONL written atomically, the manifest of a data directory."""

@@ -9,68 +9,17 @@ import sqlite3
 import time
 
 import pytest
-from pydantic import BaseModel, field_validator
 
-from factory.config import EngineConfig
-from factory.llm import FatalProviderError, LLMRequest, create_provider
-from factory.llm.engine import BudgetExhausted, Engine
+from factory.llm import FatalProviderError
+from factory.llm.engine import BudgetExhausted
 from factory.llm.ledger import MIGRATIONS, Ledger
 from factory.llm.limits import AIMDGate, CircuitOpen, RateLimiter, parse_reset
-from factory.testing.loopback import LoopbackServer
+from tests.helpers.llm import requests, run
+
+# Test keys in the environment for every test here (they never reach a file: see the ledger tests).
+pytestmark = pytest.mark.usefixtures("keys")
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-FAST = dict(backoff_initial=0.01, backoff_max=2.0)
-
-
-class Answer(BaseModel):
-    answer: str
-
-    @field_validator("answer")
-    @classmethod
-    def _not_empty(cls, v: str) -> str:
-        if not v.strip():
-            raise ValueError("answer must not be empty")
-        return v
-
-
-def echo(kind: str, body: dict) -> dict:
-    msgs = body.get("messages", [])
-    user = next(m for m in msgs if m["role"] == "user")
-    text = user["content"] if isinstance(user["content"], str) else user["content"][0]["text"]
-    return {"answer": f"echo {text}"}
-
-
-@pytest.fixture
-def server():
-    with LoopbackServer(echo) as srv:
-        yield srv
-
-
-@pytest.fixture(autouse=True)
-def keys(monkeypatch):
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-openai-SECRET")
-    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-SECRET")
-
-
-def requests(n: int, prefix: str = "q") -> list[LLMRequest]:
-    return [LLMRequest([{"role": "system", "content": "be brief"}, {"role": "user", "content": f"{prefix} {i}"}],
-                       Answer, max_tokens=64, tag=i) for i in range(n)]
-
-
-def run(srv, tmp_path, reqs, kind="openai", model="gpt-4o-mini", timeout=30.0, provider=None, **settings):
-    if provider is None:
-        url = srv.openai_url if kind == "openai" else srv.anthropic_url
-        provider = create_provider(kind, model, url, timeout=timeout)
-    max_cost = settings.pop("max_cost", None)
-    window = settings.pop("rate_window", 60.0)
-    engine = Engine(provider, Ledger(tmp_path / "ledger.sqlite"), EngineConfig(**{**FAST, **settings}),
-                    max_cost=max_cost, rate_window=window, job="test")
-    results = []
-    try:
-        engine.run_sync(reqs, results.append)
-    finally:
-        engine.ledger.close()
-    return engine, results
 
 
 @pytest.mark.parametrize("kind", ["openai", "anthropic"])

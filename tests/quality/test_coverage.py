@@ -9,11 +9,11 @@ from pathlib import Path
 
 import orjson
 import pytest
-from conftest import factory_cli
 
 from factory.generate.category import generate_category
 from factory.host import PluginHost
 from factory.quality.coverage import capability_sources, collect, to_markdown
+from tests.helpers.cli import factory_cli
 
 AGENT_CATEGORIES = ["tool_use", "powertools", "skills", "agentic", "craftsmanship", "collaboration", "problem_solving",
            "context_memory", "documentation", "security", "language_idioms"]

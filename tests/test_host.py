@@ -11,13 +11,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import factory_cli
 
 from factory import hookspecs
 from factory.errors import FactoryError
 from factory.host import PluginHost
-
-ROOT = Path(__file__).parents[1]
+from tests.helpers.cli import ROOT, factory_cli
 
 
 def _write_plugin(directory: Path, name: str, body: str, spec: str | None = None) -> None:

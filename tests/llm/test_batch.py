@@ -12,9 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from _llm_fixtures import KEY, Scripted, good_record, poor_record
 from pydantic import BaseModel
-from test_providers_generate import Generating
 
 from factory.llm import LLMRequest
 from factory.llm.batch import BatchClient, BatchPending, BatchRunner, collect
@@ -22,6 +20,7 @@ from factory.llm.engine import BudgetExhausted
 from factory.llm.ledger import Ledger
 from factory.llm.prices import PriceTable
 from factory.testing.loopback import LoopbackServer
+from tests.helpers.llm import KEY, Generating, Scripted, good_record, poor_record
 
 
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:

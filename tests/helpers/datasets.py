@@ -14,7 +14,7 @@ from typing import Any
 from factory.schemas import Example
 from factory.store.jsonl import JsonlWriter
 
-CONTINUE = json.loads((Path(__file__).parents[1] / "schemas" / "toolsets" / "continue.json").read_text())
+CONTINUE = json.loads((Path(__file__).parents[2] / "schemas" / "toolsets" / "continue.json").read_text())
 TOOLS = {t["function"]["name"]: t for t in CONTINUE}
 WORDS = ["alpha", "beta", "gamma", "delta", "parser", "cache", "router", "widget", "ledger", "queue", "socket", "token", "buffer", "schema", "module", "handler", "config", "service", "client", "worker"]
 

@@ -3,7 +3,6 @@ real SDKs -- the spec body as system prompt, several examples per call, semantic
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import subprocess
@@ -15,26 +14,9 @@ import pytest
 from factory.agents import spec_path
 from factory.generate.specs import load_spec
 from factory.testing.loopback import LoopbackServer
+from tests.helpers.llm import Generating, by_request
 
 KEY = "sk-test-GENERATE-SECRET-77"
-
-
-class Generating:
-    """Answers a GeneratedBatch request with k conversations calling ``read_file`` with valid args."""
-
-    def __init__(self) -> None:
-        self.n = itertools.count(1)
-
-    def __call__(self, kind: str, body: dict) -> dict:
-        prompt = json.dumps(body["messages"])
-        k = int(prompt.split("Write ", 1)[1].split(" ", 1)[0])
-        examples = []
-        for _ in range(k):
-            i = next(self.n)
-            examples.append({"messages": [
-                {"role": "user", "content": f"Open src/module_{i}.py so I can see how the retry loop works"},
-                {"role": "assistant", "tool_calls": [{"name": "read_file", "arguments": {"filepath": f"src/module_{i}.py"}}]}]})
-        return {"examples": examples}
 
 
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -112,19 +94,6 @@ def test_the_response_model_is_wrapped_for_instructor_once_and_reused() -> None:
     assert issubclass(wrapped, ResponseSchema) and issubclass(wrapped, Verdict)
     assert wrapped.model_json_schema()["properties"] == Verdict.model_json_schema()["properties"]
     assert prepared_model(wrapped) is wrapped
-
-
-def by_request(kind: str, body: dict) -> dict:
-    """Like :class:`Generating`, but each answer depends only on the request: order-independent."""
-    import hashlib
-
-    prompt = json.dumps(body["messages"])
-    k = int(prompt.split("Write ", 1)[1].split(" ", 1)[0])
-    tag = hashlib.sha256(prompt.encode()).hexdigest()[:8]
-    return {"examples": [{"messages": [
-        {"role": "user", "content": f"Open src/{tag}_{j}.py so I can see how the retry loop works"},
-        {"role": "assistant", "tool_calls": [{"name": "read_file", "arguments": {"filepath": f"src/{tag}_{j}.py"}}]}]}
-        for j in range(k)]}
 
 
 def test_generate_in_worker_processes_writes_the_same_file_as_one_process(tmp_path):

@@ -8,20 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-import orjson
 import pytest
-from _llm_fixtures import KEY, Scripted, good_record, poor_record
 
 from factory.schemas.spec import DEFAULT_RUBRIC
 from factory.score.scoring import HeuristicScorer, score_file, view_record
 from factory.testing.loopback import LoopbackServer
+from tests.helpers.llm import KEY, Scripted, good_record, poor_record, write_lines
 
 DIMS = list(DEFAULT_RUBRIC.dimensions)
-
-
-def write_lines(path: Path, rows: list) -> Path:
-    path.write_bytes(b"".join((r if isinstance(r, bytes) else orjson.dumps(r)) + b"\n" for r in rows))
-    return path
 
 
 def factory_cli(*args: str, cwd: Path, env: dict | None = None, timeout: int = 120) -> subprocess.CompletedProcess:

@@ -7,11 +7,11 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import factory_cli
 
 from factory.errors import SpecError
 from factory.generate.specs import load_spec
 from factory.quality.validate import RecordValidator
+from tests.helpers.cli import factory_cli
 
 READ_FILE = {"type": "function", "function": {"name": "read_file", "description": "Read a file.",
              "parameters": {"type": "object", "required": ["filepath"],

@@ -13,8 +13,9 @@ from factory.ingest.claude_logs import ClaudeLogOptions, ingest_claude_logs
 from factory.ingest.scrub import Scrubber
 from factory.ingest.sink import IngestReport, RecordSink
 from factory.store.jsonl import read_jsonl
+from tests.helpers.cli import FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures" / "claude_logs"
+FIXTURES = FIXTURES / "claude_logs"
 ALNUM = string.ascii_letters + string.digits
 
 

@@ -10,13 +10,11 @@ from pathlib import Path
 import orjson
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-from dataset_builders import enhanced_pair, neg_record, text_record, write_category_files
-
 from factory.errors import FactoryError
 from factory.generate.specs import held_out_categories
 from factory.host import PluginHost
 from factory.merge.dataset import MergeOptions, inputs_from, merge, stratified_split
+from tests.helpers.datasets import enhanced_pair, neg_record, text_record, write_category_files
 
 FACTORY = [sys.executable, "-m", "factory.cli.main"]
 

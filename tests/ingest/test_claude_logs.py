@@ -13,8 +13,9 @@ from factory.ingest.claude_logs import ClaudeLogOptions, ingest_claude_logs
 from factory.ingest.sink import IngestReport, RecordSink
 from factory.quality.validate import validate_file
 from factory.store.jsonl import read_jsonl
+from tests.helpers.cli import FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures" / "claude_logs"
+FIXTURES = FIXTURES / "claude_logs"
 REWOUND = FIXTURES / "03eb5929-52b3-4b13-ada3-b93ae35806b8.jsonl"
 
 

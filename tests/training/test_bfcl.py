@@ -6,14 +6,14 @@ Answers built from the ground truth must score 100%; perturbed answers must fail
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 
 import pytest
 
 from factory.errors import InputError
 from factory.training.bfcl import calls_from_answers, check_calls, load_bfcl, normalise_string
+from tests.helpers.cli import FIXTURES
 
-BFCL = Path(__file__).parent / "fixtures" / "bfcl"
+BFCL = FIXTURES / "bfcl"
 CATEGORIES = ["simple_python", "multiple", "parallel", "live_simple"]
 
 

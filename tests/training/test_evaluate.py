@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-from pathlib import Path
 
 from factory.schemas import Example
 from factory.training.evaluate import (
@@ -16,8 +15,9 @@ from factory.training.evaluate import (
     write_reports,
 )
 from factory.training.tiny import SMOKE_TOOLS, smoke_negatives
+from tests.helpers.cli import FIXTURES
 
-BFCL = Path(__file__).parent / "fixtures" / "bfcl"
+BFCL = FIXTURES / "bfcl"
 
 
 def _qwen_calls(calls: list[dict]) -> str:

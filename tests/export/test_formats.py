@@ -13,14 +13,12 @@ from pathlib import Path
 import orjson
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-from dataset_builders import enhanced_pair, fim_record, neg_record, write_category_files
-
 from factory.export.base import run_export
 from factory.export.checks import CheckReport, check_conversational_file, openai_row_errors
 from factory.export.formats import FORMATS
 from factory.merge.dataset import MergeOptions, inputs_from, merge
 from factory.quality.tokens import load_tokenizer
+from tests.helpers.datasets import enhanced_pair, fim_record, neg_record, write_category_files
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 FACTORY = [sys.executable, "-m", "factory.cli.main"]

@@ -17,8 +17,9 @@ from factory.ingest.claude_logs import ClaudeLogOptions
 from factory.ingest.sink import IngestReport, RecordSink
 from factory.quality.validate import validate_file
 from factory.store.jsonl import read_jsonl
+from tests.helpers.cli import FIXTURES
 
-SCHEMA = Path(__file__).parent / "fixtures" / "claude_ai_export" / "claude-json-schema.json"
+SCHEMA = FIXTURES / "claude_ai_export" / "claude-json-schema.json"
 
 
 def _msg(sender: str, text: str, content: list | None = None, attachments: list | None = None) -> dict:

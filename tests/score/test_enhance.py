@@ -13,10 +13,10 @@ import time
 from pathlib import Path
 
 import orjson
-from _llm_fixtures import KEY, Scripted, good_record, poor_record
 
 from factory.quality.validate import RecordValidator
 from factory.testing.loopback import LoopbackServer
+from tests.helpers.llm import KEY, Scripted, good_record, poor_record
 
 
 def write_lines(path: Path, rows: list) -> Path:

@@ -3,8 +3,18 @@ a context object) in good and poor versions, and a loopback responder that judge
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
+from pathlib import Path
+
+import orjson
+from pydantic import BaseModel, field_validator
+
+from factory.config import EngineConfig
+from factory.llm import LLMRequest, create_provider
+from factory.llm.engine import Engine
+from factory.llm.ledger import Ledger
 
 TOOL = {"type": "function", "function": {
     "name": "contentManager_createContent",
@@ -88,3 +98,83 @@ class Scripted:
             {"role": "assistant", "tool_calls": [{"name": tool, "arguments": {
                 "filePath": f"notes/standup-{n}.md", "content": f"# Standup {n}", "context": ctx}}]}],
             "changes": "natural prompt, specific session memory and why"}
+
+
+# -- the engine against the loopback server
+FAST = dict(backoff_initial=0.01, backoff_max=2.0)
+
+
+class Answer(BaseModel):
+    answer: str
+
+    @field_validator("answer")
+    @classmethod
+    def _not_empty(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("answer must not be empty")
+        return v
+
+
+def echo(kind: str, body: dict) -> dict:
+    msgs = body.get("messages", [])
+    user = next(m for m in msgs if m["role"] == "user")
+    text = user["content"] if isinstance(user["content"], str) else user["content"][0]["text"]
+    return {"answer": f"echo {text}"}
+
+
+def requests(n: int, prefix: str = "q") -> list[LLMRequest]:
+    return [LLMRequest([{"role": "system", "content": "be brief"}, {"role": "user", "content": f"{prefix} {i}"}],
+                       Answer, max_tokens=64, tag=i) for i in range(n)]
+
+
+def run(srv, tmp_path, reqs, kind="openai", model="gpt-4o-mini", timeout=30.0, provider=None, **settings):
+    if provider is None:
+        url = srv.openai_url if kind == "openai" else srv.anthropic_url
+        provider = create_provider(kind, model, url, timeout=timeout)
+    max_cost = settings.pop("max_cost", None)
+    window = settings.pop("rate_window", 60.0)
+    engine = Engine(provider, Ledger(tmp_path / "ledger.sqlite"), EngineConfig(**{**FAST, **settings}),
+                    max_cost=max_cost, rate_window=window, job="test")
+    results = []
+    try:
+        engine.run_sync(reqs, results.append)
+    finally:
+        engine.ledger.close()
+    return engine, results
+
+
+# -- LLM generation answers
+class Generating:
+    """Answers a GeneratedBatch request with k conversations calling ``read_file`` with valid args."""
+
+    def __init__(self) -> None:
+        self.n = itertools.count(1)
+
+    def __call__(self, kind: str, body: dict) -> dict:
+        prompt = json.dumps(body["messages"])
+        k = int(prompt.split("Write ", 1)[1].split(" ", 1)[0])
+        examples = []
+        for _ in range(k):
+            i = next(self.n)
+            examples.append({"messages": [
+                {"role": "user", "content": f"Open src/module_{i}.py so I can see how the retry loop works"},
+                {"role": "assistant", "tool_calls": [{"name": "read_file", "arguments": {"filepath": f"src/module_{i}.py"}}]}]})
+        return {"examples": examples}
+
+
+def by_request(kind: str, body: dict) -> dict:
+    """Like :class:`Generating`, but each answer depends only on the request: order-independent."""
+    import hashlib
+
+    prompt = json.dumps(body["messages"])
+    k = int(prompt.split("Write ", 1)[1].split(" ", 1)[0])
+    tag = hashlib.sha256(prompt.encode()).hexdigest()[:8]
+    return {"examples": [{"messages": [
+        {"role": "user", "content": f"Open src/{tag}_{j}.py so I can see how the retry loop works"},
+        {"role": "assistant", "tool_calls": [{"name": "read_file", "arguments": {"filepath": f"src/{tag}_{j}.py"}}]}]}
+        for j in range(k)]}
+
+
+def write_lines(path: Path, rows: list) -> Path:
+    path.write_bytes(b"".join((r if isinstance(r, bytes) else orjson.dumps(r)) + b"\n" for r in rows))
+    return path

@@ -12,7 +12,6 @@ import sys
 import textwrap
 import time
 import types
-from pathlib import Path
 
 import pytest
 from pydantic import BaseModel
@@ -26,10 +25,12 @@ from factory.llm.workers import PooledProvider, worker_count
 from factory.schemas.spec import DEFAULT_RUBRIC
 from factory.score.scoring import judge_model
 from factory.testing.loopback import LoopbackServer
-from tests.test_engine_core import FAST, echo, keys, requests, server  # noqa: F401 - keys, server: fixtures
-from tests.test_engine_core import run as run_engine
+from tests.helpers.cli import ROOT
+from tests.helpers.llm import FAST, echo, requests
+from tests.helpers.llm import run as run_engine
 
-ROOT = Path(__file__).resolve().parents[1]
+# Test keys in the environment for every test here (they never reach a file: see the ledger tests).
+pytestmark = pytest.mark.usefixtures("keys")
 
 
 def pooled(srv, kind="openai", workers=2, timeout=30.0, concurrency=16):
@@ -187,7 +188,7 @@ PARENT = textwrap.dedent("""
     from factory.llm.ledger import Ledger
     from factory.llm.engine import Engine
     from factory.llm.workers import PooledProvider
-    from tests.test_engine_core import requests
+    from tests.helpers.llm import requests
     provider = PooledProvider("openai", "gpt-4o-mini", sys.argv[1], 30.0, 4, 2)
     print(*provider.pids, flush=True)
     engine = Engine(provider, Ledger(sys.argv[2]), EngineConfig(max_concurrency=4))
@@ -269,8 +270,7 @@ def register_providers(register):
 
 
 def test_a_plugin_provider_serves_generate_score_and_workers(tmp_path):
-    from tests.test_providers_generate import by_request
-    from tests.test_score import KEY, good_record, write_lines
+    from tests.helpers.llm import KEY, by_request, good_record, write_lines
 
     plugins = tmp_path / "plugins"
     plugins.mkdir()

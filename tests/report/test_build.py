@@ -6,20 +6,16 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import orjson
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
-from dataset_builders import write_category_files
 
 from factory.export.base import run_export
 from factory.export.formats import FORMATS
 from factory.merge.dataset import inputs_from, merge
 from factory.quality.tokens import load_tokenizer, scan_token_lengths
 from factory.report.build import build_report
+from tests.helpers.datasets import write_category_files
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -6,17 +6,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import orjson
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-from dataset_builders import neg_record, text_record, tool_record, write_category_files
-
 from factory.errors import FactoryError
 from factory.quality.table import quality_table
 from factory.quality.tokens import LengthStats, load_tokenizer, scan_token_lengths, template_messages
+from tests.helpers.datasets import neg_record, text_record, tool_record, write_category_files
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 FACTORY = [sys.executable, "-m", "factory.cli.main"]
@@ -106,7 +103,7 @@ def test_unknown_tokenizer_is_a_clear_error():
         load_tokenizer("no/such-tokenizer")
 
 
-def test_quality_table_counts_what_seed_002_reports(tmp_path):
+def test_quality_table_counts_each_quality_dimension(tmp_path):
     write_category_files(tmp_path, n_tool=6, n_style=4, n_neg=3, n_guard=2, n_eval=1)
     table = quality_table(sorted(tmp_path.glob("*.jsonl")), targets={"tool_core": 10})
     tool, neg, total = table.rows["tool_core"], table.rows["tool_neg"], table.total()

@@ -1,0 +1,1 @@
+"""Builders and runners the tests share (no test module imports another)."""
