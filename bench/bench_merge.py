@@ -26,7 +26,7 @@ from pathlib import Path
 import orjson
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
 
 
 def make_vocab(rng: random.Random, n: int = 5000) -> list[str]:
@@ -35,7 +35,7 @@ def make_vocab(rng: random.Random, n: int = 5000) -> list[str]:
 
 
 def make_record(i: int, rng: random.Random, vocab: list[str]) -> dict:
-    from dataset_builders import tool_record
+    from tests.helpers.datasets import tool_record
 
     if i % 3 == 0:
         rec = tool_record(i, rng=rng)

@@ -188,6 +188,9 @@ class PluginHost:
                 staged: list[Any] = []
                 try:
                     self._only(hook_name, impl.plugin_name)(register=staged.append)
+                    if os.environ.get("FACTORY_TRACE_PLUGINS"):
+                        print(f"factory-trace: {impl.plugin_name} registered "
+                              f"{', '.join(str(getattr(o, 'name', o)) for o in staged) or 'nothing'}", file=sys.stderr)
                     for obj in staged:
                         self.registry.add(kind, obj, impl.plugin_name, origin, file)
                 except DuplicateNameError:

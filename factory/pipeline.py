@@ -13,7 +13,7 @@ from typing import Any
 
 from factory.errors import FactoryError
 from factory.generate.category import CategoryResult, generate_category
-from factory.generate.specs import held_out_categories, load_spec
+from factory.generate.specs import held_out_categories, load_spec, warn_failed_plugins
 from factory.host import PluginHost
 from factory.quality.validate import RecordValidator
 from factory.store.manifest import load_manifest, update_manifest
@@ -185,6 +185,7 @@ def finish_dataset(host: PluginHost, out_dir: Path, options: FinishOptions,
         timings["validate (tokens + quality)"] = time.perf_counter() - t
     if options.merge and available("merge"):
         t = time.perf_counter()
+        warn_failed_plugins(host.registry, echo)
         result = merge(inputs_from(files), out_dir / "merged",
                        MergeOptions(seed=options.seed, eval_frac=options.eval_frac, too_long=too_long,
                                     exclude_categories=held_out_categories(host.registry)))

@@ -91,6 +91,13 @@ class Ingestor:
     params: tuple[click.Parameter, ...] = ()
     help: str = ""
 
+    def __post_init__(self) -> None:
+        import click
+
+        if isinstance(self.ingest, click.Command):
+            raise FactoryError(f"ingestor '{self.name}': pass ingest(report, **values) and its click params, not a "
+                               "click command -- the host builds the command and owns the sink (docs/plugins.md)")
+
 
 @dataclass(frozen=True)
 class ProviderFactory:

@@ -79,3 +79,63 @@ def test_every_hook_of_a_drop_in_plugin_works_from_the_command_line(tmp_path: Pa
     # register_commands
     proc = _cli(tmp_path, "glossary-count", "qa.jsonl")
     assert proc.returncode == 0 and proc.stdout.strip() == "2 records"
+
+
+BROKEN = '''
+import click
+
+from factory import hookimpl
+from factory.registry import Exporter, Ingestor, ProviderFactory
+
+
+def failing_rows(record, ctx):
+    raise KeyError("messages")
+
+
+def create(model=None, base_url=None, timeout=120.0, max_connections=16):
+    import not_installed_sdk  # noqa: F401
+
+
+@click.command("old-style")
+def old_style():
+    pass
+
+
+@hookimpl
+def register_exporters(register):
+    register(Exporter("failing", "raises on every record", failing_rows))
+
+
+@hookimpl
+def register_providers(register):
+    register(ProviderFactory("no-sdk", create))
+
+
+@hookimpl
+def register_ingestors(register):
+    register(Ingestor("old-style", "a click command where ingest() belongs", old_style))
+'''
+
+
+def test_a_plugin_that_breaks_its_contract_gets_one_clear_error_and_no_traceback(tmp_path: Path) -> None:
+    plugs = tmp_path / "plugs"
+    plugs.mkdir()
+    (plugs / "broken.py").write_text(BROKEN)
+
+    def cli(*args: str, **env: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "factory.cli.main", "--plugins-dir", str(plugs), *args],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                              env={**os.environ, "HF_HUB_OFFLINE": "1", **env})
+
+    listing = cli("plugins")
+    assert "register_ingestors raised" in listing.stdout and "not a click command" in listing.stdout
+
+    assert cli("generate", "guardrail", "--count", "20", "--out", "data").returncode == 0
+    assert cli("merge", "--data", "data").returncode == 0
+    proc = cli("export", "--data", "data", "--format", "failing")
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert "export format 'failing' failed on record" in proc.stderr and "KeyError" in proc.stderr
+
+    proc = cli("score", "data/guardrail.jsonl", "--judge", "no-sdk:m", OPENAI_API_KEY="sk-test")
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert "provider 'no-sdk'" in proc.stderr and "ModuleNotFoundError" in proc.stderr

@@ -10,7 +10,6 @@ from __future__ import annotations
 import ast
 import csv
 import difflib
-import functools
 import re
 import subprocess
 import sys
@@ -208,13 +207,20 @@ def score_output(item: EvalItem, text: str) -> dict[str, Any]:
 # -- eval items --------------------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=1)
+_REFUSALS: dict[int, frozenset[str]] = {}
+
+
 def refusal_categories() -> frozenset[str]:
-    """Categories whose spec carries the ``refusal`` tag: their answers without a tool call are refusals."""
+    """Categories whose spec carries the ``refusal`` tag: their answers without a tool call are refusals.
+    Computed once per registry (the running command's, see ``default_registry``)."""
     from factory.generate.specs import category_specs
     from factory.host import default_registry
 
-    return frozenset(name for name, spec in category_specs(default_registry()).items() if "refusal" in spec.tags)
+    registry = default_registry()
+    if id(registry) not in _REFUSALS:
+        _REFUSALS[id(registry)] = frozenset(
+            name for name, spec in category_specs(registry).items() if "refusal" in spec.tags)
+    return _REFUSALS[id(registry)]
 
 
 def item_from_example(example: Example, refusals: Collection[str] | None = None) -> EvalItem:

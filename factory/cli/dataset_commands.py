@@ -28,14 +28,15 @@ import click
               help="MinHash Jaccard at which records count as near-duplicates; 0 disables near-dedupe.")
 @click.option("--num-perm", type=int, default=128, show_default=True, help="MinHash permutations.")
 @click.option("--exclude-category", "exclude", multiple=True, default=None,
-              help="Categories kept out of both splits (repeatable); default: those whose spec says held_out.")
+              help="More categories to keep out of both splits (repeatable); those whose spec says "
+                   "held_out are always kept out.")
 @click.pass_obj
 def merge(state, files, data_dir, out, enhanced, base, seed, eval_frac, near_threshold, num_perm, exclude):
     """Merge, dedupe (exact + MinHash near-duplicates), shuffle and split into train/eval.
 
     Example: factory merge --data data --enhanced enhanced_batch_001.jsonl --eval-frac 0.15
     """
-    from factory.generate.specs import held_out_categories
+    from factory.generate.specs import held_out_categories, warn_failed_plugins
     from factory.merge.dataset import MergeOptions, category_files, inputs_from
     from factory.merge.dataset import merge as run_merge
 
@@ -46,7 +47,8 @@ def merge(state, files, data_dir, out, enhanced, base, seed, eval_frac, near_thr
             raise click.UsageError(f"no input: {data_dir} has no *.jsonl files and no FILES were given")
     out = out or Path(data_dir) / "merged"
     opts = MergeOptions(seed=seed, eval_frac=eval_frac, near_threshold=near_threshold or None, num_perm=num_perm,
-                        exclude_categories=tuple(exclude) if exclude else held_out_categories(state.host.registry))
+                        exclude_categories=(*held_out_categories(state.host.registry), *exclude))
+    warn_failed_plugins(state.host.registry)
     result = run_merge(inputs_from(files, enhanced, base), out, opts)
     click.echo(format_merge_report(result.report))
     click.echo(f"wrote {result.train}, {result.eval} and {result.report_path}")

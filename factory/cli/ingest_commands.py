@@ -20,7 +20,9 @@ def ingest_command(ingestor: Any) -> click.Command:
         from factory.ingest.sink import IngestReport, RecordSink
 
         report = IngestReport(ingestor.name)
-        candidates = ingestor.ingest(report, **values)  # the ingestor checks its options before the sink opens
+        # A plain function checks its options here, before the sink opens; a generator's errors come from
+        # inside the sink, which then leaves any existing OUT as it was (atomic write).
+        candidates = ingestor.ingest(report, **values)
         with RecordSink(out, report) as sink:
             sink.feed(candidates)
         click.echo(report.summary())

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from factory.errors import FactoryError
+
 # Messages as chat templates want them (content "" on call-only turns, no reasoning): one implementation,
 # shared with token counting, under the name the formats and training use.
 from factory.quality.tokens import template_messages as chat_messages  # noqa: F401 -- re-exported
@@ -45,6 +47,18 @@ class SplitResult:
     skipped: Counter = field(default_factory=Counter)
 
 
+def _rows_of(fmt: Exporter, record: Row, ctx: ExportContext) -> Iterator[Row | str]:
+    """``fmt.rows`` for one record; a plugin's format that raises is one clear error naming it."""
+    try:
+        yield from fmt.rows(record, ctx)
+    except FactoryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a format's bug: name the format and the record, no traceback
+        raise FactoryError(f"export format '{fmt.name}' failed on record {record.get('id', '?')}: "
+                           f"{type(exc).__name__}: {exc} (rows(record, ctx) yields rows or reason strings; "
+                           "see docs/plugins.md)") from None
+
+
 def export_split(fmt: Exporter, records: Iterable[Row], out_dir: Path, ctx: ExportContext) -> SplitResult:
     """Write ``records`` of one split as ``fmt`` rows; a reason string from ``fmt.rows`` skips it."""
     path = Path(out_dir) / fmt.files.get(ctx.split, f"{ctx.split}.jsonl")
@@ -53,7 +67,7 @@ def export_split(fmt: Exporter, records: Iterable[Row], out_dir: Path, ctx: Expo
         for record in records:
             result.read += 1
             produced = False
-            for row in fmt.rows(record, ctx):
+            for row in _rows_of(fmt, record, ctx):
                 if isinstance(row, str):
                     result.skipped[row] += 1
                     continue

@@ -95,8 +95,27 @@ def _parse(path: str, data: bytes) -> AgentSpec:
 
 def category_specs(registry: Any) -> dict[str, AgentSpec]:
     """Every registered category's spec, by category name: what the core knows of a category (held
-    out, curriculum stage, capabilities, tags) comes from here, never from its name."""
-    return {name: load_spec(registry.categories[name].spec_path) for name in registry.categories}
+    out, curriculum stage, capabilities, tags) comes from here, never from its name. A spec that does
+    not load is left out here (``factory plugins`` and ``generate`` report it with file and line), so
+    one broken drop-in cannot stop a merge or a training run that does not use it."""
+    specs = {}
+    for name in registry.categories:
+        try:
+            specs[name] = load_spec(registry.categories[name].spec_path)
+        except SpecError:
+            continue
+    return specs
+
+
+def warn_failed_plugins(registry: Any, echo: Any = None) -> None:
+    """Before a merge: a plugin that failed to load cannot say its category is held out, so say so."""
+    if registry.failures:
+        import sys
+
+        names = ", ".join(sorted({f.plugin for f in registry.failures}))
+        message = (f"warning: {len(registry.failures)} plugin failure(s) ({names}; see `factory plugins`): a "
+                   "category they declare held out is not known, and its file would be merged")
+        (echo or (lambda m: print(m, file=sys.stderr)))(message)
 
 
 def held_out_categories(registry: Any) -> tuple[str, ...]:

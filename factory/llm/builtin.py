@@ -37,5 +37,11 @@ def build_provider(create: Callable[..., Any] | None, name: str, model: str | No
                    base_url: str | None = None, timeout: float = 120.0, max_connections: int = 100) -> Provider:
     """A plugin's provider through its ``create`` (``register_providers``), else a built-in by name."""
     if create is not None:
-        return create(model=model, base_url=base_url, timeout=timeout, max_connections=max_connections)
+        try:
+            return create(model=model, base_url=base_url, timeout=timeout, max_connections=max_connections)
+        except FactoryError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a plugin's create failing: one clear error, no traceback
+            where = getattr(create, "__module__", "?")
+            raise FactoryError(f"provider '{name}' ({where}) could not be created: {type(exc).__name__}: {exc}") from None
     return create_provider(name, model, base_url, timeout=timeout, max_connections=max_connections)

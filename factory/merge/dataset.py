@@ -3,7 +3,8 @@
 One streaming pass decides every record's fate, in this order, first reason wins:
 
 1. ``invalid``: not JSON / fails :class:`factory.quality.validate.RecordValidator`;
-2. ``excluded category``: a category held out of training (the ``eval`` prompts by default);
+2. ``excluded category``: a category held out of training (by default those whose spec says
+   ``held_out: true``, the built-in ``eval`` among them);
 3. ``over --max-tokens``: lines a token scan flagged (``MergeOptions.too_long``);
    ``base record not label true``: a base file keeps only ``label: true`` records;
 4. ``superseded by enhanced version``: some input record names it in ``meta.parent_id``;
@@ -21,6 +22,7 @@ DPO/KTO exports pair them with their enhanced versions.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import random
 import re
@@ -59,8 +61,9 @@ class MergeOptions:
     near_threshold: float | None = 0.8
     num_perm: int = 128
     shingle: int = 2
-    # Categories kept out of both splits: the registry's held-out ones (``held_out_categories``).
-    exclude_categories: tuple[str, ...] = ()
+    # Categories kept out of both splits; None: the held-out ones of the running command's registry
+    # (``held_out_categories(default_registry())``).
+    exclude_categories: tuple[str, ...] | None = None
     validate: bool = True
     # file path -> line numbers to drop as too long (from factory.quality.tokens.scan_token_lengths)
     too_long: dict[str, set[int]] = field(default_factory=dict)
@@ -184,6 +187,11 @@ def _parent_ids(inputs: Sequence[MergeInput]) -> set[str]:
 def merge(inputs: Sequence[MergeInput], out_dir: str | Path, options: MergeOptions | None = None) -> MergeResult:
     """Merge ``inputs`` into ``out_dir``/train.jsonl, eval.jsonl and merge_report.json."""
     opts = options or MergeOptions()
+    if opts.exclude_categories is None:
+        from factory.generate.specs import held_out_categories
+        from factory.host import default_registry
+
+        opts = dataclasses.replace(opts, exclude_categories=held_out_categories(default_registry()))
     if not 0 <= opts.eval_frac < 1:
         raise FactoryError(f"--eval-frac must be in [0, 1), got {opts.eval_frac}")
     if opts.near_threshold is not None and not 0 < opts.near_threshold <= 1:

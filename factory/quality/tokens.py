@@ -132,7 +132,7 @@ class ChatTokenizer:
     def _compiled(self) -> Any:
         # transformers' own compiled template (same environment, tojson and generation tracker as
         # apply_chat_template), rendered directly: apply_chat_template deep-copies every record first,
-        # which costs more than the rendering itself. tests/test_tokens.py checks both agree.
+        # which costs more than the rendering itself. tests/quality/test_tokens.py checks both agree.
         from transformers.utils.chat_template_utils import _compile_jinja_template
 
         return _compile_jinja_template(self.chat_template)
@@ -169,7 +169,7 @@ class ChatTokenizer:
         Records of one category share their system prompt and tool block, which is most of their
         tokens. ``tokenizers`` cuts text at added tokens before BPE, so a chat cut right after its
         first end-of-turn token (an added token) counts as prefix + rest exactly; each distinct
-        prefix is encoded once. tests/test_tokens.py checks the counts against whole-text encoding.
+        prefix is encoded once. tests/quality/test_tokens.py checks the counts against whole-text encoding.
         """
         heads: list[str] = []
         rests: list[str] = []

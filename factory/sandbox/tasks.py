@@ -1,4 +1,4 @@
-"""Engineering tasks on the fixture repository (``factory/fixture_repo``): real bugs and small
+"""Engineering tasks on the fixture repository (``factory/sandbox/fixture_repo``): real bugs and small
 features with the test that pins them, the exact edit (its ``old`` text occurs once in the file, which
 the dry-run edit checks), and the pytest output before and after. Agentic, skills, collaboration and
 problem-solving records are built from these, so their reads and edits are grounded."""

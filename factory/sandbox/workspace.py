@@ -1,6 +1,6 @@
 """Grounded tool results: read-only tool calls really executed, confined, against a real source tree.
 
-A :class:`Workspace` wraps a directory (the fixture repository shipped in ``factory/fixture_repo`` or
+A :class:`Workspace` wraps a directory (the fixture repository shipped in ``factory/sandbox/fixture_repo`` or
 one the user names with ``FACTORY_GROUNDING_REPO``) and executes the read-only tools the records use:
 the Continue extension's ``read_file``, ``read_file_range``, ``ls``, ``file_glob_search``,
 ``grep_search``, ``view_subdirectory``; the Claude-Code-like ``read``, ``glob``, ``grep``; and the

@@ -35,6 +35,8 @@ def test_merge_excludes_the_held_out_category_strips_meta_and_reconciles(tmp_pat
     res = merge(inputs_from(files.values()), tmp_path / "data" / "merged", MergeOptions(exclude_categories=held_out))
     rep = res.report
     assert rep["read"] == 128 and rep["dropped"] == {"excluded category": 8} and rep["reconciles"]
+    # without options: the held-out categories of the running registry, as the command does
+    assert merge(inputs_from(files.values()), tmp_path / "default").report["dropped"] == {"excluded category": 8}
     train, evals = _rows(res.train), _rows(res.eval)
     assert len(train) + len(evals) == rep["kept"] == 120
     assert not {r["category"] for r in train + evals} & {"eval"}
@@ -127,3 +129,9 @@ def test_merge_cli_on_a_dataset_directory(tmp_path):
     assert "read 53, kept 48" in res.stdout and "excluded category" in res.stdout
     rep = orjson.loads((data / "merged" / "merge_report.json").read_bytes())
     assert rep["eval"]["by_category"] == {"guardrail": 1, "style_core": 4, "tool_core": 4, "tool_neg": 1}
+    # --exclude-category adds to the held-out categories, never replaces them
+    more = subprocess.run([*FACTORY, "merge", "--data", str(data), "--exclude-category", "guardrail", "--out",
+                           str(tmp_path / "m2")], capture_output=True, text=True, check=False)
+    assert more.returncode == 0, more.stderr
+    rep = orjson.loads((tmp_path / "m2" / "merge_report.json").read_bytes())
+    assert rep["dropped"]["excluded category"] == 9 and set(rep["options"]["exclude_categories"]) == {"eval", "guardrail"}
