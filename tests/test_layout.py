@@ -152,7 +152,7 @@ def test_a_drop_in_category_declares_what_the_core_needs(tmp_path: Path) -> None
     from factory.merge.dataset import MergeOptions, inputs_from, merge
     from factory.pipeline import generate_all
     from factory.training.data import data_files
-    from factory.training.evaluate import item_from_example, refusal_categories
+    from factory.training.evaluate import item_from_example
 
     (tmp_path / "plugs").mkdir()
     (tmp_path / "plugs" / "drill.py").write_text(DROP_IN)
@@ -173,7 +173,6 @@ def test_a_drop_in_category_declares_what_the_core_needs(tmp_path: Path) -> None
 
     previous = default_registry()
     use_registry(host.registry)
-    refusal_categories.cache_clear()
     try:
         assert [p.name for p in data_files([data])] == ["guardrail.jsonl"]
         from factory.schemas import Example
@@ -183,7 +182,6 @@ def test_a_drop_in_category_declares_what_the_core_needs(tmp_path: Path) -> None
         assert item_from_example(record).kind == "refusal"
     finally:
         use_registry(previous)
-        refusal_categories.cache_clear()
 
 
 def test_a_misspelt_hook_fails_its_plugin_naming_the_file(tmp_path: Path) -> None:
