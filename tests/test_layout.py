@@ -204,7 +204,9 @@ def test_the_hook_reference_matches_hookspecs() -> None:
 
 def test_no_planning_document_names_reach_users() -> None:
     # identifiers too: \b does not split snake_case, so "_" counts as a boundary here
-    words = r"seed[ _-]?0{0,2}[0-4]([^0-9]|$)|seed00[0-4]|(\b|_)buckets?(\b|_)|backbone|superpowers|the checklist|\bagent [0-9]"
+    # (spelt in pieces, so this line is not a hit itself)
+    words = "|".join([r"se" r"ed[ _-]?0{0,2}[0-4]([^0-9]|$)", r"se" r"ed00[0-4]", r"(\b|_)buck" r"ets?(\b|_)",
+                      "back" "bone", "super" "powers", "the check" "list", r"\bagent [0-9]"])
     proc = subprocess.run(["git", "grep", "-niE", words, "--", "factory", "plugins", "agents", "schemas", "training",
                            "tests", "docs", "bench", "README.md", ":!tests/fixtures", ":!tests/test_layout.py"],
                           cwd=ROOT, capture_output=True, text=True)
