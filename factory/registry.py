@@ -38,9 +38,14 @@ class Category:
 
 @dataclass(frozen=True)
 class Toolset:
+    """Function schemas, and the rules their descriptions state as data (``rules``: tool name -> list of
+    ``{"rule": KIND, ...}``; the kinds are in :mod:`factory.quality.preconditions`), checked on every
+    record that calls those tools."""
+
     name: str
     tools: list[dict[str, Any]]
     source: str = ""
+    rules: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def by_name(self) -> dict[str, dict[str, Any]]:
         return {t["function"]["name"]: t for t in self.tools}

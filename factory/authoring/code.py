@@ -216,3 +216,38 @@ def code_for(stack: vocab.Stack, ent: str, rng: random.Random, path: str = "") -
     if lang == "go":
         return go_struct_file(ent, fields) if rng.random() < 0.7 else go_errors_file(ent)
     return rust_struct_file(ent, fields)
+
+
+def test_file_for(stack: vocab.Stack, ent: str, rng: random.Random, path: str) -> str:
+    """A first test file for ``ent`` at the test path ``path``: tests only, of the ``total_amount``
+    helper the stack's service file defines (no implementation in the test file)."""
+    lang = stack.language
+    pl = vocab.plural(ent)
+    big = rng.choice((250, 400, 1200))
+    small = rng.choice((5, 75, 100))
+    if lang == "python":
+        module = "shop.models." + ent if stack.name.startswith("django") else f"app.services.{ent}_service"
+        return (f'"""First tests for the {ent.replace("_", " ")} totals."""\n\nfrom {module} import total_amount\n\n\n'
+                f"def test_total_amount_of_no_{pl}_is_zero():\n    assert total_amount([]) == 0\n\n\n"
+                f"def test_total_amount_adds_every_{ent}():\n"
+                f'    rows = [{{"amount_cents": {big}}}, {{"amount_cents": {small}}}]\n'
+                f"    assert total_amount(rows) == {big + small}\n")
+    if lang == "typescript":
+        target = f"../src/services/{vocab.camel(ent)}Service" if path.startswith("test/") else f"../lib/{vocab.camel(ent)}"
+        return (f'import {{ describe, expect, it }} from "vitest";\nimport {{ totalAmount }} from "{target}";\n\n'
+                f'describe("totalAmount", () => {{\n  it("is zero for no {pl.replace("_", " ")}", () => {{\n'
+                f"    expect(totalAmount([])).toBe(0);\n  }});\n\n"
+                f'  it("adds every {ent.replace("_", " ")}", () => {{\n'
+                f"    expect(totalAmount([{{ amountCents: {big} }}, {{ amountCents: {small} }}])).toBe({big + small});\n"
+                f"  }});\n}});\n")
+    if lang == "go":
+        pkg = ent.replace("_", "")
+        return (f'package {pkg}\n\nimport "testing"\n\nfunc TestTotalAmountOfNothingIsZero(t *testing.T) {{\n'
+                f'\tif got := TotalAmount(nil); got != 0 {{\n\t\tt.Fatalf("TotalAmount(nil) = %d, want 0", got)\n\t}}\n}}\n\n'
+                f"func TestTotalAmountAddsEvery{vocab.pascal(ent)}(t *testing.T) {{\n"
+                f"\trows := []Row{{{{AmountCents: {big}}}, {{AmountCents: {small}}}}}\n"
+                f'\tif got := TotalAmount(rows); got != {big + small} {{\n\t\tt.Fatalf("TotalAmount = %d, want {big + small}", got)\n\t}}\n}}\n')
+    return (f"use app::{ent}::{{total_amount, Row}};\n\n#[test]\nfn total_of_no_{pl}_is_zero() {{\n"
+            f"    assert_eq!(total_amount(&[]), 0);\n}}\n\n#[test]\nfn total_adds_every_{ent}() {{\n"
+            f"    let rows = [Row {{ amount_cents: {big} }}, Row {{ amount_cents: {small} }}];\n"
+            f"    assert_eq!(total_amount(&rows), {big + small});\n}}\n")

@@ -11,6 +11,7 @@ held-out evaluation prompts all draw from here.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -69,7 +70,20 @@ def compose_request(rng: random.Random, ask: str, ent: str) -> str:
     return text
 
 Call = tuple[str, dict[str, Any]]
-Built = tuple[str, list[Call]]
+# (request, calls) -- or (request, calls, context): calls made first, each with its result (an edit's
+# read of the file), so the request's calls meet their tools' preconditions.
+Built = tuple[str, list[Call]] | tuple[str, list[Call], list[tuple[str, dict[str, Any], str]]]
+TEST_PATH = re.compile(r"(?:^|/)(?:tests?|__tests__|spec)/|(?:^|/)test_[^/]*\.py$|_test\.(?:py|go)$"
+                       r"|\.(?:test|spec)\.[jt]sx?$|_tests\.rs$")
+
+
+def implementation_path(stack: T.Stack, ent: str, rng: random.Random) -> str:
+    """A path for the entity's code that is not a test file."""
+    for _ in range(20):
+        path = T.path_for(stack, ent, rng)
+        if not TEST_PATH.search(path):
+            return path
+    return path
 
 
 def _p(rng: random.Random, *options: str) -> str:
@@ -89,6 +103,13 @@ def b_read_file(rng, stack, ent, pool) -> Built:
 
 def b_create_new_file(rng, stack, ent, pool) -> Built:
     path = T.path_for(stack, ent, rng)
+    if TEST_PATH.search(path):
+        ask = _p(rng, "Create {path} with a first test for the {e} code.",
+                 "We have no tests for {e} yet. Add {path} with one to start.",
+                 "Scaffold {path}: one test that pins the basic {e} behaviour.",
+                 "Please add {path} with a smoke test for {e}.")
+        return ask.format(path=path, e=ent.replace("_", " ")), [
+            ("create_new_file", {"filepath": path, "contents": code.test_file_for(stack, ent, rng, path)})]
     source = code.code_for(stack, ent, rng, path)
     ask = _p(rng,
              "Create {path} with a first version of the {e} code.",
@@ -280,38 +301,102 @@ RENAMES = (("get_data", "load_{s}"), ("tmp", "{s}_draft"), ("process", "apply_{s
            ("val", "{s}_value"), ("res", "{s}_response"), ("item", "{s}"), ("data", "{s}_payload"))
 
 
-def _rename(rng: random.Random, ent: str) -> tuple[str, str]:
-    old, new = one(rng, RENAMES)
-    return old, new.format(s=ent, P=T.pascal(ent))
+def rename_file(stack: T.Stack, ent: str, names: list[str]) -> str:
+    """A small file of ``stack`` that uses each of ``names`` as a whole identifier: a function for
+    call-like names, a local variable for the others."""
+    lang = stack.language
+    parts = []
+    for i, name in enumerate(names):
+        fn = name in CALL_NAMES
+        total = f"{ent}_total_{i}" if lang in ("python", "rust") else f"{T.camel(ent)}Total{i}"
+        if lang == "python":
+            parts.append(f"def {name}(rows: list[dict]) -> int:\n    return sum(row[\"amount_cents\"] for row in rows)\n"
+                         if fn else f"def {total}(rows: list[dict]) -> int:\n    {name} = 0\n    for row in rows:\n"
+                         f"        {name} += row[\"amount_cents\"]\n    return {name}\n")
+        elif lang == "typescript":
+            parts.append(f"export function {name}(rows: Row[]): number {{\n  return rows.reduce((sum, row) => sum + row.amountCents, 0);\n}}\n"
+                         if fn else f"export function {total}(rows: Row[]): number {{\n  let {name} = 0;\n  for (const row of rows) {{\n"
+                         f"    {name} += row.amountCents;\n  }}\n  return {name};\n}}\n")
+        elif lang == "go":
+            parts.append(f"func {name}(rows []Row) int {{\n\tsum := 0\n\tfor _, row := range rows {{\n\t\tsum += row.AmountCents\n\t}}\n\treturn sum\n}}\n"
+                         if fn else f"func {total}(rows []Row) int {{\n\t{name} := 0\n\tfor _, row := range rows {{\n"
+                         f"\t\t{name} += row.AmountCents\n\t}}\n\treturn {name}\n}}\n")
+        else:
+            parts.append(f"pub fn {name}(rows: &[Row]) -> i64 {{\n    rows.iter().map(|row| row.amount_cents).sum()\n}}\n"
+                         if fn else f"pub fn {total}(rows: &[Row]) -> i64 {{\n    let mut {name} = 0;\n    for row in rows {{\n"
+                         f"        {name} += row.amount_cents;\n    }}\n    {name}\n}}\n")
+    head = {"python": f'"""Totals over {T.plural(ent)}."""\n\n\n',
+            "typescript": "export interface Row {\n  amountCents: number;\n}\n\n",
+            "go": "package " + ent.replace("_", "") + "\n\n// Row is one stored amount.\ntype Row struct {\n\tAmountCents int\n}\n\n",
+            "rust": "/// One stored amount.\npub struct Row {\n    pub amount_cents: i64,\n}\n\n"}[lang]
+    sep = "\n\n" if lang == "python" else "\n"
+    return head + sep.join(parts)
+
+
+CALL_NAMES = {"get_data", "process", "handle", "calc", "doStuff"}
+
+
+def _first_line_with(text: str, name: str) -> str:
+    import re as _re
+
+    return next(ln for ln in text.splitlines() if _re.search(rf"\b{_re.escape(name)}\b", ln))
+
+
+def _replace_word(line: str, old: str, new: str, every: bool = False) -> str:
+    import re as _re
+
+    return _re.sub(rf"\b{_re.escape(old)}\b", lambda _m: new, line, count=0 if every else 1)
+
+
+def _renames(rng: random.Random, ent: str, n: int) -> list[tuple[str, str]]:
+    """``n`` renames whose old names do not occur inside the entity's own names (so a replace_all
+    changes exactly the name asked for)."""
+    words = set(ent.split("_")) | {T.camel(ent), T.pascal(ent), ent}
+    pool = [(o, nw.format(s=ent, P=T.pascal(ent))) for o, nw in RENAMES
+            if not any(o in w for w in words) and not any(o in w for w in ("rows", "row", "amount_cents", "amountCents", "sum"))]
+    while True:
+        picked = rng.sample(pool, n)
+        olds = [o for o, _ in picked]
+        # No old name inside another, or inside a new name an earlier edit brings in.
+        if not any(a != b and (a in b or a in nb) for a in olds for b, nb in picked):
+            return picked
+
+
+def read_then(path: str, text: str) -> Call:
+    """The read_file call (with its result) that an edit of ``path`` needs first."""
+    return ("read_file", {"filepath": path}, text)
 
 
 def b_single_find_and_replace(rng, stack, ent, pool) -> Built:
-    path = T.path_for(stack, ent, rng)
-    old, new = _rename(rng, ent)
-    args: dict[str, Any] = {"filepath": path, "old_string": old, "new_string": new}
+    path = implementation_path(stack, ent, rng)
+    (old, new), = _renames(rng, ent, 1)
+    text = rename_file(stack, ent, [old])
     if rng.random() < 0.5:
-        args["replace_all"] = True
+        args: dict[str, Any] = {"filepath": path, "old_string": old, "new_string": new, "replace_all": True}
         ask = _p(rng, "Rename every {o} to {n} in {p}.", "In {p}, replace all occurrences of {o} with {n}.")
     else:
-        ask = _p(rng, "In {p}, change {o} to {n}.", "Replace the first {o} in {p} with {n}.")
-    return ask.format(o=old, n=new, p=path), [("single_find_and_replace", args)]
+        line = _first_line_with(text, old)
+        args = {"filepath": path, "old_string": line, "new_string": _replace_word(line, old, new)}
+        ask = _p(rng, "In {p}, change the first {o} to {n}.", "Replace the first {o} in {p} with {n}.")
+    return ask.format(o=old, n=new, p=path), [("single_find_and_replace", args)], [read_then(path, text)]
 
 
 def b_multi_edit(rng, stack, ent, pool) -> Built:
-    path = T.path_for(stack, ent, rng)
-    (o1, n1), (o2, n2) = _rename(rng, ent), _rename(rng, ent)
-    if o1 == o2:
-        o2, n2 = "TODO", f"NOTE({ent})"
+    path = implementation_path(stack, ent, rng)
+    (o1, n1), (o2, n2) = _renames(rng, ent, 2)
+    text = rename_file(stack, ent, [o1, o2])
+    line = _first_line_with(text, o2)
     edits = [{"old_string": o1, "new_string": n1, "replace_all": True},
-             {"old_string": o2, "new_string": n2}]
-    ask = _p(rng, "In {p}: rename {a} to {b} everywhere, and change {c} to {d} once.",
+             {"old_string": line, "new_string": _replace_word(line, o2, n2)}]
+    ask = _p(rng, "In {p}: rename {a} to {b} everywhere, and change the first {c} to {d}.",
              "Two edits in {p}, please -- all {a} become {b}, and the first {c} becomes {d}.")
-    return ask.format(p=path, a=o1, b=n1, c=o2, d=n2), [("multi_edit", {"filepath": path, "edits": edits})]
+    return ask.format(p=path, a=o1, b=n1, c=o2, d=n2), [("multi_edit", {"filepath": path, "edits": edits})], [
+        read_then(path, text)]
 
 
 def b_edit_existing_file(rng, stack, ent, pool) -> Built:
     stack_py = stack.language == "python"
-    path = T.path_for(stack, ent, rng)
+    path = implementation_path(stack, ent, rng)
     limit = rng.choice((3, 5, 10))
     if stack_py:
         changes = (f"# ... existing code ...\nMAX_RETRIES = {limit}\n\n\ndef should_retry(attempt: int) -> bool:\n"
@@ -328,7 +413,8 @@ def b_edit_existing_file(rng, stack, ent, pool) -> Built:
     ask = _p(rng, "Add a retry limit of {n} to {p}.", "In {p}, give up after {n} attempts instead of retrying forever.",
              "Edit {p}: the {e} sync should retry at most {n} times.")
     return ask.format(n=limit, p=path, e=ent.replace("_", " ")), [
-        ("edit_existing_file", {"filepath": path, "changes": changes})]
+        ("edit_existing_file", {"filepath": path, "changes": changes})], [
+        read_then(path, code.code_for(stack, ent, rng, path))]
 
 
 def b_grep_search(rng, stack, ent, pool) -> Built:
@@ -389,6 +475,43 @@ def offered_tools(rng: random.Random, toolset: Any, called: list[str], extra: tu
             chosen.add(name)
             used += size
     return [by_name[n] for n in names if n in chosen]
+
+
+RULES_HEAD = ("Use this tool to retrieve additional 'rules' that contain more context/instructions based on their "
+              "descriptions. Available rules:\n")
+SKILLS_HEAD = ("\nUse this tool to read the content of a skill by its name. Skills contain detailed instructions for "
+               "specific tasks. The skill name should match one of the available skills listed below: \n")
+SKILL_TEXT = {
+    "test-driven-development": "Write the failing test first, then the smallest change that passes it.",
+    "systematic-debugging": "Reproduce, form hypotheses, test them one at a time, then fix the root cause.",
+    "brainstorming": "Explore several designs and their trade-offs before choosing one.",
+    "code-review": "Review a change for correctness, tests, naming and risk, most serious first.",
+    "writing-plans": "Turn a request into small, verifiable steps before writing code.",
+    "verification-before-completion": "Run the checks and show their output before saying a task is done.",
+    "root-cause-tracing": "Follow a wrong value back through its callers to where it first goes wrong.",
+    "refactoring": "Change structure in small behaviour-preserving steps, with the tests green after each.",
+}
+
+
+def fill_descriptions(rng: random.Random, tools: list[dict], calls: list[Call]) -> list[dict]:
+    """Continue builds the descriptions of ``request_rule`` and ``read_skill`` from the project's rules
+    and skills: list the ones a call names (and a few others); an uncalled one may list none."""
+    wanted_rules = {a["name"] for n, a, *_ in calls if n == "request_rule"}
+    wanted_skills = {a["skillName"] for n, a, *_ in calls if n == "read_skill"}
+    out = []
+    for tool in tools:
+        name = tool["function"]["name"]
+        if name == "request_rule" and (wanted_rules or rng.random() < 0.5):
+            picked = sorted(wanted_rules | {r[0] for r in rng.sample(RULES, rng.randint(1, 3))})
+            text = {r[0]: r[1] for r in RULES}
+            desc = RULES_HEAD + "\n".join(f"Name: {n}\nDescription: {text[n]}" for n in picked)
+            tool = {**tool, "function": {**tool["function"], "description": desc}}
+        elif name == "read_skill" and (wanted_skills or rng.random() < 0.5):
+            picked = sorted(wanted_skills | set(rng.sample(SKILLS, rng.randint(1, 3))))
+            desc = SKILLS_HEAD + "".join(f"\nname: {n}\ndescription: {SKILL_TEXT[n]}\n" for n in picked)
+            tool = {**tool, "function": {**tool["function"], "description": desc}}
+        out.append(tool)
+    return out
 
 
 def make_calls(rng: random.Random, calls: list[Call]) -> list[dict]:

@@ -101,6 +101,18 @@ class Dialog:
         self.messages.extend(results)
         return [r["content"] for r in results]
 
+    def has_read(self, path: str, reads: tuple[str, ...] = ("read", "read_file")) -> bool:
+        """Whether a read of ``path`` came back without an error earlier in this conversation."""
+        ok = {m.get("tool_call_id") for m in self.messages
+              if m.get("role") == "tool" and not str(m.get("content", "")).startswith("error:")}
+        for m in self.messages:
+            for c in m.get("tool_calls") or []:
+                fn = c["function"]
+                if fn["name"] in reads and c["id"] in ok and path in (
+                        fn["arguments"].get("file_path"), fn["arguments"].get("filepath")):
+                    return True
+        return False
+
     def call(self, name: str, args: dict[str, Any], content: str | None = None,
              expect_failure: bool = False) -> str:
         return self.calls([(name, args)], content, expect_failure)[0]

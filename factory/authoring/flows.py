@@ -31,15 +31,18 @@ WHOLE_READ_LINES = 16
 READ_WINDOW = (3, 8)  # lines shown before the change, lines in all (more when the change is longer)
 
 
-def read_args(d: Dialog, task: Task, rng: random.Random | None = None) -> dict:
+def read_args(d: Dialog, task: Task, rng: random.Random | None = None, tight: bool = False) -> dict:
     """The ``read`` call for the task's file: whole when short, else a window that holds ``task.old``
-    (with ``rng``, the window's margins vary a little, as an agent's would)."""
+    (with ``rng``, the window's margins vary a little, as an agent's would; ``tight``: one line of
+    margin, for a read just before the edit in a conversation that is already long)."""
     text = d.ws.text(task.file)
     lines = text.splitlines()
-    if len(lines) <= WHOLE_READ_LINES:
+    if len(lines) <= WHOLE_READ_LINES and not tight:
         return {"file_path": task.file}
     at = text[: text.index(task.old)].count("\n") + 1
     before, least = (rng.randint(2, 4), rng.randint(7, 9)) if rng else READ_WINDOW
+    if tight:
+        before, least = 1, 0
     limit = max(least, before + len(task.old.rstrip("\n").splitlines()) + 1)
     offset = max(1, min(at - before, len(lines) - limit + 1))
     return {"file_path": task.file, "offset": offset, "limit": limit}
@@ -74,7 +77,14 @@ def run_tests(rng: random.Random, d: Dialog, task: Task, passing: bool, lead: st
 
 
 def edit(rng: random.Random, d: Dialog, task: Task, lead: str) -> None:
-    d.calls([("edit", {"file_path": task.file, "old_string": task.old, "new_string": task.new})], content=lead)
+    """The task's edit -- after a read of the lines it changes when the conversation has not shown
+    them yet (the edit tool's rule: read the file first)."""
+    content: str | None = lead
+    if not d.has_read(task.file):
+        args = read_args(d, task, rng, tight=True)
+        out = d.call("read", args, content=lead)
+        content = describe(rng, d.ws, "read", args, out) + " " + one(rng, ["Editing:", "The change:", "Fixing it:", ""])
+    d.calls([("edit", {"file_path": task.file, "old_string": task.old, "new_string": task.new})], content=content)
 
 
 SKILL_LINES = {

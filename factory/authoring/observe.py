@@ -29,6 +29,9 @@ def named(names: list[str], limit: int = 4) -> str:
     return ", ".join(shown[:-1]) + " and " + shown[-1]
 
 
+GREP_ROW = re.compile(r"^[^\s:][^:]*:\d+:")  # path:line: text -- one hit of a content search
+
+
 def more_matches(output: str) -> int:
     """Hits a search result left out (its ``... (N more matches)`` line), 0 when it shows them all."""
     found = re.search(r"^\.\.\. \((\d+) more matches\)$", output, re.MULTILINE)
@@ -73,7 +76,7 @@ def describe(rng: random.Random, ws: Workspace, name: str, args: dict, output: s
             return f"Nothing matches `{args['pattern']}`."
         return f"`{args['pattern']}` appears in {len(files)} file{'s' * (len(files) != 1)}: {named(files)}."
     if name in ("grep_search", "grep", "find_references"):
-        rows = [ln for ln in output.splitlines() if ":" in ln and not ln.endswith(":") and " references to " not in ln]
+        rows = [ln for ln in output.splitlines() if GREP_ROW.match(ln)]
         files = sorted({ln.split(":", 1)[0] for ln in rows})
         pattern = args.get("query") or args.get("pattern") or args.get("symbol")
         if not rows or output.startswith("No matches"):

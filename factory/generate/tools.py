@@ -41,7 +41,26 @@ def load_toolset_file(path: str | Path, name: str | None = None) -> Toolset:
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise InputError(path, None, f"tool names used twice: {', '.join(dupes)}")
-    return Toolset(name or path.stem, tools, str(path))
+    return Toolset(name or path.stem, tools, str(path), load_rules(path, names))
+
+
+def load_rules(path: Path, names: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """``NAME.rules.json`` beside a tool set's file: the preconditions its tool descriptions state."""
+    rules_path = path.with_name(path.stem + ".rules.json")
+    if not rules_path.exists():
+        return {}
+    try:
+        data = orjson.loads(rules_path.read_bytes())
+    except (OSError, orjson.JSONDecodeError) as exc:
+        raise InputError(rules_path, None, f"cannot read tool rules: {exc}") from None
+    rules = {k: v for k, v in data.items() if not k.startswith("_")} if isinstance(data, dict) else None
+    if rules is None or not all(isinstance(v, list) and all(isinstance(r, dict) and "rule" in r for r in v)
+                                for v in rules.values()):
+        raise InputError(rules_path, None, "expected {tool name: [{\"rule\": KIND, ...}, ...]}")
+    unknown = sorted(set(rules) - set(names))
+    if unknown:
+        raise InputError(rules_path, None, f"rules for tools the set does not have: {', '.join(unknown)}")
+    return rules
 
 
 def resolve_toolset(ref: str, registry: Registry, base_dir: Path | None = None) -> Toolset:

@@ -40,10 +40,15 @@ class CallIssue:
 
 
 class RecordValidator:
-    """Validates records; compiled JSON-schema validators are cached per tool schema."""
+    """Validates records; compiled JSON-schema validators are cached per tool schema.
 
-    def __init__(self) -> None:
+    With ``semantic`` (the default) a structurally valid record is also checked for what it says and
+    does: claims that contradict a result shown, and calls that break their tools' preconditions
+    (:mod:`factory.quality.semantic`); a declared defect's turn is left to the defect check."""
+
+    def __init__(self, semantic: bool = True) -> None:
         self._validators: dict[bytes, Draft202012Validator] = {}
+        self.semantic = semantic
 
     # -- tool calls ------------------------------------------------------------------------------
     def _validator_for(self, parameters: dict[str, Any]) -> Draft202012Validator:
@@ -118,6 +123,10 @@ class RecordValidator:
                 errors.extend(self._defect_errors(defect, msg, issues, offered))
             else:
                 errors.extend(f"messages[{i}]: {iss.kind}: {iss.detail}" for iss in issues)
+        if self.semantic and not errors:
+            from factory.quality.semantic import semantic_errors
+
+            errors.extend(semantic_errors(obj, skip_turn=last_assistant if defect is not None else None))
         return errors
 
     def _defect_errors(self, defect: Any, msg: dict, issues: list[CallIssue], offered: dict) -> list[str]:

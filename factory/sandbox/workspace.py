@@ -56,6 +56,13 @@ class Symbol:
     line: int
     signature: str
 
+    @property
+    def described(self) -> str:
+        """The kind and the declaration line, without saying the kind twice ("class Cart", not
+        "class class Cart"; "function def total(...)" stays: Python spells functions ``def``)."""
+        first = self.signature.split(" ", 1)[0]
+        return self.signature if first == self.kind else f"{self.kind} {self.signature}"
+
 
 class CallFailed(Exception):
     pass
@@ -332,7 +339,7 @@ class Workspace:
             found = [s for s in found if s.file == rel]
         if not found:
             raise CallFailed(f"no definition found for '{symbol}'")
-        return "\n".join(f"{s.file}:{s.line}: {s.kind} {s.signature}" for s in found)
+        return "\n".join(f"{s.file}:{s.line}: {s.described}" for s in found)
 
     def _find_references(self, symbol: str) -> str:
         if not self._definitions(symbol):
@@ -350,7 +357,7 @@ class Workspace:
         found = [s for s in self.symbols if s.file == rel and s.kind in kinds]
         if not found:
             return f"No {'/'.join(sorted(kinds))} definitions in {rel}"
-        return "\n".join(f"{s.line}: {s.kind} {s.signature}" for s in found)
+        return "\n".join(f"{s.line}: {s.described}" for s in found)
 
     def _functions(self, file: str) -> str:
         return self._symbols_in(file, {"function", "method"})

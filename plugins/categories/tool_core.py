@@ -18,11 +18,15 @@ from factory.authoring.continue_calls import (
     SYSTEM_PROMPTS,
     b_parallel,
     compose_request,
+    fill_descriptions,
     make_calls,
     offered_tools,
 )
 from factory.authoring.text import one
 from factory.registry import Category
+
+AFTER_READ = ("", "", "Now the edit.", "Making the change.", "That's the spot.", "Applying it.",
+              "Found it; editing.", "The file matches what you described.")
 
 
 class ToolCoreGenerator:
@@ -36,18 +40,25 @@ class ToolCoreGenerator:
         while True:
             stack = one(rng, T.STACKS)
             ent = T.entity_name(rng, self.pool)
-            user, calls = builder(rng, stack, ent, self.pool)
+            user, calls, *context = builder(rng, stack, ent, self.pool)
+            context = context[0] if context else []
             user = compose_request(rng, user, ent)
             preface = one(rng, PREFACES).format(e=ent.replace("_", " "))
             system = one(rng, SYSTEM_PROMPTS).format(stack=stack.name)
-            names = [c[0] for c in calls]
+            names = [c[0] for c in context + calls]
+            messages: list[dict[str, Any]] = [{"role": "system", "content": system}, {"role": "user", "content": user}]
+            if context:  # the calls a precondition needs first (an edit's read), with their results
+                first = make_calls(rng, [(n, a) for n, a, _ in context])
+                messages.append({"role": "assistant", "tool_calls": first, **({"content": preface} if preface else {})})
+                messages += [{"role": "tool", "tool_call_id": c["id"], "name": n, "content": out}
+                             for c, (n, _, out) in zip(first, context)]
+                preface = one(rng, AFTER_READ)
             assistant: dict[str, Any] = {"role": "assistant", "tool_calls": make_calls(rng, calls)}
             if preface:
                 assistant["content"] = preface
             yield ctx.example(
-                subcategory,
-                [{"role": "system", "content": system}, {"role": "user", "content": user}, assistant],
-                tools=offered_tools(rng, ctx.toolset, names),
+                subcategory, [*messages, assistant],
+                tools=fill_descriptions(rng, offered_tools(rng, ctx.toolset, names), context + calls),
             )
 
 

@@ -107,7 +107,7 @@ class ToolNegGenerator:
         }[subcategory]
         while True:
             stack, ent, tool = one(rng, T.STACKS), T.entity_name(rng), one(rng, candidates)
-            user, calls = BUILDERS[tool](rng, stack, ent, "train")
+            user, calls, *_ = BUILDERS[tool](rng, stack, ent, "train")
             user = compose_request(rng, user, ent)
             name, args = calls[0]
             correct = make_calls(rng, [(name, args)])

@@ -1,0 +1,62 @@
+"""The semantic check of a record: its claims agree with the results it shows
+(:mod:`factory.quality.claims`) and its calls meet the preconditions their tool sets state
+(:mod:`factory.quality.preconditions`). Grounded records are replayed against the workspace they name."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from factory.quality.claims import claim_errors
+from factory.quality.preconditions import Rules, precondition_errors, rules_by_tool
+from factory.sandbox.workspace import FIXTURE_REPO, REPO_ENV, Workspace
+
+
+@lru_cache(maxsize=8)
+def _open(root: str) -> Workspace | None:
+    try:
+        return Workspace(root)
+    except FileNotFoundError:
+        return None
+
+
+def workspace_for(record: dict[str, Any], extra: tuple[Path, ...] = ()) -> Workspace | None:
+    """The workspace a grounded record names (``meta.grounding.workspace``): a shipped fixture
+    repository, ``$FACTORY_GROUNDING_REPO`` or one of ``extra`` with that directory name."""
+    meta = record.get("meta") if isinstance(record.get("meta"), dict) else {}
+    name = (meta.get("grounding") or {}).get("workspace") if isinstance(meta.get("grounding"), dict) else None
+    if not name:
+        return None
+    roots = [*extra, FIXTURE_REPO]
+    if os.environ.get(REPO_ENV):
+        roots.insert(0, Path(os.environ[REPO_ENV]))
+    for root in roots:
+        if Path(root).resolve().name == name:
+            return _open(str(Path(root).resolve()))
+    return None
+
+
+_RULES: dict[int, Rules] = {}
+
+
+def current_rules() -> Rules:
+    """The preconditions of the tool sets the running command's registry holds."""
+    from factory.host import default_registry
+
+    registry = default_registry()
+    key = id(registry.toolsets)
+    if key not in _RULES:
+        _RULES.clear()
+        _RULES[key] = rules_by_tool(registry.toolsets.values())
+    return _RULES[key]
+
+
+def semantic_errors(record: dict[str, Any], rules: Rules | None = None, skip_turn: int | None = None,
+                    workspace: Workspace | None = None) -> list[str]:
+    if not any(m.get("tool_calls") for m in record.get("messages") or () if isinstance(m, dict)):
+        return []  # nothing called, nothing shown: no claim about a result, no precondition
+    ws = workspace or workspace_for(record)
+    rules = current_rules() if rules is None else rules
+    return claim_errors(record, ws, skip_turn) + precondition_errors(record, rules, ws, skip_turn)
