@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 
 from factory.authoring import vocab
+from factory.authoring.gofmt import go_format
 
 
 def py_model_file(ent: str, fields: list[str]) -> str:
@@ -157,7 +158,7 @@ def go_struct_file(ent: str, fields: list[str]) -> str:
     lines = [f"    {vocab.pascal(f)} {vocab.FIELDS[f][2]} `json:\"{f}\"`" for f in fields]
     imports = 'import "time"\n\n' if uses_time else ""
     pkg = ent.replace("_", "")
-    return f"""package {pkg}
+    return go_format(f"""package {pkg}
 
 {imports}// {E} is a {ent.replace("_", " ")} as stored by the service.
 type {E} struct {{
@@ -171,7 +172,18 @@ func (x *{E}) Validate() error {{
     }}
     return nil
 }}
-""".replace("    Id ", "    ID ")
+""".replace("    Id ", "    ID "))
+
+
+def go_model_file(ent: str, fields: list[str]) -> str:
+    """The struct, its sentinel error and its Validate method as one file: one import block first."""
+    struct = go_struct_file(ent, fields)
+    uses_time = 'import "time"' in struct
+    body = struct.split("\n", 2)[2].replace('import "time"\n\n', "")
+    imports = 'import (\n\t"errors"\n\t"time"\n)\n\n' if uses_time else 'import "errors"\n\n'
+    error = (f"// ErrMissingID is returned when a {ent.replace('_', ' ')} has no id.\n"
+             f"var ErrMissingID = errors.New(\"{ent.replace('_', ' ')}: missing id\")\n\n")
+    return f"package {ent.replace('_', '')}\n\n{imports}{error}{body}"
 
 
 def go_errors_file(ent: str) -> str:
@@ -214,7 +226,7 @@ def code_for(stack: vocab.Stack, ent: str, rng: random.Random, path: str = "") -
             return ts_component_file(ent, fields)
         return rng.choice((lambda: ts_interface_file(ent, fields), lambda: ts_service_file(ent, rng)))()
     if lang == "go":
-        return go_struct_file(ent, fields) if rng.random() < 0.7 else go_errors_file(ent)
+        return go_model_file(ent, fields) if rng.random() < 0.7 else go_errors_file(ent)
     return rust_struct_file(ent, fields)
 
 

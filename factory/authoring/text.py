@@ -42,4 +42,9 @@ def numbered(items: Sequence[str]) -> str:
 
 
 def fence(lang: str, code: str) -> str:
+    """A fenced block; Go is laid out as gofmt would (:mod:`factory.authoring.gofmt`)."""
+    if lang in ("go", "golang"):
+        from factory.authoring.gofmt import go_format
+
+        code = go_format(code)
     return f"```{lang}\n{code.rstrip()}\n```"

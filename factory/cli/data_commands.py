@@ -271,4 +271,37 @@ def status(state, out):
         click.echo(f"{r.name:<18} {r.file:<22} {disk:>8}  {r.hash_then or '-':<12} {r.hash_now:<12} {r.state}")
 
 
-COMMANDS = [run, generate, validate, status]
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--repo", "repos", multiple=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="A repository grounded records may name (by directory name), beside the shipped fixtures.")
+@click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write each rejected record with its stage and reasons here (JSONL).")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the figures as JSON here.")
+@click.option("--no-build", is_flag=True, help="Skip the build stage (compilers, gofmt, go vet, rustc, ruff).")
+def check(files, repos, rejects, report_path, no_build):
+    """Verify records from any source in four stages -- format, execution (grounded read-only calls
+    re-run against their repository), semantic (claims against results, listed conventions, tool
+    preconditions), build (Python ast + ruff, gofmt + go vet, rustc, tsc where installed) -- and print
+    each stage's pass rate per category, the variety measures and the behaviour mix. Exits 1 when any
+    record is rejected.
+
+    Example: factory check data/*.jsonl --rejects data/check.rejects.jsonl --report data/check.json
+    """
+    from factory.quality.check import check_files, format_check_report
+    from factory.store.jsonl import write_json
+
+    report = check_files(files, repos, build=not no_build, rejects=rejects)
+    for line in format_check_report(report):
+        click.echo(line)
+    passed = report.read - report.rejected
+    click.echo(f"checked {report.read} records: {passed} passed, {report.rejected} rejected"
+               + (f" (written to {rejects})" if rejects and report.rejected else ""))
+    if report_path:
+        write_json(report_path, report.to_dict())
+    if report.rejected:
+        sys.exit(1)
+
+
+COMMANDS = [run, generate, validate, check, status]

@@ -191,13 +191,12 @@ def generate_category(
                 for ex in _guarded(generator.generate(ctx, sub, wanted), category.name, generator):
                     attempts += 1
                     budget -= 1
-                    record = ex.to_dict()
-                    errs = validator.check(record)
-                    key = prompt_key(ex)
-                    if errs:
-                        rejected[f"invalid: {errs[0]}"] += 1
-                    elif key in seen:
+                    key = prompt_key(ex)  # a repeat is dropped before the (costlier) validation
+                    errs = [] if key in seen else validator.check(ex.to_dict())
+                    if key in seen:
                         rejected["duplicate user prompt"] += 1
+                    elif errs:
+                        rejected[f"invalid: {errs[0]}"] += 1
                     else:
                         seen.add(key)
                         writer.write(ex.to_json())

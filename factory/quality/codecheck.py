@@ -73,7 +73,7 @@ def record_blocks(example: Any) -> list[CodeBlock]:
                 path = str(args.get("filepath") or args.get("file_path") or "")
                 lang = LANGUAGE_ALIASES.get(Path(path).suffix.lstrip("."), "")
                 if isinstance(value, str) and lang and key != "new_string":
-                    blocks.append(CodeBlock(lang, value, f"messages[{i}] {call['function']['name']}.{key}"))
+                    blocks.append(CodeBlock(lang, value, f"messages[{i}] {call['function']['name']}.{key} {path}"))
     return blocks
 
 

@@ -1,5 +1,6 @@
 """The semantic check of a record: its claims agree with the results it shows
-(:mod:`factory.quality.claims`) and its calls meet the preconditions their tool sets state
+(:mod:`factory.quality.claims`), the conventions it says its code follows are in the code
+(:mod:`factory.quality.conventions`), and its calls meet the preconditions their tool sets state
 (:mod:`factory.quality.preconditions`). Grounded records are replayed against the workspace they name."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from factory.quality.claims import claim_errors
+from factory.quality.conventions import convention_errors
 from factory.quality.preconditions import Rules, precondition_errors, rules_by_tool
 from factory.sandbox.workspace import FIXTURE_REPO, REPO_ENV, Workspace
 
@@ -55,8 +57,9 @@ def current_rules() -> Rules:
 
 def semantic_errors(record: dict[str, Any], rules: Rules | None = None, skip_turn: int | None = None,
                     workspace: Workspace | None = None) -> list[str]:
+    conventions = convention_errors(record)
     if not any(m.get("tool_calls") for m in record.get("messages") or () if isinstance(m, dict)):
-        return []  # nothing called, nothing shown: no claim about a result, no precondition
+        return conventions  # nothing called, nothing shown: no claim about a result, no precondition
     ws = workspace or workspace_for(record)
     rules = current_rules() if rules is None else rules
-    return claim_errors(record, ws, skip_turn) + precondition_errors(record, rules, ws, skip_turn)
+    return conventions + claim_errors(record, ws, skip_turn) + precondition_errors(record, rules, ws, skip_turn)

@@ -13,6 +13,8 @@ from factory.agents import spec_path
 from factory.authoring import code
 from factory.authoring import vocab as T
 from factory.authoring.text import fence, one
+from factory.quality.codecheck import extract_blocks
+from factory.quality.conventions import holds
 from factory.registry import Category
 
 SYSTEM = (
@@ -87,7 +89,7 @@ def build_code(sub: str, ent: str, fields: list[str], rng) -> tuple[str, str]:
     if sub == "typescript_client":
         return code.ts_service_file(ent, rng), "ts"
     if sub == "go_struct":
-        return code.go_struct_file(ent, fields) + "\n" + code.go_errors_file(ent).split("\n", 2)[2], "go"
+        return code.go_model_file(ent, fields), "go"
     return code.rust_struct_file(ent, fields), "rust"
 
 
@@ -109,7 +111,10 @@ class StyleCoreGenerator:
             source, lang = build_code(subcategory, ent, fields, rng)
             conventions = list(CONVENTIONS[subcategory])
             rng.shuffle(conventions)
-            notes = "\n".join(f"- {c}" for c in conventions[: rng.randint(2, len(conventions))])
+            # Only what the code really does (the quality stage rejects a listed convention it breaks).
+            code_only = source if lang else "\n".join(b.code for b in extract_blocks(source))
+            conventions = [c for c in conventions if holds(c, code_only) is not False]
+            notes = "\n".join(f"- {c}" for c in conventions[: rng.randint(min(2, len(conventions)), len(conventions))])
             intro = one(rng, INTROS).format(what=subcategory.split("_", 1)[1])
             block = fence(lang, source) if lang else source
             answer = f"{intro}\n\n{block}\n\nConventions applied:\n{notes}"

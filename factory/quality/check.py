@@ -1,0 +1,245 @@
+"""``factory check``: APIGen's three-stage verification, plus builds and the measures of a category,
+on any records -- template, LLM-made, enhanced or ingested.
+
+Stages, in order; a record that fails one is rejected with the stage and its reasons:
+
+1. **format** -- the record schema, roles and order, every call against the offered tools' schemas;
+2. **execution** -- a grounded record's read-only calls re-executed against the repository it names
+   (``meta.grounding.workspace``: a shipped fixture repository, ``$FACTORY_GROUNDING_REPO`` or a
+   ``--repo``); its recorded results must equal the fresh ones;
+3. **semantic** -- claims agree with the results they follow, listed conventions are in the code,
+   calls meet their tools' preconditions (:mod:`factory.quality.semantic`);
+4. **build** -- code blocks and written files: Python through ast and ruff, Go through gofmt and go
+   vet, Rust through rustc, TypeScript through tsc where installed (:mod:`factory.quality.builds`).
+
+Per category it also reports the variety measures (:mod:`factory.quality.variety`) and the behaviour
+mix (:mod:`factory.quality.behaviour`). Counts reconcile: read = passed + rejected.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from factory.errors import InputError
+from factory.quality.behaviour import BehaviourMix
+from factory.quality.builds import build_check
+from factory.quality.codecheck import CodeBlock, parse_error, record_blocks, ruff_check_sources
+from factory.quality.semantic import semantic_errors, workspace_for
+from factory.quality.validate import RecordValidator
+from factory.quality.variety import Variety, kit_nouns
+from factory.sandbox.workspace import verify_record
+from factory.store.jsonl import JsonlWriter, read_jsonl
+
+STAGES = ("format", "execution", "semantic", "build")
+BUILD_BATCH = 4000  # blocks per toolchain batch
+
+
+@dataclass
+class Stage:
+    checked: int = 0
+    failed: int = 0
+    reasons: Counter = field(default_factory=Counter)
+
+    @property
+    def pass_rate(self) -> float:
+        return (self.checked - self.failed) / self.checked if self.checked else 1.0
+
+
+@dataclass
+class CategoryCheck:
+    read: int = 0
+    stages: dict[str, Stage] = field(default_factory=lambda: {s: Stage() for s in STAGES})
+    unverifiable: int = 0  # grounded records whose repository is not at hand
+    variety: Variety = field(default_factory=Variety)
+    behaviour: BehaviourMix = field(default_factory=BehaviourMix)
+
+    @property
+    def rejected(self) -> int:
+        return sum(s.failed for s in self.stages.values())
+
+    @property
+    def passed(self) -> int:
+        return self.read - self.rejected
+
+
+@dataclass
+class CheckReport:
+    categories: dict[str, CategoryCheck] = field(default_factory=dict)
+    skipped_builds: dict[str, str] = field(default_factory=dict)
+    build_blocks: Counter = field(default_factory=Counter)
+
+    def category(self, name: str) -> CategoryCheck:
+        return self.categories.setdefault(name, CategoryCheck())
+
+    @property
+    def read(self) -> int:
+        return sum(c.read for c in self.categories.values())
+
+    @property
+    def rejected(self) -> int:
+        return sum(c.rejected for c in self.categories.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "read": self.read, "rejected": self.rejected, "skipped_builds": self.skipped_builds,
+            "build_blocks": dict(self.build_blocks),
+            "categories": {
+                name: {"read": c.read, "passed": c.passed, "unverifiable": c.unverifiable,
+                       "stages": {s: {"checked": st.checked, "failed": st.failed,
+                                      "reasons": dict(st.reasons.most_common(20))} for s, st in c.stages.items()},
+                       "variety": c.variety.summary(),
+                       "behaviour": {k: round(v, 4) for k, v in c.behaviour.shares().items()}}
+                for name, c in sorted(self.categories.items())},
+        }
+
+
+def _reason_key(reason: str) -> str:
+    """A reason without its record-specific details, for counting: 'claim search', 'precondition read_first'."""
+    text = reason.split(": ", 1)[1] if reason.startswith("messages[") and ": " in reason else reason
+    head = text.split(":", 1)[0]
+    return head[:80]
+
+
+@dataclass
+class _Pending:
+    file: str
+    line: int
+    category: str
+    record: dict[str, Any]
+    blocks: list[CodeBlock]
+
+
+def check_files(paths: Iterable[str | Path], repos: Iterable[str | Path] = (), build: bool = True,
+                rejects: str | Path | None = None, lint: bool = True) -> CheckReport:
+    report = CheckReport()
+    validator = RecordValidator(semantic=False)
+    extra = tuple(Path(r) for r in repos)
+    nouns = kit_nouns()
+    writer = JsonlWriter(rejects) if rejects else None
+    pending: list[_Pending] = []
+    n_blocks = 0
+
+    def reject(file: str, line: int, cat: CategoryCheck, stage: str, reasons: list[str], record: Any) -> None:
+        st = cat.stages[stage]
+        st.failed += 1
+        st.reasons.update({_reason_key(r) for r in reasons})
+        if writer is not None:
+            writer.write({"file": file, "line": line, "stage": stage, "reasons": reasons, "record": record})
+
+    def flush() -> None:
+        nonlocal n_blocks
+        if build and pending:
+            _build_stage(pending, report, reject)
+        else:
+            for p in pending:
+                report.category(p.category).stages["build"].checked += 1
+        pending.clear()
+        n_blocks = 0
+
+    try:
+        if writer is not None:
+            writer.__enter__()
+        for path in paths:
+            for lineno, obj in read_jsonl(path, strict=False):
+                name = obj.get("category", "?") if isinstance(obj, dict) else "?"
+                cat = report.category(str(name))
+                cat.read += 1
+                cat.stages["format"].checked += 1
+                errors = [obj.reason] if isinstance(obj, InputError) else validator.check(obj)
+                if errors:
+                    reject(str(path), lineno, cat, "format", errors, None if isinstance(obj, InputError) else obj)
+                    continue
+                cat.variety.add(obj, nouns)
+                cat.behaviour.add(obj)
+                ws = workspace_for(obj, extra)
+                grounded = bool((obj.get("meta") or {}).get("grounding"))
+                if grounded and ws is None:
+                    cat.unverifiable += 1
+                if ws is not None:
+                    cat.stages["execution"].checked += 1
+                    problems = verify_record(obj, ws)
+                    if problems:
+                        reject(str(path), lineno, cat, "execution", problems, obj)
+                        continue
+                cat.stages["semantic"].checked += 1
+                defect = (obj.get("meta") or {}).get("defect")
+                skip = (max((i for i, m in enumerate(obj["messages"]) if m.get("role") == "assistant"), default=None)
+                        if defect else None)
+                problems = semantic_errors(obj, skip_turn=skip, workspace=ws)
+                if problems:
+                    reject(str(path), lineno, cat, "semantic", problems, obj)
+                    continue
+                blocks = record_blocks(obj) if build else []
+                pending.append(_Pending(str(path), lineno, str(name), obj, blocks))
+                n_blocks += len(blocks)
+                if n_blocks >= BUILD_BATCH:
+                    flush()
+        flush()
+    finally:
+        if writer is not None:
+            writer.__exit__(None, None, None)
+    return report
+
+
+def _build_stage(pending: list[_Pending], report: CheckReport, reject: Any) -> None:
+    flat: list[tuple[int, CodeBlock]] = []
+    owner: list[int] = []
+    for i, p in enumerate(pending):
+        for b in p.blocks:
+            owner.append(i)
+            flat.append((len(flat), b))
+    problems: dict[int, list[str]] = {}
+    py = []
+    for idx, b in flat:
+        err = parse_error(b)
+        if err:
+            problems.setdefault(owner[idx], []).append(err)
+        elif b.language == "python" and b.role == "assistant":
+            py.append((idx, b))
+    if py:
+        report.build_blocks["python"] += len(py)
+        for (idx, b), found in zip(py, ruff_check_sources([b.code for _, b in py])):
+            problems.setdefault(owner[idx], []).extend(f"{b.where}: ruff {f}" for f in found)
+    built = build_check([(i, b) for i, b in flat if b.language in ("go", "rust", "typescript", "tsx")])
+    report.skipped_builds.update(built.skipped)
+    report.build_blocks.update(built.counts)
+    for idx, reasons in built.problems.items():
+        problems.setdefault(owner[idx], []).extend(f"{flat[idx][1].where}: {r}" for r in reasons)
+    for i, p in enumerate(pending):
+        cat = report.category(p.category)
+        cat.stages["build"].checked += 1
+        if problems.get(i):
+            reject(p.file, p.line, cat, "build", problems[i], p.record)
+
+
+def format_check_report(report: CheckReport) -> Iterator[str]:
+    head = f"{'category':<17}{'read':>7}{'format':>9}{'exec':>9}{'semantic':>10}{'build':>9}{'rejected':>10}"
+    yield head
+    for name, c in sorted(report.categories.items()):
+        cells = []
+        for s in STAGES:
+            st = c.stages[s]
+            cells.append(f"{100 * st.pass_rate:.1f}%" if st.checked else "-")
+        yield (f"{name:<17}{c.read:>7}{cells[0]:>9}{cells[1]:>9}{cells[2]:>10}{cells[3]:>9}{c.rejected:>10}"
+               + (f"  ({c.unverifiable} grounded in a repository not at hand)" if c.unverifiable else ""))
+    yield f"{'total':<17}{report.read:>7}{'':>37}{report.rejected:>10}"
+    for lang, why in sorted(report.skipped_builds.items()):
+        yield f"build: {lang} not checked: {why}"
+    for name, c in sorted(report.categories.items()):
+        for s in STAGES:
+            for reason, n in c.stages[s].reasons.most_common(3):
+                yield f"  {name} {s}: {reason} x{n}"
+    yield ""
+    yield (f"{'category':<17}{'task sent.':>11}{'cover90':>9}{'answers':>9}{'cover90':>9}{'calls':>7}"
+           f"  behaviour (first reply | shapes)")
+    for name, c in sorted(report.categories.items()):
+        v = c.variety.summary()
+        mix = c.behaviour
+        first = ", ".join(f"{k} {100 * n / (mix.with_tools or 1):.0f}%" for k, n in mix.first.most_common())
+        shapes = ", ".join(f"{k} {100 * n / (mix.records or 1):.0f}%" for k, n in sorted(mix.shape.items()))
+        yield (f"{name:<17}{v['task_sentences']:>11}{v['task_cover90']:>9}{v['answer_texts']:>9}"
+               f"{v['answer_cover90']:>9}{v['first_call_patterns']:>7}  {first or '-'} | {shapes or '-'}")
