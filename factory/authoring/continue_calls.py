@@ -459,19 +459,25 @@ def _suffix(rng: random.Random, stack: T.Stack, ent: str | None = None) -> str:
 DISTRACTOR_BUDGET_CHARS = 3_000
 
 
-def offered_tools(rng: random.Random, toolset: Any, called: list[str], extra: tuple[int, int] = (2, 5)) -> list[dict]:
+COMPACT_CHARS = 600  # a tool schema this short fits a long list
+
+
+def offered_tools(rng: random.Random, toolset: Any, called: list[str], extra: tuple[int, int] = (2, 5),
+                  budget: int = DISTRACTOR_BUDGET_CHARS) -> list[dict]:
     """The called tools plus a few distractors within a size budget, in the tool set's own order."""
     names = toolset.names
     by_name = toolset.by_name()
     others = [n for n in names if n not in called]
     rng.shuffle(others)
     wanted = rng.randint(*extra)
+    if wanted > 6:  # a long list: the compact schemas, so that many fit the budget
+        others.sort(key=lambda n: len(orjson.dumps(by_name[n])) > COMPACT_CHARS)
     chosen, used = set(called), 0
     for name in others:
         if len(chosen) - len(set(called)) >= wanted:
             break
         size = len(orjson.dumps(by_name[name]))
-        if used + size <= DISTRACTOR_BUDGET_CHARS:
+        if used + size <= budget:
             chosen.add(name)
             used += size
     return [by_name[n] for n in names if n in chosen]
@@ -493,16 +499,18 @@ SKILL_TEXT = {
 }
 
 
-def fill_descriptions(rng: random.Random, tools: list[dict], calls: list[Call]) -> list[dict]:
+def fill_descriptions(rng: random.Random, tools: list[dict], calls: list[Call],
+                      rules: list[str] | None = None) -> list[dict]:
     """Continue builds the descriptions of ``request_rule`` and ``read_skill`` from the project's rules
-    and skills: list the ones a call names (and a few others); an uncalled one may list none."""
+    and skills: list the ones a call names (and a few others); an uncalled one may list none.
+    ``rules``: exactly the rules to list (what the conversation already told the user)."""
     wanted_rules = {a["name"] for n, a, *_ in calls if n == "request_rule"}
     wanted_skills = {a["skillName"] for n, a, *_ in calls if n == "read_skill"}
     out = []
     for tool in tools:
         name = tool["function"]["name"]
-        if name == "request_rule" and (wanted_rules or rng.random() < 0.5):
-            picked = sorted(wanted_rules | {r[0] for r in rng.sample(RULES, rng.randint(1, 3))})
+        if name == "request_rule" and (rules or wanted_rules or rng.random() < 0.5):
+            picked = sorted(rules) if rules else sorted(wanted_rules | {r[0] for r in rng.sample(RULES, rng.randint(1, 3))})
             text = {r[0]: r[1] for r in RULES}
             desc = RULES_HEAD + "\n".join(f"Name: {n}\nDescription: {text[n]}" for n in picked)
             tool = {**tool, "function": {**tool["function"], "description": desc}}

@@ -54,8 +54,24 @@ class Dialog:
         self.messages: list[dict[str, Any]] = []
         self.calls_made: list[str] = []
         self._next_id = 0
+        # Set by a builder: the tools the record offers beyond those it calls (None: the generator
+        # decides), the rules a request_rule description must list, the project the user works in.
+        self.offered: list[str] | None = None
+        self.rules: list[str] | None = None
+        self.stack: Any = None
         if system:
             self.messages.append({"role": "system", "content": system})
+
+    def offer(self, names: Sequence[str]) -> Dialog:
+        self.offered = list(names)
+        return self
+
+    def set_system(self, text: str) -> Dialog:
+        if self.messages and self.messages[0]["role"] == "system":
+            self.messages[0]["content"] = text
+        else:
+            self.messages.insert(0, {"role": "system", "content": text})
+        return self
 
     def user(self, text: str) -> Dialog:
         self.messages.append({"role": "user", "content": text.strip()})

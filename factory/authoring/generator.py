@@ -60,9 +60,18 @@ class SubcategoryGenerator:
                 seen_calls.add(key)
                 redraws = 0
             tools = offered
-            if uses_tools and self.distractors is not None:
+            if dialog.offered is not None:  # the builder chose what the record offers (and maybe calls none)
+                chosen = set(dialog.offered) | set(dialog.calls_made)
+                tools = [t for t in offered if t["function"]["name"] in chosen]
+                if dialog.rules:
+                    from factory.authoring.continue_calls import fill_descriptions
+
+                    tools = fill_descriptions(rng, tools, [], rules=dialog.rules)
+            elif uses_tools and self.distractors is not None:
                 tools = offered_for(rng, offered, set(dialog.calls_made), self.distractors)
-            yield ctx.example(subcategory, dialog.messages, tools=tools if uses_tools else [],
+            elif not uses_tools:
+                tools = []
+            yield ctx.example(subcategory, dialog.messages, tools=tools,
                               grounding={"workspace": ws.root.name, "tool_calls": len(dialog.calls_made)}
                               if uses_tools else None)
 
@@ -88,14 +97,14 @@ def toolset_tools(*extra: tuple[str, str]) -> Callable[[Any], list[dict[str, Any
     def pick(ctx: Any) -> list[dict[str, Any]]:
         tools = list(ctx.toolset.tools) if ctx.toolset else []
         for set_name, tool in extra:
-            tools.append(_shipped_toolset(set_name).by_name()[tool])
+            tools.append(shipped_toolset(set_name).by_name()[tool])
         return tools
 
     return pick
 
 
 @lru_cache(maxsize=8)
-def _shipped_toolset(name: str) -> Any:
+def shipped_toolset(name: str) -> Any:
     from importlib.resources import files
 
     from factory.generate.tools import load_toolset_file

@@ -16,10 +16,10 @@ from typing import Any
 
 REFUSAL = re.compile(r"\b(?:I can(?:'|no)t|I won't|I will not|I'm not able to|I am not able to|I must decline"
                      r"|I'd rather not|not something I can|I'm not going to)\b", re.IGNORECASE)
-NOT_OFFERED = re.compile(r"\b(?:no tool|none of (?:the|my) tools|(?:tool|tools) (?:I have|available|offered)"
-                         r"[^.]{0,60}\b(?:can't|cannot|don't|do not|doesn't)|not (?:among|one of) (?:the|my) tools"
-                         r"|I don't have a tool|there is no tool|isn't among the tools)", re.IGNORECASE)
-ASK = re.compile(r"\?\s*$")
+NOT_OFFERED = re.compile(r"\b(?:no tool|none of (?:the|my) tools|the tools I have|needs a tool I don't have"
+                         r"|not (?:among|one of) (?:the|my) tools|I don't have a tool|there is no tool"
+                         r"|isn't among the tools|no (?:web search|editing tool) among my tools)", re.IGNORECASE)
+ASK = re.compile(r"\?(?:\s|$)")
 LONG_TOOL_LIST = 10
 
 
@@ -37,7 +37,7 @@ def first_reply(record: dict[str, Any]) -> str | None:
             return "not_offered"
         if REFUSAL.search(text):
             return "refusal"
-        if ASK.search(text.strip()):
+        if len(text) < 300 and "```" not in text and ASK.search(text.strip()):
             return "ask"
         return "answer"
     return None

@@ -10,6 +10,7 @@ with the results themselves (the state :func:`factory.quality.transcript.replay`
 - ``location`` -- "`S` is defined at `F:N`" and any cited `F:N` inside a file the conversation showed;
 - ``tests`` -- passing or failing claims right after a test run, and counts of passed tests;
 - ``exit`` -- an exit code stated differently from the one a result showed;
+- ``tools`` -- a tool the assistant says it has that the record does not offer;
 - ``echo`` -- a keyword doubled the way a badly formatted result reads ("class class X").
 
 Only statements the check can read are judged: an unreadable or unsupported sentence is never an
@@ -232,6 +233,15 @@ def exit_claims(text: str, turn: Turn) -> Iterable[str]:
             yield f"claim exit: says exit code {m.group(1)}, but the result shows {', '.join(map(str, codes))}"
 
 
+def tool_claims(text: str, offered: set[str]) -> Iterable[str]:
+    """Tools the assistant says it has must be the ones the record offers."""
+    for m in re.finditer(r"(?:the tools I have (?:here )?are|I only have|I have only|my tools are) "
+                         r"((?:`[\w.-]+`(?:, | and |,? and )?)+)", text):
+        for name in re.findall(r"`([\w.-]+)`", m.group(1)):
+            if name not in offered:
+                yield f"claim tools: says it has `{name}`, which the record does not offer"
+
+
 _ECHO = re.compile(r"\b(class|def|fn|func|function|struct|interface|type|enum|trait|impl) \1\b")
 
 
@@ -245,12 +255,13 @@ def claim_errors(record: dict[str, Any], workspace: Workspace | None = None,
     """Every statement of ``record``'s assistant turns that disagrees with a result shown before it,
     as ``messages[i]: claim KIND: why``."""
     errors: list[str] = []
+    offered = {t.get("function", {}).get("name") for t in record.get("tools") or [] if isinstance(t, dict)}
     for turn in replay(record, workspace):
         text = turn.text
         if not text or turn.index == skip_turn:
             continue
         found = [*search_claims(text, turn.before), *file_claims(text, turn), *location_claims(text, turn),
-                 *test_claims(text, turn), *exit_claims(text, turn), *echo_claims(text)]
+                 *test_claims(text, turn), *exit_claims(text, turn), *echo_claims(text), *tool_claims(text, offered)]
         errors.extend(f"messages[{turn.index}]: {why}" for why in found)
     return errors
 

@@ -58,8 +58,9 @@ def current_rules() -> Rules:
 def semantic_errors(record: dict[str, Any], rules: Rules | None = None, skip_turn: int | None = None,
                     workspace: Workspace | None = None) -> list[str]:
     conventions = convention_errors(record)
-    if not any(m.get("tool_calls") for m in record.get("messages") or () if isinstance(m, dict)):
-        return conventions  # nothing called, nothing shown: no claim about a result, no precondition
+    if not record.get("tools") and not any(m.get("tool_calls") for m in record.get("messages") or ()
+                                           if isinstance(m, dict)):
+        return conventions  # no tools, nothing called: no claim about a result, no precondition
     ws = workspace or workspace_for(record)
     rules = current_rules() if rules is None else rules
     return conventions + claim_errors(record, ws, skip_turn) + precondition_errors(record, rules, ws, skip_turn)

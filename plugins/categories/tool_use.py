@@ -8,8 +8,9 @@ from pathlib import Path
 
 from factory import hookimpl
 from factory.agents import spec_path
+from factory.authoring.behaviours import BEHAVIOURS
 from factory.authoring.dialog import Dialog
-from factory.authoring.generator import SubcategoryGenerator
+from factory.authoring.generator import SubcategoryGenerator, shipped_toolset
 from factory.authoring.observe import describe, more_matches, source_files, symbols_in
 from factory.authoring.text import bullets, one, some
 from factory.registry import Category
@@ -219,9 +220,20 @@ def parameters(rng, d: Dialog) -> None:
                f"`{target}` finished with exit status 0 (I waited for it to complete).")
 
 
+def _behaviour(name: str):
+    """A behaviour of the kit (plain answer, missing tool, missing argument) over the Continue tools."""
+    build = BEHAVIOURS[name]
+
+    def builder(rng, d: Dialog) -> None:
+        build(rng, d, shipped_toolset("continue").names)
+
+    return builder
+
+
 GENERATOR = SubcategoryGenerator(
     {"parallel_execution": parallel_execution, "single_tools": single_tools, "multi_turn": multi_turn,
-     "error_recovery": error_recovery, "parameters": parameters},
+     "error_recovery": error_recovery, "parameters": parameters,
+     **{name: _behaviour(name) for name in ("plain_answer", "tool_not_offered", "missing_argument")}},
     system=lambda rng: one(rng, SYSTEM),
     distractors=2,
     fresh_calls=True,

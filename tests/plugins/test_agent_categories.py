@@ -21,7 +21,8 @@ from factory.sandbox.workspace import READ_ONLY_TOOLS, Workspace, verify_records
 
 # category -> subcategory -> default count
 AGENT_CATEGORIES = {
-    "tool_use": {"parallel_execution": 150, "single_tools": 15, "multi_turn": 15, "error_recovery": 10, "parameters": 10},
+    "tool_use": {"parallel_execution": 120, "single_tools": 15, "multi_turn": 15, "error_recovery": 10, "parameters": 10,
+                 "plain_answer": 10, "tool_not_offered": 10, "missing_argument": 10},
     "powertools": {"goto_definition": 28, "find_references": 28, "functions": 13, "classes": 13, "stats": 11, "index": 7},
     "skills": {"brainstorming": 50, "debugging": 50, "tdd": 20, "scale_game": 20, "when_stuck": 10},
     "agentic": {"tdd": 120, "systematic_debugging": 80, "planning": 60, "code_review": 20, "exploration": 20},

@@ -99,3 +99,12 @@ def test_the_validator_rejects_a_contradiction_with_its_reason() -> None:
     errors = RecordValidator().check(bad)
     assert len(errors) == 1 and errors[0].startswith("messages[3]: claim search:")
     assert RecordValidator(semantic=False).check(bad) == []
+
+
+def test_tools_the_assistant_says_it_has_must_be_offered() -> None:
+    rec = {"tools": [{"type": "function", "function": {"name": "ls"}}, {"type": "function", "function": {"name": "read_file"}}],
+           "messages": [{"role": "user", "content": "Run the tests."},
+                        {"role": "assistant", "content": "I can't run commands: the tools I have are `ls` and `bash`."}]}
+    assert claim_errors(rec) == ["messages[1]: claim tools: says it has `bash`, which the record does not offer"]
+    rec["messages"][1]["content"] = "I can't run commands: the tools I have are `ls` and `read_file`."
+    assert claim_errors(rec) == []
