@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 REFUSAL = re.compile(r"\b(?:I can(?:'|no)t|I won't|I will not|I'm not able to|I am not able to|I must decline"
-                     r"|I'd rather not|not something I can|I'm not going to)\b", re.IGNORECASE)
+                     r"|I'd rather not|not something I(?: can|'ll do)|I'm not going to|I have to decline|I won't run)\b", re.IGNORECASE)
 NOT_OFFERED = re.compile(r"\b(?:no tool|none of (?:the|my) tools|the tools I have|needs a tool I don't have"
                          r"|not (?:among|one of) (?:the|my) tools|I don't have a tool|there is no tool"
                          r"|isn't among the tools|no (?:web search|editing tool) among my tools)", re.IGNORECASE)

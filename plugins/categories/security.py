@@ -42,7 +42,7 @@ def input_validation(rng: random.Random) -> Pair:
              f"  const value = (body as {{ {n.camel}?: unknown }})?.{n.camel};\n"
              f"  if (typeof value !== \"number\" || !Number.isInteger(value) || value < 0 || value > {hi}) {{\n"
              f"    throw new RangeError(\"{n.camel} must be an integer between 0 and {hi}\");\n  }}\n  return value;\n}}\n")
-    return Pair("typescript", "checking untrusted JSON at the boundary", before, after, (
+    return Pair("typescript", "a check of untrusted JSON at the boundary", before, after, (
         "`any` lets a string, an object or `NaN` flow into arithmetic and storage.",
         "`unknown` forces the check before use.",
         f"The bounds 0-{hi} come from the domain, not from what the client happens to send.",
@@ -233,6 +233,38 @@ CONTEXT = ["", "This is in our {domain} API. ", "Public endpoint. ", "Internal a
            "From a {domain} service. "]
 SEVERITY = ["Severity: high.", "Severity: medium, but cheap to fix.", "This is exploitable as written.",
             "Worth fixing before release.", ""]
+# Why code that already does the right thing is fine, by the safeguard it uses. A share of the records
+# shows the safe version, so a model learns to tell safe code from vulnerable code, not to flag everything.
+SAFE_NOTES = {
+    "bounded, typed input": ("The values are parsed and bounds-checked at the boundary, before anything uses them.",
+                             "A bad value raises a clear error instead of reaching the database.",
+                             "The limit is a named constant, so it is easy to review and change."),
+    "a check of untrusted JSON at the boundary": ("The body is typed `unknown`, so nothing uses it before the check.",
+                                                "The value must be an integer inside the allowed range, or it is rejected."),
+    "a parameterised query": ("The value is bound as a query parameter, so it can never become SQL.",
+                              "The table and column names are fixed in the code, not taken from input."),
+    "textContent instead of innerHTML": ("The value goes in through `textContent`, so it is text, never markup.",
+                                         "Nothing is concatenated into HTML."),
+    "escaping on output": ("`html.escape` runs on the value before it is put into the markup.",
+                           "Quotes are escaped too, so the value cannot break out of an attribute."),
+    "an ownership check (IDOR)": ("The record is checked against the current user before it is returned.",
+                                  "A record that belongs to someone else gets the same answer as one that does not exist."),
+    "constant-time comparison": ("`hmac.compare_digest` takes the same time wherever the inputs differ.",
+                                 "Both sides are compared as bytes."),
+    "secrets from the environment": ("The key comes from the environment, not from the source code.",
+                                     "A missing key fails loudly at start-up.", "The request has a timeout."),
+    "an origin allowlist": ("Only allowlisted origins are echoed back; any other origin gets no CORS headers.",
+                            "`Vary: Origin` keeps caches from mixing responses between origins."),
+    "a slow, salted password hash": ("scrypt is slow and memory-hard, and every password gets its own random salt.",
+                                     "Verification uses a constant-time comparison."),
+    "the secrets module for tokens": ("`secrets.token_urlsafe` draws from the operating system's secure random source.",
+                                      "32 bytes of randomness is far beyond guessing."),
+}
+SAFE_SHARE = 0.3
+SAFE_OPENERS = ("No -- this is fine as written: it already uses {t}.", "This one is safe: it uses {t}.",
+                "I don't see a vulnerability here. It uses {t}.", "Looks secure to me: {t} is already in place.")
+SAFE_KEEP = ("Keep it that way with a regression test.", "Nothing to change.", "I'd leave it as is.",
+             "If you change it later, keep this safeguard in place.", "")
 
 
 def _code_builder(kind: str):
@@ -242,6 +274,13 @@ def _code_builder(kind: str):
             return
         pair = CODE_BUILDERS[kind](rng)
         domain = rng.choice(["payments", "booking", "HR", "logistics", "healthcare", "retail"])
+        if rng.random() < SAFE_SHARE:  # the code shown is the safe version: say so, change nothing
+            d.user(framed(rng, one(rng, CONTEXT).format(domain=domain) + one(rng, ASKS)) + "\n\n"
+                   + fence(pair.lang, pair.after))
+            notes = some(rng, SAFE_NOTES[pair.title], 1, len(SAFE_NOTES[pair.title]))
+            d.say(one(rng, SAFE_OPENERS).format(t=pair.title) + "\n\n" + bullets(notes) + "\n\n"
+                  + one(rng, SAFE_KEEP))
+            return
         d.user(framed(rng, one(rng, CONTEXT).format(domain=domain) + one(rng, ASKS)) + "\n\n"
                + fence(pair.lang, pair.before))
         pts = some(rng, pair.points, 2, len(pair.points))
