@@ -29,9 +29,22 @@ BIG_TOOLS = frozenset({"multi_edit", "edit_existing_file", "create_rule_block", 
                        "run_terminal_command"})
 
 
+def _compact(name: str) -> bool:
+    """A tool whose schema is short (the generator's COMPACT_TOOL_CHARS), where its size is known."""
+    import orjson
+
+    from factory.authoring.generator import COMPACT_TOOL_CHARS, shipped_toolset
+
+    for set_name in ("continue", "claude_code"):
+        tool = shipped_toolset(set_name).by_name().get(name)
+        if tool is not None:
+            return len(orjson.dumps(tool)) <= COMPACT_TOOL_CHARS
+    return name not in BIG_TOOLS
+
+
 def _some(rng: random.Random, names: list[str], lo: int, hi: int, avoid: set[str] = frozenset()) -> list[str]:
     """``lo``-``hi`` distractor tools, compact ones, in the tool set's order."""
-    pool = [n for n in names if n not in BIG_TOOLS and n not in avoid] or [n for n in names if n not in avoid]
+    pool = [n for n in names if _compact(n) and n not in avoid] or [n for n in names if n not in avoid]
     return sorted(rng.sample(pool, min(len(pool), rng.randint(lo, hi))), key=names.index)
 
 

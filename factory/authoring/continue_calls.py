@@ -59,13 +59,14 @@ SITUATIONS = (
 )
 
 
-def compose_request(rng: random.Random, ask: str, ent: str) -> str:
-    """Opener + the tool-specific ask + a situation naming the domain in prose."""
+def compose_request(rng: random.Random, ask: str, ent: str, pool: str = "train") -> str:
+    """Opener + the tool-specific ask + a situation naming the domain in prose (the eval pool has
+    openers and situations of its own)."""
     e = ent.replace("_", " ")
-    opener = one(rng, OPENERS)
+    opener = one(rng, EVAL_OPENERS if pool == "eval" else OPENERS)
     text = opener + (ask[0].lower() + ask[1:] if opener and not ask[:2].isupper() else ask)
     if rng.random() < 0.75:
-        situation = one(rng, SITUATIONS).format(e=e)
+        situation = one(rng, EVAL_SITUATIONS if pool == "eval" else SITUATIONS).format(e=e)
         text = f"{situation} {text}" if rng.random() < 0.4 else f"{text} {situation}"
     return text
 
@@ -86,13 +87,80 @@ def implementation_path(stack: T.Stack, ent: str, rng: random.Random) -> str:
     return path
 
 
-def _p(rng: random.Random, *options: str) -> str:
+def _p(rng: random.Random, pool: str, *options: str) -> str:
+    """One of ``options`` -- or, for the eval pool, one of the held-out phrasings of the same choice."""
+    if pool == "eval" and options[0] in HELD_OUT:
+        options = HELD_OUT[options[0]]
     return one(rng, options)
+
+# -- held-out wording ---------------------------------------------------------------------------------
+# The eval pool's own phrasings, by the first training phrasing of the same choice: an eval prompt is
+# never made only of sentences training has (tests/authoring measures it), so the eval measures the
+# skill, not recall of the training sentences.
+HELD_OUT: dict[str, tuple[str, ...]] = {
+    "Open {path} and tell me what it does.": (
+        "I'd like a walkthrough of {path}; open it up.", "Mind reading {path} and summarising its job?",
+        "Could you load {path}? I suspect the {e} problem starts there.", "Give {path} a read and report back."),
+    "Create {path} with a first version of the {e} code.": (
+        "Start {path} off with a basic version of the {e} code.", "{path} doesn't exist yet; write an initial {e} version of it.",
+        "Bootstrap {path} with the first cut of the {e} logic."),
+    "Create {path} with a first test for the {e} code.": (
+        "Start {path} with an initial test covering {e}.", "Write {path}: a single test to get {e} under test.",
+        "{path} should exist with one basic {e} test in it."),
+    "Run the test suite.": ("Execute the tests, please.", "Give the tests a run and report failures.",
+                            "I touched the {e} code; rerun the tests."),
+    "Build the project.": ("Compile everything and tell me if it breaks.", "Kick off a build after the {e} edits."),
+    "Run the linter.": ("Give the code a lint pass.", "Any lint warnings? Run the checker."),
+    "Show me the last {n} commits.": ("Print the {n} latest commits, one line each.", "I want to see the {n} newest commits."),
+    "Create a branch called {b}.": ("Branch off as {b}.", "Open a fresh branch named {b}."),
+    "Find all files matching {g}.": ("Locate the files that fit {g}.", "Give me the paths of everything matching {g}.",
+                                     "Which paths fit the glob {g}?"),
+    "What have I changed so far?": ("Which edits haven't been committed yet?", "Show me what's different from the last commit.",
+                                    "Before I commit the {e} work, what does my diff contain?"),
+    "What does this file do?": ("Walk me through the file in my editor.", "Anything off in the file I'm viewing?",
+                                "Why might the {e} query in my open file come back empty?"),
+    "List everything under {d}, recursively.": ("Give me the whole tree below {d}.", "Recursively list {d}."),
+    "What's in {d}?": ("Show the contents of {d}.", "What does the {d} folder hold?", "Enumerate {d} for me."),
+    "From now on: {r} Make that a rule.": ("Going forward, {r} Please store that as a rule.",
+                                           "Record this project convention as a rule: {r}"),
+    "Read {u} and summarize what matters for us.": ("Pull {u} and tell me what's relevant to us.",
+                                                    "Skim {u} and list the important parameters."),
+    "Apply our '{n}' rule here.": ("Pull in the '{n}' rule for this change.", "Follow the project's {n} rule for the {e} code."),
+    "Use the {s} skill for this {e} bug.": ("Load the {s} skill before tackling the {e} issue.",
+                                            "Let's go through the {s} skill first."),
+    "{l} {t} breaking changes latest release": ("{l} {t} migration guide newest version", "{l} {t} deprecation notice"),
+    "Search the web: {q}": ("Web search, please: {q}", "Check online: {q}"),
+    "Give me an overview of how this repo is organized.": ("How is this codebase laid out?",
+                                                            "Sketch the repository's structure before the {e} work."),
+    "Show me what's in the {d} subdirectory.": ("Display the {d} subfolder.", "Open up the {d} folder so I can spot the {e} code."),
+    "where {e} records are validated": ("the validation of incoming {e} data", "code that stores {e} rows",
+                                        "permission checks on {e} routes"),
+    "Find the code for {q}.": ("Locate {q}.", "Which code handles {q}?"),
+    "Show me lines {a}-{b} of {p}.": ("Print {p}, lines {a} through {b}.", "I need lines {a} to {b} of {p}.",
+                                      "The error mentions {p} near line {m}; show lines {a}-{b}."),
+    "Rename every {o} to {n} in {p}.": ("Swap each {o} for {n} throughout {p}.",),
+    "In {p}, change the first {o} to {n}.": ("Only the first {o} in {p} should become {n}.",),
+    "In {p}: rename {a} to {b} everywhere, and change the first {c} to {d}.": (
+        "Inside {p}, make every {a} a {b}, and turn only the first {c} into {d}.",),
+    "Add a retry limit of {n} to {p}.": ("Cap the retries in {p} at {n}.", "{p} should stop retrying after {n} tries."),
+    "Search the code for {q}.": ("Look through the repo for {q}.", "Which lines match {q}?"),
+    "{a} Also, {b}": ("{a} On top of that, {b}", "{a} And separately, {b}"),
+    "Quick one.": ("Small favour.", "Appreciate it."),
+}
+EVAL_OPENERS = ("", "", "", "So, ", "Next: ", "One request: ", "Hey there, ", "If you can: ", "Another thing: ")
+EVAL_SITUATIONS = (
+    "The {e} integration is due next week.", "I'm debugging the {e} flow with support on the line.",
+    "Our {e} numbers look wrong in the dashboard.", "The {e} service is getting a rewrite.",
+    "Ops paged us about the {e} workers.", "I'm documenting the {e} module for the new team.",
+    "The {e} job failed in staging last night.", "We're auditing the {e} code before the launch.",
+)
+EVAL_PREFACES = ("", "", "", "Checking.", "Let me do that.", "One moment.", "Looking into the {e} part.")
+
 
 
 def b_read_file(rng, stack, ent, pool) -> Built:
     path = T.path_for(stack, ent, rng)
-    ask = _p(rng,
+    ask = _p(rng, pool,
              "Open {path} and tell me what it does.", "Can you read {path}? I think the bug is in there.",
              "What's in {path}?", "Show me the contents of {path} before we change anything.",
              "I need to understand {path} -- read it for me.", "Pull up {path}, please.",
@@ -104,14 +172,14 @@ def b_read_file(rng, stack, ent, pool) -> Built:
 def b_create_new_file(rng, stack, ent, pool) -> Built:
     path = T.path_for(stack, ent, rng)
     if TEST_PATH.search(path):
-        ask = _p(rng, "Create {path} with a first test for the {e} code.",
+        ask = _p(rng, pool, "Create {path} with a first test for the {e} code.",
                  "We have no tests for {e} yet. Add {path} with one to start.",
                  "Scaffold {path}: one test that pins the basic {e} behaviour.",
                  "Please add {path} with a smoke test for {e}.")
         return ask.format(path=path, e=ent.replace("_", " ")), [
             ("create_new_file", {"filepath": path, "contents": code.test_file_for(stack, ent, rng, path)})]
     source = code.code_for(stack, ent, rng, path)
-    ask = _p(rng,
+    ask = _p(rng, pool,
              "Create {path} with a first version of the {e} code.",
              "We don't have {path} yet. Add it with a minimal {e} implementation.",
              "Scaffold a new file {path} for the {e} feature.",
@@ -126,24 +194,24 @@ def b_run_terminal_command(rng, stack, ent, pool) -> Built:
     e = ent.replace("_", " ")
     if kind == 0:
         cmd = stack.test_cmd
-        ask = _p(rng, "Run the test suite.", "Run the tests and tell me what fails.",
+        ask = _p(rng, pool, "Run the test suite.", "Run the tests and tell me what fails.",
                  "Can you run the tests? I changed the {e} code.", "Kick off the tests for me.")
     elif kind == 1:
         cmd = stack.build_cmd
-        ask = _p(rng, "Build the project.", "Does it still build? Run the build.",
+        ask = _p(rng, pool, "Build the project.", "Does it still build? Run the build.",
                  "Run a build to check the {e} changes compile.")
     elif kind == 2:
         cmd = stack.lint_cmd
-        ask = _p(rng, "Run the linter.", "Lint the codebase before I commit.", "Check for lint errors.")
+        ask = _p(rng, pool, "Run the linter.", "Lint the codebase before I commit.", "Check for lint errors.")
     elif kind == 3:
         n = rng.choice((5, 10, 15, 20))
         cmd = f"git log --oneline -n {n}"
-        ask = _p(rng, "Show me the last {n} commits.", "What were the last {n} commits?",
+        ask = _p(rng, pool, "Show me the last {n} commits.", "What were the last {n} commits?",
                  "List the {n} most recent commits in one line each.").replace("{n}", str(n))
     elif kind == 4:
         branch = f"{rng.choice(('fix', 'feat', 'chore'))}/{T.kebab(ent)}-{rng.choice(('cleanup', 'validation', 'timeouts', 'pagination'))}"
         cmd = f"git checkout -b {branch}"
-        ask = _p(rng, "Create a branch called {b}.", "Start a new branch {b} for this work.",
+        ask = _p(rng, pool, "Create a branch called {b}.", "Start a new branch {b} for this work.",
                  "Make me a {b} branch.").replace("{b}", branch)
     else:
         path = T.path_for(stack, ent, rng)
@@ -160,27 +228,27 @@ def b_file_glob_search(rng, stack, ent, pool) -> Built:
     if rng.random() < 0.5:
         pattern = pattern.replace("*", f"*{T.kebab(ent) if stack.language == 'typescript' else ent}*", 1) \
             if "**/" not in pattern else pattern.replace("**/*", f"**/*{ent}*", 1)
-    ask = _p(rng, "Find all files matching {g}.", "Which files match {g}?",
+    ask = _p(rng, pool, "Find all files matching {g}.", "Which files match {g}?",
              "List every file that matches the pattern {g}.", "Search the project for {g} files.",
              "Where are the files that match {g}? I need the paths.")
     return ask.format(g=pattern), [("file_glob_search", {"pattern": pattern})]
 
 
 def b_view_diff(rng, stack, ent, pool) -> Built:
-    ask = _p(rng, "What have I changed so far?", "Show me my uncommitted changes.",
+    ask = _p(rng, pool, "What have I changed so far?", "Show me my uncommitted changes.",
              "Review my working changes to the {e} code before I commit.",
              "Can you look at the current diff and check I didn't leave debug code in?",
              "What does my diff look like right now?", "Summarize the changes I haven't committed.")
-    return ask.format(e=ent.replace("_", " ")) + _suffix(rng, stack), [("view_diff", {})]
+    return ask.format(e=ent.replace("_", " ")) + _suffix(rng, stack, None, pool), [("view_diff", {})]
 
 
 def b_read_currently_open_file(rng, stack, ent, pool) -> Built:
-    ask = _p(rng, "What does this file do?", "Explain the file I have open.",
+    ask = _p(rng, pool, "What does this file do?", "Explain the file I have open.",
              "Is there anything wrong with the code in my editor?",
              "Can you add docstrings to what I'm looking at? Read it first.",
              "Look at the open file -- why would the {e} lookup return nothing?",
              "Review the file I'm currently editing.")
-    return ask.format(e=ent.replace("_", " ")) + _suffix(rng, stack), [("read_currently_open_file", {})]
+    return ask.format(e=ent.replace("_", " ")) + _suffix(rng, stack, None, pool), [("read_currently_open_file", {})]
 
 
 def b_ls(rng, stack, ent, pool) -> Built:
@@ -188,12 +256,12 @@ def b_ls(rng, stack, ent, pool) -> Built:
     args: dict[str, Any] = {"dirPath": d}
     if rng.random() < 0.35:
         args["recursive"] = True
-        ask = _p(rng, "List everything under {d}, recursively.", "Show me the full tree of {d}.",
+        ask = _p(rng, pool, "List everything under {d}, recursively.", "Show me the full tree of {d}.",
                  "What's inside {d}, including subfolders?")
     else:
-        ask = _p(rng, "What's in {d}?", "List the files in {d}.", "Show me the {d} directory.",
+        ask = _p(rng, pool, "What's in {d}?", "List the files in {d}.", "Show me the {d} directory.",
                  "ls {d} for me.", "Which files live in {d}?")
-    return ask.format(d=d) + _suffix(rng, stack, ent), [("ls", args)]
+    return ask.format(d=d) + _suffix(rng, stack, ent, pool), [("ls", args)]
 
 
 RULES = (
@@ -219,25 +287,25 @@ def b_create_rule_block(rng, stack, ent, pool) -> Built:
         args["alwaysApply"] = rng.random() < 0.5
     if rng.random() < 0.3:
         args["description"] = f"Apply when writing or reviewing {stack.language} code."
-    ask = _p(rng, "From now on: {r} Make that a rule.", "Remember this convention for the project: {r}",
+    ask = _p(rng, pool, "From now on: {r} Make that a rule.", "Remember this convention for the project: {r}",
              "Create a rule so you always do this: {r}", "Can you save a coding rule? {r}",
              "Add a project rule named '{n}': {r}")
-    return ask.format(r=rule, n=name) + _suffix(rng, stack, ent), [("create_rule_block", args)]
+    return ask.format(r=rule, n=name) + _suffix(rng, stack, ent, pool), [("create_rule_block", args)]
 
 
 def b_fetch_url_content(rng, stack, ent, pool) -> Built:
     url = T.doc_url(rng)
-    ask = _p(rng, "Read {u} and summarize what matters for us.", "What does {u} say?",
+    ask = _p(rng, pool, "Read {u} and summarize what matters for us.", "What does {u} say?",
              "Check the docs at {u} before we use this API.", "Fetch {u} for me.",
              "Can you pull the page {u}? I want the key parameters.")
-    return ask.format(u=url) + _suffix(rng, stack, ent), [("fetch_url_content", {"url": url})]
+    return ask.format(u=url) + _suffix(rng, stack, ent, pool), [("fetch_url_content", {"url": url})]
 
 
 def b_request_rule(rng, stack, ent, pool) -> Built:
     name = one(rng, RULES)[0]
-    ask = _p(rng, "Apply our '{n}' rule here.", "Load the {n} rule before you write the code.",
+    ask = _p(rng, pool, "Apply our '{n}' rule here.", "Load the {n} rule before you write the code.",
              "What does our {n} rule say? Use it for the {e} module.")
-    return ask.format(n=name, e=ent.replace("_", " ")) + _suffix(rng, stack), [("request_rule", {"name": name})]
+    return ask.format(n=name, e=ent.replace("_", " ")) + _suffix(rng, stack, None, pool), [("request_rule", {"name": name})]
 
 
 SKILLS = ("test-driven-development", "systematic-debugging", "brainstorming", "code-review",
@@ -246,51 +314,51 @@ SKILLS = ("test-driven-development", "systematic-debugging", "brainstorming", "c
 
 def b_read_skill(rng, stack, ent, pool) -> Built:
     skill = one(rng, SKILLS)
-    ask = _p(rng, "Use the {s} skill for this {e} bug.", "Follow your {s} skill here.",
+    ask = _p(rng, pool, "Use the {s} skill for this {e} bug.", "Follow your {s} skill here.",
              "Read the {s} skill first, then we start on the {e} work.")
-    return ask.format(s=skill, e=ent.replace("_", " ")) + _suffix(rng, stack), [("read_skill", {"skillName": skill})]
+    return ask.format(s=skill, e=ent.replace("_", " ")) + _suffix(rng, stack, None, pool), [("read_skill", {"skillName": skill})]
 
 
 def b_search_web(rng, stack, ent, pool) -> Built:
     topic = one(rng, T.DOC_TOPICS)
     lang = stack.language
-    q = _p(rng, "{l} {t} breaking changes latest release", "{l} {t} recommended pattern 2024",
+    q = _p(rng, pool, "{l} {t} breaking changes latest release", "{l} {t} recommended pattern 2024",
            "{l} {t} known issue workaround", "best practice {t} in {l} production")
     q = q.format(l=lang, t=topic)
-    ask = _p(rng, "Search the web: {q}", "Look up online: {q}", "Can you find out on the web: {q}?")
-    return ask.format(q=q) + _suffix(rng, stack, ent), [("search_web", {"query": q})]
+    ask = _p(rng, pool, "Search the web: {q}", "Look up online: {q}", "Can you find out on the web: {q}?")
+    return ask.format(q=q) + _suffix(rng, stack, ent, pool), [("search_web", {"query": q})]
 
 
 def b_view_repo_map(rng, stack, ent, pool) -> Built:
-    ask = _p(rng, "Give me an overview of how this repo is organized.", "Show me the repo map.",
+    ask = _p(rng, pool, "Give me an overview of how this repo is organized.", "Show me the repo map.",
              "I'm new here -- what's the structure of this codebase?",
              "Map out the repository before we plan the {e} feature.")
-    return ask.format(e=ent.replace("_", " ")) + _suffix(rng, stack), [("view_repo_map", {})]
+    return ask.format(e=ent.replace("_", " ")) + _suffix(rng, stack, None, pool), [("view_repo_map", {})]
 
 
 def b_view_subdirectory(rng, stack, ent, pool) -> Built:
     d = one(rng, stack.dirs)
-    ask = _p(rng, "Show me what's in the {d} subdirectory.", "Walk me through {d}.",
+    ask = _p(rng, pool, "Show me what's in the {d} subdirectory.", "Walk me through {d}.",
              "View the {d} folder so we can find the {e} code.")
-    return ask.format(d=d, e=ent.replace("_", " ")) + _suffix(rng, stack), [
+    return ask.format(d=d, e=ent.replace("_", " ")) + _suffix(rng, stack, None, pool), [
         ("view_subdirectory", {"directory_path": d})]
 
 
 def b_codebase(rng, stack, ent, pool) -> Built:
     e = ent.replace("_", " ")
-    q = _p(rng, "where {e} records are validated", "{e} persistence and database access",
+    q = _p(rng, pool, "where {e} records are validated", "{e} persistence and database access",
            "authentication checks around {e} endpoints", "error handling for {e} requests",
            "how {e} totals are calculated", "retry logic used when saving a {e}")
     q = q.format(e=e)
-    ask = _p(rng, "Find the code for {q}.", "Where in the codebase is {q}?", "Search the codebase: {q}.")
-    return ask.format(q=q) + _suffix(rng, stack), [("codebase", {"query": q})]
+    ask = _p(rng, pool, "Find the code for {q}.", "Where in the codebase is {q}?", "Search the codebase: {q}.")
+    return ask.format(q=q) + _suffix(rng, stack, None, pool), [("codebase", {"query": q})]
 
 
 def b_read_file_range(rng, stack, ent, pool) -> Built:
     path = T.path_for(stack, ent, rng)
     start = rng.randint(1, 400)
     end = start + rng.choice((10, 20, 30, 40, 60))
-    ask = _p(rng, "Show me lines {a}-{b} of {p}.", "Read {p} from line {a} to {b}.",
+    ask = _p(rng, pool, "Show me lines {a}-{b} of {p}.", "Read {p} from line {a} to {b}.",
              "The stack trace points at {p} around line {m}; read lines {a} to {b}.")
     return ask.format(a=start, b=end, p=path, m=(start + end) // 2), [
         ("read_file_range", {"filepath": path, "startLine": start, "endLine": end})]
@@ -373,11 +441,11 @@ def b_single_find_and_replace(rng, stack, ent, pool) -> Built:
     text = rename_file(stack, ent, [old])
     if rng.random() < 0.5:
         args: dict[str, Any] = {"filepath": path, "old_string": old, "new_string": new, "replace_all": True}
-        ask = _p(rng, "Rename every {o} to {n} in {p}.", "In {p}, replace all occurrences of {o} with {n}.")
+        ask = _p(rng, pool, "Rename every {o} to {n} in {p}.", "In {p}, replace all occurrences of {o} with {n}.")
     else:
         line = _first_line_with(text, old)
         args = {"filepath": path, "old_string": line, "new_string": _replace_word(line, old, new)}
-        ask = _p(rng, "In {p}, change the first {o} to {n}.", "Replace the first {o} in {p} with {n}.")
+        ask = _p(rng, pool, "In {p}, change the first {o} to {n}.", "Replace the first {o} in {p} with {n}.")
     return ask.format(o=old, n=new, p=path), [("single_find_and_replace", args)], [read_then(path, text)]
 
 
@@ -388,7 +456,7 @@ def b_multi_edit(rng, stack, ent, pool) -> Built:
     line = _first_line_with(text, o2)
     edits = [{"old_string": o1, "new_string": n1, "replace_all": True},
              {"old_string": line, "new_string": _replace_word(line, o2, n2)}]
-    ask = _p(rng, "In {p}: rename {a} to {b} everywhere, and change the first {c} to {d}.",
+    ask = _p(rng, pool, "In {p}: rename {a} to {b} everywhere, and change the first {c} to {d}.",
              "Two edits in {p}, please -- all {a} become {b}, and the first {c} becomes {d}.")
     return ask.format(p=path, a=o1, b=n1, c=o2, d=n2), [("multi_edit", {"filepath": path, "edits": edits})], [
         read_then(path, text)]
@@ -410,7 +478,7 @@ def b_edit_existing_file(rng, stack, ent, pool) -> Built:
     else:
         changes = (f"// ... existing code ...\nconst MAX_RETRIES: u32 = {limit};\n\nfn should_retry(attempt: u32)"
                    f" -> bool {{\n    attempt < MAX_RETRIES\n}}\n// ... existing code ...")
-    ask = _p(rng, "Add a retry limit of {n} to {p}.", "In {p}, give up after {n} attempts instead of retrying forever.",
+    ask = _p(rng, pool, "Add a retry limit of {n} to {p}.", "In {p}, give up after {n} attempts instead of retrying forever.",
              "Edit {p}: the {e} sync should retry at most {n} times.")
     return ask.format(n=limit, p=path, e=ent.replace("_", " ")), [
         ("edit_existing_file", {"filepath": path, "changes": changes})], [
@@ -419,11 +487,11 @@ def b_edit_existing_file(rng, stack, ent, pool) -> Built:
 
 def b_grep_search(rng, stack, ent, pool) -> Built:
     c, s = T.camel(ent), ent
-    q = _p(rng, "TODO|FIXME", f"{s}_id", f"{c}Id|{s}_id", f"def {s}_", f"class {T.pascal(ent)}",
+    q = _p(rng, pool, "TODO|FIXME", f"{s}_id", f"{c}Id|{s}_id", f"def {s}_", f"class {T.pascal(ent)}",
            f"function {c}", f"import .*{s}", "console\\.log", "print\\(", f"{T.pascal(ent)}NotFound")
-    ask = _p(rng, "Search the code for {q}.", "Grep for {q}.", "Where do we use {q}?",
+    ask = _p(rng, pool, "Search the code for {q}.", "Grep for {q}.", "Where do we use {q}?",
              "Find every match of the regex {q} in the repo.")
-    return ask.format(q=q) + _suffix(rng, stack, ent), [("grep_search", {"query": q})]
+    return ask.format(q=q) + _suffix(rng, stack, ent, pool), [("grep_search", {"query": q})]
 
 
 BUILDERS: dict[str, Callable[..., Built]] = {
@@ -437,16 +505,19 @@ def b_parallel(rng, stack, ent, pool) -> Built:
     first, second = rng.sample(READ_ONLY, 2)
     u1, c1 = BUILDERS[first](rng, stack, ent, pool)
     u2, c2 = BUILDERS[second](rng, stack, ent, pool)
-    joiner = _p(rng, "{a} Also, {b}", "Two things: {a} And {b}", "{a} While you're at it, {b}")
+    joiner = _p(rng, pool, "{a} Also, {b}", "Two things: {a} And {b}", "{a} While you're at it, {b}")
     lower = u2[0].lower() + u2[1:]
     return joiner.format(a=u1, b=lower), c1 + c2
 
 
-def _suffix(rng: random.Random, stack: T.Stack, ent: str | None = None) -> str:
+def _suffix(rng: random.Random, stack: T.Stack, ent: str | None = None, pool: str = "train") -> str:
     """Context clauses that make otherwise-similar requests distinct and realistic."""
     if rng.random() < 0.45:
         return ""
-    e = (ent or T.entity_name(rng)).replace("_", " ")
+    e = (ent or T.entity_name(rng, pool)).replace("_", " ")
+    if pool == "eval":
+        return " " + one(rng, (f"The project is a {stack.name}.", f"It's part of the {e} changes.",
+                               f"(issue {rng.randint(100, 9999)})", "When you have a minute.", "Cheers."))
     return " " + _p(
         rng, f"We're in the {stack.name}.", f"This is for the {e} work.", f"(ticket {rng.randint(100, 9999)})",
         f"I'm chasing a {e} bug.", "Quick one.", f"It's blocking the {e} release.", "Thanks!",

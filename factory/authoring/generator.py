@@ -66,14 +66,16 @@ class SubcategoryGenerator:
                 if dialog.rules:
                     from factory.authoring.continue_calls import fill_descriptions
 
-                    tools = fill_descriptions(rng, tools, [], rules=dialog.rules)
+                    tools = [fill_descriptions(rng, [t], [], rules=dialog.rules)[0]
+                             if t["function"]["name"] == "request_rule" else t for t in tools]
             elif uses_tools and self.distractors is not None:
                 tools = offered_for(rng, offered, set(dialog.calls_made), self.distractors)
             elif not uses_tools:
                 tools = []
+            extra = {"behaviour": subcategory} if dialog.offered is not None else {}
             yield ctx.example(subcategory, dialog.messages, tools=tools,
                               grounding={"workspace": ws.root.name, "tool_calls": len(dialog.calls_made)}
-                              if uses_tools else None)
+                              if uses_tools else None, **extra)
 
 
 # A distractor's JSON schema at most this long (characters): short tools like ``ls`` or ``search_web``,

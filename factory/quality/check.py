@@ -28,6 +28,7 @@ from factory.errors import InputError
 from factory.quality.behaviour import BehaviourMix
 from factory.quality.builds import build_check
 from factory.quality.codecheck import CodeBlock, parse_error, record_blocks, ruff_check_sources
+from factory.quality.overlap import Overlap, answer_shapes, overlap, prompt_sentences
 from factory.quality.semantic import semantic_errors, workspace_for
 from factory.quality.validate import RecordValidator
 from factory.quality.variety import Variety, kit_nouns
@@ -71,6 +72,7 @@ class CheckReport:
     categories: dict[str, CategoryCheck] = field(default_factory=dict)
     skipped_builds: dict[str, str] = field(default_factory=dict)
     build_blocks: Counter = field(default_factory=Counter)
+    held_out: dict[str, Overlap] = field(default_factory=dict)  # held-out category -> overlap with training
 
     def category(self, name: str) -> CategoryCheck:
         return self.categories.setdefault(name, CategoryCheck())
@@ -87,6 +89,9 @@ class CheckReport:
         return {
             "read": self.read, "rejected": self.rejected, "skipped_builds": self.skipped_builds,
             "build_blocks": dict(self.build_blocks),
+            "held_out_overlap": {name: {"records": o.records, "prompts_only_training_sentences": o.only_training,
+                                        "text_answers": o.answers, "answers_shaped_like_training": o.shared_answers}
+                                 for name, o in self.held_out.items()},
             "categories": {
                 name: {"read": c.read, "passed": c.passed, "unverifiable": c.unverifiable,
                        "stages": {s: {"checked": st.checked, "failed": st.failed,
@@ -114,8 +119,19 @@ class _Pending:
 
 
 def check_files(paths: Iterable[str | Path], repos: Iterable[str | Path] = (), build: bool = True,
-                rejects: str | Path | None = None, lint: bool = True) -> CheckReport:
+                rejects: str | Path | None = None, lint: bool = True,
+                held_out: Iterable[str] | None = None) -> CheckReport:
+    """``held_out``: categories kept out of training (default: those the registry's specs mark so);
+    when the inputs hold both kinds, the report measures how much of the held-out text training has."""
     report = CheckReport()
+    if held_out is None:
+        from factory.generate.specs import held_out_categories
+        from factory.host import default_registry
+
+        held_out = held_out_categories(default_registry())
+    held = set(held_out)
+    held_rows: dict[str, list[tuple[list[str], list[str]]]] = {}
+    train_answers: set[str] = set()
     validator = RecordValidator(semantic=False)
     extra = tuple(Path(r) for r in repos)
     nouns = kit_nouns()
@@ -155,6 +171,10 @@ def check_files(paths: Iterable[str | Path], repos: Iterable[str | Path] = (), b
                     continue
                 cat.variety.add(obj, nouns)
                 cat.behaviour.add(obj)
+                if name in held:
+                    held_rows.setdefault(str(name), []).append((prompt_sentences(obj, nouns), answer_shapes(obj, nouns)))
+                else:
+                    train_answers.update(answer_shapes(obj, nouns))
                 ws = workspace_for(obj, extra)
                 grounded = bool((obj.get("meta") or {}).get("grounding"))
                 if grounded and ws is None:
@@ -182,6 +202,10 @@ def check_files(paths: Iterable[str | Path], repos: Iterable[str | Path] = (), b
     finally:
         if writer is not None:
             writer.__exit__(None, None, None)
+    train_sentences = {s for n, c in report.categories.items() if n not in held for s in c.variety.task}
+    if train_sentences:
+        for name, rows in held_rows.items():
+            report.held_out[name] = overlap(rows, train_sentences, train_answers)
     return report
 
 
@@ -243,3 +267,10 @@ def format_check_report(report: CheckReport) -> Iterator[str]:
         shapes = ", ".join(f"{k} {100 * n / (mix.records or 1):.0f}%" for k, n in sorted(mix.shape.items()))
         yield (f"{name:<17}{v['task_sentences']:>11}{v['task_cover90']:>9}{v['answer_texts']:>9}"
                f"{v['answer_cover90']:>9}{v['first_call_patterns']:>7}  {first or '-'} | {shapes or '-'}")
+    for name, o in sorted(report.held_out.items()):
+        yield ""
+        yield (f"held out: {name}: {o.only_training} of {o.records} prompts ({100 * o.prompt_share:.1f}%) are made "
+               f"only of sentences training also has; {o.shared_answers} of {o.answers} text answers "
+               f"({100 * o.answer_share:.1f}%) have a training answer's shape")
+        for ex in o.examples[:3]:
+            yield f"  e.g. {ex[:160]}"

@@ -1,8 +1,10 @@
 """eval: held-out evaluation prompts with reference answers.
 
 It runs the tool, guardrail and style categories' own generators (found in the registry) on the
-held-out vocabulary pool, and keeps only prompts that mention a held-out entity, so no eval prompt can
-repeat a training prompt.
+held-out pool -- held-out entities and the generators' held-out wording banks -- and keeps only prompts
+that mention a held-out entity, so no eval prompt is made of training sentences. A quarter of the
+tool-call records move onto the canary tool set (:mod:`factory.authoring.canary`): schemas no
+training record uses.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 from factory import hookimpl
 from factory.agents import spec_path
 from factory.authoring import vocab as T
+from factory.authoring.canary import to_canary
 from factory.authoring.continue_calls import BUILDERS
 from factory.authoring.text import one
 from factory.errors import FactoryError
@@ -58,6 +61,10 @@ def held_out_source(ctx: Any, subcategory: str) -> tuple[Any, list[str]]:
     return generator, subs
 
 
+# The share of tool-call eval records rewritten onto the canary tool set (names never trained on).
+CANARY_SHARE = 0.25
+
+
 class EvalGenerator:
     def generate(self, ctx, subcategory: str, count: int) -> Iterator:
         generator, subs = held_out_source(ctx, subcategory)
@@ -68,7 +75,13 @@ class EvalGenerator:
             ex = next(streams[source])
             if not mentions_held_out(ex.first_user_text()):
                 continue
-            ex.meta = ex.meta.model_copy(update={"source_subcategory": source})
+            canary = subcategory == "tool_call" and rng.random() < CANARY_SHARE
+            if canary:
+                moved = to_canary(ex.to_dict())
+                if moved is None:
+                    continue
+                ex = type(ex).model_validate(moved)
+            ex.meta = ex.meta.model_copy(update={"source_subcategory": source, **({"canary": True} if canary else {})})
             ex.subcategory = subcategory
             ex.id = ex.compute_id()
             yield ex

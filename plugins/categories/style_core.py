@@ -71,6 +71,19 @@ ASKS = {
                     "Rust model for {pl} with {f}, house style."),
 }
 
+# The eval pool's own requests (held out by construction).
+EVAL_ASKS = {
+    "python_model": ("Create a {e} data class with {f}, team conventions.", "I need {E} as a typed Python model: {f}."),
+    "python_service": ("Python helpers for {pl}: fetch one by id and keep only the active ones.",
+                       "Give me {e} lookup-by-id plus an active filter, in our Python style."),
+    "python_tests": ("Pure helpers that sum {e} amounts and select big ones, plus pytest tests.",),
+    "typescript_component": ("Build a {E} card in TSX that displays {f}.",),
+    "typescript_client": ("Write fetch{E} for our TypeScript client, with a timeout and our error style.",),
+    "go_struct": ("Give me a Go {E} struct ({f}) that can validate itself.",),
+    "rust_struct": ("A Rust {E} struct with {f} and an is-valid check, please.",),
+}
+EVAL_INTROS = ("Written to the house style:", "The {what}, following our conventions:", "In the team's style:",
+               "This is how we'd write it here:")
 INTROS = ("Here's the {what} in our house style:", "This follows the team conventions:",
           "Here is a version that fits the codebase:", "Done -- house style applied:", "Here you go:")
 
@@ -102,9 +115,9 @@ class StyleCoreGenerator:
             ent = T.entity_name(rng, self.pool)
             fields = T.fields_for(rng, rng.randint(3, 6))
             shown = ", ".join(fields)
-            ask = one(rng, ASKS[subcategory]).format(
+            ask = one(rng, (EVAL_ASKS if self.pool == "eval" else ASKS)[subcategory]).format(
                 E=T.pascal(ent), e=ent.replace("_", " "), pl=T.plural(ent).replace("_", " "), f=shown)
-            if rng.random() < 0.4:
+            if rng.random() < 0.4 and self.pool != "eval":
                 ask += " " + one(rng, ("Keep it small.", "It goes in the shared module.",
                                        f"This is for ticket {rng.randint(100, 9999)}.", "We'll extend it later.",
                                        "Match the rest of the codebase.", "Needs to pass review today."))
@@ -115,9 +128,10 @@ class StyleCoreGenerator:
             code_only = source if lang else "\n".join(b.code for b in extract_blocks(source))
             conventions = [c for c in conventions if holds(c, code_only) is not False]
             notes = "\n".join(f"- {c}" for c in conventions[: rng.randint(min(2, len(conventions)), len(conventions))])
-            intro = one(rng, INTROS).format(what=subcategory.split("_", 1)[1])
+            intro = one(rng, EVAL_INTROS if self.pool == "eval" else INTROS).format(what=subcategory.split("_", 1)[1])
             block = fence(lang, source) if lang else source
-            answer = f"{intro}\n\n{block}\n\nConventions applied:\n{notes}"
+            heading = "Conventions:" if self.pool == "eval" else "Conventions applied:"
+            answer = f"{intro}\n\n{block}\n\n{heading}\n{notes}"
             yield ctx.example(subcategory, [
                 {"role": "system", "content": one(rng, SYSTEM)},
                 {"role": "user", "content": ask},

@@ -304,6 +304,12 @@ ASKS = ("Refactor this:", "Can you clean this up?", "This works but it's ugly. R
 INTROS = ("Here is the refactored version:", "Refactored:", "Cleaner version:", "Here's how I'd write it:",
           "Same behaviour, easier to read:", "Here's the {e} code tidied up:", "This version keeps the behaviour:",
           "Refactored {e} code below.", "Here you go -- behaviour unchanged:", "Suggested rewrite:")
+# The eval pool's own requests and context lines (held out by construction).
+EVAL_ASKS = ("Simplify this, same behaviour:", "Rewrite this more cleanly:", "Could this read better? Rewrite it:",
+             "Modernise this code, please:", "Give this function a cleanup pass:")
+EVAL_INTROS = ("Rewritten, with the same behaviour:", "A cleaner take:", "Here it is after the cleanup:",
+               "The {e} code, simplified:")
+EVAL_CONTEXT = ("", "", "It sits in the {e} service.", "New joiners keep tripping over it.", "Part of the {e} cleanup.")
 CONTEXT = ("", "", "It's from the {e} module.", "We touch this code a lot.", "Found it while fixing a {e} bug.",
            "Reviewer flagged it.", "Keep the behaviour the same.", "It's in the hot path for {pl}.")
 
@@ -318,13 +324,16 @@ class StyleRefactorGenerator:
             ent = T.entity_name(rng, self.pool)
             pattern = one(rng, patterns)
             before, after, lang, notes = pattern(rng, ent)
-            ctx_line = one(rng, CONTEXT).format(e=ent.replace("_", " "), pl=T.plural(ent).replace("_", " "))
-            ask = compose_request(rng, f"{one(rng, ASKS)} {ctx_line}".strip(), ent)
+            held = self.pool == "eval"
+            ctx_line = one(rng, EVAL_CONTEXT if held else CONTEXT).format(
+                e=ent.replace("_", " "), pl=T.plural(ent).replace("_", " "))
+            ask = compose_request(rng, f"{one(rng, EVAL_ASKS if held else ASKS)} {ctx_line}".strip(), ent, self.pool)
             user = f"{ask}\n\n{fence(lang, before)}"
             rng.shuffle(notes)
-            intro = one(rng, INTROS).format(e=ent.replace("_", " "))
+            intro = one(rng, EVAL_INTROS if held else INTROS).format(e=ent.replace("_", " "))
+            changed = "The changes:" if held else "What changed:"
             answer = (f"{intro}\n\n"
-                      f"{fence(lang, after)}\n\nWhat changed:\n" + "\n".join(f"- {n}" for n in notes))
+                      f"{fence(lang, after)}\n\n{changed}\n" + "\n".join(f"- {n}" for n in notes))
             yield ctx.example(subcategory, [
                 {"role": "system", "content": "You are a senior engineer who refactors code for clarity "
                                               "without changing its behaviour, and explains each change."},

@@ -15,6 +15,7 @@ from factory.authoring import vocab as T
 from factory.authoring.behaviours import BEHAVIOURS
 from factory.authoring.continue_calls import (
     BUILDERS,
+    EVAL_PREFACES,
     PREFACES,
     SYSTEM_PROMPTS,
     b_parallel,
@@ -31,6 +32,7 @@ from factory.sandbox.workspace import READ_ONLY_TOOLS
 # Calls made among a long list of tools: the quick ones whose records stay short.
 LONG_LIST_TOOLS = ("read_file", "grep_search", "file_glob_search", "ls", "run_terminal_command", "view_diff",
                    "search_web", "codebase", "read_file_range", "fetch_url_content")
+EVAL_AFTER_READ = ("", "", "Editing it now.", "Here's the change.", "Changing it.")
 AFTER_READ = ("", "", "Now the edit.", "Making the change.", "That's the spot.", "Applying it.",
               "Found it; editing.", "The file matches what you described.")
 
@@ -67,8 +69,8 @@ class ToolCoreGenerator:
             ent = T.entity_name(rng, self.pool)
             user, calls, *context = builder(rng, stack, ent, self.pool)
             context = context[0] if context else []
-            user = compose_request(rng, user, ent)
-            preface = one(rng, PREFACES).format(e=ent.replace("_", " "))
+            user = compose_request(rng, user, ent, self.pool)
+            preface = one(rng, EVAL_PREFACES if self.pool == "eval" else PREFACES).format(e=ent.replace("_", " "))
             system = one(rng, SYSTEM_PROMPTS).format(stack=stack.name)
             names = [c[0] for c in context + calls]
             messages: list[dict[str, Any]] = [{"role": "system", "content": system}, {"role": "user", "content": user}]
@@ -77,7 +79,7 @@ class ToolCoreGenerator:
                 messages.append({"role": "assistant", "tool_calls": first, **({"content": preface} if preface else {})})
                 messages += [{"role": "tool", "tool_call_id": c["id"], "name": n, "content": out}
                              for c, (n, _, out) in zip(first, context)]
-                preface = one(rng, AFTER_READ)
+                preface = one(rng, EVAL_AFTER_READ if self.pool == "eval" else AFTER_READ)
             assistant: dict[str, Any] = {"role": "assistant", "tool_calls": make_calls(rng, calls)}
             if preface:
                 assistant["content"] = preface

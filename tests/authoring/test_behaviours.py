@@ -1,4 +1,4 @@
-"""Tool-calling behaviours beyond one call, in tool_core at its default count: each at least 5% of the
+"""Tool-calling behaviours beyond one call, in the main job's tool_core (default count, seed 42): each at least 5% of the
 category, each doing what it says (answers computed right, no invented calls, the missing value asked
 for by name and then used), within the token window, without raising the near-duplicate share."""
 
@@ -11,7 +11,6 @@ import orjson
 import pytest
 
 from factory.authoring.behaviours import CAPABILITIES
-from factory.generate.category import generate_category
 from factory.host import PluginHost
 from factory.quality.neardup import near_duplicate_share
 from factory.quality.semantic import semantic_errors
@@ -22,14 +21,13 @@ BEHAVIOURS = ("plain_answer", "tool_not_offered", "missing_argument", "grounded_
 
 
 @pytest.fixture(scope="module")
-def tool_core(tmp_path_factory: pytest.TempPathFactory):
-    out = tmp_path_factory.mktemp("tool_core")
-    result = generate_category(HOST.registry.categories["tool_core"], HOST.registry, out, seed=42)
-    records = [orjson.loads(line) for line in result.path.read_bytes().splitlines()]
+def tool_core(main_job_dir):
+    path = main_job_dir / "tool_core.jsonl"
+    records = [orjson.loads(line) for line in path.read_bytes().splitlines()]
     by_sub = defaultdict(list)
     for r in records:
         by_sub[r["subcategory"]].append(r)
-    return result.path, records, by_sub
+    return path, records, by_sub
 
 
 def test_each_behaviour_is_at_least_five_percent(tool_core) -> None:
@@ -115,9 +113,8 @@ def test_the_near_duplicate_share_stays_below_two_percent(tool_core) -> None:
     assert report.near_duplicates / report.total < 0.02  # 1.7% before the behaviours were added
 
 
-def test_tool_use_has_the_behaviours_too(tmp_path) -> None:
-    result = generate_category(HOST.registry.categories["tool_use"], HOST.registry, tmp_path, seed=42)
-    rows = [orjson.loads(line) for line in result.path.read_bytes().splitlines()]
+def test_tool_use_has_the_behaviours_too(main_job_dir) -> None:
+    rows = [orjson.loads(line) for line in (main_job_dir / "tool_use.jsonl").read_bytes().splitlines()]
     subs = Counter(r["subcategory"] for r in rows)
     assert subs["plain_answer"] == subs["tool_not_offered"] == subs["missing_argument"] == 10
     for r in rows:

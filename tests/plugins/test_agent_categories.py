@@ -145,7 +145,9 @@ def test_tool_use_offers_the_tools_it_calls_plus_a_few_compact_distractors(
         offered = {t["function"]["name"]: t for t in rec["tools"]}
         called = {c["function"]["name"] for m in rec["messages"] for c in m.get("tool_calls") or []}
         distractors = set(offered) - called
-        assert called <= set(offered) and len(distractors) == 2, (called, sorted(offered))
+        # a behaviour record (plain answer, missing tool or argument) chooses its own handful of tools
+        few = 1 <= len(distractors) <= 5 if rec["meta"].get("behaviour") else len(distractors) == 2
+        assert called <= set(offered) and few, (called, sorted(offered))
         assert all(len(orjson.dumps(offered[n])) <= COMPACT_TOOL_CHARS for n in distractors)
         offered_anywhere |= set(offered)
     assert len(offered_anywhere) >= 12  # across records the model still sees most of the Continue tools

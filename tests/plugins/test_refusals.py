@@ -9,18 +9,12 @@ from collections import Counter
 import orjson
 import pytest
 
-from factory.generate.category import generate_category
-from factory.host import PluginHost
 from factory.plugins.categories.guardrail import BENIGN, UNSAFE
-
-HOST = PluginHost(entry_points=False).load()
 
 
 @pytest.fixture(scope="module")
-def records(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict]]:
-    out = tmp_path_factory.mktemp("refusals")
-    return {name: [orjson.loads(line) for line in
-                   generate_category(HOST.registry.categories[name], HOST.registry, out, seed=42).path.read_bytes().splitlines()]
+def records(main_job_dir) -> dict[str, list[dict]]:
+    return {name: [orjson.loads(line) for line in (main_job_dir / f"{name}.jsonl").read_bytes().splitlines()]
             for name in ("guardrail", "security")}
 
 

@@ -64,7 +64,7 @@ def test_file_contents_written_by_tool_calls_are_checked() -> None:
     rec = {"messages": [{"role": "user", "content": "write it"},
                         {"role": "assistant", "tool_calls": [{"id": "1", "type": "function", "function": {
                             "name": "write", "arguments": {"file_path": "lib.rs", "content": BAD["rust"]}}}]}]}
-    assert check_record_code(rec) == ["messages[1] write.content: rust does not parse (syntax error near line 1)"]
+    assert check_record_code(rec) == ["messages[1] write.content lib.rs: rust does not parse (syntax error near line 1)"]
 
 
 def test_batched_ruff_maps_findings_back_to_each_source() -> None:

@@ -1,0 +1,73 @@
+"""The eval set is held out by construction: its prompts have wording of their own (none is made only of
+sentences training has), its nouns never occur in training, and a quarter of its tool calls use canary
+schemas that no training record offers."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import orjson
+import pytest
+
+from factory.authoring import vocab as T
+from factory.authoring.canary import CANARY, to_canary
+from factory.host import PluginHost
+from factory.quality.check import check_files
+from factory.quality.validate import RecordValidator
+
+HOST = PluginHost(entry_points=False).load()
+SOURCES = ("tool_core", "guardrail", "style_core", "style_refactor")
+
+
+@pytest.fixture(scope="module")
+def files(main_job_dir: Path) -> dict[str, Path]:
+    """The main job's eval set and the training categories its generators are shared with."""
+    return {name: main_job_dir / f"{name}.jsonl" for name in (*SOURCES, "eval")}
+
+
+def test_no_eval_prompt_is_made_only_of_training_sentences(files) -> None:
+    report = check_files(list(files.values()), build=False, held_out=["eval"])
+    overlap = report.held_out["eval"]
+    assert overlap.records == 1000
+    assert overlap.only_training == 0, overlap.examples  # 668 of 1000 before the eval had its own wording
+    assert overlap.shared_answers / overlap.answers < 0.05  # 91% before
+
+
+def test_held_out_nouns_never_occur_in_training(files) -> None:
+    nouns = [e.replace("_", " ") for e in T.ENTITY_POOLS["eval"]]
+    for name in SOURCES:
+        text = files[name].read_text().lower().replace("_", " ")
+        found = [n for n in nouns if re.search(rf"\b{re.escape(n)}\b", text)]
+        assert found == [], (name, found)
+
+
+def test_a_quarter_of_the_tool_calls_use_canary_schemas(files) -> None:
+    rows = [orjson.loads(line) for line in files["eval"].read_bytes().splitlines()]
+    calls = [r for r in rows if r["subcategory"] == "tool_call"]
+    canary = [r for r in calls if r["meta"].get("canary")]
+    assert 0.18 <= len(canary) / len(calls) <= 0.32
+    canary_names = {c[0] for c in CANARY.values()}
+    training_names = {t["function"]["name"] for name in SOURCES
+                      for line in files[name].read_bytes().splitlines() for t in orjson.loads(line)["tools"]}
+    assert not canary_names & training_names
+    validator = RecordValidator(semantic=False)
+    for r in canary:
+        assert {t["function"]["name"] for t in r["tools"]} <= canary_names
+        assert validator.check(r) == []
+
+
+def test_to_canary_keeps_a_record_valid_and_renames_nested_arguments() -> None:
+    continue_tools = HOST.registry.toolsets["continue"].by_name()
+    record = {"category": "eval", "subcategory": "tool_call", "tools": [continue_tools["multi_edit"]],
+              "messages": [{"role": "user", "content": "Rename a to b in x.py."},
+                           {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {
+                               "name": "multi_edit", "arguments": {"filepath": "x.py", "edits": [
+                                   {"old_string": "a", "new_string": "b", "replace_all": True}]}}}]}]}
+    moved = to_canary(record)
+    fn = moved["messages"][1]["tool_calls"][0]["function"]
+    assert fn == {"name": "batch_replace", "arguments": {"path": "x.py", "replacements": [
+        {"find": "a", "replace": "b", "every": True}]}}
+    assert RecordValidator(semantic=False).check(moved) == []
+    broken = dict(record, tools=[{"type": "function", "function": {"name": "not_in_continue"}}])
+    assert to_canary(broken) is None
