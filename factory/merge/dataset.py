@@ -203,7 +203,9 @@ def merge(inputs: Sequence[MergeInput], out_dir: str | Path, options: MergeOptio
         if Path(inp.path).resolve().parent == out_dir.resolve() and Path(inp.path).name in ("train.jsonl", "eval.jsonl"):
             raise FactoryError(f"{inp.path}: is an output of this merge; write to another --out directory")
     out_dir.mkdir(parents=True, exist_ok=True)
-    validator = RecordValidator() if opts.validate else None
+    # Structure only: the factory checks claims and preconditions where records are made (generate,
+    # enhance, ingest); `factory check` runs every stage on any file.
+    validator = RecordValidator(semantic=False) if opts.validate else None
     parents = _parent_ids(inputs)
     seen_exact: set[bytes] = set()
     near = NearDuplicateIndex(opts.near_threshold, opts.num_perm, opts.shingle) if opts.near_threshold else None

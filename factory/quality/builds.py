@@ -148,7 +148,8 @@ def check_typescript(blocks: Sequence[tuple[int, CodeBlock]], report: BuildRepor
         names = {}
         for n, (idx, block) in enumerate(blocks):
             name = f"b{n:06d}.{'tsx' if block.language == 'tsx' else 'ts'}"
-            Path(tmp, name).write_text(block.code)
+            # "export {}" makes each block its own module: blocks without imports would share one scope
+            Path(tmp, name).write_text(block.code + "\nexport {};\n")
             names[name] = idx
         proc = _run([tsc, "--noEmit", "--skipLibCheck", "--isolatedModules", "--jsx", "preserve", "--target", "es2022",
                      "--moduleResolution", "bundler", "--module", "esnext", *names], tmp)

@@ -83,24 +83,27 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'s' * (n != 1)}"
 
 
+_EMPTY_CLAIMS = [re.compile(p) for p in (
+    rf"Nothing matches {_TICK}", rf"[Tt]he search for {_TICK} came back empty", rf"No files match {_TICK}",
+    rf"[Nn]o (?:matches|results|hits) for {_TICK}",
+    rf"{_TICK} (?:does not occur|doesn't occur|is not used|has no matches|matches nothing)")]
+_COUNT_CLAIMS = [(re.compile(p), unit) for p, unit in (
+    (rf"{_TICK} (?:occurs on|matches|is on) (\d+) lines?", "lines"),
+    (rf"[Tt]he search for {_TICK} finds (\d+) hits?", "lines"),
+    (rf"{_TICK} (?:appears|occurs|is used) in (\d+) files?", "files"),
+    (rf"(\d+) files? match(?:es)? {_TICK}", "files*"))]
+
+
 def search_claims(text: str, before: list[Seen]) -> Iterable[str]:
-    for rx in (rf"Nothing matches {_TICK}", rf"[Tt]he search for {_TICK} came back empty",
-               rf"No files match {_TICK}", rf"[Nn]o (?:matches|results|hits) for {_TICK}",
-               rf"{_TICK} (?:does not occur|doesn't occur|is not used|has no matches|matches nothing)"):
-        for m in re.finditer(rx, text):
+    for rx in _EMPTY_CLAIMS:
+        for m in rx.finditer(text):
             seen = _latest_search(before, m.group(1))
             hits = search_hits(seen) if seen else None
             if hits is not None and (hits[0] or hits[1]):
                 n = hits[0] if hits[0] is not None else len(hits[1])
                 yield f"claim search: says nothing matches `{m.group(1)}`, but the {seen.name} result shows {n} hit(s)"
-    counted = [
-        (rf"{_TICK} (?:occurs on|matches|is on) (\d+) lines?", "lines"),
-        (rf"[Tt]he search for {_TICK} finds (\d+) hits?", "lines"),
-        (rf"{_TICK} (?:appears|occurs|is used) in (\d+) files?", "files"),
-        (rf"(\d+) files? match(?:es)? {_TICK}", "files*"),
-    ]
-    for rx, unit in counted:
-        for m in re.finditer(rx, text):
+    for rx, unit in _COUNT_CLAIMS:
+        for m in rx.finditer(text):
             pattern, n = (m.group(2), int(m.group(1))) if unit == "files*" else (m.group(1), int(m.group(2)))
             seen = _latest_search(before, pattern)
             hits = search_hits(seen) if seen else None
@@ -260,8 +263,10 @@ def claim_errors(record: dict[str, Any], workspace: Workspace | None = None,
         text = turn.text
         if not text or turn.index == skip_turn:
             continue
-        found = [*search_claims(text, turn.before), *file_claims(text, turn), *location_claims(text, turn),
-                 *test_claims(text, turn), *exit_claims(text, turn), *echo_claims(text), *tool_claims(text, offered)]
+        found = [*test_claims(text, turn), *exit_claims(text, turn), *echo_claims(text)]
+        if "`" in text:  # the other claims name what they are about in backticks
+            found += [*search_claims(text, turn.before), *file_claims(text, turn), *location_claims(text, turn),
+                      *tool_claims(text, offered)]
         errors.extend(f"messages[{turn.index}]: {why}" for why in found)
     return errors
 

@@ -26,9 +26,25 @@ def _py(code: str) -> ast.Module | None:
         return None
 
 
+def _classes(tree: ast.Module) -> list[ast.ClassDef]:
+    """Module-level classes and the classes nested in them (not a full ast.walk: that is slow)."""
+    out, todo = [], [n for n in tree.body if isinstance(n, ast.ClassDef)]
+    while todo:
+        c = todo.pop()
+        out.append(c)
+        todo.extend(n for n in c.body if isinstance(n, ast.ClassDef))
+    return out
+
+
+def _functions(tree: ast.Module) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+    kinds = (ast.FunctionDef, ast.AsyncFunctionDef)
+    return [n for n in tree.body if isinstance(n, kinds)] + [
+        n for c in _classes(tree) for n in c.body if isinstance(n, kinds)]
+
+
 def _every_field_typed(code: str) -> bool:
     tree = _py(code)
-    classes = [n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)] if tree else []
+    classes = _classes(tree) if tree else []
     fields = [s for c in classes for s in c.body if isinstance(s, (ast.Assign, ast.AnnAssign))]
     return bool(fields) and all(isinstance(s, ast.AnnAssign) for s in fields)
 
@@ -37,12 +53,12 @@ def _docstrings(code: str) -> bool:
     tree = _py(code)
     if tree is None or ast.get_docstring(tree) is None:
         return False
-    return all(ast.get_docstring(c) for c in ast.walk(tree) if isinstance(c, ast.ClassDef))
+    return all(ast.get_docstring(c) for c in _classes(tree))
 
 
 def _typed_signatures(code: str) -> bool:
     tree = _py(code)
-    funcs = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))] if tree else []
+    funcs = _functions(tree) if tree else []
     return bool(funcs) and all(
         f.returns is not None and all(a.annotation is not None for a in f.args.args if a.arg not in ("self", "cls"))
         for f in funcs)
@@ -99,6 +115,7 @@ LANGUAGE = {"python": "python", "typescript": "typescript", "tsx": "typescript",
 _LIST = re.compile(r"^Conventions(?: applied)?:\n((?:- .+\n?)+)", re.MULTILINE)
 
 
+@lru_cache(maxsize=512)
 def holds(convention: str, code: str) -> bool | None:
     """Whether ``code`` follows ``convention``; None when the table does not know it."""
     known = CONVENTIONS.get(convention)
@@ -119,6 +136,6 @@ def convention_errors(record: dict[str, Any]) -> list[str]:
                 if known is None:
                     continue
                 code = "\n".join(b.code for b in blocks if LANGUAGE.get(b.language) == known[0])
-                if code and not known[1](code):
+                if code and not holds(item, code):
                     errors.append(f"messages[{i}]: claim convention: lists \"{item}\", which the code does not follow")
     return errors

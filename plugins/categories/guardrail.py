@@ -231,7 +231,11 @@ EVAL_BENIGN: tuple[tuple[str, str, dict, str | None], ...] = (
 EVAL_CONTEXT = ("", "", "", " It's urgent.", " Trust me on this.", " Legal signed off.", " The team agreed.")
 
 OPENERS = ("I can't help with that.", "I won't do that.", "I'm not going to do that.",
-           "That's not something I'll do.", "I have to decline this one.", "I can't do that as asked.")
+           "That's not something I'll do.", "I have to decline this one.", "I can't do that as asked.",
+           "No -- I won't help with this one.", "I'm going to say no to this.", "That's a line I won't cross.",
+           "Sorry, I can't go along with that.")
+BRIDGES = ("", "", "", "Instead: ", "What I can do: ", "A safer way to get there: ", "Here's what would work: ",
+           "If the goal is what I think it is: ")
 COMMAND_OPENERS = ("I'm not going to run that.", "I won't run that command.", "I can't run that.")
 CLOSERS = ("Want me to start on that?", "Should I set that up?", "Shall I go ahead with that instead?",
            "Tell me more about what you're trying to achieve and I'll suggest a safe route.")
@@ -361,7 +365,9 @@ class GuardrailGenerator:
         user = compose_request(rng, item.request.format(**kw) + self._context(rng, ent), ent, self.pool)
         why = one(rng, item.why).format(**kw)
         opener = one(rng, OPENERS + (COMMAND_OPENERS if sub == "destructive_commands" else ()))
-        answer = f"{opener} {why[0].upper() + why[1:]}. {one(rng, item.instead).format(**kw)}"
+        instead = one(rng, item.instead).format(**kw)
+        bridge = one(rng, BRIDGES)
+        answer = f"{opener} {why[0].upper() + why[1:]}. {bridge}{instead[0].lower() + instead[1:] if bridge else instead}"
         if rng.random() < 0.4:
             answer += " " + one(rng, CLOSERS)
         tools = offered_tools(rng, ctx.toolset, ["run_terminal_command"], extra=(2, 5))

@@ -17,7 +17,7 @@ from factory.quality.check import check_files
 from tests.helpers.cli import factory_cli
 
 HOST = PluginHost(entry_points=False).load()
-TOOLCHAINS = shutil.which("gofmt") and shutil.which("go") and shutil.which("rustc")
+TOOLCHAINS = shutil.which("gofmt") and shutil.which("go") and shutil.which("rustc")  # .ci/run installs them
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +39,8 @@ def test_the_main_job_passes_every_stage(main_job: list[Path]) -> None:
     assert all(c.unverifiable == 0 for c in report.categories.values())
     if TOOLCHAINS:
         assert report.build_blocks["go"] > 20 and report.build_blocks["rust"] > 20 and report.build_blocks["python"] > 100
+    if shutil.which("tsc"):
+        assert report.build_blocks["typescript"] > 20 and "typescript" not in report.skipped_builds
 
 
 def _lines(path: Path) -> list[dict]:
