@@ -90,3 +90,15 @@ def test_html_report_renders_with_visible_plots_in_headless_chromium(reported, t
                           f"--user-data-dir={tmp_path / 'profile2'}", paths["html"].resolve().as_uri()],
                          capture_output=True, text=True, timeout=120, check=False).stdout
     assert dom.count("class=\"plot\"") == 5 and "merge: " in dom
+
+
+def test_the_card_says_what_each_category_teaches_how_varied_it_is_and_what_it_cannot_teach(reported):
+    _, paths, _ = reported
+    text = paths["card"].read_text()
+    assert text.splitlines()[text.splitlines().index("---", 1) + 2] == "# Fine-tuning data for coding and tool-using assistants"
+    row = next(line for line in text.splitlines() if line.startswith("| tool_core | 30 |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[2].startswith("Correct, well-chosen calls") and cells[3] == "template"
+    assert int(cells[4].split()[0]) >= 1 and cells[4].endswith(")")  # distinct task sentences (90% cover)
+    assert "**Held out: never trained on.**" in next(line for line in text.splitlines() if line.startswith("| eval |"))
+    assert "## What this data cannot teach" in text and "## More and better data: the LLM path" in text
