@@ -13,6 +13,7 @@ from typing import Any
 from factory.quality.claims import claim_errors
 from factory.quality.conventions import convention_errors
 from factory.quality.preconditions import Rules, precondition_errors, rules_by_tool
+from factory.quality.refactors import refactor_errors
 from factory.sandbox.workspace import FIXTURE_REPO, REPO_ENV, Workspace
 
 
@@ -57,7 +58,7 @@ def current_rules() -> Rules:
 
 def semantic_errors(record: dict[str, Any], rules: Rules | None = None, skip_turn: int | None = None,
                     workspace: Workspace | None = None) -> list[str]:
-    conventions = convention_errors(record)
+    conventions = convention_errors(record) + refactor_errors(record)
     if not record.get("tools") and not any(m.get("tool_calls") for m in record.get("messages") or ()
                                            if isinstance(m, dict)):
         return conventions  # no tools, nothing called: no claim about a result, no precondition

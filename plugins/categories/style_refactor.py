@@ -19,6 +19,40 @@ from factory.registry import Category
 
 Pattern = Callable[[random.Random, str], tuple[str, str, str, list[str]]]  # before, after, fence, notes
 
+# Patterns that change behaviour or the interface on purpose (a bug fix, a new return type), with the
+# note that says so. Everything else is behaviour-preserving: same signature and, for Python, the same
+# results on the probe inputs below (tests/plugins/test_refactors.py runs them).
+CHANGES: dict[str, str] = {
+    "p_enumerate": "it changes the interface -- the function returns the lines instead of printing them, and is renamed to say so",
+    "p_with_open": "it changes the interface -- `path` is now a `pathlib.Path`, not a string",
+    "p_bare_except": "it changes behaviour on purpose -- only `ValueError` means a bad id now, and it is logged",
+    "p_mutable_default": "it changes behaviour on purpose -- calls no longer share one list (that was the bug)",
+    "p_ts_async": "it changes the interface -- callers `await` a promise instead of passing a callback",
+    "p_go_errors": "it changes the signature -- callers now get an `error` to handle",
+    "p_rust_unwrap": "it changes the signature -- callers now get a `Result` instead of a panic",
+}
+
+
+def probes(name: str, ent: str) -> list[tuple[str, tuple]]:
+    """(function, arguments) calls whose results the before and after code must share."""
+    s = ent
+    rows = [{"status": "active", "amount_cents": 5, "quantity": 2, "score": 3, "priority": 1},
+            {"status": "archived", "amount_cents": 7, "quantity": 1, "score": 4, "priority": 2},
+            {"status": "active", "amount_cents": 11, "quantity": 3, "score": 0, "priority": 5}]
+    if name == "p_comprehension":
+        return [(f"total_{f}", (rows[:k],)) for f in ("amount_cents", "quantity", "score", "priority") for k in (0, 1, 3)]
+    if name == "p_dict_get":
+        return [(f"{s}_status", (d,)) for d in ({}, {"status": "paid"}, {"status": ""}, {"other": 1})]
+    if name == "p_guard_clauses":
+        who = s if s != "user" else "profile"
+        users = [None, {"id": 1, "active": False}, {"id": 1, "active": True}, {"id": 2, "active": True, "is_admin": True}]
+        items = [{"owner_id": 1, "edits": 0}, {"owner_id": 1, "edits": 99}, {"owner_id": 3}]
+        return [(f"can_update_{who}", (u, i)) for u in users for i in items]
+    if name == "p_extract_function":
+        lines = [{"quantity": q, "unit_cents": c} for q, c in ((0, 0), (1, 999), (3, 1250), (7, 1))]
+        return [(f, (line,)) for f in ("invoice_line", "refund_line") for line in lines]
+    return []
+
 
 def p_enumerate(rng: random.Random, ent: str) -> tuple[str, str, str, list[str]]:
     pl, s = T.plural(ent), ent
@@ -304,6 +338,11 @@ ASKS = ("Refactor this:", "Can you clean this up?", "This works but it's ugly. R
 INTROS = ("Here is the refactored version:", "Refactored:", "Cleaner version:", "Here's how I'd write it:",
           "Same behaviour, easier to read:", "Here's the {e} code tidied up:", "This version keeps the behaviour:",
           "Refactored {e} code below.", "Here you go -- behaviour unchanged:", "Suggested rewrite:")
+# For a pattern that changes behaviour: no "behaviour unchanged", and the change said first.
+CHANGE_INTROS = ("Here's the improved version. Note that {change}.", "Suggested rewrite. Heads-up: {change}.",
+                 "Cleaner, but not a pure refactor: {change}.", "Here's how I'd write it; {change}.")
+SAME_BEHAVIOUR = ("without changing behaviour", "behaviour unchanged", "keeps the behaviour", "Same behaviour",
+                  "Keep the behaviour the same")
 # The eval pool's own requests and context lines (held out by construction).
 EVAL_ASKS = ("Simplify this, same behaviour:", "Rewrite this more cleanly:", "Could this read better? Rewrite it:",
              "Modernise this code, please:", "Give this function a cleanup pass:")
@@ -324,22 +363,30 @@ class StyleRefactorGenerator:
             ent = T.entity_name(rng, self.pool)
             pattern = one(rng, patterns)
             before, after, lang, notes = pattern(rng, ent)
+            change = CHANGES.get(pattern.__name__)
             held = self.pool == "eval"
-            ctx_line = one(rng, EVAL_CONTEXT if held else CONTEXT).format(
-                e=ent.replace("_", " "), pl=T.plural(ent).replace("_", " "))
-            ask = compose_request(rng, f"{one(rng, EVAL_ASKS if held else ASKS)} {ctx_line}".strip(), ent, self.pool)
+            contexts = [c for c in (EVAL_CONTEXT if held else CONTEXT) if not change or not any(w in c for w in SAME_BEHAVIOUR)]
+            asks = [a for a in (EVAL_ASKS if held else ASKS) if not change or not any(w in a for w in SAME_BEHAVIOUR)]
+            ctx_line = one(rng, contexts).format(e=ent.replace("_", " "), pl=T.plural(ent).replace("_", " "))
+            ask = compose_request(rng, f"{one(rng, asks)} {ctx_line}".strip(), ent, self.pool)
             user = f"{ask}\n\n{fence(lang, before)}"
             rng.shuffle(notes)
-            intro = one(rng, EVAL_INTROS if held else INTROS).format(e=ent.replace("_", " "))
+            if change:
+                intro = one(rng, CHANGE_INTROS).format(change=change)
+            else:
+                intro = one(rng, EVAL_INTROS if held else INTROS).format(e=ent.replace("_", " "))
             changed = "The changes:" if held else "What changed:"
             answer = (f"{intro}\n\n"
                       f"{fence(lang, after)}\n\n{changed}\n" + "\n".join(f"- {n}" for n in notes))
+            system = ("You are a senior engineer who improves code for clarity and correctness, and says plainly "
+                      "when a change alters behaviour or an interface." if change else
+                      "You are a senior engineer who refactors code for clarity without changing its behaviour, "
+                      "and explains each change.")
             yield ctx.example(subcategory, [
-                {"role": "system", "content": "You are a senior engineer who refactors code for clarity "
-                                              "without changing its behaviour, and explains each change."},
+                {"role": "system", "content": system},
                 {"role": "user", "content": user},
                 {"role": "assistant", "content": answer},
-            ])
+            ], refactor="behaviour change" if change else "behaviour-preserving", pattern=pattern.__name__)
 
 
 @hookimpl
