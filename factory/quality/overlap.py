@@ -22,7 +22,7 @@ def prompt_sentences(record: dict[str, Any], nouns: frozenset[str]) -> list[str]
 
 
 def answer_shapes(record: dict[str, Any], nouns: frozenset[str]) -> list[str]:
-    return [mask(m["content"], nouns)[:400] for m in record.get("messages") or []
+    return [mask(m["content"][:1200], nouns)[:400] for m in record.get("messages") or []
             if m.get("role") == "assistant" and isinstance(m.get("content"), str) and m["content"].strip()]
 
 

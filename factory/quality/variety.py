@@ -66,7 +66,7 @@ class Variety:
             if m.get("role") == "user" and isinstance(m.get("content"), str):
                 self.task.update(sentences(m["content"], nouns))
             elif m.get("role") == "assistant" and isinstance(m.get("content"), str) and m["content"].strip():
-                self.answer[mask(m["content"], nouns)[:400]] += 1
+                self.answer[mask(m["content"][:1200], nouns)[:400]] += 1  # the opening is the shape
         for m in msgs:
             if m.get("tool_calls"):
                 fn = m["tool_calls"][0].get("function") or {}

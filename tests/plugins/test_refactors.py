@@ -57,7 +57,7 @@ def test_records_say_what_they_are(main_job_dir) -> None:
 
 
 def test_a_change_labelled_as_preserving_is_caught() -> None:
-    before, after, lang, _ = R.p_enumerate(random.Random(1), "invoice")
+    before, after, _, _ = R.p_enumerate(random.Random(1), "invoice")
     record = {"meta": {"refactor": "behaviour-preserving"},
               "messages": [{"role": "user", "content": f"Refactor this:\n\n```python\n{before}```"},
                            {"role": "assistant", "content": f"Refactored:\n\n```python\n{after}```"}]}
