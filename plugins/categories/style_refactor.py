@@ -339,8 +339,19 @@ INTROS = ("Here is the refactored version:", "Refactored:", "Cleaner version:", 
           "Same behaviour, easier to read:", "Here's the {e} code tidied up:", "This version keeps the behaviour:",
           "Refactored {e} code below.", "Here you go -- behaviour unchanged:", "Suggested rewrite:")
 # For a pattern that changes behaviour: no "behaviour unchanged", and the change said first.
+# A second way to say each change, so records of one pattern do not all share one long sentence.
+CHANGE_ALSO: dict[str, str] = {
+    "p_enumerate": "callers get a list of lines back now (nothing is printed), hence the new name",
+    "p_with_open": "the function now takes a `Path`; callers passing a string need `Path(...)`",
+    "p_bare_except": "errors other than `ValueError` now propagate, and bad ids are logged",
+    "p_mutable_default": "each call gets a fresh list, which fixes the shared-default bug",
+    "p_ts_async": "the callback parameter is gone; the function returns a promise",
+    "p_go_errors": "the function now returns `([]byte, error)`, so every caller must handle the error",
+    "p_rust_unwrap": "bad input is now an `Err` for the caller rather than a panic",
+}
 CHANGE_INTROS = ("Here's the improved version. Note that {change}.", "Suggested rewrite. Heads-up: {change}.",
-                 "Cleaner, but not a pure refactor: {change}.", "Here's how I'd write it; {change}.")
+                 "Cleaner, but not a pure refactor: {change}.", "Here's how I'd write it; {change}.",
+                 "One thing first: {change}.", "This is more than a refactor -- {change}.")
 SAME_BEHAVIOUR = ("without changing behaviour", "behaviour unchanged", "keeps the behaviour", "Same behaviour",
                   "Keep the behaviour the same")
 # The eval pool's own requests and context lines (held out by construction).
@@ -364,6 +375,8 @@ class StyleRefactorGenerator:
             pattern = one(rng, patterns)
             before, after, lang, notes = pattern(rng, ent)
             change = CHANGES.get(pattern.__name__)
+            if change and rng.random() < 0.5:
+                change = CHANGE_ALSO[pattern.__name__]
             held = self.pool == "eval"
             contexts = [c for c in (EVAL_CONTEXT if held else CONTEXT) if not change or not any(w in c for w in SAME_BEHAVIOUR)]
             asks = [a for a in (EVAL_ASKS if held else ASKS) if not change or not any(w in a for w in SAME_BEHAVIOUR)]

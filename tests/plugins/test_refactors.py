@@ -52,7 +52,8 @@ def test_records_say_what_they_are(main_job_dir) -> None:
         if r["meta"]["refactor"] == "behaviour change":
             assert "behaviour unchanged" not in answer and "same behaviour" not in answer
             assert "without changing" not in r["messages"][1]["content"].lower()
-            assert R.CHANGES[r["meta"]["pattern"]] in r["messages"][-1]["content"]
+            said = (R.CHANGES[r["meta"]["pattern"]], R.CHANGE_ALSO[r["meta"]["pattern"]])
+            assert any(x in r["messages"][-1]["content"] for x in said)
         assert refactor_errors(r) == []
 
 
