@@ -20,6 +20,17 @@ def _progress():
     )
 
 
+def _use_repo(repo: Path | None) -> None:
+    """``--repo``: grounded categories execute their tool calls in this tree (``factory check --repo``
+    finds it again by its directory name)."""
+    if repo is not None:
+        import os
+
+        from factory.sandbox.workspace import REPO_ENV
+
+        os.environ[REPO_ENV] = str(repo.resolve())
+
+
 def _parse_counts(values: tuple[str, ...]) -> dict[str, int]:
     counts = {}
     for v in values:
@@ -75,9 +86,12 @@ def _run_generation(state, out: Path, seed: int, names: list[str], counts: dict[
 @click.option("--no-merge", is_flag=True, help="Stop after generation and validation (no merge, export).")
 @click.option("--no-export", is_flag=True, help="Skip the export.")
 @click.option("--no-report", is_flag=True, help="Skip the dataset card and HTML report.")
+@click.option("--repo", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Ground tool results in this repository instead of the shipped fixture "
+                   "(same as FACTORY_GROUNDING_REPO).")
 @click.pass_obj
 def run(state, out, seed, only, skip, counts, tokenizer, max_tokens, formats, eval_frac,
-        no_tokens, no_merge, no_export, no_report):
+        no_tokens, no_merge, no_export, no_report, repo):
     """Run the main job offline: generate every category into OUT (manifest.json), count tokens
     through the chat template, merge + dedupe + split into OUT/merged, export (trl by default) into
     OUT/export/FORMAT with self-checks, and write the card and report into OUT/report.
@@ -89,6 +103,7 @@ def run(state, out, seed, only, skip, counts, tokenizer, max_tokens, formats, ev
     cfg = state.config
     from factory.pipeline import FinishOptions, finish_dataset, select_categories
 
+    _use_repo(repo)
     names = select_categories(state.host, list(only), [*cfg.skip, *skip])
     out = out or cfg.out
     seed = cfg.seed if seed is None else seed
@@ -118,16 +133,22 @@ def run(state, out, seed, only, skip, counts, tokenizer, max_tokens, formats, ev
 @click.option("--batch", is_flag=True, help="Through the provider's Batch API (half price); returns after submitting: "
                                             "`factory batches --collect` finishes.")
 @click.option("--wait", is_flag=True, help="With --batch: poll until the jobs end, then finish here.")
+@click.option("--repo", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Ground tool results in this repository instead of the shipped fixture "
+                   "(same as FACTORY_GROUNDING_REPO).")
 @workers_option
 @click.pass_obj
-def generate(state, categories, count, seed, out, provider, model, base_url, max_cost, batch, wait):
+def generate(state, categories, count, seed, out, provider, model, base_url, max_cost, batch, wait, repo):
     """Regenerate one or more categories; every other file in OUT stays byte-identical.
 
     Example: factory generate tool_core --count 500 --seed 7 --out data
     Example: factory generate tool_core --count 50 --provider openai --model gpt-4o-mini --max-cost 2
     Example: factory generate tool_core --count 500 --provider anthropic --batch
+    Example: factory generate agentic --repo ~/src/my-service --out data
     """
     from factory.pipeline import select_categories
+
+    _use_repo(repo)
 
     cfg = state.config
     names = select_categories(state.host, list(categories))

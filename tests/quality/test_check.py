@@ -83,3 +83,20 @@ def test_each_stage_rejects_with_its_reason_and_counts_reconcile(main_job: list[
     if TOOLCHAINS:
         assert by_line[4]["stage"] == "build" and "gofmt" in by_line[4]["reasons"][0]
     assert 1 not in by_line  # the untouched record passes every stage
+
+
+def test_a_users_repository_grounds_records_and_check_finds_it_again(tmp_path: Path) -> None:
+    from factory.sandbox.workspace import FIXTURE_REPO
+
+    repo = tmp_path / "myrepo"
+    shutil.copytree(FIXTURE_REPO, repo)
+    (repo / "src" / "shoplite" / "loyalty.py").write_text(
+        '"""Loyalty points."""\n\n\ndef points_for(total_cents: int) -> int:\n    return total_cents // 100\n')
+    factory_cli("generate", "powertools", "--count", "100", "--repo", str(repo), "--out", str(tmp_path / "data"), check=True)
+    rows = _lines(tmp_path / "data" / "powertools.jsonl")
+    assert {r["meta"]["grounding"]["workspace"] for r in rows} == {"myrepo"}
+    assert any("loyalty.py" in orjson.dumps(r).decode() for r in rows)  # its own files, not the fixture's only
+    with_repo = factory_cli("check", str(tmp_path / "data" / "powertools.jsonl"), "--repo", str(repo), "--no-build")
+    assert with_repo.returncode == 0 and "grounded in a repository not at hand" not in with_repo.stdout
+    without = factory_cli("check", str(tmp_path / "data" / "powertools.jsonl"), "--no-build")
+    assert without.returncode == 0 and "(100 grounded in a repository not at hand)" in without.stdout
