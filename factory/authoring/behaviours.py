@@ -602,7 +602,7 @@ FOLLOW_UPS = ("Open `{t}`.", "OK, show me {t}.", "What does `{n}` define?", "Rea
 def follow_up(rng: random.Random, d: Dialog, names: list[str]) -> None:
     """A lookup and its answer, then a follow-up that reads one of the files the first result named."""
     d.set_system(REPO_SYSTEM)
-    if "read_file" not in names:
+    if "read_file" not in names and "read_file_range" not in names:
         raise Ungrounded("follow-ups read a file")
     first = [n for n in ("grep_search", "file_glob_search", "ls") if n in names]
     if not first:
@@ -613,17 +613,18 @@ def follow_up(rng: random.Random, d: Dialog, names: list[str]) -> None:
     if tool == "grep_search":
         sym = one(rng, [s for s in ws.symbols if s.kind in ("function", "class", "method") and not s.name.startswith("test")])
         args = {"query": rf"\b{sym.name}\b"}
-        d.user(opener + one(rng, [f"Where is `{sym.name}` used?", f"Find the mentions of {sym.name}.",
-                                  f"Which files use `{sym.name}`?", f"Search for {sym.name}."]))
+        d.user(_ask(rng, opener + one(rng, [f"Where is `{sym.name}` used?", f"Find the mentions of {sym.name}.",
+                                            f"Which files use `{sym.name}`?", f"Search for {sym.name}."])))
     elif tool == "file_glob_search":
         args = {"pattern": one(rng, ("tests/*.py", "src/**/*.py", "web/**/*.ts", "**/*.go", "**/*.md", "native/**/*.rs",
                                      "src/shoplite/*.py", "**/*.toml"))}
-        d.user(opener + one(rng, [f"Which files match `{args['pattern']}`?", f"List the files matching {args['pattern']}.",
-                                  f"Find the {args['pattern']} files."]))
+        d.user(_ask(rng, opener + one(rng, [f"Which files match `{args['pattern']}`?",
+                                            f"List the files matching {args['pattern']}.",
+                                            f"Find the {args['pattern']} files."])))
     else:
         where = one(rng, [x for x in ws.dirs if any(f.startswith(x + "/") and "/" not in f[len(x) + 1:] for f in ws.files)])
         args = {"dirPath": where}
-        d.user(opener + one(rng, [f"What's in `{where}`?", f"List {where}.", f"Show me the files in {where}."]))
+        d.user(_ask(rng, opener + one(rng, [f"What's in `{where}`?", f"List {where}.", f"Show me the files in {where}."])))
     out = d.call(tool, args)
     d.say(describe(rng, ws, tool, args, out))
     if tool == "ls":
@@ -635,9 +636,24 @@ def follow_up(rng: random.Random, d: Dialog, names: list[str]) -> None:
         raise Ungrounded("the first lookup found nothing to follow up on")
     target = one(rng, hits)
     d.user(one(rng, FOLLOW_UPS).format(t=target, n=Path(target).name))
-    out2 = d.call("read_file", {"filepath": target})
-    d.say(describe(rng, ws, "read_file", {"filepath": target}, out2))
-    d.offer(sorted({tool, "read_file", *_some(rng, names, 1, 1)}, key=names.index))
+    lines = ws.text(target).splitlines()
+    hit_lines = [int(ln.split(":")[1]) for ln in out.splitlines()
+                 if ln.startswith(target + ":") and ln.split(":")[1].isdigit()]
+    if len(lines) > 12 and "read_file_range" in names:
+        # A window around the hit (or a part of the file), as an agent reads a long file: the record
+        # shows the lines that matter, not the whole file again.
+        at = one(rng, hit_lines) if hit_lines else rng.randint(1, len(lines))
+        start = max(1, at - rng.randint(1, 4))
+        end = min(len(lines), start + rng.randint(6, 12))
+        args2 = {"filepath": target, "startLine": start, "endLine": end}
+        out2 = d.call("read_file_range", args2)
+        d.say(describe(rng, ws, "read_file_range", args2, out2))
+        extra = {"read_file_range"}
+    else:
+        out2 = d.call("read_file", {"filepath": target})
+        d.say(describe(rng, ws, "read_file", {"filepath": target}, out2))
+        extra = {"read_file"}
+    d.offer(sorted({tool, *extra, *_some(rng, names, 1, 1)}, key=names.index))
 
 
 BEHAVIOURS = {"plain_answer": plain_answer, "tool_not_offered": not_offered, "missing_argument": missing_argument,
