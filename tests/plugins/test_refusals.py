@@ -34,8 +34,8 @@ def test_every_refusal_answers_its_own_request(records) -> None:
         assert len(matches) == 1, user
         sub, item = matches[0]
         assert sub == r["subcategory"]
-        own = [alt.split("{")[0][:40] for alt in item.instead]
-        assert any(o in answer for o in own), (user, answer)
+        own = [alt.split("{")[0][:40].lower() for alt in item.instead]
+        assert any(o in answer.lower() for o in own), (user, answer)
         seen[item.request] += 1
     assert len(seen) == sum(len(g) for g in UNSAFE.values())  # every request is used
 
