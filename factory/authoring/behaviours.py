@@ -20,7 +20,7 @@ import random
 from pathlib import Path
 
 from factory.authoring.dialog import Dialog, Ungrounded
-from factory.authoring.observe import describe, source_files, symbols_in
+from factory.authoring.observe import describe, named, source_files, symbols_in
 from factory.authoring.text import one
 
 # Tool schemas of several kilobytes (Continue's editing tools): offered only when a record needs them,
@@ -33,7 +33,8 @@ def _compact(name: str) -> bool:
     """A tool whose schema is short (the generator's COMPACT_TOOL_CHARS), where its size is known."""
     import orjson
 
-    from factory.authoring.generator import COMPACT_TOOL_CHARS, shipped_toolset
+    from factory.authoring.continue_calls import COMPACT_TOOL_CHARS
+    from factory.authoring.generator import shipped_toolset
 
     for set_name in ("continue", "claude_code"):
         tool = shipped_toolset(set_name).by_name().get(name)
@@ -421,11 +422,6 @@ ABILITY = {
 MEANWHILE = ("Meanwhile I can {a} if that helps.", "What I can do from here: {a}.", "I can still {a} in the meantime.", "")
 
 
-def _tool_list(names: list[str]) -> str:
-    shown = [f"`{n}`" for n in names]
-    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
-
-
 def not_offered(rng: random.Random, d: Dialog, names: list[str]) -> None:
     kinds = [k for k, (_, tools, _, _) in CAPABILITIES.items() if len(set(names) - tools) >= 2]
     kind = one(rng, kinds)
@@ -444,9 +440,9 @@ def not_offered(rng: random.Random, d: Dialog, names: list[str]) -> None:
     d.user(_ask(rng, one(rng, asks).format(e=e, lib=one(rng, LIBRARIES), path=path, old=old, new=new), e))
     change = (f"in `{path}`, replace `{old}` with `{new}` everywhere it is used" if kind == "edit" else "")
     lead = one(rng, [
-        f"I can't {can_not} in this session: the tools I have are {_tool_list(offered)}, and none of them can.",
-        f"None of my tools here can {can_not} -- I only have {_tool_list(offered)}.",
-        f"That needs a tool I don't have: I can't {can_not} with {_tool_list(offered)}.",
+        f"I can't {can_not} in this session: the tools I have are {named(offered, len(offered))}, and none of them can.",
+        f"None of my tools here can {can_not} -- I only have {named(offered, len(offered))}.",
+        f"That needs a tool I don't have: I can't {can_not} with {named(offered, len(offered))}.",
     ])
     helpful = [ABILITY[n] for n in offered if n in ABILITY]
     meanwhile = one(rng, MEANWHILE).format(a=" or ".join(rng.sample(helpful, min(2, len(helpful))))) if helpful else ""

@@ -11,7 +11,6 @@ held-out evaluation prompts all draw from here.
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +19,7 @@ import orjson
 from factory.authoring import code
 from factory.authoring import vocab as T
 from factory.authoring.text import one
+from factory.quality.preconditions import TEST_PATH
 
 SYSTEM_PROMPTS = (
     "You are a coding agent working inside the user's IDE through the Continue extension. Use the "
@@ -74,8 +74,6 @@ Call = tuple[str, dict[str, Any]]
 # (request, calls) -- or (request, calls, context): calls made first, each with its result (an edit's
 # read of the file), so the request's calls meet their tools' preconditions.
 Built = tuple[str, list[Call]] | tuple[str, list[Call], list[tuple[str, dict[str, Any], str]]]
-TEST_PATH = re.compile(r"(?:^|/)(?:tests?|__tests__|spec)/|(?:^|/)test_[^/]*\.py$|_test\.(?:py|go)$"
-                       r"|\.(?:test|spec)\.[jt]sx?$|_tests\.rs$")
 
 
 def implementation_path(stack: T.Stack, ent: str, rng: random.Random) -> str:
@@ -530,7 +528,9 @@ def _suffix(rng: random.Random, stack: T.Stack, ent: str | None = None, pool: st
 DISTRACTOR_BUDGET_CHARS = 3_000
 
 
-COMPACT_CHARS = 600  # a tool schema this short fits a long list
+# A tool schema at most this long (characters) is compact: short tools like ``ls`` or ``search_web``,
+# not the 2-3k-character editing schemas; distractors and long tool lists are drawn from these.
+COMPACT_TOOL_CHARS = 600
 
 
 def offered_tools(rng: random.Random, toolset: Any, called: list[str], extra: tuple[int, int] = (2, 5),
@@ -542,7 +542,7 @@ def offered_tools(rng: random.Random, toolset: Any, called: list[str], extra: tu
     rng.shuffle(others)
     wanted = rng.randint(*extra)
     if wanted > 6:  # a long list: the compact schemas, so that many fit the budget
-        others.sort(key=lambda n: len(orjson.dumps(by_name[n])) > COMPACT_CHARS)
+        others.sort(key=lambda n: len(orjson.dumps(by_name[n])) > COMPACT_TOOL_CHARS)
     chosen, used = set(called), 0
     for name in others:
         if len(chosen) - len(set(called)) >= wanted:

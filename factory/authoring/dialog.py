@@ -9,10 +9,15 @@ import random
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
-from factory.sandbox.workspace import DRY_RUN_TOOLS, READ_ONLY_TOOLS, Workspace, default_workspace_root
+from factory.sandbox.workspace import (
+    DRY_RUN_TOOLS,
+    READ_ONLY_TOOLS,
+    Workspace,
+    default_workspace_root,
+    open_workspace,
+)
 
 
 class Ungrounded(Exception):
@@ -34,13 +39,8 @@ class GroundingStats:
 GROUNDING_STATS: dict[str, GroundingStats] = {}
 
 
-@lru_cache(maxsize=4)
-def _workspace(root: str) -> Workspace:
-    return Workspace(root)
-
-
 def workspace() -> Workspace:
-    return _workspace(str(default_workspace_root()))
+    return open_workspace(str(default_workspace_root()))
 
 
 class Dialog:

@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 
+from factory.authoring.continue_calls import COMPACT_TOOL_CHARS, fill_descriptions
 from factory.authoring.dialog import GROUNDING_STATS, Builder, Dialog, GroundingStats, Ungrounded, workspace
 
 
@@ -64,8 +65,6 @@ class SubcategoryGenerator:
                 chosen = set(dialog.offered) | set(dialog.calls_made)
                 tools = [t for t in offered if t["function"]["name"] in chosen]
                 if dialog.rules:
-                    from factory.authoring.continue_calls import fill_descriptions
-
                     tools = [fill_descriptions(rng, [t], [], rules=dialog.rules)[0]
                              if t["function"]["name"] == "request_rule" else t for t in tools]
             elif uses_tools and self.distractors is not None:
@@ -78,9 +77,8 @@ class SubcategoryGenerator:
                               if uses_tools else None, **extra)
 
 
-# A distractor's JSON schema at most this long (characters): short tools like ``ls`` or ``search_web``,
-# not the 2-3k-character editing schemas, which would crowd the conversation out of the window.
-COMPACT_TOOL_CHARS = 600
+# A distractor is a compact tool (COMPACT_TOOL_CHARS): the 2-3k-character editing schemas would crowd
+# the conversation out of the window.
 
 
 def offered_for(rng: random.Random, tools: Sequence[dict[str, Any]], used: set[str], distractors: int) -> list[dict[str, Any]]:

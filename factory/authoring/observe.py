@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from factory.authoring.text import one
+from factory.quality.claims import GREP_ROW
 from factory.sandbox.workspace import LANGUAGE_BY_SUFFIX, Workspace
 
 
@@ -27,9 +28,6 @@ def named(names: list[str], limit: int = 4) -> str:
     if len(shown) == 1:
         return shown[0]
     return ", ".join(shown[:-1]) + " and " + shown[-1]
-
-
-GREP_ROW = re.compile(r"^[^\s:][^:]*:\d+:")  # path:line: text -- one hit of a content search
 
 
 def more_matches(output: str) -> int:

@@ -31,7 +31,7 @@ FILE_SEARCHES = {"glob", "file_glob_search"}
 SHELL_TOOLS = {"bash", "run_terminal_command"}
 TEST_COMMAND = re.compile(r"\b(?:pytest|go test|cargo test|npm (?:run )?test|yarn test|jest|vitest|unittest)\b")
 
-_GREP_ROW = re.compile(r"^(?P<file>[^\s:][^:]*):(?P<line>\d+):")
+GREP_ROW = re.compile(r"^(?P<file>[^\s:][^:]*):(?P<line>\d+):")  # path:line: text -- one search hit
 _MORE = re.compile(r"^\.\.\. \((\d+) more matches\)$", re.MULTILINE)
 _EMPTY = ("No matches found", "No files found", "No files match")
 _TICK = r"`([^`\n]+)`"
@@ -62,7 +62,7 @@ def search_hits(seen: Seen) -> tuple[int, set[str]] | None:
         rows = [ln.rsplit(":", 1) for ln in lines if ":" in ln]
         return sum(int(n) for _, n in rows if n.isdigit()), {f for f, _ in rows}
     if seen.name in ("grep", "grep_search", "find_references"):
-        rows = [m for m in map(_GREP_ROW.match, lines) if m]
+        rows = [m for m in map(GREP_ROW.match, lines) if m]
         hidden = sum(int(n) for n in _MORE.findall(out))
         if seen.name == "find_references":
             head = re.match(r"^(\d+) references? to ", out)

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import os
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -14,15 +13,7 @@ from factory.quality.claims import claim_errors
 from factory.quality.conventions import convention_errors
 from factory.quality.preconditions import Rules, precondition_errors, rules_by_tool
 from factory.quality.refactors import refactor_errors
-from factory.sandbox.workspace import FIXTURE_REPO, REPO_ENV, Workspace
-
-
-@lru_cache(maxsize=8)
-def _open(root: str) -> Workspace | None:
-    try:
-        return Workspace(root)
-    except FileNotFoundError:
-        return None
+from factory.sandbox.workspace import FIXTURE_REPO, REPO_ENV, Workspace, open_workspace
 
 
 def workspace_for(record: dict[str, Any], extra: tuple[Path, ...] = ()) -> Workspace | None:
@@ -37,7 +28,10 @@ def workspace_for(record: dict[str, Any], extra: tuple[Path, ...] = ()) -> Works
         roots.insert(0, Path(os.environ[REPO_ENV]))
     for root in roots:
         if Path(root).resolve().name == name:
-            return _open(str(Path(root).resolve()))
+            try:
+                return open_workspace(str(Path(root).resolve()))
+            except FileNotFoundError:
+                return None
     return None
 
 

@@ -20,7 +20,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +66,12 @@ class Symbol:
 
 class CallFailed(Exception):
     pass
+
+
+@lru_cache(maxsize=8)
+def open_workspace(root: str) -> Workspace:
+    """The workspace at ``root``, opened once per process (its tree and symbol index are cached)."""
+    return Workspace(root)
 
 
 def default_workspace_root() -> Path:
