@@ -66,11 +66,12 @@ def build_cli(state: AppState) -> click.Group:
         ingest_commands,
         llm_commands,
         plugin_commands,
+        rollout_command,
         training_commands,
     )
 
     for module in (data_commands, dataset_commands, coverage_command, llm_commands, plugin_commands,
-                   ingest_commands, training_commands):
+                   ingest_commands, rollout_command, training_commands):
         for cmd in module.COMMANDS:
             cli.add_command(cmd)
     state.host.add_commands(cli)

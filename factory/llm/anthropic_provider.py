@@ -8,7 +8,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from factory.llm.provider import Completion, LLMRequest
+from factory.llm.native import anthropic_messages, anthropic_tools, turn_from_anthropic
+from factory.llm.provider import Completion, LLMRequest, RejectedRequest
 from factory.llm.sdk import CALLS, http_client, prepared_model, translate, verbatim
 
 
@@ -46,6 +47,8 @@ class AnthropicProvider:
 
     async def complete(self, request: LLMRequest, max_reasks: int) -> Completion:
         CALLS.set([])
+        if request.tools is not None:
+            return await self._native(request)
         system = "\n\n".join(m["content"] for m in request.messages if m["role"] == "system")
         messages = verbatim([m for m in request.messages if m["role"] != "system"], request.context)
         kwargs: dict[str, Any] = {"system": system} if system else {}
@@ -58,6 +61,24 @@ class AnthropicProvider:
             raise translate(exc, self.name, _raw, _usage) from exc
         tin, tout = _usage(message)
         return Completion(output, tin, tout, len(CALLS.get() or []) or 1, _raw(message))
+
+    async def _native(self, request: LLMRequest) -> Completion:
+        """One turn with the tools as the Messages API's ``tools`` (``tool_use`` / ``tool_result`` blocks)."""
+        system, messages = anthropic_messages(request.messages)
+        kwargs: dict[str, Any] = {"system": system} if system else {}
+        if request.tools:
+            kwargs["tools"] = anthropic_tools(request.tools)
+        try:
+            message = await self._sdk.messages.create(model=self.model, messages=messages,
+                                                      max_tokens=request.max_tokens, **kwargs)
+        except Exception as exc:
+            raise translate(exc, self.name, _raw, _usage) from exc
+        tin, tout = _usage(message)
+        turn = turn_from_anthropic(message)
+        raw = turn.model_dump_json()
+        if turn.finish == "max_tokens":
+            raise RejectedRequest("output cut at max_tokens (stop_reason max_tokens)", raw, tin, tout)
+        return Completion(turn, tin, tout, len(CALLS.get() or []) or 1, raw)
 
     async def aclose(self) -> None:
         await self._sdk.close()

@@ -146,6 +146,40 @@ class Engine:
             raise self._stop
         return self.stats
 
+    def drive_sync(self, main: Callable[[Engine], Any]) -> Any:
+        """Run ``await main(self)`` as one ledger run in a fresh event loop: for callers whose next
+        request depends on the last answer (a rollout's turns), asking with :meth:`ask`."""
+
+        async def outer() -> Any:
+            self.stats = RunStats(workers=len(getattr(self.provider, "workers", ())) or 1)
+            self._stop = None
+            self.run_id = self.ledger.start_run(self.job, self.provider.name, self.provider.model)
+            status = "interrupted"
+            try:
+                value = await main(self)
+                status = "stopped" if self._stop else "finished"
+            finally:
+                self.ledger.finish_run(self.run_id, status, self.stats.as_dict(), str(self._stop or ""))
+                await self.provider.aclose()
+            if self._stop is not None:
+                raise self._stop
+            return value
+
+        return asyncio.run(outer())
+
+    async def ask(self, req: LLMRequest) -> Result | None:
+        """One request inside :meth:`drive_sync`: its result (from the cache when it has one), or None
+        once the run is stopping (budget, throttling, a refused key)."""
+        if self._stop is not None:
+            return None
+        got: list[Result] = []
+        await self._one(req, got.append)
+        return got[0] if got else None
+
+    @property
+    def stopping(self) -> FactoryError | None:
+        return self._stop
+
     # -- one request -----------------------------------------------------------------------------
     def _emit(self, result: Result, on_result: Callable[[Result], None]) -> None:
         st = self.stats

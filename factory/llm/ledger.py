@@ -76,8 +76,16 @@ def _m003_batch_items(db: sqlite3.Connection) -> None:
     )
 
 
+def _m004_tool_results(db: sqlite3.Connection) -> None:
+    # A rollout's tool results after each answered turn, keyed by that turn's request: a rerun sends
+    # the model exactly the results it saw (a test run's timing, a traceback's path), so every
+    # completed turn stays a cache hit.
+    _script(db, "CREATE TABLE tool_results (key TEXT PRIMARY KEY, results TEXT NOT NULL, created REAL)")
+
+
 # Append only: never edit or reorder a released migration.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m001_initial, _m002_batches, _m003_batch_items]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m001_initial, _m002_batches, _m003_batch_items,
+                                                          _m004_tool_results]
 
 
 @dataclass
@@ -179,6 +187,14 @@ class Ledger:
             "INSERT INTO usage (run_id, key, kind, input_tokens, output_tokens, cost, created) VALUES (?,?,?,?,?,?,?)",
             (run_id, key, kind, input_tokens, output_tokens, cost, time.time()),
         )
+
+    def tool_results(self, key: str) -> list[Any] | None:
+        row = self.db.execute("SELECT results FROM tool_results WHERE key=?", (key,)).fetchone()
+        return orjson.loads(row[0]) if row else None
+
+    def put_tool_results(self, key: str, results: list[Any]) -> None:
+        self.db.execute("INSERT OR REPLACE INTO tool_results VALUES (?,?,?)",
+                        (key, orjson.dumps(results).decode(), time.time()))
 
     def completed_keys(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT key FROM requests")}

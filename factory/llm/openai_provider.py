@@ -7,7 +7,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from factory.llm.provider import Completion, LLMRequest
+from factory.llm.native import openai_messages, openai_tools, turn_from_openai
+from factory.llm.provider import Completion, LLMRequest, RejectedRequest
 from factory.llm.sdk import CALLS, http_client, prepared_model, translate, verbatim
 
 
@@ -44,6 +45,8 @@ class OpenAIProvider:
 
     async def complete(self, request: LLMRequest, max_reasks: int) -> Completion:
         CALLS.set([])
+        if request.tools is not None:
+            return await self._native(request)
         try:
             output, completion = await self._client.chat.completions.create_with_completion(
                 model=self.model, messages=verbatim(request.messages, request.context),
@@ -55,6 +58,25 @@ class OpenAIProvider:
             raise translate(exc, self.name, _raw, _usage) from exc
         tin, tout = _usage(completion)
         return Completion(output, tin, tout, len(CALLS.get() or []) or 1, _raw(completion))
+
+    async def _native(self, request: LLMRequest) -> Completion:
+        """One turn with the tools as the API's own ``tools``: text and calls come back as they are."""
+        kwargs: dict[str, Any] = {"tools": openai_tools(request.tools)} if request.tools else {}
+        try:
+            completion = await self._sdk.chat.completions.create(
+                model=self.model, messages=openai_messages(request.messages), max_tokens=request.max_tokens,
+                temperature=request.temperature, **kwargs)
+        except Exception as exc:
+            raise translate(exc, self.name, _raw, _usage) from exc
+        tin, tout = _usage(completion)
+        try:
+            turn = turn_from_openai(completion)
+        except (AttributeError, IndexError, TypeError) as exc:
+            raise RejectedRequest(f"the answer is not a chat completion: {exc}", "", tin, tout) from None
+        raw = turn.model_dump_json()
+        if turn.finish == "length":
+            raise RejectedRequest("output cut at max_tokens (finish_reason length)", raw, tin, tout)
+        return Completion(turn, tin, tout, len(CALLS.get() or []) or 1, raw)
 
     async def aclose(self) -> None:
         await self._sdk.close()

@@ -42,19 +42,29 @@ class LLMRequest:
     salt: str = ""
     # Caller's handle for the result (a record id, a call index); not part of the cache key.
     tag: Any = None
+    # Native tool calling (factory.llm.native): the tools as bare {name, description, parameters}; the
+    # answer is an AssistantTurn (text and calls) instead of one structured object.
+    tools: list[dict[str, Any]] | None = None
 
     def cache_key(self, provider: str, model: str) -> str:
         """Content address: provider, model, rendered messages, response schema, parameters."""
+        parts = [provider, model, self.messages, _schema(self.response_model), self.max_tokens,
+                 self.temperature, self.context, self.salt]
+        if self.tools is not None:  # only then: the keys of structured requests stay what they were
+            parts.append(self.tools)
         blob = orjson.dumps(
-            [provider, model, self.messages, _schema(self.response_model), self.max_tokens,
-             self.temperature, self.context, self.salt],
+            parts,
             option=orjson.OPT_SORT_KEYS,
             default=str,
         )
         return hashlib.sha256(blob).hexdigest()
 
     def estimated_input_tokens(self) -> int:
-        return sum(len(m.get("content") or "") for m in self.messages) // 4 + 50
+        chars = sum(len(m.get("content") or "") for m in self.messages)
+        if self.tools is not None:
+            chars += len(orjson.dumps(self.tools)) + sum(
+                len(c["function"]["arguments"]) for m in self.messages for c in m.get("tool_calls") or ())
+        return chars // 4 + 50
 
 
 @dataclass

@@ -86,18 +86,33 @@ class EngineSession:
                 return engine.run(requests, on_result, total)
             return engine.run_sync(requests, on_result, total)
         finally:
-            t, s = self.totals, engine.stats
-            t.done += s.done
-            t.sent += s.sent
-            t.cached += s.cached
-            t.ok += s.ok
-            t.rejected += s.rejected
-            t.failed += s.failed
-            t.input_tokens += s.input_tokens
-            t.output_tokens += s.output_tokens
-            t.cost += s.cost
-            t.errors.update(s.errors)
-            t.workers = max(t.workers, s.workers)
+            self._add(engine.stats)
+
+    def drive(self, main: Callable[[Engine], Any]) -> Any:
+        """``await main(engine)`` as one run: for multi-turn callers (rollouts) that ``engine.ask``."""
+        if self.batch:
+            raise FactoryError("--batch cannot run rollouts: each turn needs the answer to the one before")
+        budget = None if self.max_cost is None else max(0.0, self.max_cost - self.totals.cost)
+        engine = Engine(self.make_provider(), self.ledger, self.settings, self.prices, self.job, budget,
+                        self.on_progress)
+        try:
+            return engine.drive_sync(main)
+        finally:
+            self._add(engine.stats)
+
+    def _add(self, s: RunStats) -> None:
+        t = self.totals
+        t.done += s.done
+        t.sent += s.sent
+        t.cached += s.cached
+        t.ok += s.ok
+        t.rejected += s.rejected
+        t.failed += s.failed
+        t.input_tokens += s.input_tokens
+        t.output_tokens += s.output_tokens
+        t.cost += s.cost
+        t.errors.update(s.errors)
+        t.workers = max(t.workers, s.workers)
 
     def close(self) -> None:
         if self._ledger is not None:

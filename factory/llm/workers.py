@@ -135,11 +135,11 @@ async def _serve(sock: socket.socket, provider_args: tuple[Any, ...]) -> None:
         _HEADERS.set(headers)
         reply: tuple[Any, ...]
         try:
-            response_model, messages, max_tokens, temperature, context, max_reasks = pickle.loads(payload)
+            response_model, messages, max_tokens, temperature, context, max_reasks, tools = pickle.loads(payload)
         except Exception as exc:  # noqa: BLE001 - e.g. a class in __main__ a spawned worker cannot import
             writer.write(_dumps((call_id, ("unsendable", f"{type(exc).__name__}: {exc}"), headers)))
             return
-        request = LLMRequest(messages, response_model, max_tokens, temperature, context)
+        request = LLMRequest(messages, response_model, max_tokens, temperature, context, tools=tools)
         try:
             c = await provider.complete(request, max_reasks)
             reply = ("ok", c.output.model_dump(mode="json"), c.input_tokens, c.output_tokens, c.calls, c.raw)
@@ -278,7 +278,7 @@ class PooledProvider:
         frame = None
         if live and request.response_model not in self._local_only:
             msg = (request.response_model, request.messages, request.max_tokens, request.temperature,
-                   request.context, max_reasks)
+                   request.context, max_reasks, request.tools)
             try:
                 frame = _dumps((call_id, _payload(msg)))
             except (pickle.PicklingError, AttributeError, TypeError) as exc:

@@ -1,0 +1,304 @@
+"""The rollout loop: a model works on a task in its own sandboxed copy of a repository.
+
+Each turn is one engine request (:meth:`Engine.ask`): the rollout spec as system prompt, the tool
+set's executable tools as native tools, the conversation so far. Every call the model makes is
+executed in the sandbox and its real result goes back; when the model answers in prose, a simulated
+user replies (a question gets one of the blueprint's hidden facts, or "no more detail"; scripted
+follow-ups come after the first answer) or the rollout ends. Turn limits and the run's budget end
+it too.
+
+Resuming: an answered turn is a cache hit, and the tool results after it are kept in the ledger
+under that turn's key, so a rerun re-executes the calls (to rebuild the copy) but sends the model
+exactly the results it saw before; no completed turn is paid for twice.
+
+Then the stages, each with its own pass rate (:mod:`factory.rollout.verify`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+from factory.llm.engine import Engine
+from factory.llm.native import AssistantTurn, function_specs
+from factory.llm.provider import LLMRequest
+from factory.rollout.blueprints import Blueprint
+from factory.rollout.sandbox import Limits, open_sandbox
+from factory.rollout.tools import SandboxTools, parse_arguments
+
+
+@dataclass
+class Settings:
+    max_turns: int = 24  # model turns per rollout
+    max_user_turns: int = 3  # simulated-user replies after the first prompt
+    max_tokens: int = 4096
+    temperature: float = 0.0
+    samples: int = 1  # rollouts per task (different salts; with a temperature, different trajectories)
+    concurrency: int = 8
+    limits: Limits = field(default_factory=Limits)
+    user: str = "scripted"  # scripted | llm
+    isolation: str = "auto"
+
+
+@dataclass
+class CallLog:
+    name: str
+    arguments: Any  # dict when valid JSON, else the raw text
+    ok: bool
+    output: str
+    refused: bool = False
+    malformed: str = ""  # why the arguments were not a JSON object
+    unknown: bool = False  # a tool that was not offered
+
+
+@dataclass
+class Rollout:
+    task: Blueprint
+    sample: int
+    messages: list[dict[str, Any]] = field(default_factory=list)  # OpenAI chat form, arguments as sent
+    calls: list[CallLog] = field(default_factory=list)
+    status: str = "running"  # answered | turn_limit | rejected | stopped | error
+    reason: str = ""
+    turns: int = 0
+    user_turns: int = 0
+    cached_turns: int = 0
+    cost: float = 0.0
+    diff: str = ""
+    changed: list[str] = field(default_factory=list)
+    verify_output: str = ""
+    verify_passed: bool | None = None
+    isolation: str = ""
+    setup_seconds: float = 0.0
+    tool_seconds: float = 0.0
+
+    @property
+    def final_answer(self) -> str:
+        for m in reversed(self.messages):
+            if m["role"] == "assistant" and not m.get("tool_calls") and m.get("content"):
+                return m["content"]
+        return ""
+
+
+VERIFY_TIMEOUT = 300.0
+
+
+class SimulatedUser(BaseModel):
+    """The simulated user's next message, or ``done`` when the assistant finished the task."""
+
+    reply: str = ""
+    done: bool = False
+
+
+_QUESTION = re.compile(r"\?\s*$|\b(?:should I|do you want|would you like|which (?:one|do you)|can you (?:tell|confirm))\b",
+                       re.IGNORECASE | re.MULTILINE)
+
+
+def asks_user(text: str) -> bool:
+    """The assistant's prose ends its turn with a question for the user."""
+    tail = text.strip().split("\n\n")[-1]
+    return bool(_QUESTION.search(tail))
+
+
+def scripted_reply(task: Blueprint, text: str, rollout: Rollout, told: set[int]) -> str | None:
+    """The scripted user's answer to the assistant's prose turn, or None: the rollout ends."""
+    if asks_user(text):
+        for i, fact in enumerate(task.hidden):
+            if i not in told and fact.matches(text):
+                told.add(i)
+                return fact.answer
+        return "I don't have more detail than that -- use your judgement and go ahead."
+    done = rollout.user_turns - len(told)
+    if 0 <= done < len(task.follow_ups):
+        return task.follow_ups[done]
+    return None
+
+
+USER_SYSTEM = """You play a developer who asked a coding assistant for help. Stay in character and write only
+the developer's next message. Your request was:
+
+{prompt}
+
+What you know but have not said (reveal a fact only when the assistant asks about it):
+{facts}
+
+If the assistant's last message asks you something, answer it briefly (say you don't know if no fact covers
+it). If it reports the task done or gives its answer without asking anything, set done to true and reply
+with nothing."""
+
+
+def user_request(task: Blueprint, messages: list[dict[str, Any]], sample: int) -> LLMRequest:
+    facts = "\n".join(f"- {f.answer}" for f in task.hidden) or "- nothing beyond the request"
+    seen = [{"role": "user" if m["role"] == "assistant" else "assistant", "content": m["content"]}
+            for m in messages if m["role"] in ("assistant", "user") and m.get("content") and not m.get("tool_calls")]
+    return LLMRequest([{"role": "system", "content": USER_SYSTEM.format(prompt=task.prompt, facts=facts)},
+                       *seen[1:]], SimulatedUser, max_tokens=512, salt=f"rollout-user:{task.key}:{sample}")
+
+
+class Runner:
+    """Runs rollouts of many tasks concurrently through one engine."""
+
+    def __init__(self, engine: Engine, system: str, tools: list[dict[str, Any]], settings: Settings,
+                 on_done: Callable[[Rollout], None] | None = None) -> None:
+        self.engine, self.system, self.settings = engine, system, settings
+        self.tools = tools  # OpenAI function schemas, only the executable ones
+        self.functions = function_specs(tools)
+        self.offered = {t["function"]["name"] for t in tools}
+        self.on_done = on_done
+        self.pool = ThreadPoolExecutor(max(1, settings.concurrency), thread_name_prefix="rollout")
+
+    async def run_all(self, jobs: list[tuple[Blueprint, int]]) -> list[Rollout]:
+        gate = asyncio.Semaphore(max(1, self.settings.concurrency))
+
+        async def one(task: Blueprint, sample: int) -> Rollout:
+            async with gate:
+                rollout = await self.run_one(task, sample)
+            if self.on_done is not None:
+                self.on_done(rollout)
+            return rollout
+
+        try:
+            return list(await asyncio.gather(*(one(t, s) for t, s in jobs)))
+        finally:
+            self.pool.shutdown(wait=True)
+
+    async def _thread(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)
+
+    async def run_one(self, task: Blueprint, sample: int) -> Rollout:
+        r = Rollout(task, sample)
+        try:
+            box = await self._thread(open_sandbox, task.repo, self.settings.limits, None, self.settings.isolation)
+        except OSError as exc:
+            r.status, r.reason = "error", f"cannot set up the sandbox: {exc}"
+            return r
+        r.isolation, r.setup_seconds = box.isolation, box.setup_seconds
+        try:
+            tools = SandboxTools(box)
+            setup_error = await self._thread(_set_up, box, tools, task)
+            if setup_error:
+                r.status, r.reason = "error", setup_error
+                return r
+            await self._converse(r, tools)
+            if r.status == "answered":
+                await self._thread(verify_outcome, r, box, tools)
+        finally:
+            await self._thread(box.close)
+        return r
+
+    async def _converse(self, r: Rollout, tools: SandboxTools) -> None:
+        s, task = self.settings, r.task
+        r.messages = [{"role": "system", "content": self.system}, {"role": "user", "content": task.prompt}]
+        told: set[int] = set()
+        salt = f"rollout:{task.key}:{r.sample}"
+        while True:
+            if r.turns >= s.max_turns:
+                r.status, r.reason = "turn_limit", f"no final answer after {s.max_turns} model turns"
+                return
+            req = LLMRequest(list(r.messages), AssistantTurn, max_tokens=s.max_tokens, temperature=s.temperature,
+                             salt=salt, tools=self.functions, tag=(task.key, r.sample, r.turns))
+            result = await self.engine.ask(req)
+            if result is None:
+                r.status, r.reason = "stopped", str(self.engine.stopping or "the run stopped")
+                return
+            r.turns += 1
+            r.cached_turns += int(result.cached)
+            r.cost += result.cost
+            if result.status != "ok" or not isinstance(result.output, AssistantTurn):
+                r.status = "rejected" if result.status == "rejected" else "stopped"
+                r.reason = f"model turn {r.turns}: {result.reason or result.status}"
+                return
+            turn = result.output
+            if not turn.calls and not turn.content.strip():
+                r.status, r.reason = "rejected", f"model turn {r.turns}: an empty answer"
+                return
+            r.messages.append(turn.message())
+            if turn.calls:
+                await self._execute(r, tools, turn, result.key)
+                continue
+            reply = await self._user_reply(r, turn.content, told)
+            if reply is None:
+                r.status = "answered"
+                return
+            r.user_turns += 1
+            r.messages.append({"role": "user", "content": reply})
+
+    async def _user_reply(self, r: Rollout, text: str, told: set[int]) -> str | None:
+        if r.user_turns >= self.settings.max_user_turns:
+            return None
+        if self.settings.user == "llm":
+            result = await self.engine.ask(user_request(r.task, r.messages, r.sample))
+            if result is None or result.status != "ok" or not isinstance(result.output, SimulatedUser):
+                return None
+            r.cost += result.cost
+            out = result.output
+            return None if out.done or not out.reply.strip() else out.reply.strip()
+        return scripted_reply(r.task, text, r, told)
+
+    async def _execute(self, r: Rollout, tools: SandboxTools, turn: AssistantTurn, key: str) -> None:
+        recorded = self.engine.ledger.tool_results(key)
+        logs: list[CallLog] = await self._thread(self._run_calls, tools, turn)
+        if recorded is not None and len(recorded) == len(logs):
+            for log, (ok, output) in zip(logs, recorded):
+                log.ok, log.output = bool(ok), str(output)  # what the model saw the first time
+        else:
+            self.engine.ledger.put_tool_results(key, [[log.ok, log.output] for log in logs])
+        for call, log in zip(turn.calls, logs):
+            r.calls.append(log)
+            msg: dict[str, Any] = {"role": "tool", "tool_call_id": call.id, "content": log.output}
+            if not log.ok:
+                msg["is_error"] = True
+            r.messages.append(msg)
+
+    def _run_calls(self, tools: SandboxTools, turn: AssistantTurn) -> list[CallLog]:
+        import time
+
+        start = time.perf_counter()
+        logs = []
+        for call in turn.calls:
+            args, why = parse_arguments(call.arguments)
+            if args is None:
+                logs.append(CallLog(call.name, call.arguments, False, f"Error: {why}; send the arguments as a JSON "
+                                    "object matching the tool's schema", malformed=why))
+            elif call.name not in self.offered:
+                logs.append(CallLog(call.name, args, False, f"Error: there is no tool named '{call.name}' "
+                                    f"(tools: {', '.join(sorted(self.offered))})", unknown=True))
+            else:
+                done = tools.run(call.name, args)
+                logs.append(CallLog(call.name, args, done.ok, done.output, done.refused))
+        tools.sandbox_time = getattr(tools, "sandbox_time", 0.0) + time.perf_counter() - start
+        return logs
+
+
+def verify_outcome(r: Rollout, box: Any, tools: SandboxTools) -> None:
+    """Record the rollout's changes, then run the task's check on the copy."""
+    r.changed = [f"{c.kind} {c.path}" for c in box.changes()]
+    r.diff = box.diff()
+    task = r.task
+    if task.verify:
+        for rel, text in task.verify_files.items():
+            path = box.root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        result = box.run(task.verify, VERIFY_TIMEOUT)
+        r.verify_passed = result.ok
+        r.verify_output = result.text()[-4000:]
+
+
+def _set_up(box: Any, tools: SandboxTools, task: Blueprint) -> str:
+    """Write the task's setup files and run its setup commands; '' or why it failed."""
+    for rel, text in task.setup.items():
+        path = box.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    for command in task.setup_commands:
+        result = box.run(command)
+        if not result.ok:
+            return f"setup command failed: {command}: {result.text()[-500:]}"
+    tools.refresh()
+    return ""

@@ -1,0 +1,532 @@
+"""A private, confined copy of a repository for one rollout.
+
+The copy is an overlay: the repository is the read-only lower layer, the rollout's changes go to an
+upper directory of its own, so setting one up costs a mount, not a copy (``bench/bench_rollout.py``).
+The overlay lives in a jail: new mount, network and PID namespaces (``unshare``) in which every other
+mount is read-only, the home directories are empty and the network has only a loopback device that
+is down. Python-side tools reach the copy through ``/proc/PID/root`` of the jail, commands run in it
+through ``nsenter``. Where the system allows no namespaces the copy is a real copy and the
+network is kept out by the command allowlist alone (``isolation == "copy"``).
+
+Commands pass :func:`check_command` first: a documented allowlist of programs (file inspection, git
+read commands, test runners, build tools), no command substitution, no path outside the copy. They
+run with a timeout, CPU, memory and file-size limits, in a clean environment. A refused or failing
+command is a :class:`CommandResult` whose text goes back to the model as a tool error; nothing
+outside the copy changes.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import resource
+import shlex
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+MAX_OUTPUT = 30_000  # characters of command output the model sees (head and tail kept)
+DEFAULT_TIMEOUT = 60.0
+MAX_TIMEOUT = 300.0
+
+
+@dataclass(frozen=True)
+class Limits:
+    timeout: float = DEFAULT_TIMEOUT  # seconds per command unless the call asks for less
+    memory: int = 4 << 30  # bytes of address space per command
+    file_size: int = 256 << 20  # the largest file a command may write
+    processes: int = 256  # only enforced for a user other than root
+
+
+@dataclass
+class CommandResult:
+    command: str
+    exit_code: int | None  # None: refused or timed out
+    output: str
+    refused: str = ""  # why the command was not run
+    timed_out: bool = False
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0
+
+    def text(self) -> str:
+        """What the model gets back, as coding agents show it."""
+        if self.refused:
+            return f"Error: {self.refused}"
+        if self.timed_out:
+            return f"{self.output}\nError: command timed out after {self.seconds:.0f} s and was killed".lstrip()
+        if self.exit_code:
+            return f"Exit code {self.exit_code}\n{self.output}".rstrip()
+        return self.output.rstrip() or "(no output)"
+
+
+# --- the command allowlist -------------------------------------------------------------------------
+
+INSPECT = {"ls", "cat", "head", "tail", "wc", "grep", "egrep", "fgrep", "rg", "find", "tree", "file", "stat",
+           "du", "sort", "uniq", "cut", "tr", "diff", "cmp", "echo", "printf", "pwd", "true", "false", "test",
+           "[", "sed", "basename", "dirname", "realpath", "nl", "sleep", "date", "which", "env"}
+CHANGE = {"mkdir", "touch", "cp", "mv", "rm", "rmdir", "cd"}
+BUILD = {"pytest", "ruff", "mypy", "gofmt", "rustc", "tsc", "make", "node"}
+WITH_SUBCOMMANDS = {
+    "git": {"status", "diff", "log", "show", "ls-files", "grep", "blame", "rev-parse", "branch", "shortlog",
+            "describe", "cat-file", "stash", "add", "restore", "checkout", "switch", "reset", "commit"},
+    "go": {"test", "build", "vet", "fmt", "run", "list", "version", "env", "doc"},
+    "cargo": {"test", "build", "check", "fmt", "clippy", "run", "tree", "metadata"},
+    "npm": {"test", "run", "ls"},
+    "npx": {"tsc", "jest", "vitest", "eslint", "prettier", "mocha"},
+}
+PYTHON = {"python", "python3"}
+PYTHON_MODULES = {"pytest", "unittest", "compileall", "py_compile", "mypy", "ruff", "doctest", "pyflakes",
+                  "json.tool", "tokenize", "ast"}
+NETWORK = {"curl", "wget", "nc", "ncat", "netcat", "ssh", "scp", "sftp", "rsync", "ftp", "telnet", "pip", "pip3",
+           "apt", "apt-get", "yum", "dnf", "brew", "docker", "socat", "ping", "dig", "nslookup", "http", "aria2c"}
+CONTROL = {"&&", "||", ";", "|", "&", ";;", "\n"}
+REDIRECT = {">", ">>", "<", ">&", "<&", ">|", "&>"}
+
+
+def allowed_programs() -> list[str]:
+    return sorted(INSPECT | CHANGE | BUILD | PYTHON | set(WITH_SUBCOMMANDS))
+
+
+class Refused(Exception):
+    pass
+
+
+def _inside(path: str, cwd: str, root: str) -> bool:
+    """``path`` (as a command argument, relative to ``cwd`` in the copy) stays inside ``root``."""
+    if path.startswith("~"):
+        return False
+    full = posixpath.normpath(path if path.startswith("/") else posixpath.join(cwd, path))
+    return full == root or full.startswith(root.rstrip("/") + "/")
+
+
+def _path_like(token: str) -> list[str]:
+    """The parts of an argument that name a path: the token itself, or the value of ``--opt=VALUE``."""
+    if token.startswith("-"):
+        _, eq, value = token.partition("=")
+        return [value] if eq and value else []
+    return [token]
+
+
+def check_command(command: str, root: str, shown_root: str | None = None) -> None:
+    """Raise :class:`Refused` unless every simple command of ``command`` is allowed and names no
+    path outside the copy. ``root`` is the copy as commands see it."""
+    if not command.strip():
+        raise Refused("the command is empty")
+    if "`" in command or "$(" in command or "<(" in command or ">(" in command:
+        raise Refused("command substitution is not allowed in the sandbox; run the commands one by one")
+    try:
+        lexer = shlex.shlex(command, posix=True, punctuation_chars=";&|<>")
+        lexer.whitespace_split = True
+        lexer.commenters = ""
+        tokens = list(lexer)
+    except ValueError as exc:
+        raise Refused(f"cannot parse the command: {exc}") from None
+    cwd = root
+    words: list[str] = []
+
+    def finish() -> None:
+        nonlocal cwd
+        if words:
+            cwd = _check_simple(words, cwd, root)
+            words.clear()
+
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok in CONTROL:
+            finish()
+        elif tok in REDIRECT or tok in {"2>", "2>>", "1>"} or (tok.endswith(">") and tok[:-1].isdigit()):
+            target = tokens[i + 1] if i + 1 < len(tokens) else ""
+            i += 1
+            if target.startswith("&") or target in {"/dev/null", "/dev/stdout", "/dev/stderr"}:
+                pass
+            elif target and not _inside(target, cwd, root):
+                raise Refused(f"'{target}' is outside the repository copy; only files inside it can be written")
+        elif words and words[-1].isdigit() and tok.startswith(">"):
+            pass
+        else:
+            words.append(tok)
+        i += 1
+    finish()
+
+
+def _check_simple(words: list[str], cwd: str, root: str) -> str:
+    """Check one simple command; returns the working directory after it (``cd``)."""
+    while words and "=" in words[0] and not words[0].startswith("=") and words[0].split("=", 1)[0].isidentifier():
+        words = words[1:]  # VAR=value prefixes
+    if not words:
+        return cwd
+    if any("$" in w and w != "$?" for w in words):
+        raise Refused("shell variables are not expanded in the sandbox; write the value itself")
+    prog = words[0]
+    name = prog.rsplit("/", 1)[-1]
+    if "/" in prog and not _inside(prog, cwd, root) and name not in allowed_programs():
+        raise Refused(f"'{prog}' is outside the repository copy")
+    if name in NETWORK or (name in {"npm", "yarn", "pnpm"} and len(words) > 1 and words[1] in {"install", "i", "add", "ci"}):
+        raise Refused(f"'{name}' needs the network, which the sandbox does not have")
+    args = words[1:]
+    if name in WITH_SUBCOMMANDS:
+        sub = next((a for a in args if not a.startswith("-")), "")
+        if sub not in WITH_SUBCOMMANDS[name]:
+            label = f"{name} {sub}".strip()
+            raise Refused(f"'{label}' is not allowed in the sandbox (allowed: {name} "
+                          f"{', '.join(sorted(WITH_SUBCOMMANDS[name]))})")
+    elif name in PYTHON:
+        if not args:
+            raise Refused("an interactive python needs a terminal; run a module (-m pytest) or a script")
+        if args[0] == "-c":
+            raise Refused("python -c is not allowed in the sandbox; write a script in the repository or a test")
+        if args[0] == "-m":
+            module = args[1] if len(args) > 1 else ""
+            if module not in PYTHON_MODULES:
+                raise Refused(f"python -m {module} is not allowed in the sandbox "
+                              f"(modules: {', '.join(sorted(PYTHON_MODULES))})")
+        elif args[0] not in {"-V", "--version"} and not args[0].startswith("-") and not _inside(args[0], cwd, root):
+            raise Refused(f"'{args[0]}' is outside the repository copy")
+    elif name == "find" and any(a in {"-exec", "-execdir", "-ok", "-okdir", "-fprint", "-fls"} for a in args):
+        raise Refused("find -exec is not allowed in the sandbox; run the second command on the files found")
+    elif name not in INSPECT | CHANGE | BUILD:
+        raise Refused(f"'{name}' is not allowed in the sandbox (allowed: {', '.join(allowed_programs())}; "
+                      "see docs/rollouts.md)")
+    for arg in args:
+        for part in _path_like(arg):
+            if (part.startswith(("/", "~")) or ".." in part.split("/")) and not _inside(part, cwd, root) \
+                    and part not in {"/dev/null"}:
+                raise Refused(f"'{part}' is outside the repository copy")
+    if name == "cd":
+        target = args[0] if args else root
+        new = posixpath.normpath(target if target.startswith("/") else posixpath.join(cwd, target))
+        if not _inside(new, cwd, root):
+            raise Refused(f"'{target}' is outside the repository copy")
+        return new
+    return cwd
+
+
+# --- the jail --------------------------------------------------------------------------------------
+
+_JAIL = r"""
+set -e
+mount --make-rprivate /
+mount -t overlay overlay -o "lowerdir=$LOWER,upperdir=$BASE/upper,workdir=$BASE/work" "$MERGED"
+awk '{print $2}' /proc/self/mounts | sort -u | while read -r m; do
+  case "$m" in "$MERGED"|"$MERGED"/*|/proc|/proc/*|/dev|/dev/*|/sys|/sys/*) continue;; esac
+  mount -o remount,bind,ro "$m" 2>/dev/null || true
+done
+mount -t tmpfs -o size=1g,mode=1777 tmpfs "$SCRATCH"
+mount -t tmpfs -o size=64m,mode=0755 tmpfs "$SHOME"
+for h in "$HOME" /root /home/*; do
+  for d in $SECRET_DIRS; do [ -d "$h/$d" ] && mount -t tmpfs -o size=1m tmpfs "$h/$d" 2>/dev/null || true; done
+  for f in $SECRET_FILES; do [ -f "$h/$f" ] && mount --bind /dev/null "$h/$f" 2>/dev/null || true; done
+done
+echo ready
+read -r _ || true
+"""
+
+
+# Credentials in home directories, hidden inside the jail (toolchains installed in a home stay usable).
+SECRET_DIRS = (".ssh", ".aws", ".gnupg", ".kube", ".docker", ".azure", ".config/gcloud", ".config/gh",
+               ".password-store", ".local/share/keyrings")
+SECRET_FILES = (".netrc", ".git-credentials", ".npmrc", ".pypirc", ".bash_history", ".python_history",
+                ".zsh_history", ".pgpass", ".my.cnf")
+
+
+@lru_cache(maxsize=1)
+def namespaces_available() -> str:
+    """'' when the namespace jail works here, else why not (then sandboxes are real copies)."""
+    if sys.platform != "linux" or not shutil.which("unshare") or not shutil.which("nsenter"):
+        return "unshare/nsenter are not installed (Linux util-linux)"
+    with tempfile.TemporaryDirectory(prefix="factory-probe-") as tmp:
+        lower = Path(tmp, "lower")
+        lower.mkdir()
+        (lower / "probe").write_text("x")
+        try:
+            jail = _Jail(lower, Path(tmp, "box"), "probe")
+        except OSError as exc:
+            return str(exc)
+        try:
+            r = jail.run(["/bin/sh", "-c", "cat probe && echo y > probe2"], Limits(timeout=10), jail.merged)
+            if r.exit_code != 0 or r.output.strip() != "x" or (lower / "probe2").exists():
+                return f"the namespace jail did not behave: {r.output.strip()[:200]}"
+        finally:
+            jail.close()
+    return ""
+
+
+def _limits(limits: Limits):
+    def apply() -> None:
+        os.setsid()
+        cpu = int(limits.timeout) + 5
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
+        resource.setrlimit(resource.RLIMIT_AS, (limits.memory, limits.memory))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_size, limits.file_size))
+        if os.geteuid() != 0:
+            resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
+    return apply
+
+
+def _clean_env(home: Path, scratch: Path) -> dict[str, str]:
+    path = os.pathsep.join(dict.fromkeys([str(Path(sys.executable).parent), "/usr/local/go/bin",
+                                          str(Path.home() / ".cargo/bin"), "/usr/local/bin", "/usr/bin", "/bin"]))
+    return {
+        "PATH": path, "HOME": str(home), "TMPDIR": str(scratch), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
+        "TERM": "dumb", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1",
+        "PYTEST_ADDOPTS": "-p no:cacheprovider", "NO_COLOR": "1", "GIT_PAGER": "cat", "PAGER": "cat",
+        "GOCACHE": str(scratch / "go-cache"), "GOPATH": str(scratch / "go"), "GOFLAGS": "-mod=mod",
+        "GOPROXY": "off", "GOTOOLCHAIN": "local", "CARGO_NET_OFFLINE": "true",
+        "CARGO_TARGET_DIR": str(scratch / "cargo-target"), "npm_config_offline": "true",
+        "GIT_CONFIG_NOSYSTEM": "1", "GIT_AUTHOR_NAME": "agent", "GIT_AUTHOR_EMAIL": "agent@sandbox.invalid",
+        "GIT_COMMITTER_NAME": "agent", "GIT_COMMITTER_EMAIL": "agent@sandbox.invalid",
+    }
+
+
+def _run(argv: list[str], limits: Limits, env: dict[str, str], cwd: str | None, out_dir: Path,
+         timeout: float) -> CommandResult:
+    start = time.monotonic()
+    with tempfile.TemporaryFile(dir=out_dir) as out:
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, env=env,
+                                cwd=cwd, preexec_fn=_limits(limits), close_fds=True)
+        timed_out = False
+        try:
+            code: int | None = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait()
+            code = None
+        out.seek(0)
+        data = out.read(MAX_OUTPUT * 4 + 1)
+    text = data.decode("utf-8", "replace")
+    if len(text) > MAX_OUTPUT:
+        cut = len(text) - MAX_OUTPUT
+        text = text[: MAX_OUTPUT // 3] + f"\n... ({cut} characters cut) ...\n" + text[-(2 * MAX_OUTPUT) // 3:]
+    if code is not None and code < 0:
+        text += f"\n(killed by signal {-code})"
+        code = 128 - code
+    return CommandResult(" ".join(argv[-1:]), code, text, timed_out=timed_out, seconds=time.monotonic() - start)
+
+
+def jail_mount_root() -> Path:
+    """Where every jail mounts its copy, each in its own mount namespace: the same path for every
+    rollout of a repository, so tool results (``pwd``, a traceback) do not vary between runs."""
+    return Path(tempfile.gettempdir()) / "factory-sandbox"
+
+
+class _Jail:
+    """One overlay in one set of namespaces, held open by a shell waiting on its stdin."""
+
+    def __init__(self, lower: Path, base: Path, name: str) -> None:
+        self.base = base
+        for d in ("upper", "work"):
+            (base / d).mkdir(parents=True, exist_ok=True)
+        fixed = jail_mount_root()
+        for d in (name, ".scratch", ".home"):
+            (fixed / d).mkdir(parents=True, exist_ok=True)
+        self.merged = str(fixed / name)
+        self.scratch, self.home = fixed / ".scratch", fixed / ".home"
+        self.upper = base / "upper"
+        env = {**os.environ, "LOWER": str(lower), "BASE": str(base), "MERGED": self.merged,
+               "SCRATCH": str(self.scratch), "SHOME": str(self.home),
+               "SECRET_DIRS": " ".join(SECRET_DIRS), "SECRET_FILES": " ".join(SECRET_FILES)}
+        argv = ["unshare", "--mount", "--net", "--pid", "--fork", "--mount-proc"]
+        if os.geteuid() != 0:
+            argv.insert(1, "--map-root-user")
+        self._proc = subprocess.Popen([*argv, "/bin/sh", "-c", _JAIL], stdin=subprocess.PIPE,
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        assert self._proc.stdout is not None
+        line = self._proc.stdout.readline()
+        if line.strip() != b"ready":
+            err = (self._proc.stderr.read() if self._proc.poll() is not None else b"").decode(errors="replace")
+            self.close()
+            raise OSError(f"cannot set up the namespace jail: {err.strip()[:300] or 'no ready signal'}")
+        children = Path(f"/proc/{self._proc.pid}/task/{self._proc.pid}/children").read_text().split()
+        self.pid = int(children[0]) if children else self._proc.pid
+        self.view = Path(f"/proc/{self.pid}/root{self.merged}")
+
+    def run(self, argv: list[str], limits: Limits, cwd: str, timeout: float | None = None) -> CommandResult:
+        enter = ["nsenter", "-t", str(self.pid), "-m", "-n", "-p"]
+        if os.geteuid() != 0:
+            enter[1:1] = ["-U", "--preserve-credentials"]
+        env = _clean_env(self.home, self.scratch)
+        # nsenter's --wd opens the directory before it enters the mount namespace: cd inside instead
+        inner = ["/bin/sh", "-c", f"cd {shlex.quote(cwd)} && exec \"$@\"", "sh", *argv]
+        return _run([*enter, "--", *inner], limits, env, None, self.base, timeout or limits.timeout)
+
+    def close(self) -> None:
+        proc = self._proc
+        if proc.poll() is None:
+            try:
+                assert proc.stdin is not None
+                proc.stdin.close()
+                proc.wait(timeout=5)
+            except (OSError, subprocess.TimeoutExpired):
+                proc.kill()
+                proc.wait()
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
+
+
+@dataclass
+class Change:
+    path: str
+    kind: str  # added | modified | deleted
+
+
+@dataclass
+class Sandbox:
+    """A repository copy for one rollout; use as a context manager (``open_sandbox``)."""
+
+    source: Path
+    base: Path
+    root: Path  # where Python-side tools read and write the copy
+    shown: str  # the copy's path as commands (and the model) see it
+    isolation: str  # namespace | copy
+    limits: Limits = field(default_factory=Limits)
+    _jail: _Jail | None = None
+    setup_seconds: float = 0.0
+
+    def run(self, command: str, timeout: float | None = None) -> CommandResult:
+        """Check and run one shell command line in the copy."""
+        try:
+            check_command(command, self.shown)
+        except Refused as exc:
+            return CommandResult(command, None, "", refused=str(exc))
+        wait = min(timeout or self.limits.timeout, self.limits.timeout, MAX_TIMEOUT)
+        if self._jail is not None:
+            result = self._jail.run(["/bin/sh", "-c", command], self.limits, self.shown, wait)
+        else:
+            env = _clean_env(self.base / "home", self.base / "scratch")
+            result = _run(["/bin/sh", "-c", command], self.limits, env, self.shown, self.base, wait)
+        result.command = command
+        return result
+
+    def changes(self) -> list[Change]:
+        """What the rollout changed, relative to the repository."""
+        out: list[Change] = []
+        if self._jail is not None:
+            upper = self._jail.upper
+            for dirpath, dirnames, filenames in os.walk(upper):
+                for name in sorted(filenames + [d for d in dirnames if _whiteout(Path(dirpath, d))]):
+                    full = Path(dirpath, name)
+                    rel = full.relative_to(upper).as_posix()
+                    if _skipped(rel):
+                        continue
+                    if _whiteout(full):
+                        out.append(Change(rel, "deleted"))
+                    elif full.is_file():
+                        before = self.source / rel
+                        if not before.is_file():
+                            out.append(Change(rel, "added"))
+                        elif before.read_bytes() != full.read_bytes():
+                            out.append(Change(rel, "modified"))
+            return sorted(out, key=lambda c: c.path)
+        seen = set()
+        for dirpath, _, filenames in os.walk(self.root):
+            for name in filenames:
+                full = Path(dirpath, name)
+                rel = full.relative_to(self.root).as_posix()
+                seen.add(rel)
+                if _skipped(rel):
+                    continue
+                before = self.source / rel
+                if not before.is_file():
+                    out.append(Change(rel, "added"))
+                elif before.read_bytes() != full.read_bytes():
+                    out.append(Change(rel, "modified"))
+        for dirpath, _, filenames in os.walk(self.source):
+            for name in filenames:
+                rel = Path(dirpath, name).relative_to(self.source).as_posix()
+                if rel not in seen and not _skipped(rel):
+                    out.append(Change(rel, "deleted"))
+        return sorted(out, key=lambda c: c.path)
+
+    def diff(self) -> str:
+        """A unified diff of the rollout's changes (``git diff`` style paths)."""
+        import difflib
+
+        parts = []
+        for ch in self.changes():
+            before = _lines(self.source / ch.path) if ch.kind != "added" else []
+            after = _lines(self.root / ch.path) if ch.kind != "deleted" else []
+            a = f"a/{ch.path}" if ch.kind != "added" else "/dev/null"
+            b = f"b/{ch.path}" if ch.kind != "deleted" else "/dev/null"
+            parts.append("".join(difflib.unified_diff(before, after, a, b)))
+        return "".join(parts)
+
+    def close(self) -> None:
+        if self._jail is not None:
+            self._jail.close()
+            self._jail = None
+        shutil.rmtree(self.base, ignore_errors=True)
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _skipped(rel: str) -> bool:
+    parts = rel.split("/")
+    return any(p in {"__pycache__", ".pytest_cache", ".ruff_cache", ".mypy_cache", "node_modules", "target"}
+               for p in parts)
+
+
+def _whiteout(path: Path) -> bool:
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISCHR(st.st_mode) and st.st_rdev == 0
+
+
+def _lines(path: Path) -> list[str]:
+    try:
+        return path.read_text(encoding="utf-8").splitlines(keepends=True)
+    except (OSError, UnicodeDecodeError):
+        return []
+
+
+def open_sandbox(source: str | Path, limits: Limits | None = None, base_dir: str | Path | None = None,
+                 isolation: str = "auto") -> Sandbox:
+    """A fresh copy of ``source``. ``isolation``: ``auto`` (the namespace jail where the system allows
+    it, else a copy), ``namespace`` (fail if it cannot) or ``copy``."""
+    source = Path(source).resolve()
+    if not source.is_dir():
+        raise FileNotFoundError(f"{source} is not a directory")
+    limits = limits or Limits()
+    start = time.perf_counter()
+    base = Path(tempfile.mkdtemp(prefix="factory-rollout-", dir=base_dir))
+    name = source.name or "repo"
+    why = namespaces_available() if isolation != "copy" else "copy asked for"
+    if isolation == "namespace" and why:
+        shutil.rmtree(base, ignore_errors=True)
+        raise OSError(f"no namespace jail on this system: {why}")
+    try:
+        if not why:
+            jail = _Jail(source, base, name)
+            box = Sandbox(source, base, jail.view, jail.merged, "namespace", limits, jail)
+        else:
+            for d in ("scratch", "home"):
+                (base / d).mkdir()
+            shutil.copytree(source, base / name, symlinks=True,
+                            ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache", ".ruff_cache"))
+            box = Sandbox(source, base, base / name, str(base / name), "copy", limits)
+    except BaseException:
+        shutil.rmtree(base, ignore_errors=True)
+        raise
+    box.setup_seconds = time.perf_counter() - start
+    return box

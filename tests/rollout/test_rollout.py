@@ -1,0 +1,245 @@
+"""Rollouts through the real SDKs against a scripted model on loopback: real tool results, real tests
+in the sandbox, the stages, the outputs, resuming after a kill."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from factory.config import FactoryConfig
+from factory.generate.specs import load_spec
+from factory.host import default_registry
+from factory.llm.session import EngineSession
+from factory.rollout.blueprints import Blueprint, Fact, builtin_blueprints
+from factory.rollout.loop import Settings
+from factory.rollout.run import run_rollouts
+from factory.rollout.sandbox import Limits
+from factory.sandbox.workspace import FIXTURE_REPO
+from factory.testing.agent_scripts import RELEASE_OLD, ScriptedAgent, call, release_fix, say
+from factory.testing.loopback import LoopbackServer
+from tests.helpers.cli import ROOT, factory_cli
+
+SPEC = ROOT / "agents" / "rollout.md"
+
+
+def _task(tag: str, **kw) -> Blueprint:
+    bp = next(b for b in builtin_blueprints() if b.key == "release_overflow")
+    bp.prompt = f"[{tag}] {bp.prompt}"
+    for k, v in kw.items():
+        setattr(bp, k, v)
+    return bp
+
+
+def _run(server: LoopbackServer, tmp_path: Path, tasks: list[Blueprint], provider: str = "openai-compatible",
+         **settings):
+    cfg = FactoryConfig()
+    cfg = cfg.model_copy(update={"engine": cfg.engine.model_copy(update={
+        "ledger": tmp_path / "ledger.sqlite", "workers": 1})})
+    url = server.openai_url if provider == "openai-compatible" else server.anthropic_url
+    session = EngineSession.from_config(cfg, provider, "scripted-agent", url)
+    settings.setdefault("limits", Limits(timeout=20))
+    try:
+        return run_rollouts(session, tasks, load_spec(SPEC), default_registry().toolsets["claude_code"],
+                            Settings(**settings), tmp_path / "rollouts.jsonl")
+    finally:
+        session.close()
+
+
+def _lines(path: Path) -> list[dict]:
+    return [json.loads(x) for x in path.read_text().splitlines()] if path.exists() else []
+
+
+@pytest.mark.parametrize("provider", ["openai-compatible", "anthropic"])
+def test_a_successful_rollout_reads_edits_tests_and_becomes_a_record(provider: str, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "loopback")
+    with LoopbackServer(ScriptedAgent({"fix": release_fix()})) as srv:
+        outcome = _run(srv, tmp_path, [_task("fix")], provider)
+        bodies = [r.body for r in srv.requests]
+    rep = outcome.report
+    assert rep["passed"] == 1 and rep["stage_pass_rate"] == {s: 1.0 for s in rep["stage_pass_rate"]}, rep
+    [record] = _lines(tmp_path / "rollouts.jsonl")
+    assert record["label"] is True and record["category"] == "rollout"
+    msgs = record["messages"]
+    # the read result is the real file, the test runs are real pytest output, failing then passing
+    read = next(m for i, m in enumerate(msgs) if m["role"] == "tool" and msgs[i - 1]["tool_calls"][0]["function"]
+                ["name"] == "read")
+    assert "def release(self, sku: str, quantity: int)" in read["content"]
+    runs = [m["content"] for m in msgs if m["role"] == "tool" and ("passed" in m["content"] or "failed" in m["content"])]
+    assert "1 failed" in runs[0] and "DID NOT RAISE" in runs[0]
+    assert "failed" not in runs[-1] and "passed" in runs[-1]
+    meta = record["meta"]["rollout"]
+    assert meta["verify_passed"] is True and "modified src/shoplite/inventory.py" in meta["changed"]
+    assert "added tests/test_inventory.py" in meta["changed"]
+    assert all(isinstance(c["function"]["arguments"], dict) for m in msgs for c in m.get("tool_calls") or [])
+    # the tools went over the wire as native tools, the results as tool messages / tool_result blocks
+    last = bodies[-1]
+    if provider == "anthropic":
+        assert {t["name"] for t in last["tools"]} == {"read", "write", "edit", "bash", "glob", "grep"}
+        assert any(b.get("type") == "tool_result" for m in last["messages"] if isinstance(m["content"], list)
+                   for b in m["content"])
+    else:
+        assert {t["function"]["name"] for t in last["tools"]} == {"read", "write", "edit", "bash", "glob", "grep"}
+        assert any(m["role"] == "tool" for m in last["messages"])
+    # the fixture repository itself is untouched
+    assert RELEASE_OLD in (FIXTURE_REPO / "src/shoplite/inventory.py").read_text()
+    assert not (FIXTURE_REPO / "tests/test_inventory.py").exists()
+
+
+def test_a_passing_and_a_failing_rollout_of_one_task_make_a_preference_pair(tmp_path: Path) -> None:
+    lazy = [call("read", {"file_path": "src/shoplite/inventory.py"}),
+            say("`Inventory.release` looks fine to me; nothing to change.")]
+    with LoopbackServer(ScriptedAgent({"fix": [release_fix(), lazy]})) as srv:
+        outcome = _run(srv, tmp_path, [_task("fix")], samples=2)
+    assert outcome.report["passed"] == 1 and outcome.report["failed"] == 1
+    assert outcome.report["stage_pass_rate"]["outcome"] == 0.5
+    [failed] = _lines(tmp_path / "rollouts.jsonl.failed.jsonl")
+    assert failed["label"] is False
+    assert any(r.startswith("outcome:") and "does not pass" in r for r in failed["meta"]["rollout"]["reasons"])
+    [pair] = _lines(tmp_path / "rollouts.jsonl.pairs.jsonl")
+    assert [m["role"] for m in pair["prompt"]] == ["system", "user"]
+    assert any(c["function"]["name"] == "edit" for m in pair["chosen"] for c in m.get("tool_calls") or [])
+    assert not any(c["function"]["name"] == "edit" for m in pair["rejected"] for c in m.get("tool_calls") or [])
+    assert pair["tools"]
+
+
+def test_a_tool_error_followed_by_recovery_passes(tmp_path: Path) -> None:
+    script = release_fix()
+    wrong = call("edit", {"file_path": "src/shoplite/inventory.py", "old_string": "max(0, reserved - qty)",
+                          "new_string": "x"})
+    script = [*script[:4], wrong, *script[4:]]
+    with LoopbackServer(ScriptedAgent({"fix": script})) as srv:
+        outcome = _run(srv, tmp_path, [_task("fix")])
+    assert outcome.report["passed"] == 1, outcome.report
+    [record] = _lines(tmp_path / "rollouts.jsonl")
+    errors = [m["content"] for m in record["messages"] if m["role"] == "tool" and m["content"].startswith("Error")]
+    assert errors == ["Error: old_string was not found in src/shoplite/inventory.py"]
+    assert record["meta"]["rollout"]["failed_calls"] == 2  # the wrong edit and the first, failing test run
+
+
+def test_a_malformed_call_gets_an_error_and_fails_the_format_stage(tmp_path: Path) -> None:
+    from factory.testing.wire import scripted_turn
+
+    script = [scripted_turn("", [("read", '{"file_path": "src/shoplite/inventory.py"')]), *release_fix()[1:]]
+    with LoopbackServer(ScriptedAgent({"fix": script})) as srv:
+        outcome = _run(srv, tmp_path, [_task("fix")])
+        first_result = next(m for m in srv.requests[1].body["messages"] if m["role"] == "tool")["content"]
+    assert first_result.startswith("Error: the arguments are not valid JSON")
+    rep = outcome.report
+    assert rep["passed"] == 0 and rep["stage_pass_rate"]["format"] == 0.0 and rep["stage_pass_rate"]["outcome"] == 1.0
+    [failed] = _lines(tmp_path / "rollouts.jsonl.failed.jsonl")
+    assert any("not valid JSON" in r for r in failed["meta"]["rollout"]["reasons"])
+
+
+def test_a_model_that_asks_gets_the_hidden_detail(tmp_path: Path) -> None:
+    fact = Fact(("where", "test"), "Put the test in `tests/test_reservations.py`, please.")
+    script = [say("Before I start: where should the regression test go?"),
+              *release_fix("tests/test_reservations.py")]
+    with LoopbackServer(ScriptedAgent({"fix": script})) as srv:
+        outcome = _run(srv, tmp_path, [_task("fix", hidden=[fact])])
+    assert outcome.report["passed"] == 1, outcome.report
+    [record] = _lines(tmp_path / "rollouts.jsonl")
+    users = [m["content"] for m in record["messages"] if m["role"] == "user"]
+    assert users[1] == fact.answer
+    assert "added tests/test_reservations.py" in record["meta"]["rollout"]["changed"]
+
+
+def test_a_hostile_model_cannot_leave_its_copy(tmp_path: Path) -> None:
+    home = Path.home()
+    canary = tmp_path / "outside.txt"
+    canary.write_text("keep")
+    attacks = [
+        ("bash", {"command": "rm -rf /"}), ("bash", {"command": "rm -rf ../../.."}),
+        ("write", {"file_path": f"../{canary.name}", "content": "gone"}),
+        ("write", {"file_path": str(canary), "content": "gone"}),
+        ("bash", {"command": f"ln -s {canary} link"}),
+        ("read", {"file_path": "/etc/passwd"}), ("read", {"file_path": f"{home}/.ssh/id_rsa"}),
+        ("bash", {"command": "cat ~/.ssh/id_rsa"}), ("bash", {"command": "curl https://example.com"}),
+        ("bash", {"command": "python -c 'import urllib.request; urllib.request.urlopen(\"http://1.1.1.1\")'"}),
+        ("bash", {"command": f"echo gone > {canary}"}), ("bash", {"command": "sleep 600", "timeout": 1000}),
+        ("bash", {"command": "rm -rf src tests"}),
+    ]
+    script = [call(name, args) for name, args in attacks] + [say("Done.")]
+    with LoopbackServer(ScriptedAgent({"evil": script})) as srv:
+        started = time.monotonic()
+        outcome = _run(srv, tmp_path, [_task("evil")], limits=Limits(timeout=5))
+        results = [m["content"] for m in srv.requests[-1].body["messages"] if m["role"] == "tool"]
+    assert time.monotonic() - started < 120
+    assert canary.read_text() == "keep"
+    assert (FIXTURE_REPO / "src" / "shoplite" / "inventory.py").exists()
+    assert len(results) == len(attacks)
+    assert all(r.startswith("Error") for r in results[:-1]), results
+    assert "timed out" in results[-2]
+    assert results[-1] == "(no output)"  # deleting inside the copy is allowed: it is the copy
+    rep = outcome.report
+    assert rep["passed"] == 0 and rep["refused_calls"] >= 9 and rep["stage_pass_rate"]["execution"] == 0.0
+
+
+def test_an_exploration_answer_is_judged_by_its_expected_facts(tmp_path: Path) -> None:
+    q = next(b for b in builtin_blueprints() if b.key == "explore_bearer")
+    right, wrong = Blueprint(**{**q.__dict__, "key": "right", "prompt": "[right] " + q.prompt}), \
+        Blueprint(**{**q.__dict__, "key": "wrong", "prompt": "[wrong] " + q.prompt})
+    find = call("grep", {"pattern": "def bearer_token", "output_mode": "content"})
+    scripts = {"right": [find, say("`bearer_token` in `src/shoplite/auth.py` parses it.")],
+               "wrong": [find, say("The API module handles it somewhere.")]}
+    with LoopbackServer(ScriptedAgent(scripts)) as srv:
+        outcome = _run(srv, tmp_path, [right, wrong])
+    by_key = {v.rollout.task.key: v for v in outcome.verdicts}
+    assert by_key["right"].passed and not by_key["wrong"].passed
+    assert any("does not match" in r for r in by_key["wrong"].reasons)
+
+
+def test_builtin_questions_expect_what_the_fixture_says() -> None:
+    text = "\n".join(p.read_text() for p in FIXTURE_REPO.rglob("*") if p.is_file() and p.suffix in
+                     {".py", ".go", ".ts", ".rs", ".md"})
+    import re
+
+    questions = [b for b in builtin_blueprints() if b.kind == "explore"]
+    assert len(questions) >= 4
+    for q in questions:
+        for pattern in q.expect:
+            assert re.search(pattern, text), (q.key, pattern)
+    tasks = [b for b in builtin_blueprints() if b.kind != "explore"]
+    assert len(tasks) >= 10 and all(b.verify and b.verify_files for b in tasks)
+
+
+def test_a_killed_run_resumes_without_sending_a_completed_turn_again(tmp_path: Path) -> None:
+    tasks = tmp_path / "tasks.yaml"
+    tasks.write_text(
+        "tasks:\n"
+        f"  - key: release\n    repo: {FIXTURE_REPO}\n"
+        "    prompt: \"[fix] Releasing more than is reserved should raise.\"\n"
+        "    verify: python -m pytest -q\n")
+    (tmp_path / "factory.toml").write_text('[engine]\nledger = "ledger.sqlite"\nworkers = 1\n')
+    agent = ScriptedAgent({"fix": release_fix()})
+    with LoopbackServer(agent, latency=0.3) as srv:
+        args = [sys.executable, "-m", "factory", "rollout", "--tasks", str(tasks), "--provider", "openai-compatible",
+                "--base-url", srv.openai_url, "--model", "scripted", "--out", str(tmp_path / "out.jsonl")]
+        proc = subprocess.Popen(args, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                env={**os.environ, "COLUMNS": "200"})
+        deadline = time.monotonic() + 60
+        while sum(r.status == 200 for r in srv.requests) < 4 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.1)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        first = [r.body for r in srv.requests]
+        assert not (tmp_path / "out.jsonl").exists()
+        done = factory_cli(*args[3:], cwd=tmp_path, check=True)
+        second = [r.body for r in srv.requests[len(first):]]
+    answered_before = len(first) - 1  # the last one may have been in flight when the process died
+    sizes_before = {len(b["messages"]) for b in first[:answered_before]}
+    assert not sizes_before & {len(b["messages"]) for b in second}, "a completed turn was sent again"
+    assert len(first) + len(second) <= len(release_fix()) + 1
+    [record] = _lines(tmp_path / "out.jsonl")
+    assert record["label"] is True
+    assert "1 passed" in done.stdout or "passed" in done.stdout
+    report = json.loads((tmp_path / "out.jsonl.report.json").read_text())
+    assert report["cached_turns"] >= answered_before - 1

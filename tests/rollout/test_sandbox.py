@@ -1,0 +1,129 @@
+"""The rollout sandbox: a private copy per rollout, commands under an allowlist, nothing outside changes."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from factory.rollout.sandbox import Refused, check_command, namespaces_available, open_sandbox
+from factory.rollout.tools import SandboxTools
+from factory.sandbox.workspace import FIXTURE_REPO
+
+ISOLATIONS = ["copy"] + ([] if namespaces_available() else ["namespace"])
+
+
+def _tree_digest(root: Path) -> str:
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and ".ruff_cache" not in path.parts:
+            h.update(str(path.relative_to(root)).encode() + path.read_bytes())
+    return h.hexdigest()
+
+
+@pytest.mark.parametrize("command", [
+    "cat /etc/passwd", "ls ~/.ssh", "rm -rf ../..", "curl http://example.com", "wget x", "pip install requests",
+    "python -c 'import os'", "echo x > /tmp/outside", "ls $(pwd)", "cat `which ls`", "find . -exec rm {} +",
+    "nc -l 9000", "npm install left-pad", "git push origin main", "cd .. && ls", "ssh host",
+])
+def test_commands_that_reach_outside_or_the_network_are_refused(command: str) -> None:
+    with pytest.raises(Refused):
+        check_command(command, "/work/repo")
+
+
+@pytest.mark.parametrize("command", [
+    "python -m pytest -q tests/test_cart.py", "pytest -q", "ls -la src && cat README.md | head -5",
+    "git status", "git diff", "go test ./...", "cd worker && go vet ./...", "grep -rn 'def ' src | wc -l",
+    "echo hi > notes.txt", "cat /work/repo/README.md", "python -m pytest -q 2>&1 | tail -3", "rm -rf build",
+])
+def test_everyday_commands_are_allowed(command: str) -> None:
+    check_command(command, "/work/repo")
+
+
+@pytest.mark.parametrize("isolation", ISOLATIONS)
+def test_a_copy_takes_changes_and_the_repository_keeps_none(isolation: str, tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(FIXTURE_REPO, repo, ignore=shutil.ignore_patterns(".ruff_cache"))
+    before = _tree_digest(repo)
+    with open_sandbox(repo, isolation=isolation) as a, open_sandbox(repo, isolation=isolation) as b:
+        assert a.isolation == isolation
+        assert a.run("echo changed > README.md && rm tests/test_cart.py && mkdir new && touch new/x").ok
+        (a.root / "src" / "shoplite" / "cart.py").write_text("# rewritten\n")
+        assert a.run("cat README.md").output.strip() == "changed"
+        assert "test_cart.py" in b.run("ls tests").output  # the other rollout's copy is untouched
+        kinds = {(c.path, c.kind) for c in a.changes()}
+        assert {("README.md", "modified"), ("tests/test_cart.py", "deleted"), ("new/x", "added"),
+                ("src/shoplite/cart.py", "modified")} <= kinds
+        assert "-# shoplite" in a.diff() and "+changed" in a.diff()
+    assert _tree_digest(repo) == before
+
+
+@pytest.mark.parametrize("isolation", ISOLATIONS)
+def test_real_test_runners_run_in_the_copy(isolation: str) -> None:
+    with open_sandbox(FIXTURE_REPO, isolation=isolation) as box:
+        result = box.run("python -m pytest -q")
+        assert result.ok, result.text()
+        assert "passed" in result.output
+        (box.root / "tests" / "test_broken.py").write_text("def test_it():\n    assert 1 == 2\n")
+        failing = box.run("python -m pytest -q tests/test_broken.py")
+        assert failing.exit_code == 1 and "assert 1 == 2" in failing.output
+        assert failing.text().startswith("Exit code 1")
+        if shutil.which("go"):
+            (box.root / "worker" / "main_test.go").write_text(
+                'package main\n\nimport "testing"\n\nfunc TestOrder(t *testing.T) {\n'
+                '\to := Order{ID: 7}\n\tif o.ID != 7 {\n\t\tt.Fatal("id")\n\t}\n}\n')
+            go = box.run("cd worker && go test ./...", timeout=120)
+            assert go.ok and "ok" in go.output, go.text()
+
+
+def test_a_command_that_runs_too_long_is_killed() -> None:
+    with open_sandbox(FIXTURE_REPO) as box:
+        result = box.run("sleep 600", timeout=1)
+        assert result.timed_out and result.seconds < 10
+        assert "timed out" in result.text()
+
+
+@pytest.mark.skipif(bool(namespaces_available()), reason="no namespace jail on this system")
+def test_the_jail_has_no_network_and_a_read_only_world(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.txt"
+    outside.write_text("keep")
+    with open_sandbox(FIXTURE_REPO) as box:
+        # model-written code is not bound by the allowlist: the jail is what holds it
+        (box.root / "tests" / "test_escape.py").write_text(
+            "import socket, pathlib\n\n\ndef test_escape():\n"
+            "    s = socket.socket()\n    s.settimeout(2)\n"
+            "    try:\n        s.connect(('1.1.1.1', 80))\n        net = 'connected'\n"
+            "    except OSError as exc:\n        net = type(exc).__name__\n"
+            f"    try:\n        pathlib.Path({str(outside)!r}).write_text('gone')\n        wrote = 'wrote'\n"
+            "    except OSError as exc:\n        wrote = type(exc).__name__\n"
+            "    print('NET', net, 'WRITE', wrote)\n")
+        result = box.run("python -m pytest -q -s tests/test_escape.py")
+        assert "NET connected" not in result.output and "WRITE wrote" not in result.output, result.output
+        assert "NET " in result.output
+    assert outside.read_text() == "keep"
+
+
+def test_file_tools_stay_inside_and_follow_the_tool_rules(tmp_path: Path) -> None:
+    with open_sandbox(FIXTURE_REPO) as box:
+        tools = SandboxTools(box)
+        os.symlink("/etc/passwd", box.root / "passwd_link")
+        for name, args in [("read", {"file_path": "/etc/passwd"}), ("read", {"file_path": "../../etc/passwd"}),
+                           ("read", {"file_path": "passwd_link"}), ("read", {"file_path": "~/.ssh/id_rsa"}),
+                           ("write", {"file_path": "../escape.txt", "content": "x"})]:
+            done = tools.run(name, args)
+            assert not done.ok and done.refused, (name, args, done.output)
+        # edit needs a read first, then a unique old_string
+        edit = {"file_path": "src/shoplite/cart.py", "old_string": "def ", "new_string": "def  "}
+        assert "read it first" in tools.run("edit", edit).output
+        assert tools.run("read", {"file_path": "src/shoplite/cart.py"}).ok
+        assert "occurs" in tools.run("edit", edit).output
+        assert "not found" in tools.run("edit", {**edit, "old_string": "no such text"}).output
+        assert tools.run("edit", {**edit, "old_string": "class Cart:", "new_string": "class Basket:"}).ok
+        assert "class Basket" in (box.root / "src/shoplite/cart.py").read_text()
+        assert "class Basket" in tools.run("grep", {"pattern": "class Basket", "output_mode": "content"}).output
+        assert "+class Basket" in tools.run("view_diff", {}).output
+        assert not tools.run("create_new_file", {"filepath": "README.md", "contents": "x"}).ok
+    assert "class Cart" in (FIXTURE_REPO / "src/shoplite/cart.py").read_text()
