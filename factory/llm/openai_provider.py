@@ -61,11 +61,17 @@ class OpenAIProvider:
 
     async def _native(self, request: LLMRequest) -> Completion:
         """One turn with the tools as the API's own ``tools``: text and calls come back as they are."""
-        kwargs: dict[str, Any] = {"tools": openai_tools(request.tools)} if request.tools else {}
+        from openai.types.chat import ChatCompletion
+
+        body: dict[str, Any] = {"model": self.model, "messages": openai_messages(request.messages),
+                                "max_tokens": request.max_tokens, "temperature": request.temperature}
+        if request.tools:
+            body["tools"] = openai_tools(request.tools)
         try:
-            completion = await self._sdk.chat.completions.create(
-                model=self.model, messages=openai_messages(request.messages), max_tokens=request.max_tokens,
-                temperature=request.temperature, **kwargs)
+            # The SDK's own post: its HTTP client, error types and response parsing, without
+            # ``create``'s recursive TypedDict transform of the messages (~15 ms of CPU for a
+            # conversation of twenty turns; the body is plain JSON already).
+            completion = await self._sdk.post("/chat/completions", body=body, cast_to=ChatCompletion)
         except Exception as exc:
             raise translate(exc, self.name, _raw, _usage) from exc
         tin, tout = _usage(completion)

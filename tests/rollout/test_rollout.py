@@ -243,3 +243,26 @@ def test_a_killed_run_resumes_without_sending_a_completed_turn_again(tmp_path: P
     assert "1 passed" in done.stdout or "passed" in done.stdout
     report = json.loads((tmp_path / "out.jsonl.report.json").read_text())
     assert report["cached_turns"] >= answered_before - 1
+
+
+def test_an_llm_can_play_the_user_from_the_blueprint(tmp_path: Path) -> None:
+    fact = Fact(("where",), "In `tests/test_reservations.py`.")
+    agent = ScriptedAgent({"fix": [say("Where should the regression test go?"),
+                                   *release_fix("tests/test_reservations.py")]})
+    seen: list[dict] = []
+
+    def responder(kind: str, body: dict):
+        if any(t["function"]["name"] == "SimulatedUser" for t in body.get("tools") or []):
+            seen.append(body)
+            asked = "?" in body["messages"][-1]["content"]
+            return {"reply": "Put it in tests/test_reservations.py." if asked else "", "done": not asked}
+        return agent(kind, body)
+
+    with LoopbackServer(responder) as srv:
+        outcome = _run(srv, tmp_path, [_task("fix", hidden=[fact])], user="llm")
+    assert outcome.report["passed"] == 1, outcome.report
+    # the user model was given the request and the hidden fact, and saw the assistant's question
+    assert fact.answer in seen[0]["messages"][0]["content"]
+    assert seen[0]["messages"][-1]["content"] == "Where should the regression test go?"
+    [record] = _lines(tmp_path / "rollouts.jsonl")
+    assert [m["content"] for m in record["messages"] if m["role"] == "user"][1] == "Put it in tests/test_reservations.py."
