@@ -35,7 +35,8 @@ from factory.cli.options import workers_option
               help="Who answers the model's questions: the blueprint's hidden facts, or the same model playing "
                    "the user.")
 @click.option("--isolation", type=click.Choice(["auto", "namespace", "copy"]), default="auto", show_default=True,
-              help="auto: namespace jail where the system allows it, else a plain copy.")
+              help="auto/namespace: the namespace jail (refused where the system has none); copy: a plain copy "
+                   "guarded only by the command allowlist.")
 @click.option("--spec", "spec_ref", default="rollout", show_default=True,
               help="Agent spec whose body is the system prompt (a name or a .md path).")
 @click.option("--toolset", "toolset_ref", help="Tool set offered [default: the spec's].")
@@ -49,6 +50,7 @@ def rollout(state, tasks_ref, provider, model, base_url, out, max_tasks, samples
     tool call is executed there and its real result goes back; the result is verified (format,
     execution, outcome, semantics). Stop and rerun at any time: completed turns are not sent again.
 
+    \b
     Example: factory rollout --tasks builtin --provider openai-compatible --base-url http://localhost:8000/v1 --model M
     Example: factory rollout --tasks git:../myrepo --max-tasks 200 --provider anthropic --model claude-sonnet-4-5
     """
@@ -63,9 +65,11 @@ def rollout(state, tasks_ref, provider, model, base_url, out, max_tasks, samples
     if not blueprints:
         raise click.ClickException(f"--tasks {tasks_ref}: no tasks found")
     why = namespaces_available() if isolation != "copy" else ""
-    if why and isolation == "auto":
-        click.echo(f"note: no namespace jail here ({why}); each rollout works in a plain copy and the network is "
-                   "kept out by the command allowlist only", err=True)
+    if why:
+        raise click.ClickException(
+            f"no namespace jail on this system ({why}). --isolation copy runs each rollout in a plain copy guarded "
+            "only by the command allowlist: code the model writes and runs (a test) could reach the network and "
+            "files outside the copy. Use it only for models you trust, or run where unshare works")
     settings = Settings(max_turns=max_turns, max_tokens=max_tokens, temperature=temperature, samples=samples,
                         concurrency=concurrency, limits=Limits(timeout=command_timeout), user=user_kind,
                         isolation=isolation)
@@ -74,7 +78,8 @@ def rollout(state, tasks_ref, provider, model, base_url, out, max_tasks, samples
 
     def on_done(r, v) -> None:
         counts["done"] += 1
-        counts["passed" if v.passed else "failed"] += 1
+        if r.status != "stopped":
+            counts["passed" if v.passed else "failed"] += 1
         mark = "pass" if v.passed else ("unfinished" if r.status == "stopped" else "fail")
         why = "" if v.passed else f" -- {v.reasons[0][:140]}" if v.reasons else ""
         click.echo(f"[{counts['done']}/{total}] {r.task.key}#{r.sample}: {mark} ({r.turns} turns, {len(r.calls)} "

@@ -30,7 +30,7 @@ from factory.llm.native import AssistantTurn, function_specs
 from factory.llm.provider import LLMRequest
 from factory.rollout.blueprints import Blueprint
 from factory.rollout.sandbox import Limits, open_sandbox
-from factory.rollout.tools import SandboxTools, parse_arguments
+from factory.rollout.tools import SandboxTools, parse_arguments, write_inside
 
 
 @dataclass
@@ -67,15 +67,16 @@ class Rollout:
     reason: str = ""
     turns: int = 0
     user_turns: int = 0
+    follow_ups_sent: int = 0
     cached_turns: int = 0
     cost: float = 0.0
     diff: str = ""
     changed: list[str] = field(default_factory=list)
+    tampered: list[str] = field(default_factory=list)  # test files or test configuration the rollout changed
     verify_output: str = ""
     verify_passed: bool | None = None
     isolation: str = ""
     setup_seconds: float = 0.0
-    tool_seconds: float = 0.0
 
     @property
     def final_answer(self) -> str:
@@ -86,6 +87,9 @@ class Rollout:
 
 
 VERIFY_TIMEOUT = 300.0
+# Files that change how a test suite runs (a conftest can skip the hidden test, addopts can deselect it).
+TEST_CONFIG = {"conftest.py", "pytest.ini", "tox.ini", "setup.cfg", "pyproject.toml", "go.mod", "Cargo.toml",
+               "package.json", "jest.config.js", "vitest.config.ts"}
 
 
 class SimulatedUser(BaseModel):
@@ -105,17 +109,24 @@ def asks_user(text: str) -> bool:
     return bool(_QUESTION.search(tail))
 
 
+def _questions(text: str) -> str:
+    """The sentences of ``text`` that ask something."""
+    sentences = re.split(r"(?<=[.!?])\s+|\n+", text.strip())
+    return " ".join(x for x in sentences if x.rstrip().endswith("?") or _QUESTION.search(x))
+
+
 def scripted_reply(task: Blueprint, text: str, rollout: Rollout, told: set[int]) -> str | None:
     """The scripted user's answer to the assistant's prose turn, or None: the rollout ends."""
     if asks_user(text):
+        question = _questions(text)
         for i, fact in enumerate(task.hidden):
-            if i not in told and fact.matches(text):
+            if i not in told and fact.matches(question):
                 told.add(i)
                 return fact.answer
         return "I don't have more detail than that -- use your judgement and go ahead."
-    done = rollout.user_turns - len(told)
-    if 0 <= done < len(task.follow_ups):
-        return task.follow_ups[done]
+    if rollout.follow_ups_sent < len(task.follow_ups):
+        rollout.follow_ups_sent += 1
+        return task.follow_ups[rollout.follow_ups_sent - 1]
     return None
 
 
@@ -187,6 +198,8 @@ class Runner:
             await self._converse(r, tools)
             if r.status == "answered":
                 await self._thread(verify_outcome, r, box, tools)
+        except Exception as exc:  # noqa: BLE001 - one rollout's failure must not stop the others
+            r.status, r.reason = "error", f"{type(exc).__name__}: {exc}"
         finally:
             await self._thread(box.close)
         return r
@@ -256,9 +269,6 @@ class Runner:
             r.messages.append(msg)
 
     def _run_calls(self, tools: SandboxTools, turn: AssistantTurn) -> list[CallLog]:
-        import time
-
-        start = time.perf_counter()
         logs = []
         for call in turn.calls:
             args, why = parse_arguments(call.arguments)
@@ -269,22 +279,34 @@ class Runner:
                 logs.append(CallLog(call.name, args, False, f"Error: there is no tool named '{call.name}' "
                                     f"(tools: {', '.join(sorted(self.offered))})", unknown=True))
             else:
-                done = tools.run(call.name, args)
+                try:
+                    done = tools.run(call.name, args)
+                except Exception as exc:  # noqa: BLE001 - one call's failure is its result, never the run's
+                    logs.append(CallLog(call.name, args, False, f"Error: {type(exc).__name__}: {exc}"))
+                    continue
                 logs.append(CallLog(call.name, args, done.ok, done.output, done.refused))
-        tools.sandbox_time = getattr(tools, "sandbox_time", 0.0) + time.perf_counter() - start
         return logs
 
 
 def verify_outcome(r: Rollout, box: Any, tools: SandboxTools) -> None:
     """Record the rollout's changes, then run the task's check on the copy."""
-    r.changed = [f"{c.kind} {c.path}" for c in box.changes()]
+    changes = box.changes()
+    r.changed = [f"{c.kind} {c.path}" for c in changes]
     r.diff = box.diff()
     task = r.task
+    for c in changes:
+        if c.path.rsplit("/", 1)[-1] not in TEST_CONFIG and c.path not in task.verify_files:
+            continue
+        if c.path in task.setup and c.kind != "deleted":
+            try:
+                if (box.root / c.path).read_text(encoding="utf-8") == task.setup[c.path]:
+                    continue  # as the task wrote it
+            except (OSError, UnicodeDecodeError):
+                pass
+        r.tampered.append(c.path)
     if task.verify:
         for rel, text in task.verify_files.items():
-            path = box.root / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
+            write_inside(box.root, rel, text.encode("utf-8"))
         result = box.run(task.verify, VERIFY_TIMEOUT)
         r.verify_passed = result.ok
         r.verify_output = result.text()[-4000:]
@@ -293,9 +315,7 @@ def verify_outcome(r: Rollout, box: Any, tools: SandboxTools) -> None:
 def _set_up(box: Any, tools: SandboxTools, task: Blueprint) -> str:
     """Write the task's setup files and run its setup commands; '' or why it failed."""
     for rel, text in task.setup.items():
-        path = box.root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        write_inside(box.root, rel, text.encode("utf-8"))
     for command in task.setup_commands:
         result = box.run(command)
         if not result.ok:

@@ -316,7 +316,8 @@ def _task(repo: Path, name: str, commit: _Commit, cache: Path) -> Blueprint | No
               f"```\n{_tail(before.output, shown)}\n```\nMake them pass without changing the tests.")
     return Blueprint(key=f"{name}-{short}", repo=tree, prompt=prompt,
                      kind="fix" if _FIX.search(commit.subject) else "feature", setup=setup, verify=verify,
-                     reference=reference.stdout, source=f"git:{name}@{short}")
+                     # the tests are written again just before verify: weakening them does not pass the task
+                     verify_files=dict(setup), reference=reference.stdout, source=f"git:{name}@{short}")
 
 
 def mine_git(repo: Path, max_tasks: int | None = None, work_dir: Path | None = None) -> Iterator[Blueprint]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 import resource
 import shlex
 import shutil
@@ -73,10 +74,11 @@ class CommandResult:
 
 INSPECT = {"ls", "cat", "head", "tail", "wc", "grep", "egrep", "fgrep", "rg", "find", "tree", "file", "stat",
            "du", "sort", "uniq", "cut", "tr", "diff", "cmp", "echo", "printf", "pwd", "true", "false", "test",
-           "[", "sed", "basename", "dirname", "realpath", "nl", "sleep", "date", "which", "env"}
+           "[", "sed", "basename", "dirname", "realpath", "nl", "sleep", "date", "which"}
 CHANGE = {"mkdir", "touch", "cp", "mv", "rm", "rmdir", "cd"}
 BUILD = {"pytest", "ruff", "mypy", "gofmt", "rustc", "tsc", "make", "node"}
 WITH_SUBCOMMANDS = {
+    # read commands, and the local ones that change only the copy's own history and index
     "git": {"status", "diff", "log", "show", "ls-files", "grep", "blame", "rev-parse", "branch", "shortlog",
             "describe", "cat-file", "stash", "add", "restore", "checkout", "switch", "reset", "commit"},
     "go": {"test", "build", "vet", "fmt", "run", "list", "version", "env", "doc"},
@@ -89,7 +91,11 @@ PYTHON_MODULES = {"pytest", "unittest", "compileall", "py_compile", "mypy", "ruf
                   "json.tool", "tokenize", "ast"}
 NETWORK = {"curl", "wget", "nc", "ncat", "netcat", "ssh", "scp", "sftp", "rsync", "ftp", "telnet", "pip", "pip3",
            "apt", "apt-get", "yum", "dnf", "brew", "docker", "socat", "ping", "dig", "nslookup", "http", "aria2c"}
-CONTROL = {"&&", "||", ";", "|", "&", ";;", "\n"}
+CONTROL = {"&&", "||", ";", "|", "&", ";;"}
+# VAR=value prefixes a command may carry (others could change what a program runs: LD_PRELOAD, GIT_*).
+ENV_PREFIXES = {"PYTHONPATH", "CI", "NO_COLOR", "RUST_BACKTRACE", "NODE_ENV", "TZ", "LANG", "LC_ALL"}
+_GLOB = re.compile(r"[*?\[]")
+_EXPANSION = re.compile(r"\$[A-Za-z_{(@*#!0-9-]")
 REDIRECT = {">", ">>", "<", ">&", "<&", ">|", "&>"}
 
 
@@ -110,11 +116,26 @@ def _inside(path: str, cwd: str, root: str) -> bool:
 
 
 def _path_like(token: str) -> list[str]:
-    """The parts of an argument that name a path: the token itself, or the value of ``--opt=VALUE``."""
-    if token.startswith("-"):
+    """The parts of an argument that may name a path: the token itself, the value of ``--opt=VALUE``,
+    or of a short option with its value glued on (``-C/``, ``-f../x``)."""
+    if token.startswith("--"):
         _, eq, value = token.partition("=")
         return [value] if eq and value else []
+    if token.startswith("-") and len(token) > 2:
+        _, eq, value = token.partition("=")
+        at = next((i for i, ch in enumerate(token[1:], 1) if ch in "/~."), None)
+        glued = token[at:] if at is not None else ""
+        return [v for v in (value if eq else "", glued) if v and (v[0] in "/~." or "/" in v)]
     return [token]
+
+
+def _check_word(word: str) -> None:
+    """Refuse shell patterns that could name something outside the copy once the shell expands them."""
+    for part in word.split("/"):
+        if part.startswith(".") and _GLOB.search(part):
+            raise Refused(f"'{word}': a pattern starting with '.' could match '..'; name the path itself")
+    if "{" in word and ("," in word or ".." in word):
+        raise Refused(f"'{word}': brace expansion is not allowed in the sandbox")
 
 
 def check_command(command: str, root: str, shown_root: str | None = None) -> None:
@@ -122,8 +143,15 @@ def check_command(command: str, root: str, shown_root: str | None = None) -> Non
     path outside the copy. ``root`` is the copy as commands see it."""
     if not command.strip():
         raise Refused("the command is empty")
+    if "\0" in command:
+        raise Refused("the command contains a NUL byte")
     if "`" in command or "$(" in command or "<(" in command or ">(" in command:
         raise Refused("command substitution is not allowed in the sandbox; run the commands one by one")
+    if "\\\n" in command or "<<" in command:
+        raise Refused("line continuations and here-documents are not allowed in the sandbox; write a file instead")
+    if _EXPANSION.search(re.sub(r"'[^']*'", "", command)):
+        raise Refused("shell variables are not expanded in the sandbox; write the value itself")
+    command = command.replace("\r", " ").replace("\n", " ; ")
     try:
         lexer = shlex.shlex(command, posix=True, punctuation_chars=";&|<>")
         lexer.whitespace_split = True
@@ -162,40 +190,70 @@ def check_command(command: str, root: str, shown_root: str | None = None) -> Non
 
 def _check_simple(words: list[str], cwd: str, root: str) -> str:
     """Check one simple command; returns the working directory after it (``cd``)."""
+    for w in words:
+        _check_word(w)
     while words and "=" in words[0] and not words[0].startswith("=") and words[0].split("=", 1)[0].isidentifier():
-        words = words[1:]  # VAR=value prefixes
+        var, _, value = words[0].partition("=")
+        if var not in ENV_PREFIXES:
+            raise Refused(f"setting {var} for a command is not allowed in the sandbox "
+                          f"(allowed: {', '.join(sorted(ENV_PREFIXES))})")
+        if value.startswith(("/", "~")) and not _inside(value, cwd, root):
+            raise Refused(f"'{value}' is outside the repository copy")
+        words = words[1:]
     if not words:
         return cwd
-    if any("$" in w and w != "$?" for w in words):
-        raise Refused("shell variables are not expanded in the sandbox; write the value itself")
     prog = words[0]
     name = prog.rsplit("/", 1)[-1]
-    if "/" in prog and not _inside(prog, cwd, root) and name not in allowed_programs():
-        raise Refused(f"'{prog}' is outside the repository copy")
+    if "/" in prog:
+        if not _inside(prog, cwd, root):
+            raise Refused(f"'{prog}' is outside the repository copy; call programs by name")
+        name = "./"  # a script in the copy
     if name in NETWORK or (name in {"npm", "yarn", "pnpm"} and len(words) > 1 and words[1] in {"install", "i", "add", "ci"}):
         raise Refused(f"'{name}' needs the network, which the sandbox does not have")
     args = words[1:]
-    if name in WITH_SUBCOMMANDS:
-        sub = next((a for a in args if not a.startswith("-")), "")
+    if name == "./":
+        pass  # the model's own script, run inside the jail like a test would be
+    elif name == "git" and any(a == "-c" or a.startswith(("--config-env", "--exec-path", "--git-dir", "--work-tree"))
+                               for a in args):
+        raise Refused("git -c / --config-env / --exec-path / --git-dir are not allowed in the sandbox")
+    elif name in WITH_SUBCOMMANDS:
+        rest = list(args)
+        if name == "git":
+            while rest[:1] and rest[0] in {"-C", "--no-pager", "-P"}:
+                if rest[0] == "-C":
+                    if len(rest) < 2 or not _inside(rest[1], cwd, root):
+                        raise Refused("git -C must name a directory inside the repository copy")
+                    rest = rest[2:]
+                else:
+                    rest = rest[1:]
+        sub = next((a for a in rest if not a.startswith("-")), "")
         if sub not in WITH_SUBCOMMANDS[name]:
             label = f"{name} {sub}".strip()
             raise Refused(f"'{label}' is not allowed in the sandbox (allowed: {name} "
                           f"{', '.join(sorted(WITH_SUBCOMMANDS[name]))})")
     elif name in PYTHON:
-        if not args:
-            raise Refused("an interactive python needs a terminal; run a module (-m pytest) or a script")
-        if args[0] == "-c":
-            raise Refused("python -c is not allowed in the sandbox; write a script in the repository or a test")
-        if args[0] == "-m":
-            module = args[1] if len(args) > 1 else ""
+        i = 0
+        while i < len(args) and args[i].startswith("-") and args[i] not in {"-m", "-"}:
+            opt = args[i]
+            if opt.startswith("-c") or (not opt.startswith("--") and "c" in opt[1:] and opt[1:].isalpha()):
+                raise Refused("python -c is not allowed in the sandbox; write a script in the repository or a test")
+            i += 2 if opt in {"-X", "-W"} else 1
+        target = args[i] if i < len(args) else ""
+        if target in {"", "-"} and not any(a in {"-V", "--version"} for a in args):
+            raise Refused("python reading its program from the terminal is not allowed; run a module (-m pytest) "
+                          "or a script in the repository")
+        if target == "-m":
+            module = args[i + 1] if i + 1 < len(args) else ""
             if module not in PYTHON_MODULES:
                 raise Refused(f"python -m {module} is not allowed in the sandbox "
                               f"(modules: {', '.join(sorted(PYTHON_MODULES))})")
-        elif args[0] not in {"-V", "--version"} and not args[0].startswith("-") and not _inside(args[0], cwd, root):
-            raise Refused(f"'{args[0]}' is outside the repository copy")
+        elif target and not _inside(target, cwd, root):
+            raise Refused(f"'{target}' is outside the repository copy")
+    elif name == "node" and (not args or args[0].startswith("-")):
+        raise Refused("node runs a script in the repository here (node FILE); -e / -p / options are not allowed")
     elif name == "find" and any(a in {"-exec", "-execdir", "-ok", "-okdir", "-fprint", "-fls"} for a in args):
         raise Refused("find -exec is not allowed in the sandbox; run the second command on the files found")
-    elif name not in INSPECT | CHANGE | BUILD:
+    elif name not in INSPECT | CHANGE | BUILD | {"node"}:
         raise Refused(f"'{name}' is not allowed in the sandbox (allowed: {', '.join(allowed_programs())}; "
                       "see docs/rollouts.md)")
     for arg in args:
@@ -219,9 +277,13 @@ set -e
 mount --make-rprivate /
 mount -t overlay overlay -o "lowerdir=$LOWER,upperdir=$BASE/upper,workdir=$BASE/work" "$MERGED"
 awk '{print $2}' /proc/self/mounts | sort -u | while read -r m; do
-  case "$m" in "$MERGED"|"$MERGED"/*|/proc|/proc/*|/dev|/dev/*|/sys|/sys/*) continue;; esac
+  case "$m" in "$MERGED"|"$MERGED"/*|/proc|/proc/*|/dev|/dev/*) continue;; esac
   mount -o remount,bind,ro "$m" 2>/dev/null || true
 done
+mount -o remount,ro /proc
+for d in null zero full random urandom tty; do mount --bind "/dev/$d" "$BASE/dev/$d"; done
+mount --rbind "$BASE/dev" /dev
+mount -t tmpfs -o size=64m,mode=1777 tmpfs /dev/shm
 mount -t tmpfs -o size=1g,mode=1777 tmpfs "$SCRATCH"
 mount -t tmpfs -o size=64m,mode=0755 tmpfs "$SHOME"
 for h in "$HOME" /root /home/*; do
@@ -243,8 +305,8 @@ SECRET_FILES = (".netrc", ".git-credentials", ".npmrc", ".pypirc", ".bash_histor
 @lru_cache(maxsize=1)
 def namespaces_available() -> str:
     """'' when the namespace jail works here, else why not (then sandboxes are real copies)."""
-    if sys.platform != "linux" or not shutil.which("unshare") or not shutil.which("nsenter"):
-        return "unshare/nsenter are not installed (Linux util-linux)"
+    if sys.platform != "linux" or not all(shutil.which(p) for p in ("unshare", "nsenter", "setpriv")):
+        return "unshare/nsenter/setpriv are not installed (Linux util-linux)"
     with tempfile.TemporaryDirectory(prefix="factory-probe-") as tmp:
         lower = Path(tmp, "lower")
         lower.mkdir()
@@ -300,18 +362,21 @@ def _run(argv: list[str], limits: Limits, env: dict[str, str], cwd: str | None, 
             code: int | None = proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             timed_out = True
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            proc.wait()
             code = None
+        try:  # what the command left running in the background goes with it
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        proc.wait()
+        size = out.seek(0, os.SEEK_END)
         out.seek(0)
-        data = out.read(MAX_OUTPUT * 4 + 1)
-    text = data.decode("utf-8", "replace")
-    if len(text) > MAX_OUTPUT:
-        cut = len(text) - MAX_OUTPUT
-        text = text[: MAX_OUTPUT // 3] + f"\n... ({cut} characters cut) ...\n" + text[-(2 * MAX_OUTPUT) // 3:]
+        if size <= MAX_OUTPUT:
+            text = out.read().decode("utf-8", "replace")
+        else:  # the head and the real tail (a test run's summary is at the end)
+            head = out.read(MAX_OUTPUT // 3).decode("utf-8", "replace")
+            out.seek(size - (2 * MAX_OUTPUT) // 3)
+            tail = out.read().decode("utf-8", "replace")
+            text = head + f"\n... ({size - MAX_OUTPUT // 3 - (2 * MAX_OUTPUT) // 3} bytes cut) ...\n" + tail
     if code is not None and code < 0:
         text += f"\n(killed by signal {-code})"
         code = 128 - code
@@ -337,7 +402,12 @@ class _Jail:
         self.merged = str(fixed / name)
         self.scratch, self.home = fixed / ".scratch", fixed / ".home"
         self.upper = base / "upper"
-        env = {**os.environ, "LOWER": str(lower), "BASE": str(base), "MERGED": self.merged,
+        (base / "dev" / "shm").mkdir(parents=True, exist_ok=True)
+        for d in ("null", "zero", "full", "random", "urandom", "tty"):
+            (base / "dev" / d).touch()
+        # Only what the set-up script reads: the factory's environment (API keys) stays out of the jail.
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(Path.home()),
+               "LOWER": str(lower), "BASE": str(base), "MERGED": self.merged,
                "SCRATCH": str(self.scratch), "SHOME": str(self.home),
                "SECRET_DIRS": " ".join(SECRET_DIRS), "SECRET_FILES": " ".join(SECRET_FILES)}
         argv = ["unshare", "--mount", "--net", "--pid", "--fork", "--mount-proc"]
@@ -359,10 +429,13 @@ class _Jail:
         enter = ["nsenter", "-t", str(self.pid), "-m", "-n", "-p"]
         if os.geteuid() != 0:
             enter[1:1] = ["-U", "--preserve-credentials"]
+        # Commands keep uid 0 inside but no capability at all: they cannot mount, unmount, remount
+        # read-write, or gain privileges back (no_new_privs); the read-only mounts and masks hold.
+        enter += ["--", "setpriv", "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all"]
         env = _clean_env(self.home, self.scratch)
         # nsenter's --wd opens the directory before it enters the mount namespace: cd inside instead
         inner = ["/bin/sh", "-c", f"cd {shlex.quote(cwd)} && exec \"$@\"", "sh", *argv]
-        return _run([*enter, "--", *inner], limits, env, None, self.base, timeout or limits.timeout)
+        return _run([*enter, *inner], limits, env, None, self.base, timeout or limits.timeout)
 
     def close(self) -> None:
         proc = self._proc

@@ -11,13 +11,15 @@ through a symbolic link is refused. Every refusal and failure comes back as the 
 from __future__ import annotations
 
 import json
+import os
 import posixpath
 import stat
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from factory.rollout.sandbox import Sandbox
-from factory.sandbox.workspace import CallFailed, Workspace
+from factory.sandbox.workspace import SKIP_DIRS, CallFailed, Workspace
 
 MAX_WRITE = 1 << 20  # bytes one write may put in a file
 SHELL_TOOLS = {"bash", "run_terminal_command"}
@@ -59,6 +61,8 @@ class SandboxTools(Workspace):
         if not isinstance(raw, str) or not raw.strip():
             raise CallFailed("path argument is empty")
         text = raw.strip().removeprefix("file://")
+        if "\0" in text:
+            raise CallFailed("the path contains a NUL byte")
         if text.startswith("~"):
             raise CallFailed(f"'{raw}' is outside the repository")
         shown = self.sandbox.shown.rstrip("/")
@@ -83,10 +87,39 @@ class SandboxTools(Workspace):
             raise CallFailed(f"no such file or directory: {rel}")
         return rel
 
+    @property
+    def files(self) -> list[str]:  # type: ignore[override]
+        """Regular files only: a symbolic link (it could point outside) or a FIFO (a read would block)
+        is not listed, so searches never open one."""
+        if "_regular" not in self.__dict__:
+            found = []
+            for dirpath, dirnames, filenames in os.walk(self.root):
+                dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith(".")
+                                     and not os.path.islink(os.path.join(dirpath, d)))
+                for name in sorted(filenames):
+                    full = os.path.join(dirpath, name)
+                    try:
+                        if stat.S_ISREG(os.lstat(full).st_mode):
+                            found.append(Path(full).relative_to(self.root).as_posix())
+                    except OSError:
+                        continue
+            self.__dict__["_regular"] = sorted(found)
+        return self.__dict__["_regular"]
+
+    def text(self, rel: str) -> str:
+        if rel not in self._texts:
+            try:
+                mode = os.lstat(self.root / rel).st_mode
+            except OSError:
+                raise CallFailed(f"no such file: {rel}") from None
+            if not stat.S_ISREG(mode):
+                raise CallFailed(f"{rel} is not a regular file")
+        return super().text(rel)
+
     def refresh(self) -> None:
         """Forget what was read: the copy changed."""
         self._texts.clear()
-        for name in ("files", "dirs", "symbols"):
+        for name in ("_regular", "dirs", "symbols"):
             self.__dict__.pop(name, None)
 
     # -- execution ---------------------------------------------------------------------------------
@@ -100,6 +133,8 @@ class SandboxTools(Workspace):
             command = arguments.get("command")
             if not isinstance(command, str):
                 return Executed(False, "Error: 'command' must be a string")
+            if "\0" in command:
+                return Executed(False, "Error: the command contains a NUL byte", True)
             timeout = arguments.get("timeout")
             seconds = float(timeout) / 1000 if isinstance(timeout, (int, float)) and timeout > 0 else None
             result = self.sandbox.run(command, seconds)
@@ -117,6 +152,8 @@ class SandboxTools(Workspace):
             return Executed(False, f"Error: bad arguments for {name}: {exc}")
         except OSError as exc:
             return Executed(False, f"Error: {exc.strerror or exc}")
+        except (ValueError, RecursionError) as exc:  # a NUL byte, a pathological pattern: the call's error
+            return Executed(False, f"Error: {exc}")
         if name in {"read", "read_file", "read_file_range"}:
             path = arguments.get("file_path") or arguments.get("filepath")
             try:
@@ -134,11 +171,7 @@ class SandboxTools(Workspace):
         data = text.encode("utf-8")
         if len(data) > MAX_WRITE:
             raise CallFailed(f"content is {len(data)} bytes; the sandbox writes at most {MAX_WRITE}")
-        path = self.root / rel
-        if path.is_dir():
-            raise CallFailed(f"{rel} is a directory")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        write_inside(self.root, rel, data)
         self.refresh()
         self.read_paths.add(rel)
 
@@ -202,6 +235,36 @@ class SandboxTools(Workspace):
             raise CallFailed(f"{rel} already exists; edit it instead")
         self._put(rel, contents)
         return f"Created {rel}"
+
+
+def write_inside(root: Path, rel: str, data: bytes) -> None:
+    """Write ``root/rel`` without following a symbolic link anywhere on the way (a link the model
+    made could point outside the copy); a link at the file itself is replaced by the file."""
+    parts = [p for p in rel.split("/") if p not in ("", ".")]
+    if not parts or ".." in parts:
+        raise CallFailed(f"'{rel}' is outside the repository")
+    d = root
+    for part in parts[:-1]:
+        d = d / part
+        try:
+            mode = os.lstat(d).st_mode
+        except FileNotFoundError:
+            d.mkdir()
+            continue
+        if not stat.S_ISDIR(mode):
+            raise CallFailed(f"{d.relative_to(root).as_posix()} is not a directory (or is a symbolic link)")
+    target = d / parts[-1]
+    try:
+        mode = os.lstat(target).st_mode
+        if stat.S_ISDIR(mode):
+            raise CallFailed(f"{rel} is a directory")
+        if not stat.S_ISREG(mode):
+            target.unlink()
+    except FileNotFoundError:
+        pass
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
 
 
 def parse_arguments(raw: Any) -> tuple[dict[str, Any] | None, str]:

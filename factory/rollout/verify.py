@@ -97,6 +97,8 @@ def judge(r: Rollout, tools: list[dict[str, Any]], meta: dict[str, Any], categor
     out: list[str] = []
     if r.task.verify and not r.verify_passed:
         out.append(f"`{r.task.verify}` does not pass: {r.verify_output[-300:]}")
+    for path in r.tampered:
+        out.append(f"the rollout changed {path}, which decides how the task's tests run")
     answer = r.final_answer
     for pattern in r.task.expect:
         if not re.search(pattern, answer):
@@ -122,7 +124,7 @@ def judge(r: Rollout, tools: list[dict[str, Any]], meta: dict[str, Any], categor
     record = example.to_dict()
     # A call whose real result was an error is not judged by the preconditions it broke: the error is
     # what the model saw and recovered from (the verifier's rules are for calls shown as succeeding).
-    errored = _errored_turns(record["messages"])
+    errored = _errored_turns(record["messages"], [c.ok for c in r.calls])
     sem = [e for e in semantic_errors(record, rules)
            if not (" precondition " in e and _turn_of(e) in errored)]
     v.stages["semantics"] = not sem
@@ -142,27 +144,37 @@ class StageReport:
     statuses: Counter = field(default_factory=Counter)
     reasons: Counter = field(default_factory=Counter)
 
+    answered: int = 0
+    recorded_failures: int = 0
+
     def add(self, v: Verdict) -> None:
         self.rollouts += 1
         self.passed += int(v.passed)
+        self.recorded_failures += int(not v.passed and v.record is not None)
         self.statuses[v.rollout.status] += 1
-        for s in STAGES:
-            self.stage_pass[s] += int(bool(v.stages.get(s)))
+        if v.rollout.status == "answered":  # stage rates are over rollouts that reached an answer
+            self.answered += 1
+            for s in STAGES:
+                self.stage_pass[s] += int(bool(v.stages.get(s)))
         for reason in v.reasons:
             self.reasons[re.sub(r"\d+", "N", reason)[:90]] += 1
 
     def to_dict(self) -> dict[str, Any]:
-        n = max(1, self.rollouts)
+        n = max(1, self.answered)
         return {"rollouts": self.rollouts, "passed": self.passed, "failed": self.rollouts - self.passed,
-                "status": dict(self.statuses),
+                "failed_with_record": self.recorded_failures,
+                "without_record": self.rollouts - self.passed - self.recorded_failures,
+                "status": dict(self.statuses), "answered": self.answered,
                 "stage_pass_rate": {s: round(self.stage_pass[s] / n, 4) for s in STAGES},
                 "reasons": dict(self.reasons.most_common(30))}
 
 
 def preference_pairs(verdicts: list[Verdict]) -> list[dict[str, Any]]:
-    """TRL DPO rows: for each task with a passing and a failing rollout, the same prompt, the passing
-    trajectory as ``chosen`` and the failing one as ``rejected``."""
-    from factory.export.base import chat_messages, split_prompt
+    """TRL DPO rows from tasks with a passing and a failing rollout: the shared conversation up to the
+    first assistant turn where the two differ is the prompt, and that one assistant turn of each is
+    ``chosen`` / ``rejected`` -- so the preference trains the model's own turn, never tool results or
+    the simulated user's words."""
+    from factory.export.base import chat_messages
 
     by_task: dict[str, tuple[list[Verdict], list[Verdict]]] = {}
     for v in verdicts:
@@ -173,22 +185,16 @@ def preference_pairs(verdicts: list[Verdict]) -> list[dict[str, Any]]:
     rows = []
     for key, (good, bad) in sorted(by_task.items()):
         for g, b in zip(good, bad):
-            g_prompt, chosen = _first_turn_split(chat_messages(g.record["messages"]), split_prompt)
-            b_prompt, rejected = _first_turn_split(chat_messages(b.record["messages"]), split_prompt)
-            if g_prompt != b_prompt or not chosen or not rejected:
-                continue
-            row = {"prompt": g_prompt, "chosen": chosen, "rejected": rejected, "tools": g.record["tools"],
-                   "meta": {"task": key, "chosen_id": g.record["id"], "rejected_id": b.record["id"],
-                            "rejected_reasons": b.reasons[:5]}}
-            rows.append(row)
+            gm, bm = chat_messages(g.record["messages"]), chat_messages(b.record["messages"])
+            i = 0
+            while i < min(len(gm), len(bm)) and gm[i] == bm[i]:
+                i += 1
+            if i >= len(gm) or i >= len(bm) or gm[i].get("role") != "assistant" or bm[i].get("role") != "assistant":
+                continue  # they differ first in a tool result or a user turn: no clean preference
+            rows.append({"prompt": gm[:i], "chosen": [gm[i]], "rejected": [bm[i]], "tools": g.record["tools"],
+                         "meta": {"task": key, "turn": i, "chosen_id": g.record["id"], "rejected_id": b.record["id"],
+                                  "rejected_reasons": b.reasons[:5]}})
     return rows
-
-
-def _first_turn_split(messages: list[dict[str, Any]], split_prompt: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Prompt = the system and first user message; the rest is the trajectory (simulated-user turns
-    differ between rollouts, so the split cannot be at the last user turn)."""
-    first_user = next((i for i, m in enumerate(messages) if m.get("role") == "user"), -1)
-    return messages[: first_user + 1], messages[first_user + 1:]
 
 
 def _turn_of(error: str) -> int | None:
@@ -196,12 +202,14 @@ def _turn_of(error: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def _errored_turns(messages: list[dict[str, Any]]) -> set[int]:
-    """Indices of assistant messages every one of whose calls got an error result."""
-    results = {m["tool_call_id"]: m.get("content") or "" for m in messages if m["role"] == "tool"}
-    out = set()
+def _errored_turns(messages: list[dict[str, Any]], oks: list[bool]) -> set[int]:
+    """Indices of assistant messages every one of whose calls failed (``oks``: each call's outcome,
+    in the order of the calls)."""
+    out, k = set(), 0
     for i, m in enumerate(messages):
         calls = m.get("tool_calls") or []
-        if calls and all(results.get(c["id"], "").startswith(("Error", "Exit code")) for c in calls):
-            out.add(i)
+        if calls:
+            if not any(oks[k:k + len(calls)]):
+                out.add(i)
+            k += len(calls)
     return out

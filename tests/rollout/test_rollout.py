@@ -38,12 +38,12 @@ def _task(tag: str, **kw) -> Blueprint:
 
 
 def _run(server: LoopbackServer, tmp_path: Path, tasks: list[Blueprint], provider: str = "openai-compatible",
-         **settings):
-    cfg = FactoryConfig()
+         max_cost: float | None = None, **settings):
+    cfg = FactoryConfig.model_validate({"prices": {"scripted-agent": {"input": 1000.0, "output": 1000.0}}})
     cfg = cfg.model_copy(update={"engine": cfg.engine.model_copy(update={
         "ledger": tmp_path / "ledger.sqlite", "workers": 1})})
     url = server.openai_url if provider == "openai-compatible" else server.anthropic_url
-    session = EngineSession.from_config(cfg, provider, "scripted-agent", url)
+    session = EngineSession.from_config(cfg, provider, "scripted-agent", url, max_cost=max_cost)
     settings.setdefault("limits", Limits(timeout=20))
     try:
         return run_rollouts(session, tasks, load_spec(SPEC), default_registry().toolsets["claude_code"],
@@ -104,9 +104,11 @@ def test_a_passing_and_a_failing_rollout_of_one_task_make_a_preference_pair(tmp_
     assert failed["label"] is False
     assert any(r.startswith("outcome:") and "does not pass" in r for r in failed["meta"]["rollout"]["reasons"])
     [pair] = _lines(tmp_path / "rollouts.jsonl.pairs.jsonl")
+    # the pair is the first assistant turn where the two differ, after the shared prompt: no tool results
     assert [m["role"] for m in pair["prompt"]] == ["system", "user"]
-    assert any(c["function"]["name"] == "edit" for m in pair["chosen"] for c in m.get("tool_calls") or [])
-    assert not any(c["function"]["name"] == "edit" for m in pair["rejected"] for c in m.get("tool_calls") or [])
+    assert [m["role"] for m in pair["chosen"]] == ["assistant"] == [m["role"] for m in pair["rejected"]]
+    assert pair["chosen"][0]["tool_calls"][0]["function"]["name"] == "grep"
+    assert pair["rejected"][0]["tool_calls"][0]["function"]["name"] == "read"
     assert pair["tools"]
 
 
@@ -266,3 +268,18 @@ def test_an_llm_can_play_the_user_from_the_blueprint(tmp_path: Path) -> None:
     assert seen[0]["messages"][-1]["content"] == "Where should the regression test go?"
     [record] = _lines(tmp_path / "rollouts.jsonl")
     assert [m["content"] for m in record["messages"] if m["role"] == "user"][1] == "Put it in tests/test_reservations.py."
+
+
+def test_a_run_stopped_by_its_budget_writes_nothing_and_resumes_where_it_stopped(tmp_path: Path) -> None:
+    with LoopbackServer(ScriptedAgent({"fix": release_fix()})) as srv:
+        stopped = _run(srv, tmp_path, [_task("fix")], max_cost=5.0)  # $1000 per 1M tokens: a few turns
+        sent_first = len(srv.requests)
+        assert not stopped.written and "--max-cost" in stopped.report["stopped"]
+        assert stopped.report["unfinished"] == 1 and stopped.report["passed"] == 0
+        assert not (tmp_path / "rollouts.jsonl").exists() and (tmp_path / "rollouts.jsonl.report.json").exists()
+        done = _run(srv, tmp_path, [_task("fix")], max_cost=100.0)
+        sent_second = len(srv.requests) - sent_first
+    assert 0 < sent_first < len(release_fix())
+    assert done.written and done.report["passed"] == 1
+    assert sent_first + sent_second == len(release_fix())  # no turn paid for twice
+    assert done.report["cached_turns"] == sent_first

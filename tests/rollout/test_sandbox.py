@@ -13,7 +13,7 @@ from factory.rollout.sandbox import Refused, check_command, namespaces_available
 from factory.rollout.tools import SandboxTools
 from factory.sandbox.workspace import FIXTURE_REPO
 
-ISOLATIONS = ["copy"] + ([] if namespaces_available() else ["namespace"])
+ISOLATIONS = ["copy"] + (["namespace"] if not namespaces_available() else [])
 
 
 def _tree_digest(root: Path) -> str:
@@ -28,6 +28,13 @@ def _tree_digest(root: Path) -> str:
     "cat /etc/passwd", "ls ~/.ssh", "rm -rf ../..", "curl http://example.com", "wget x", "pip install requests",
     "python -c 'import os'", "echo x > /tmp/outside", "ls $(pwd)", "cat `which ls`", "find . -exec rm {} +",
     "nc -l 9000", "npm install left-pad", "git push origin main", "cd .. && ls", "ssh host",
+    # shell patterns, line breaks and options that would reach outside once the shell expands them
+    "cat .?/.?/.?/etc/hostname", "ls .?/.?/.?/", "cd .? && cd .? && cat etc/passwd", "cat {/etc/passwd,x}",
+    "true\nbash -c id", "cat \\\n/etc/hostname", "python3 - <<'EOF'\nprint(1)\nEOF", "env sh -c id",
+    "/usr/bin/env sh", "node -e 'x'", "python3 -X utf8 -c 'x'", "python3 -I -c x", "python -W ignore -c 1",
+    "GIT_EXTERNAL_DIFF='sh' git diff", "LD_PRELOAD=/tmp/x.so ls", "PATH=/tmp ls", "/tmp/evil/ls", "make -C/",
+    "make -f/etc/passwd", "sort -o/tmp/x README.md", "cp -t/tmp README.md", "grep -rf/etc/shadow .", "python -",
+    "git -c core.pager=sh log", "git -C / status", "pytest --rootdir=/", "echo a\0b",
 ])
 def test_commands_that_reach_outside_or_the_network_are_refused(command: str) -> None:
     with pytest.raises(Refused):
@@ -38,6 +45,8 @@ def test_commands_that_reach_outside_or_the_network_are_refused(command: str) ->
     "python -m pytest -q tests/test_cart.py", "pytest -q", "ls -la src && cat README.md | head -5",
     "git status", "git diff", "go test ./...", "cd worker && go vet ./...", "grep -rn 'def ' src | wc -l",
     "echo hi > notes.txt", "cat /work/repo/README.md", "python -m pytest -q 2>&1 | tail -3", "rm -rf build",
+    "grep -n 'def foo$' x.py", "sed 's/ *$//' x", "git -C src status", "./run_tests.sh", "node scripts/build.js",
+    "PYTHONPATH=src python -m pytest -q", "ls src/*.py", "find . -name '*.py'",
 ])
 def test_everyday_commands_are_allowed(command: str) -> None:
     check_command(command, "/work/repo")
@@ -127,3 +136,43 @@ def test_file_tools_stay_inside_and_follow_the_tool_rules(tmp_path: Path) -> Non
         assert "+class Basket" in tools.run("view_diff", {}).output
         assert not tools.run("create_new_file", {"filepath": "README.md", "contents": "x"}).ok
     assert "class Cart" in (FIXTURE_REPO / "src/shoplite/cart.py").read_text()
+
+
+@pytest.mark.skipif(bool(namespaces_available()), reason="no namespace jail on this system")
+def test_root_inside_the_jail_cannot_remount_unmask_or_read_the_factorys_keys(monkeypatch: pytest.MonkeyPatch,
+                                                                               tmp_path: Path) -> None:
+    from factory.rollout.sandbox import Limits
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-not-for-the-jail")
+    canary = tmp_path / "after_remount.txt"
+    with open_sandbox(FIXTURE_REPO) as box:
+        script = (f"mount -o remount,bind,rw / ; echo y > {canary} ; umount /dev ; "
+                  "cat /proc/1/environ ; env ; echo b > /proc/sysrq-trigger ; ls /dev")
+        out = box._jail.run(["/bin/sh", "-c", script], Limits(), box.shown, 20).output
+    assert not canary.exists()
+    assert "sk-not-for-the-jail" not in out
+    assert "null" in out and "vda" not in out and "sda" not in out
+
+
+def test_links_and_fifos_in_the_copy_are_neither_followed_nor_opened(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("the host's secret")
+    with open_sandbox(FIXTURE_REPO) as box:
+        tools = SandboxTools(box)
+        os.symlink(secret, box.root / "notes.txt")
+        os.mkfifo(box.root / "pipe")
+        assert "host's secret" not in tools.run("grep_search", {"query": "secret"}).output
+        assert "host's secret" not in tools.run("grep", {"pattern": "secret", "output_mode": "content"}).output
+        assert tools.run("write", {"file_path": "notes.txt", "content": "mine"}).refused
+        from factory.rollout.tools import write_inside
+
+        write_inside(box.root, "notes.txt", b"replaced")  # what set-up and hidden tests use: the link is replaced
+        assert (box.root / "notes.txt").read_text() == "replaced" and not (box.root / "notes.txt").is_symlink()
+    assert secret.read_text() == "the host's secret"
+
+
+def test_a_nul_byte_is_a_tool_error_not_a_crash() -> None:
+    with open_sandbox(FIXTURE_REPO) as box:
+        tools = SandboxTools(box)
+        assert not tools.run("read", {"file_path": "src/a\u0000b.py"}).ok
+        assert not tools.run("bash", {"command": "echo a\u0000b"}).ok
