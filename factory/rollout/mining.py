@@ -29,6 +29,7 @@ from pathlib import Path, PurePosixPath
 from factory.errors import InputError
 from factory.rollout.blueprints import Blueprint
 from factory.rollout.sandbox import Limits, Sandbox, open_sandbox
+from factory.rollout.tools import write_inside
 
 logger = logging.getLogger(__name__)
 
@@ -223,9 +224,7 @@ def _tail(output: str, shown: str) -> str:
 
 def _write(box: Sandbox, files: dict[str, str]) -> None:
     for rel, content in files.items():
-        target = box.root / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(content, encoding="utf-8")
+        write_inside(box.root, rel, content.encode("utf-8"))
 
 
 def _apply(box: Sandbox, repo: Path, sha: str, changes: list[_Change]) -> bool:

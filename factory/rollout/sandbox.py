@@ -138,7 +138,7 @@ def _check_word(word: str) -> None:
         raise Refused(f"'{word}': brace expansion is not allowed in the sandbox")
 
 
-def check_command(command: str, root: str, shown_root: str | None = None) -> None:
+def check_command(command: str, root: str) -> None:
     """Raise :class:`Refused` unless every simple command of ``command`` is allowed and names no
     path outside the copy. ``root`` is the copy as commands see it."""
     if not command.strip():

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from factory.rollout.loop import Rollout
+from factory.rollout.tools import parse_arguments
 
 STAGES = ("format", "execution", "outcome", "semantics")
 
@@ -33,8 +34,6 @@ def _record_messages(r: Rollout) -> tuple[list[dict[str, Any]], list[str]]:
         if m["role"] == "assistant" and m.get("tool_calls"):
             calls = []
             for c in m["tool_calls"]:
-                from factory.rollout.tools import parse_arguments
-
                 args, why = parse_arguments(c["function"]["arguments"])
                 if args is None:
                     problems.append(f"{c['function']['name']}: {why}")
