@@ -1,5 +1,8 @@
 """Domain entities that code templates are filled with: a name and typed fields in four languages.
-Field subsets and counts vary per record, so the generated code differs in shape, not just names."""
+Field subsets and counts vary per record, so the generated code differs in shape, not just names.
+
+Two pools, like :mod:`factory.authoring.vocab`'s nouns: ``entity(rng)`` draws a training entity and
+``entity(rng, "eval")`` one of the held-out nouns, which no training record names."""
 
 from __future__ import annotations
 
@@ -89,8 +92,28 @@ ENTITIES = [
 ]
 
 
-def entity(rng: random.Random) -> Entity:
-    return ENTITIES[rng.randrange(len(ENTITIES))]
+# The held-out pool: vocab's evaluation nouns, typed. Nothing in the training pool shares their names.
+HELD_OUT = [
+    _e("syllabus", "syllabi", "course planning", "code:str weeks:int published:bool credits:int"),
+    _e("enrollment", "enrollments", "a student portal", "student_ref:str term:str waitlisted:bool fee_cents:int"),
+    _e("grade_report", "grade_reports", "a school office", "student_ref:str average:float passed:bool absences:int"),
+    _e("diploma", "diplomas", "a registrar", "holder:str degree:str honours:bool year:int"),
+    _e("playlist", "playlists", "a listening app", "title:str owner:str track_count:int public:bool"),
+    _e("music_track", "music_tracks", "a record label", "isrc:str title:str length_secs:int explicit:bool"),
+    _e("album", "albums", "a record shop", "title:str label:str tracks:int remastered:bool price:float"),
+    _e("podcast_episode", "podcast_episodes", "podcast hosting", "slug:str host:str minutes:int explicit:bool"),
+    _e("blog_post", "blog_posts", "a publishing tool", "slug:str author:str words:int draft:bool"),
+    _e("chat_message", "chat_messages", "team chat", "sender:str body:str edited:bool thread_depth:int"),
+    _e("forum_thread", "forum_threads", "a community site", "topic:str author:str replies:int locked:bool"),
+    _e("email_template", "email_templates", "a mailing service", "key:str subject:str variables:int active:bool"),
+]
+POOLS = {"train": ENTITIES, "eval": HELD_OUT}
+
+
+def entity(rng: random.Random, pool: str = "train") -> Entity:
+    """A training entity, or with ``pool="eval"`` a held-out one."""
+    entities = POOLS[pool]
+    return entities[rng.randrange(len(entities))]
 
 
 def fields(rng: random.Random, ent: Entity, lo: int = 2, hi: int = 4, must: str | None = None) -> list[Field]:

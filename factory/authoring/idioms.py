@@ -1,13 +1,19 @@
 """Non-idiomatic -> idiomatic code pairs in Python, TypeScript, Rust and Go, filled with entities.
 
-Each builder returns an :class:`IdiomPair`; the ``before`` side parses but may be unidiomatic (it is
-what the user pastes), the ``after`` side passes the language's parser and, for Python, ruff."""
+Each builder ``(rng, pool="train")`` returns an :class:`IdiomPair`; the ``before`` side parses but may be
+unidiomatic (it is what the user pastes), the ``after`` side passes the language's parser and, for
+Python, ruff. ``pool="eval"`` fills it with a held-out entity.
+
+A pair keeps behaviour unless :data:`CHANGES` names its builder, with two ways to say what changes; a
+category must then say so and never claim "behaviour unchanged". A behaviour-preserving Python pair
+carries ``probes``, calls whose results (and printed output) both sides share."""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from factory.authoring.entities import (
     Entity,
@@ -27,6 +33,31 @@ class IdiomPair:
     before: str
     after: str
     points: tuple[str, ...]
+    noun: str = ""  # the entity the code is about, snake_case
+    probes: tuple[tuple[str, tuple], ...] = ()  # (function, arguments) calls both sides answer alike
+
+
+Builder = Callable[..., IdiomPair]
+
+# Builders whose "after" changes behaviour or the interface: two ways to say what changes.
+CHANGES: dict[str, tuple[str, str]] = {
+    "py_with_open": ("it changes the interface -- `path` is now a `pathlib.Path`, not a string, and some lines "
+                     "parse differently (see below)",
+                     "the function now takes a `Path` (callers passing a string need `Path(...)`), and some "
+                     "lines parse differently"),
+    "py_dataclass_idiom": ("it changes behaviour at the edges -- comparing with another type no longer raises",
+                           "`==` against a different type is now `False` instead of an `AttributeError`"),
+    "ts_optional_chaining": ("it changes behaviour for an empty string -- `??` keeps it where `&&` fell back",
+                             "an empty string is now returned as is rather than replaced by the fallback"),
+    "ts_async_await": ("it changes behaviour -- a failed request now rejects instead of resolving to `null`",
+                       "callers now get a rejected promise on failure, where they used to get `null`"),
+    "rs_question_mark": ("it changes the signature -- callers pass a `&Path` and get a `ReadError`",
+                         "the parameter is a `&Path` now and the error type is `ReadError`, not `String`"),
+    "go_errors_wrap": ("it changes the error callers see -- a new message, with the cause wrapped",
+                       "the error text is different now, and `errors.Is` can reach the cause"),
+    "go_defer": ("it changes the error callers see when the file cannot be opened -- it now names the path",
+                 "an open failure now comes back wrapped, with the path in the message"),
+}
 
 
 def _pick(rng: random.Random, ent: Entity, kind: str):
@@ -35,8 +66,8 @@ def _pick(rng: random.Random, ent: Entity, kind: str):
 
 
 # -- Python ----------------------------------------------------------------------------------------
-def py_enumerate(rng: random.Random) -> IdiomPair:
-    e = entity(rng)
+def py_enumerate(rng: random.Random, pool: str = "train") -> IdiomPair:
+    e = entity(rng, pool)
     fs = fields(rng, e, 2, 4, must="str")
     f = _pick(rng, e, "str")
     fs = fs if f in fs else [*fs, f]
@@ -52,11 +83,12 @@ def py_enumerate(rng: random.Random) -> IdiomPair:
         f"`start={start}` states where numbering begins instead of hiding it in arithmetic.",
         "An f-string replaces the `str(...) + ...` chain and reads like the output it produces.",
         "The dataclass and the annotation tell readers (and type checkers) what the list holds.",
-    ))
+    ), e.snake, tuple((f"show_{e.plural}", ([SimpleNamespace(**{f.name: v}) for v in values],))
+                      for values in ([], ["a"], ["x", "y y", ""])))
 
 
-def py_counter(rng: random.Random) -> IdiomPair:
-    e = entity(rng)
+def py_counter(rng: random.Random, pool: str = "train") -> IdiomPair:
+    e = entity(rng, pool)
     f = _pick(rng, e, "str")
     top = rng.randint(2, 5)
     before = (f"def top_{f.name}s(rows):\n    counts = {{}}\n    for row in rows:\n"
@@ -71,11 +103,12 @@ def py_counter(rng: random.Random) -> IdiomPair:
         f"`most_common({top})` replaces the sort-and-slice and keeps ties in first-seen order.",
         "The generator expression feeds the counter without building an intermediate list.",
         "Less branching means fewer places for an off-by-one or a typo in the key.",
-    ))
+    ), e.snake, tuple((f"top_{f.name}s", (rows,)) for rows in (
+        [], [{f.name: "a"}], [{f.name: v} for v in ("b", "a", "b", "c", "a", "b", "d", "e", "c", "f")])))
 
 
-def py_with_open(rng: random.Random) -> IdiomPair:
-    e = entity(rng)
+def py_with_open(rng: random.Random, pool: str = "train") -> IdiomPair:
+    e = entity(rng, pool)
     fmt = rng.choice(["csv", "lines"])
     before = (f"def load_{e.plural}(path):\n    f = open(path)\n    data = f.read()\n    f.close()\n"
               f"    result = []\n    for line in data.split('\\n'):\n        if line != '':\n"
@@ -95,12 +128,13 @@ def py_with_open(rng: random.Random) -> IdiomPair:
         "Iterating the file object streams line by line instead of reading everything into memory.",
         "An explicit `encoding` makes the result the same on every platform.",
         "`csv.reader` handles quoted commas that a bare `split(',')` gets wrong." if fmt == "csv" else
-        "The comprehension states the filter and the transformation in one expression.",
-    ))
+        "The comprehension states the filter and the transformation in one expression; lines holding "
+        "only whitespace are now skipped too, not just empty ones.",
+    ), e.snake)
 
 
-def py_join(rng: random.Random) -> IdiomPair:
-    e = entity(rng)
+def py_join(rng: random.Random, pool: str = "train") -> IdiomPair:
+    e = entity(rng, pool)
     fs = fields(rng, e, 2, 3)
     sep = rng.choice([", ", " | ", "; "])
     parts = " + ".join(f"str(item['{f.name}'])" + (f" + '{sep}'" if i < len(fs) - 1 else "") for i, f in enumerate(fs))
@@ -114,11 +148,13 @@ def py_join(rng: random.Random) -> IdiomPair:
         "`\"\".join(...)` builds the result once.",
         "The f-string shows the row layout at a glance.",
         "No mutable accumulator, so the function is a single expression.",
-    ))
+    ), e.snake, tuple((f"render_{e.plural}", (items,)) for items in (
+        [], [{f.name: v for f, v in zip(fs, ("a b", 3, True), strict=False)}],
+        [{f.name: v for f in fs} for v in (0, 2.5, "")])))
 
 
-def py_get(rng: random.Random) -> IdiomPair:
-    e = entity(rng)
+def py_get(rng: random.Random, pool: str = "train") -> IdiomPair:
+    e = entity(rng, pool)
     f = _pick(rng, e, "int") or e.fields[0]
     default = rng.choice([0, 1, 10])
     before = (f"def {f.name}_for(settings, key):\n    if key in settings:\n        value = settings[key]\n"
@@ -129,11 +165,12 @@ def py_get(rng: random.Random) -> IdiomPair:
         "`dict.get` looks the key up once instead of twice.",
         f"The default `{default}` sits next to the lookup it belongs to.",
         "Four lines of branching become one expression with the same behaviour.",
-    ))
+    ), e.snake, tuple((f"{f.name}_for", (settings, "limit"))
+                      for settings in ({}, {"limit": 5}, {"limit": 0}, {"other": 3})))
 
 
-def py_dataclass_idiom(rng: random.Random) -> IdiomPair:
-    e = entity(rng)
+def py_dataclass_idiom(rng: random.Random, pool: str = "train") -> IdiomPair:
+    e = entity(rng, pool)
     fs = fields(rng, e, 3, 5)
     args = ", ".join(f.name for f in fs)
     assigns = "\n".join(f"        self.{f.name} = {f.name}" for f in fs)
@@ -151,11 +188,11 @@ def py_dataclass_idiom(rng: random.Random) -> IdiomPair:
         "Adding a field is now a one-line change instead of four edits that must agree.",
         "`frozen=True` makes instances hashable and immutable, which suits a value object." if frozen else
         "Type annotations document every field and feed the type checker.",
-    ))
+    ), e.snake)
 
 
-def py_comprehension(rng: random.Random) -> IdiomPair:
-    e = entity(rng)
+def py_comprehension(rng: random.Random, pool: str = "train") -> IdiomPair:
+    e = entity(rng, pool)
     b = _pick(rng, e, "bool") or e.fields[0]
     s = _pick(rng, e, "str") or e.fields[0]
     neg = rng.choice([True, False])
@@ -169,11 +206,12 @@ def py_comprehension(rng: random.Random) -> IdiomPair:
         "The comprehension says filter-then-map in one line.",
         "It avoids the repeated attribute lookup of `result.append`.",
         f"The condition on `{b.name}` sits where the filter is applied, not two indents away.",
-    ))
+    ), e.snake, tuple((f"pick_{s.name}s", (items,)) for items in (
+        [], [{b.name: True, s.name: " a "}], [{b.name: False, s.name: "b"}, {b.name: True, s.name: "c\n"}])))
 
 
-def py_max_key(rng: random.Random) -> IdiomPair:
-    e = entity(rng)
+def py_max_key(rng: random.Random, pool: str = "train") -> IdiomPair:
+    e = entity(rng, pool)
     f = _pick(rng, e, "int") or _pick(rng, e, "float") or e.fields[0]
     before = (f"def largest_{f.name}(items):\n    best = None\n    for item in items:\n"
               f"        if best is None or item.{f.name} > best.{f.name}:\n            best = item\n    return best\n")
@@ -184,12 +222,13 @@ def py_max_key(rng: random.Random) -> IdiomPair:
         "`max(..., key=...)` expresses 'the item with the largest field' directly.",
         "`default=None` covers the empty list the loop handled with a sentinel.",
         "`attrgetter` is faster than a lambda and names the field once.",
-    ))
+    ), e.snake, tuple((f"largest_{f.name}", ([SimpleNamespace(**{f.name: v, "rank": i}) for i, v in enumerate(vs)],))
+                      for vs in ([], [3], [1, 5, 5, 2])))
 
 
 # -- TypeScript ------------------------------------------------------------------------------------
-def ts_optional_chaining(rng: random.Random) -> IdiomPair:
-    e = entity(rng)
+def ts_optional_chaining(rng: random.Random, pool: str = "train") -> IdiomPair:
+    e = entity(rng, pool)
     f = _pick(rng, e, "str") or e.fields[0]
     fallback = rng.choice(['"unknown"', '"n/a"', '""'])
     before = (f"function {f.camel}Of(response: any): string {{\n"
@@ -205,8 +244,8 @@ def ts_optional_chaining(rng: random.Random) -> IdiomPair:
     ))
 
 
-def ts_union(rng: random.Random) -> IdiomPair:
-    e = entity(rng)
+def ts_union(rng: random.Random, pool: str = "train") -> IdiomPair:
+    e = entity(rng, pool)
     states = rng.choice([["draft", "active", "archived"], ["queued", "running", "done", "failed"],
                          ["open", "pending", "closed"], ["new", "review", "approved", "rejected"]])
     consts = "\n".join(f'const {s.upper()} = "{s}";' for s in states)
@@ -225,8 +264,8 @@ def ts_union(rng: random.Random) -> IdiomPair:
     ))
 
 
-def ts_readonly_map(rng: random.Random) -> IdiomPair:
-    e = entity(rng)
+def ts_readonly_map(rng: random.Random, pool: str = "train") -> IdiomPair:
+    e = entity(rng, pool)
     fs = fields(rng, e, 2, 3, must="int")
     n = next(f for f in fs if f.kind == "int")
     before = (ts_interface(e, fs) + f"\nfunction total{n.pascal}(items: {e.cls}[]): number {{\n"
@@ -241,8 +280,8 @@ def ts_readonly_map(rng: random.Random) -> IdiomPair:
     ))
 
 
-def ts_async_await(rng: random.Random) -> IdiomPair:
-    e = entity(rng)
+def ts_async_await(rng: random.Random, pool: str = "train") -> IdiomPair:
+    e = entity(rng, pool)
     before = (f"function load{e.cls}(id: string): Promise<unknown> {{\n"
               f"  return fetch(\"/api/{e.plural}/\" + id).then(function (res) {{\n"
               "    return res.json().then(function (body) {\n      return body;\n    });\n"
@@ -259,8 +298,8 @@ def ts_async_await(rng: random.Random) -> IdiomPair:
     ))
 
 
-def ts_destructuring(rng: random.Random) -> IdiomPair:
-    e = entity(rng)
+def ts_destructuring(rng: random.Random, pool: str = "train") -> IdiomPair:
+    e = entity(rng, pool)
     fs = fields(rng, e, 2, 4)
     before = (ts_interface(e, fs) + f"\nfunction describe(x: {e.cls}): string {{\n"
               + "".join(f"  const {f.camel} = x.{f.camel};\n" for f in fs)
@@ -277,8 +316,8 @@ def ts_destructuring(rng: random.Random) -> IdiomPair:
 
 
 # -- Rust ------------------------------------------------------------------------------------------
-def rs_iterators(rng: random.Random) -> IdiomPair:
-    e = entity(rng)
+def rs_iterators(rng: random.Random, pool: str = "train") -> IdiomPair:
+    e = entity(rng, pool)
     fs = fields(rng, e, 2, 4, must="bool")
     b = next(f for f in fs if f.kind == "bool")
     neg = rng.choice([True, False])
@@ -295,8 +334,8 @@ def rs_iterators(rng: random.Random) -> IdiomPair:
     ))
 
 
-def rs_option(rng: random.Random) -> IdiomPair:
-    e = entity(rng)
+def rs_option(rng: random.Random, pool: str = "train") -> IdiomPair:
+    e = entity(rng, pool)
     fs = fields(rng, e, 2, 3, must="str")
     s = next(f for f in fs if f.kind == "str")
     before = (rs_struct(e, fs) + f"\npub fn find_by_{s.name}<'a>(items: &'a [{e.cls}], key: &str) -> Option<&'a {e.cls}> {{\n"
@@ -312,8 +351,8 @@ def rs_option(rng: random.Random) -> IdiomPair:
     ))
 
 
-def rs_question_mark(rng: random.Random) -> IdiomPair:
-    e = entity(rng)
+def rs_question_mark(rng: random.Random, pool: str = "train") -> IdiomPair:
+    e = entity(rng, pool)
     n = _pick(rng, e, "int") or e.fields[0]
     before = (f"use std::fs;\n\npub fn read_{n.name}(path: &str) -> Result<i64, String> {{\n"
               "    let text = match fs::read_to_string(path) {\n        Ok(t) => t,\n"
@@ -334,8 +373,8 @@ def rs_question_mark(rng: random.Random) -> IdiomPair:
     ))
 
 
-def rs_string_building(rng: random.Random) -> IdiomPair:
-    e = entity(rng)
+def rs_string_building(rng: random.Random, pool: str = "train") -> IdiomPair:
+    e = entity(rng, pool)
     fs = fields(rng, e, 2, 3, must="str")
     s = next(f for f in fs if f.kind == "str")
     before = (rs_struct(e, fs) + f"\npub fn joined_{s.name}s(items: &[{e.cls}]) -> String {{\n"
@@ -351,8 +390,8 @@ def rs_string_building(rng: random.Random) -> IdiomPair:
     ))
 
 
-def rs_impl_display(rng: random.Random) -> IdiomPair:
-    e = entity(rng)
+def rs_impl_display(rng: random.Random, pool: str = "train") -> IdiomPair:
+    e = entity(rng, pool)
     fs = fields(rng, e, 2, 3)
     fmt = " ".join(f"{f.name}={{}}" for f in fs)
     args = ", ".join(f"self.{f.name}" for f in fs)
@@ -369,8 +408,8 @@ def rs_impl_display(rng: random.Random) -> IdiomPair:
 
 
 # -- Go --------------------------------------------------------------------------------------------
-def go_errors_wrap(rng: random.Random) -> IdiomPair:
-    e = entity(rng)
+def go_errors_wrap(rng: random.Random, pool: str = "train") -> IdiomPair:
+    e = entity(rng, pool)
     before = (f"package store\n\nimport (\n\t\"database/sql\"\n\t\"errors\"\n)\n\n"
               f"func Delete{e.cls}(db *sql.DB, id int64) error {{\n"
               f"\t_, err := db.Exec(\"DELETE FROM {e.plural} WHERE id = ?\", id)\n\tif err != nil {{\n"
@@ -386,8 +425,8 @@ def go_errors_wrap(rng: random.Random) -> IdiomPair:
     ))
 
 
-def go_range(rng: random.Random) -> IdiomPair:
-    e = entity(rng)
+def go_range(rng: random.Random, pool: str = "train") -> IdiomPair:
+    e = entity(rng, pool)
     fs = fields(rng, e, 2, 4, must="int")
     n = next(f for f in fs if f.kind == "int")
     before = (f"package report\n\n{go_struct(e, fs)}\nfunc Total{n.pascal}(items []{e.cls}) int64 {{\n"
@@ -403,8 +442,8 @@ def go_range(rng: random.Random) -> IdiomPair:
     ))
 
 
-def go_defer(rng: random.Random) -> IdiomPair:
-    e = entity(rng)
+def go_defer(rng: random.Random, pool: str = "train") -> IdiomPair:
+    e = entity(rng, pool)
     before = (f"package load\n\nimport (\n\t\"bufio\"\n\t\"os\"\n)\n\nfunc Count{e.cls}Lines(path string) (int, error) {{\n"
               "\tf, err := os.Open(path)\n\tif err != nil {\n\t\treturn 0, err\n\t}\n\tn := 0\n"
               "\ts := bufio.NewScanner(f)\n\tfor s.Scan() {\n\t\tn++\n\t}\n\tif s.Err() != nil {\n\t\tf.Close()\n"
@@ -420,8 +459,8 @@ def go_defer(rng: random.Random) -> IdiomPair:
     ))
 
 
-def go_interface(rng: random.Random) -> IdiomPair:
-    e = entity(rng)
+def go_interface(rng: random.Random, pool: str = "train") -> IdiomPair:
+    e = entity(rng, pool)
     before = (f"package notify\n\ntype EmailClient struct{{ Host string }}\n\n"
               f"func (c *EmailClient) Send(to, body string) error {{ return nil }}\n\n"
               f"func Announce{e.cls}(c *EmailClient, to string) error {{\n"
@@ -437,8 +476,8 @@ def go_interface(rng: random.Random) -> IdiomPair:
     ))
 
 
-def go_strings_builder(rng: random.Random) -> IdiomPair:
-    e = entity(rng)
+def go_strings_builder(rng: random.Random, pool: str = "train") -> IdiomPair:
+    e = entity(rng, pool)
     fs = fields(rng, e, 2, 3, must="str")
     s = next(f for f in fs if f.kind == "str")
     before = (f"package render\n\n{go_struct(e, fs)}\nfunc Lines(items []{e.cls}) string {{\n\tout := \"\"\n"
@@ -453,7 +492,7 @@ def go_strings_builder(rng: random.Random) -> IdiomPair:
     ))
 
 
-IDIOMS: dict[str, list[Callable[[random.Random], IdiomPair]]] = {
+IDIOMS: dict[str, list[Builder]] = {
     "python": [py_enumerate, py_counter, py_with_open, py_join, py_get, py_dataclass_idiom, py_comprehension,
                py_max_key],
     "typescript": [ts_optional_chaining, ts_union, ts_readonly_map, ts_async_await, ts_destructuring],

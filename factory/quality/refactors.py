@@ -9,7 +9,9 @@ from outside.
 from __future__ import annotations
 
 import ast
+import contextlib
 import copy
+import io
 import re
 from typing import Any
 
@@ -64,8 +66,8 @@ def signature_changes(before: str, after: str, lang: str) -> list[str]:
 
 
 def different_results(before: str, after: str, calls: list[tuple[str, tuple]]) -> list[str]:
-    """Calls (function, args) whose result or raised exception type differs between the two sides.
-    Executes both: for the factory's own template code only."""
+    """Calls (function, args) whose result, raised exception type or printed output differs between
+    the two sides. Executes both: for the factory's own template code only."""
     spaces = []
     for code in (before, after):
         ns: dict[str, Any] = {}
@@ -75,10 +77,13 @@ def different_results(before: str, after: str, calls: list[tuple[str, tuple]]) -
     for name, args in calls:
         results = []
         for ns in spaces:
+            printed = io.StringIO()
             try:
-                results.append(("ok", ns[name](*copy.deepcopy(args))))
+                with contextlib.redirect_stdout(printed):
+                    value = ns[name](*copy.deepcopy(args))
+                results.append(("ok", value, printed.getvalue()))
             except Exception as exc:  # noqa: BLE001 - the exception type is the result being compared
-                results.append(("raises", type(exc).__name__))
+                results.append(("raises", type(exc).__name__, printed.getvalue()))
         if results[0] != results[1]:
             out.append(f"{name}{args!r}: {results[0]!r} before, {results[1]!r} after")
     return out

@@ -14,7 +14,7 @@ from factory.authoring.designs import DESIGNS
 from factory.authoring.dialog import Dialog
 from factory.authoring.entities import entity
 from factory.authoring.generator import SubcategoryGenerator
-from factory.authoring.idioms import IDIOMS
+from factory.authoring.idioms import CHANGES, IDIOMS
 from factory.authoring.observe import describe, symbols_in
 from factory.authoring.text import bullets, fence, one, some
 from factory.registry import Category
@@ -28,7 +28,11 @@ def _any_pair(rng):
         kind = one(rng, list(DESIGNS))
         return one(rng, DESIGNS[kind])(rng), TYPES[kind]
     lang = one(rng, list(IDIOMS))
-    return one(rng, IDIOMS[lang])(rng), one(rng, ["refactor", "style", "perf", "fix"])
+    builder = one(rng, IDIOMS[lang])
+    pair, ctype = builder(rng), one(rng, ["refactor", "style", "perf", "fix"])
+    if builder.__name__ in CHANGES and ctype in ("refactor", "style"):
+        ctype = "fix"  # it changes behaviour: not a refactor, and the message must not say "unchanged"
+    return pair, ctype
 
 
 def commit_messages(rng, d: Dialog) -> None:

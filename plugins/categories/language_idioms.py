@@ -8,7 +8,7 @@ from factory import hookimpl
 from factory.agents import spec_path
 from factory.authoring.dialog import Dialog
 from factory.authoring.generator import SubcategoryGenerator
-from factory.authoring.idioms import IDIOMS
+from factory.authoring.idioms import CHANGES, IDIOMS
 from factory.authoring.text import bullets, fence, one, some
 from factory.registry import Category
 
@@ -46,6 +46,8 @@ GENERAL = {
            "It follows Effective Go: short, explicit, errors handled where they occur.",
            "Behaviour is identical for callers."],
 }
+# What a pair that changes behaviour (the kit's CHANGES) must not say.
+SAME_BEHAVIOUR = ("unchanged", "identical", "same output", "byte-for-byte")
 CLOSERS = ["", "Want me to apply the same pattern elsewhere in the file?",
            "If you have tests for this function they should pass unchanged.",
            "Happy to explain any line in more detail.", "One idiom at a time is the easiest way to review this."]
@@ -53,14 +55,22 @@ CLOSERS = ["", "Want me to apply the same pattern elsewhere in the file?",
 
 def _builder(lang: str):
     def build(rng, d: Dialog) -> None:
-        pair = one(rng, IDIOMS[lang])(rng)
+        builder = one(rng, IDIOMS[lang])
+        pair = builder(rng)
+        change = CHANGES.get(builder.__name__)
         domain = rng.choice(["billing", "logistics", "analytics", "booking", "inventory", "payments", "HR"])
         d.user(one(rng, CONTEXT).format(domain=domain) + one(rng, ASKS).format(L=LABEL[lang]) + "\n\n"
                + fence(lang, pair.before))
         lead = one(rng, LEADS).format(title=pair.title, Title=pair.title[0].upper() + pair.title[1:])
-        why = some(rng, pair.points, 2, len(pair.points)) + some(rng, GENERAL[lang], 0, 1)
-        parts = [lead, fence(lang, pair.after), one(rng, ["Why:", "What changed:", "Reasons:", ""]), bullets(why),
-                 one(rng, CLOSERS)]
+        general, closers = GENERAL[lang], CLOSERS
+        if change:
+            general = [g for g in general if not any(w in g.lower() for w in SAME_BEHAVIOUR)]
+            closers = [c for c in closers if not any(w in c.lower() for w in SAME_BEHAVIOUR)]
+        points = [p for p in pair.points if not change or not any(w in p.lower() for w in SAME_BEHAVIOUR)]
+        why = some(rng, points, 2, len(points)) + some(rng, general, 0, 1)
+        note = f"Note that {one(rng, change)}." if change else ""
+        parts = [lead, note, fence(lang, pair.after), one(rng, ["Why:", "What changed:", "Reasons:", ""]), bullets(why),
+                 one(rng, closers)]
         d.say("\n\n".join(p for p in parts if p))
 
     return build

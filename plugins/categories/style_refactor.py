@@ -1,7 +1,10 @@
 """style_refactor: before/after refactorings.
 
 Every "before" parses (it may be unidiomatic); every "after" parses and, for Python, passes ruff.
-Each pattern is parameterised by domain names and numbers, so requests are distinct.
+Each pattern is parameterised by domain names and numbers, so requests are distinct. The Python idiom
+refactors are the authoring kit's idiom pairs (:mod:`factory.authoring.idioms`), which the
+``language_idioms`` category teaches too; the structural ones and the TypeScript, Go and Rust
+refactors are this module's patterns.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from collections.abc import Callable, Iterator
 
 from factory import hookimpl
 from factory.agents import spec_path
-from factory.authoring import code
+from factory.authoring import code, idioms
 from factory.authoring import vocab as T
 from factory.authoring.continue_calls import compose_request
 from factory.authoring.text import fence, one
@@ -19,30 +22,31 @@ from factory.registry import Category
 
 Pattern = Callable[[random.Random, str], tuple[str, str, str, list[str]]]  # before, after, fence, notes
 
-# Patterns that change behaviour or the interface on purpose (a bug fix, a new return type), with the
-# note that says so. Everything else is behaviour-preserving: same signature and, for Python, the same
+# Patterns that change behaviour or the interface on purpose (a bug fix, a new return type), with two
+# ways to say so. Everything else is behaviour-preserving: same signature and, for Python, the same
 # results on the probe inputs below (tests/plugins/test_refactors.py runs them).
-CHANGES: dict[str, str] = {
-    "p_enumerate": "it changes the interface -- the function returns the lines instead of printing them, and is renamed to say so",
-    "p_with_open": "it changes the interface -- `path` is now a `pathlib.Path`, not a string",
-    "p_bare_except": "it changes behaviour on purpose -- only `ValueError` means a bad id now, and it is logged",
-    "p_mutable_default": "it changes behaviour on purpose -- calls no longer share one list (that was the bug)",
-    "p_ts_async": "it changes the interface -- callers `await` a promise instead of passing a callback",
-    "p_go_errors": "it changes the signature -- callers now get an `error` to handle",
-    "p_rust_unwrap": "it changes the signature -- callers now get a `Result` instead of a panic",
+CHANGES: dict[str, tuple[str, str]] = {
+    "p_bare_except": ("it changes behaviour on purpose -- only `ValueError` means a bad id now, and it is logged",
+                      "errors other than `ValueError` now propagate, and bad ids are logged"),
+    "p_mutable_default": ("it changes behaviour on purpose -- calls no longer share one list (that was the bug)",
+                          "each call gets a fresh list, which fixes the shared-default bug"),
+    "p_ts_async": ("it changes the interface -- callers `await` a promise instead of passing a callback",
+                   "the callback parameter is gone; the function returns a promise"),
+    "p_go_errors": ("it changes the signature -- callers now get an `error` to handle",
+                    "the function now returns `([]byte, error)`, so every caller must handle the error"),
+    "p_rust_unwrap": ("it changes the signature -- callers now get a `Result` instead of a panic",
+                      "bad input is now an `Err` for the caller rather than a panic"),
 }
+
+
+def change_wordings(name: str) -> tuple[str, ...]:
+    """The ways a record may say what the pattern (or kit idiom) ``name`` changes; () when nothing."""
+    return CHANGES.get(name) or idioms.CHANGES.get(name) or ()
 
 
 def probes(name: str, ent: str) -> list[tuple[str, tuple]]:
     """(function, arguments) calls whose results the before and after code must share."""
     s = ent
-    rows = [{"status": "active", "amount_cents": 5, "quantity": 2, "score": 3, "priority": 1},
-            {"status": "archived", "amount_cents": 7, "quantity": 1, "score": 4, "priority": 2},
-            {"status": "active", "amount_cents": 11, "quantity": 3, "score": 0, "priority": 5}]
-    if name == "p_comprehension":
-        return [(f"total_{f}", (rows[:k],)) for f in ("amount_cents", "quantity", "score", "priority") for k in (0, 1, 3)]
-    if name == "p_dict_get":
-        return [(f"{s}_status", (d,)) for d in ({}, {"status": "paid"}, {"status": ""}, {"other": 1})]
     if name == "p_guard_clauses":
         who = s if s != "user" else "profile"
         users = [None, {"id": 1, "active": False}, {"id": 1, "active": True}, {"id": 2, "active": True, "is_admin": True}]
@@ -52,20 +56,6 @@ def probes(name: str, ent: str) -> list[tuple[str, tuple]]:
         lines = [{"quantity": q, "unit_cents": c} for q, c in ((0, 0), (1, 999), (3, 1250), (7, 1))]
         return [(f, (line,)) for f in ("invoice_line", "refund_line") for line in lines]
     return []
-
-
-def p_enumerate(rng: random.Random, ent: str) -> tuple[str, str, str, list[str]]:
-    pl, s = T.plural(ent), ent
-    before = f"""def print_{pl}({pl}):
-    for i in range(len({pl})):
-        print(str(i + 1) + ". " + {pl}[i]["name"])
-"""
-    after = f"""def format_{pl}({pl}: list[dict[str, str]]) -> list[str]:
-    return [f"{{position}}. {{{s}['name']}}" for position, {s} in enumerate({pl}, start=1)]
-"""
-    return before, after, "python", ["`enumerate(..., start=1)` instead of indexing with `range(len(...))`",
-                                      "an f-string instead of string concatenation",
-                                      "returns the lines instead of printing, so callers and tests can use them"]
 
 
 def p_guard_clauses(rng: random.Random, ent: str) -> tuple[str, str, str, list[str]]:
@@ -91,67 +81,6 @@ def can_update_{s}(user: dict | None, {s}: dict) -> bool:
 """
     return before, after, "python", ["guard clauses instead of four nested ifs",
                                       f"the limit {limit} named `MAX_EDITS`", "type hints on the signature"]
-
-
-def p_comprehension(rng: random.Random, ent: str) -> tuple[str, str, str, list[str]]:
-    pl, s = T.plural(ent), ent
-    field = rng.choice(("amount_cents", "quantity", "score", "priority"))
-    before = f"""def total_{field}({pl}):
-    total = 0
-    for {s} in {pl}:
-        if {s}["status"] == "active":
-            total = total + {s}["{field}"]
-    return total
-"""
-    after = f"""def total_{field}({pl}: list[dict]) -> int:
-    return sum({s}["{field}"] for {s} in {pl} if {s}["status"] == "active")
-"""
-    return before, after, "python", ["a generator expression with `sum` instead of a manual accumulator",
-                                      "the filter reads as part of the expression", "type hints"]
-
-
-def p_with_open(rng: random.Random, ent: str) -> tuple[str, str, str, list[str]]:
-    pl = T.plural(ent)
-    before = f"""import json
-
-
-def load_{pl}(path):
-    f = open(path)
-    data = json.loads(f.read())
-    f.close()
-    return data["{pl}"]
-"""
-    after = f"""import json
-from pathlib import Path
-
-
-def load_{pl}(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8") as fh:
-        return json.load(fh)["{pl}"]
-"""
-    return before, after, "python", ["`with` closes the file even when parsing fails",
-                                      "`json.load` on the handle instead of read + loads",
-                                      "explicit encoding and a `Path` parameter"]
-
-
-def p_dict_get(rng: random.Random, ent: str) -> tuple[str, str, str, list[str]]:
-    s = ent
-    default = rng.choice(('"draft"', '"pending"', '"unknown"', '"new"'))
-    before = f"""def {s}_status({s}):
-    if "status" in {s}.keys():
-        status = {s}["status"]
-    else:
-        status = {default}
-    return status
-"""
-    after = f"""DEFAULT_STATUS = {default}
-
-
-def {s}_status({s}: dict[str, str]) -> str:
-    return {s}.get("status", DEFAULT_STATUS)
-"""
-    return before, after, "python", ["`dict.get` with a default instead of a membership test",
-                                      "the default named once as a constant", "no redundant `.keys()` call"]
 
 
 def p_bare_except(rng: random.Random, ent: str) -> tuple[str, str, str, list[str]]:
@@ -324,8 +253,10 @@ fn parse_{s}_count(raw: &str) -> Result<u32, ParseIntError> {{
                                    "a doc comment that says what errors mean"]
 
 
-PATTERNS: dict[str, list[Pattern]] = {
-    "python_idioms": [p_enumerate, p_comprehension, p_dict_get, p_with_open],
+# A kit idiom builder takes (rng, pool) and picks its own typed entity; a pattern takes (rng, noun).
+KIT_IDIOMS = tuple(idioms.IDIOMS["python"])
+PATTERNS: dict[str, list[Pattern | idioms.Builder]] = {
+    "python_idioms": list(KIT_IDIOMS),
     "python_structure": [p_guard_clauses, p_extract_function, p_mutable_default, p_bare_except],
     "typescript": [p_ts_async, p_ts_any],
     "go": [p_go_errors],
@@ -339,16 +270,6 @@ INTROS = ("Here is the refactored version:", "Refactored:", "Cleaner version:", 
           "Same behaviour, easier to read:", "Here's the {e} code tidied up:", "This version keeps the behaviour:",
           "Refactored {e} code below.", "Here you go -- behaviour unchanged:", "Suggested rewrite:")
 # For a pattern that changes behaviour: no "behaviour unchanged", and the change said first.
-# A second way to say each change, so records of one pattern do not all share one long sentence.
-CHANGE_ALSO: dict[str, str] = {
-    "p_enumerate": "callers get a list of lines back now (nothing is printed), hence the new name",
-    "p_with_open": "the function now takes a `Path`; callers passing a string need `Path(...)`",
-    "p_bare_except": "errors other than `ValueError` now propagate, and bad ids are logged",
-    "p_mutable_default": "each call gets a fresh list, which fixes the shared-default bug",
-    "p_ts_async": "the callback parameter is gone; the function returns a promise",
-    "p_go_errors": "the function now returns `([]byte, error)`, so every caller must handle the error",
-    "p_rust_unwrap": "bad input is now an `Err` for the caller rather than a panic",
-}
 CHANGE_INTROS = ("Here's the improved version. Note that {change}.", "Suggested rewrite. Heads-up: {change}.",
                  "Cleaner, but not a pure refactor: {change}.", "Here's how I'd write it; {change}.",
                  "One thing first: {change}.", "This is more than a refactor -- {change}.")
@@ -373,10 +294,15 @@ class StyleRefactorGenerator:
         while True:
             ent = T.entity_name(rng, self.pool)
             pattern = one(rng, patterns)
-            before, after, lang, notes = pattern(rng, ent)
-            change = CHANGES.get(pattern.__name__)
+            if pattern in KIT_IDIOMS:
+                pair = pattern(rng, self.pool)
+                before, after, lang, notes, ent = pair.before, pair.after, pair.lang, list(pair.points), pair.noun
+            else:
+                before, after, lang, notes = pattern(rng, ent)
+            wordings = change_wordings(pattern.__name__)
+            change = wordings[0] if wordings else None
             if change and rng.random() < 0.5:
-                change = CHANGE_ALSO[pattern.__name__]
+                change = wordings[1]
             held = self.pool == "eval"
             contexts = [c for c in (EVAL_CONTEXT if held else CONTEXT) if not change or not any(w in c for w in SAME_BEHAVIOUR)]
             asks = [a for a in (EVAL_ASKS if held else ASKS) if not change or not any(w in a for w in SAME_BEHAVIOUR)]

@@ -4,12 +4,14 @@ schemas that no training record offers."""
 
 from __future__ import annotations
 
+import random
 import re
 from pathlib import Path
 
 import orjson
 import pytest
 
+from factory.authoring import entities
 from factory.authoring import vocab as T
 from factory.authoring.canary import CANARY, to_canary
 from factory.host import PluginHost
@@ -71,3 +73,14 @@ def test_to_canary_keeps_a_record_valid_and_renames_nested_arguments() -> None:
     assert RecordValidator(semantic=False).check(moved) == []
     broken = dict(record, tools=[{"type": "function", "function": {"name": "not_in_continue"}}])
     assert to_canary(broken) is None
+
+
+def test_the_kit_s_typed_entities_keep_the_same_split() -> None:
+    # typed entities (idiom pairs, designs) draw held-out records from vocab's held-out nouns only
+    assert {e.snake for e in entities.HELD_OUT} <= set(T.ENTITY_POOLS["eval"])
+    nouns = {n.replace("_", " ") for n in T.ENTITY_POOLS["eval"]}
+    for e in entities.ENTITIES:
+        words = " ".join([e.snake, e.plural, e.domain, *(f.name for f in e.fields)]).replace("_", " ")
+        assert not [n for n in nouns if re.search(rf"\b{re.escape(n)}s?\b", words)], e.snake
+    rng = random.Random(0)
+    assert {entities.entity(rng, "eval").snake for _ in range(200)} == {e.snake for e in entities.HELD_OUT}
