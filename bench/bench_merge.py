@@ -1,5 +1,5 @@
 """Merge + dedupe of 100,000 records with planted duplicates: wall time, peak RSS, near-duplicate
-recall and precision. Targets (issue 5): <= 60 s, <= 1.5 GB, recall and precision >= 0.95.
+recall and precision. Targets: <= 60 s, <= 1.5 GB, recall and precision >= 0.95.
 
     python bench/bench_merge.py [--records 100000] [--near 5000] [--exact 2000]
 

@@ -1,5 +1,5 @@
 """Token counting throughput against the raw `tokenizers` batch encoding of the same texts.
-Target (issue 5): our counting >= 0.8 x raw ``Tokenizer.encode_batch`` throughput.
+Target: our counting >= 0.8 x raw ``Tokenizer.encode_batch`` throughput.
 
     python bench/bench_tokens.py [--data DIR] [--tokenizer qwen2.5] [--limit 20000]
 

@@ -109,7 +109,7 @@ def dataset_status(host: PluginHost, out_dir: Path) -> list[CategoryStatus]:
     return rows
 
 
-# -- after generation: validate with tokenizers -> merge -> export -> report (issue 5) -------------------
+# -- after generation: validate with tokenizers -> merge -> export -> report ---------------------------------
 @dataclass
 class FinishOptions:
     seed: int = 42

@@ -21,6 +21,7 @@ from tests.helpers.cli import ROOT
 # import name -> folder (the package-dir mapping of pyproject.toml)
 PACKAGES = {"factory.plugins": ROOT / "plugins", "factory.schemas": ROOT / "schemas", "factory.agents": ROOT / "agents",
             "factory.training": ROOT / "training", "factory": ROOT / "factory"}
+REPOS = ROOT / "factory" / "sandbox" / "repos"  # fixture repositories: package data, not modules
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +33,7 @@ def _modules() -> dict[str, Path]:
     mods: dict[str, Path] = {}
     for pkg, folder in PACKAGES.items():
         for path in folder.rglob("*.py"):
-            if "fixture_repo" in path.parts or (pkg == "factory" and path.is_relative_to(ROOT / "factory" / "plugins")):
+            if path.is_relative_to(REPOS) or (pkg == "factory" and path.is_relative_to(ROOT / "factory" / "plugins")):
                 continue
             parts = [p for p in path.relative_to(folder).with_suffix("").parts if p != "__init__"]
             mods[".".join([pkg, *parts])] = path
@@ -75,7 +76,7 @@ def test_the_core_names_no_registered_category(registry) -> None:
     # built-in categories for the training tests.
     names = set(registry.categories) - {"eval", "tool_use"}
     core = [p for p in (ROOT / "factory").rglob("*.py")
-            if "fixture_repo" not in p.parts and not p.is_relative_to(ROOT / "factory" / "authoring")]
+            if not p.is_relative_to(REPOS) and not p.is_relative_to(ROOT / "factory" / "authoring")]
     core += [p for p in (ROOT / "training").rglob("*.py") if p.name != "tiny.py"]
     found = []
     for path in core:

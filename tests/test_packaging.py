@@ -33,11 +33,12 @@ def test_the_wheel_ships_the_agent_specs_and_tool_sets(tmp_path: Path) -> None:
     for top, dest in mapping.items():
         for init in (ROOT / top).rglob("__init__.py"):
             rel = init.relative_to(ROOT / top)
-            if "fixture_repo" in rel.parts:
+            if rel.parts[:2] == ("sandbox", "repos"):
                 continue  # package data, not a package
             assert f"{dest}/{rel.as_posix()}" in names, f"{init} is missing from the wheel"
     assert "factory/plugins/categories/tool_core.py" in names
-    assert any(n.startswith("factory/sandbox/fixture_repo/") for n in names)
+    for repo in ("shoplite", "ratelimit", "mdlinks"):
+        assert any(n.startswith(f"factory/sandbox/repos/{repo}/") for n in names), repo
     assert not any(n.startswith(("plugins/", "schemas/", "training/", "agents/")) for n in names)
 
 

@@ -1,19 +1,22 @@
 """Agent workflows on the fixture tasks, shared by agentic, skills, collaboration and problem-solving:
-explore, test-first, systematic debugging, planning, review. Reads and edits are executed against the
-workspace (edits as a dry run); test runs show the task's pytest output. ``voice`` adds a category's
-habit: an announced skill, progress updates, or an explicit self-check."""
+explore, test-first, systematic debugging, planning, review. A task belongs to one of the fixture
+repositories (Python, Go, JavaScript); reads and edits are executed against that repository (edits as
+a dry run), and test runs use its runner (pytest, ``go test``, ``node --test``) and show what it prints.
+``voice`` adds a category's habit: an announced skill, progress updates, or an explicit self-check."""
 
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 
-from factory.authoring.dialog import Dialog
+from factory.authoring.dialog import Dialog, Ungrounded
 from factory.authoring.observe import describe
 from factory.authoring.text import bullets, framed, numbered, one, some
 from factory.sandbox.tasks import BUGS, TASKS, Task
+from factory.sandbox.workspace import glob_regex, open_workspace
 
-OPENERS = ["", "Hi! ", "Quick task: ", "Ticket SHOP-{n}: ", "From the bug tracker: ", "Customer report: ",
+OPENERS = ["", "Hi! ", "Quick task: ", "Ticket {t}-{n}: ", "From the bug tracker: ", "Customer report: ",
            "Next item on the board: ", "Urgent-ish: "]
 CLOSERS = ["", " Tests first, please.", " Keep the change small.", " Let me know what you find.",
            " I'll review the diff.", " Don't touch unrelated code."]
@@ -21,8 +24,22 @@ EXPLORE_INTROS = ["Let me look at the relevant code first.", "Searching for the 
                   "I'll find where this lives before changing anything.", "First, orientation:"]
 
 
+def use(d: Dialog, task: Task) -> None:
+    """Work in the task's repository: its tools' calls execute there from now on."""
+    root = task.fixture.root.resolve()
+    if d.ws.root != root:
+        if d.calls_made:
+            raise Ungrounded(f"{task.key} is in {task.repo}, but the conversation already works in {d.ws.root.name}")
+        d.ws = open_workspace(str(root))
+
+
+def opener(rng: random.Random, task: Task) -> str:
+    """How the user starts a request about ``task`` (a ticket number names the task's tracker)."""
+    return one(rng, OPENERS).format(n=rng.randint(100, 999), t=task.fixture.ticket)
+
+
 def ask(rng: random.Random, task: Task) -> str:
-    return (one(rng, OPENERS).format(n=rng.randint(100, 999)) + one(rng, task.asks) + one(rng, CLOSERS))
+    return opener(rng, task) + one(rng, task.asks) + one(rng, CLOSERS)
 
 
 # Files longer than this are read as a window around the code the task changes, as agents do with
@@ -48,17 +65,24 @@ def read_args(d: Dialog, task: Task, rng: random.Random | None = None, tight: bo
     return {"file_path": task.file, "offset": offset, "limit": limit}
 
 
+def heavy(task: Task) -> bool:
+    """A task whose test, edit and failure output are long: its records skip the optional extra lookup
+    and whole-suite run, so they stay inside the 2,048-token window with their tools."""
+    return len(task.test_code) + len(task.old) + len(task.new) + 2 * len(task.failure) > 800
+
+
 def explore(rng: random.Random, d: Dialog, task: Task) -> list[str]:
     """1-2 grounded lookups in one turn: one that finds the code (a search or a read of it -- not
     both, the read already shows the line a search would) and sometimes one for the surrounding
     files. Returns one grounded sentence per lookup."""
+    repo = task.fixture
     locate = [("grep", {"pattern": task.grep, "output_mode": "content"}),
-              ("grep", {"pattern": task.grep, "path": "src"}),
+              ("grep", {"pattern": task.grep, "path": repo.source_dir}),
               ("read", read_args(d, task, rng))]
-    around = [("glob", {"pattern": "tests/**/*.py"}),
-              ("glob", {"pattern": f"src/**/{Path(task.file).name}"})]
+    around = [("glob", {"pattern": repo.test_glob}),
+              ("glob", {"pattern": repo.source_glob(Path(task.file).name)})]
     calls = [one(rng, locate)]
-    if rng.random() < 0.5:
+    if rng.random() < 0.5 and not heavy(task):
         calls.insert(rng.randrange(2), one(rng, around))
     outs = d.calls(calls, content=one(rng, EXPLORE_INTROS))
     return [describe(rng, d.ws, n, a, o) for (n, a), o in zip(calls, outs)]
@@ -69,8 +93,7 @@ def write_test(rng: random.Random, d: Dialog, task: Task, lead: str) -> None:
 
 
 def run_tests(rng: random.Random, d: Dialog, task: Task, passing: bool, lead: str | None = None) -> str:
-    cmd = one(rng, [f"python -m pytest -q {task.test_file}", f"pytest {task.test_file} -q",
-                    f"python -m pytest {task.test_file}::{task.test_name} -q"])
+    cmd = one(rng, task.fixture.test_commands(task.test_file, task.test_name))
     out = task.pass_output if passing else task.fail_output
     d.calls([("bash", {"command": cmd}, out)], content=lead)
     return cmd
@@ -98,6 +121,7 @@ SKILL_LINES = {
 def tdd(rng: random.Random, d: Dialog, task: Task, voice: str = "", look_first: float = 0.8) -> None:
     """Test-first change; ``look_first`` is the share of records that explore before writing the test
     (lower where later turns of the same record need the room)."""
+    use(d, task)
     d.user(ask(rng, task))
     facts = explore(rng, d, task) if rng.random() < look_first else []
     pre = one(rng, SKILL_LINES["tdd"]) + " " if voice == "skill" else ""
@@ -118,11 +142,12 @@ def tdd(rng: random.Random, d: Dialog, task: Task, voice: str = "", look_first: 
     step = "Progress: fix applied (2/3). " if progress else ""
     run_tests(rng, d, task, True, step + one(rng, ["Re-running the test:", "Checking it passes now.", "",
                                                    "GREEN?", "Same test, after the change:"]))
-    suite = look_first > 0 and len(facts) <= 1 and rng.random() < 0.4  # the suite run replaces a second lookup
+    # the suite run replaces a second lookup
+    suite = look_first > 0 and len(facts) <= 1 and rng.random() < 0.4 and not heavy(task)
     if suite:
         run_suite(rng, d, task, one(rng, ["Now the whole suite:", "And everything else still passes?", None]))
     summary = [one(rng, [f"`{task.test_name}` in `{task.test_file}` failed before the change and passes after it.",
-                         f"Red then green: `{task.test_file}::{task.test_name}`.",
+                         f"Red then green: {task.test_ref}.",
                          f"The new test `{task.test_name}` went from failing to passing."]),
                one(rng, [f"The change is confined to `{task.file}`.", f"Only `{task.file}` changed.",
                          f"Production code touched: `{task.file}`, nothing else."])]
@@ -161,7 +186,8 @@ def debug(rng: random.Random, d: Dialog, task: Task | None = None, voice: str = 
     or hypotheses first -- with an optional whole-suite run and one of several write-ups, so records
     on the same bug differ in what the assistant says and does, not only in the user's wording."""
     task = task or one(rng, BUGS)
-    d.user(one(rng, OPENERS).format(n=rng.randint(100, 999)) + one(rng, [
+    use(d, task)
+    d.user(opener(rng, task) + one(rng, [
         f"Bug: {task.symptom}. Can you track it down?", f"We're seeing this: {task.symptom}. Why?",
         f"Symptom: {task.symptom}. Find the cause and fix it.", f"Can you debug this? {task.symptom}.",
         one(rng, task.asks), one(rng, task.asks)]) + one(rng, CLOSERS))
@@ -172,8 +198,8 @@ def debug(rng: random.Random, d: Dialog, task: Task | None = None, voice: str = 
     # A search, the whole-suite run and the hypotheses turn each cost ~100 tokens: a record takes at
     # most two of them, and none on a task whose test, edit and failure are long, so it stays inside
     # the 2,048-token window with its tools.
-    heavy = len(task.test_code) + len(task.old) + len(task.new) + 2 * len(task.failure) > 900
-    grep = not heavy and rng.random() < (0.3 if shape == 2 else 0.5)
+    long = heavy(task)
+    grep = not long and rng.random() < (0.3 if shape == 2 else 0.5)
     if shape == 0:  # reproduce, then locate
         write_test(rng, d, task, pre + one(rng, REPRO_LEADS))
         run_tests(rng, d, task, False)
@@ -205,7 +231,7 @@ def debug(rng: random.Random, d: Dialog, task: Task | None = None, voice: str = 
         edit(rng, d, task, one(rng, ["Red, as expected. Fixing:", "It fails for the predicted reason. The fix:",
                                      "Reproduced. Now the edit:"]))
     run_tests(rng, d, task, True, one(rng, ["Verifying:", "Re-running the reproduction:", None, "Green?"]))
-    if not grep and not heavy and rng.random() < 0.5:
+    if not grep and not long and rng.random() < 0.5:
         run_suite(rng, d, task, one(rng, ["And the whole suite, to be sure nothing else broke:", "Full suite:",
                                           "Checking nothing else regressed."]))
     d.say(debug_summary(rng, task))
@@ -222,7 +248,7 @@ def debug_summary(rng: random.Random, task: Task) -> str:
                             "I'd add a changelog line since users saw this."]))
     if shape == 1:
         return (f"**Symptom**: {task.symptom}.\n**Cause**: {task.cause}.\n**Fix**: a small edit in `{task.file}`.\n"
-                f"**Guard**: `{task.test_file}::{task.test_name}`, red before and green after.")
+                f"**Guard**: {task.test_ref}, red before and green after.")
     if shape == 2:
         return (one(rng, ["Summary:", "Wrap-up:", "What happened:"]) + "\n"
                 + bullets([f"Why: {task.cause}.", f"Changed: `{task.file}` only.",
@@ -237,13 +263,25 @@ def debug_summary(rng: random.Random, task: Task) -> str:
 
 
 def run_suite(rng: random.Random, d: Dialog, task: Task, lead: str | None = None) -> None:
-    """The whole fixture suite after the fix: its existing tests plus the task's, all passing (the count
-    comes from the workspace's test files, so it is what pytest would print)."""
-    n = sum(d.ws.text(f).count("\ndef test_") for f in d.ws.files
-            if f.startswith("tests/") and f.endswith(".py") and f != task.test_file)
-    n += task.test_code.count("\ndef test_")
-    cmd = one(rng, ["python -m pytest -q", "pytest -q", "python -m pytest -q tests"])
-    d.calls([("bash", {"command": cmd}, f"{'.' * n}\n{n} passed in 0.{rng.randint(5, 9)}s")], content=lead)
+    """The whole suite of the task's repository after the fix: its existing tests plus the task's, all
+    passing (counted from the workspace's test files, so it is what the runner would print)."""
+    cmd = one(rng, task.fixture.suite_commands())
+    d.calls([("bash", {"command": cmd}, suite_output(rng, d, task))], content=lead)
+
+
+def suite_output(rng: random.Random, d: Dialog, task: Task) -> str:
+    repo = task.fixture
+    tests = [f for f in d.ws.files if glob_regex(repo.test_glob).match(f) and f != task.test_file]
+    if repo.runner == "go":
+        packages = sorted({str(Path(f).parent) for f in d.ws.files if f.endswith(".go")})
+        tested = {str(Path(f).parent) for f in [*tests, task.test_file]}
+        return "\n".join(f"ok  \t{repo.module}/{p}\t0.00{rng.randint(3, 9)}s" if p in tested else
+                         f"?   \t{repo.module}/{p}\t[no test files]" for p in packages)
+    if repo.runner == "node":  # the dot reporter: one dot per passing test
+        n = sum(len(re.findall(r"^test\(", d.ws.text(f), re.MULTILINE)) for f in tests)
+        return "." * (n + len(re.findall(r"^test\(", task.test_code, re.MULTILINE)))
+    n = sum(d.ws.text(f).count("\ndef test_") for f in tests) + task.test_code.count("\ndef test_")
+    return f"{'.' * n}\n{n} passed in 0.{rng.randint(5, 9)}s"
 
 
 def explore_named(rng: random.Random, d: Dialog, task: Task, lead: str | None, grep: bool = True) -> list[str]:
@@ -257,14 +295,16 @@ def plan(rng: random.Random, d: Dialog, task: Task | None = None) -> None:
     """A plan before code: 2-3 context lookups drawn from docs, searches, the code and the tests, then
     the task's steps in one of several layouts (numbered, phased, with risks or with a question)."""
     task = task or one(rng, TASKS)
+    use(d, task)
+    repo = task.fixture
     d.user(framed(rng, one(rng, ["Before you write any code, plan this: ", "Give me a plan for: ",
                                  "How would you approach this? ", "Break this down into steps: ",
                                  "Plan first, code later: ", "What's your plan for this? "]) + one(rng, task.asks)))
     pool = [("read", {"file_path": "docs/ARCHITECTURE.md"}), ("read", {"file_path": "README.md"}),
             ("grep", {"pattern": task.grep, "output_mode": "content"}),
             ("grep", {"pattern": task.grep, "output_mode": "files_with_matches"}),
-            ("read", read_args(d, task, rng)), ("glob", {"pattern": "tests/*.py"}),
-            ("glob", {"pattern": f"src/**/{Path(task.file).name}"})]
+            ("read", read_args(d, task, rng)), ("glob", {"pattern": repo.test_glob}),
+            ("glob", {"pattern": repo.source_glob(Path(task.file).name)})]
     calls = some(rng, pool, 2, 3)
     outs = d.calls(calls, content=one(rng, ["Reading the architecture notes and locating the code.",
                                             "Some context first.", None, "Gathering context in parallel.",

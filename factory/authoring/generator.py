@@ -73,7 +73,7 @@ class SubcategoryGenerator:
                 tools = []
             extra = {"behaviour": subcategory} if dialog.offered is not None else {}
             yield ctx.example(subcategory, dialog.messages, tools=tools,
-                              grounding={"workspace": ws.root.name, "tool_calls": len(dialog.calls_made)}
+                              grounding={"workspace": dialog.ws.root.name, "tool_calls": len(dialog.calls_made)}
                               if uses_tools else None, **extra)
 
 

@@ -1,6 +1,7 @@
 """Vocabulary the templates are filled with: domain nouns split into a training pool and a held-out
 pool (``pool="eval"``: no evaluation prompt names a training entity), typed field names, naming styles,
-project stacks with realistic paths, and documentation links.
+project stacks with realistic paths (a training pool and a held-out pool too, ``STACK_POOLS``), and
+documentation links.
 """
 
 from __future__ import annotations
@@ -120,6 +121,31 @@ STACKS: tuple[Stack, ...] = (
            "src/bin/{s}_cli.rs"),
           ("**/*.rs", "tests/*.rs", "crates/*/Cargo.toml", "src/**/mod.rs")),
 )
+
+# Project kinds the eval set is set in and no training record names (held out like the nouns): an
+# evaluation request is about a project layout, test command and paths the model has not seen.
+HELD_OUT_STACKS: tuple[Stack, ...] = (
+    Stack("flask app", "python", "python", "pytest tests/unit", "flask --app webapp routes", "flake8 webapp",
+          ("webapp/blueprints", "webapp/models", "webapp/forms", "migrations", "tests/unit"),
+          ("webapp/blueprints/{s}_views.py", "webapp/models/{s}_model.py", "webapp/forms/{s}_form.py",
+           "tests/unit/test_{s}_views.py", "webapp/jobs/{s}_jobs.py"),
+          ("webapp/**/*.py", "tests/unit/test_*.py", "webapp/blueprints/*_views.py", "migrations/versions/*.py")),
+    Stack("vue app", "typescript", "ts", "npx vitest run", "npx vite build", "npx vue-tsc --noEmit",
+          ("src/views", "src/stores", "src/composables", "src/router", "tests/unit"),
+          ("src/stores/{c}Store.ts", "src/composables/use{p}Query.ts", "src/router/{k}Routes.ts",
+           "tests/unit/{c}Store.spec.ts", "src/plugins/{c}Plugin.ts"),
+          ("src/stores/*.ts", "tests/unit/**/*.spec.ts", "src/composables/use*.ts", "src/**/*.vue")),
+    Stack("go cli", "go", "go", "go test ./internal/...", "go build ./cmd/tool", "staticcheck ./...",
+          ("cmd/tool", "internal/cli", "internal/render", "testdata"),
+          ("internal/cli/{s}_cmd.go", "internal/render/{s}_table.go", "internal/cli/{s}_cmd_test.go",
+           "cmd/tool/{s}_flags.go"),
+          ("internal/cli/*_cmd.go", "testdata/**/*.golden", "internal/**/*_test.go", "cmd/tool/*.go")),
+    Stack("rust web service", "rust", "rust", "cargo nextest run", "cargo build --locked", "cargo fmt --check",
+          ("src/handlers", "src/persistence", "src/extract", "tests/api"),
+          ("src/handlers/{s}_handler.rs", "src/persistence/{s}_queries.rs", "tests/api/{s}_api.rs", "src/extract/{s}_extract.rs"),
+          ("src/handlers/*.rs", "tests/api/*.rs", "src/persistence/**/*.rs", "migrations/*.sql")),
+)
+STACK_POOLS = {"train": STACKS, "eval": HELD_OUT_STACKS}
 
 
 DOC_URLS = (

@@ -29,7 +29,8 @@ from factory.sandbox.workspace import Workspace
 SEARCH_TOOLS = {"grep", "grep_search", "find_references", "glob", "file_glob_search", "codebase"}
 FILE_SEARCHES = {"glob", "file_glob_search"}
 SHELL_TOOLS = {"bash", "run_terminal_command"}
-TEST_COMMAND = re.compile(r"\b(?:pytest|go test|cargo test|npm (?:run )?test|yarn test|jest|vitest|unittest)\b")
+TEST_COMMAND = re.compile(r"\b(?:pytest|go test|cargo test|npm (?:run )?test|yarn test|jest|vitest|unittest)\b"
+                          r"|\bnode (?:--test\b|--test-reporter=\S+ --test\b)")
 
 GREP_ROW = re.compile(r"^(?P<file>[^\s:][^:]*):(?P<line>\d+):")  # path:line: text -- one search hit
 _MORE = re.compile(r"^\.\.\. \((\d+) more matches\)$", re.MULTILINE)
@@ -192,6 +193,10 @@ def test_outcome(seen: Seen) -> tuple[str, int | None] | None:
     if seen.name not in SHELL_TOOLS or not TEST_COMMAND.search(str(seen.args.get("command", ""))):
         return None
     out = seen.output or ""
+    if re.match(r"\.*X?$", out.split("\n", 1)[0]) and out.strip() and "node" in str(seen.args.get("command", "")):
+        # Node's dot reporter: a dot per passing test, an X per failing one, then the failures
+        first = out.split("\n", 1)[0]
+        return ("fail" if "X" in first or "Failed tests:" in out else "pass"), first.count(".")
     passed = re.search(r"\b(\d+) passed\b", out)
     n = int(passed.group(1)) if passed else None
     if re.search(r"\b\d+ failed\b|\bFAILED\b|^FAIL\b|\b\d+ errors?\b|test result: FAILED|^E\s", out, re.MULTILINE):

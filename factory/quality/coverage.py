@@ -126,7 +126,7 @@ def collect(data_dir: str | Path, registry: Any, checks: bool = True, lint: bool
 def _quality(stream: Iterator[dict[str, Any]], lint: bool, workspace: Any) -> CategoryQuality:
     from factory.quality.codecheck import check_records
     from factory.quality.neardup import near_duplicate_share
-    from factory.sandbox.workspace import Workspace, verify_record
+    from factory.sandbox.workspace import Workspace, record_workspace, verify_record
 
     q = CategoryQuality()
     batch: list[dict[str, Any]] = []
@@ -153,7 +153,7 @@ def _quality(stream: Iterator[dict[str, Any]], lint: bool, workspace: Any) -> Ca
                 calls = sum(1 for m in rec["messages"] for c in m.get("tool_calls") or []
                             if c["function"]["name"] in READ_ONLY_TOOLS)
                 q.grounded_checked += calls
-                q.grounded_matched += calls - len(verify_record(rec, ws))
+                q.grounded_matched += calls - len(verify_record(rec, record_workspace(rec, ws)))
             yield rec
 
     q.near_dup_share = near_duplicate_share(tap()).share

@@ -13,17 +13,17 @@ from factory.quality.claims import claim_errors
 from factory.quality.conventions import convention_errors
 from factory.quality.preconditions import Rules, precondition_errors, rules_by_tool
 from factory.quality.refactors import refactor_errors
-from factory.sandbox.workspace import FIXTURE_REPO, REPO_ENV, Workspace, open_workspace
+from factory.sandbox.workspace import REPO_ENV, Workspace, fixture_workspace, open_workspace
 
 
 def workspace_for(record: dict[str, Any], extra: tuple[Path, ...] = ()) -> Workspace | None:
-    """The workspace a grounded record names (``meta.grounding.workspace``): a shipped fixture
-    repository, ``$FACTORY_GROUNDING_REPO`` or one of ``extra`` with that directory name."""
+    """The workspace a grounded record names (``meta.grounding.workspace``): ``$FACTORY_GROUNDING_REPO``
+    or one of ``extra`` with that directory name, or a shipped fixture repository."""
     meta = record.get("meta") if isinstance(record.get("meta"), dict) else {}
     name = (meta.get("grounding") or {}).get("workspace") if isinstance(meta.get("grounding"), dict) else None
     if not name:
         return None
-    roots = [*extra, FIXTURE_REPO]
+    roots = list(extra)
     if os.environ.get(REPO_ENV):
         roots.insert(0, Path(os.environ[REPO_ENV]))
     for root in roots:
@@ -32,7 +32,7 @@ def workspace_for(record: dict[str, Any], extra: tuple[Path, ...] = ()) -> Works
                 return open_workspace(str(Path(root).resolve()))
             except FileNotFoundError:
                 return None
-    return None
+    return fixture_workspace(str(name))
 
 
 _RULES: dict[int, Rules] = {}

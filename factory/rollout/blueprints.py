@@ -62,18 +62,32 @@ class Blueprint:
 _HIDDEN_TEST_DIR = "tests"
 
 
+def _hidden_test(t: Any) -> tuple[str, str, str]:
+    """Where the task's acceptance test goes (a file the model never sees), its code, and the command
+    that runs it with the whole suite, in the runner of the task's repository."""
+    runner = t.fixture.runner
+    if runner == "go":  # beside the package's own tests, so it can use their helpers; renamed, so a
+        # test the model writes under the task's own name does not clash with it in the package
+        code = t.test_code.replace(f"func {t.test_name}(", f"func {t.test_name}Acceptance(")
+        return f"{Path(t.test_file).parent}/acceptance_{t.key}_test.go", code, "go test ./..."
+    if runner == "node":
+        return f"test/acceptance_{t.key}.test.js", t.test_code, "node --test --test-reporter=dot test/"
+    hidden = f"{_HIDDEN_TEST_DIR}/test_acceptance_{t.key}.py"
+    return hidden, t.test_code, f"python -m pytest -q {hidden} tests"
+
+
 def _fixture_tasks() -> Iterator[Blueprint]:
     from factory.sandbox.tasks import TASKS
 
     for t in TASKS:
         name = Path(t.test_file).name
-        hidden_test = f"{_HIDDEN_TEST_DIR}/test_acceptance_{t.key}.py"
+        hidden_test, hidden_code, verify = _hidden_test(t)
         prompt = t.asks[0]
         if t.symptom:
             prompt += f" What we see: {t.symptom}."
         yield Blueprint(
-            key=t.key, repo=FIXTURE_REPO, prompt=prompt, kind="fix" if t.kind == "bug" else "feature",
-            verify=f"python -m pytest -q {hidden_test} tests", verify_files={hidden_test: t.test_code},
+            key=t.key, repo=t.fixture.root, prompt=prompt, kind="fix" if t.kind == "bug" else "feature",
+            verify=verify, verify_files={hidden_test: hidden_code},
             hidden=[Fact(("test", "where", "file", "name"), f"If you add a test, put it in `{t.test_file}`"
                          f" ({name} does not exist yet)."),
                     Fact(("why", "expect", "should", "behaviour", "behavior", "raise", "error"),
@@ -103,7 +117,7 @@ def _fixture_questions() -> Iterator[Blueprint]:
 
 
 def builtin_blueprints() -> list[Blueprint]:
-    """The fixture repository's engineering tasks (a hidden acceptance test each) and questions."""
+    """The fixture repositories' engineering tasks (a hidden acceptance test each) and shoplite's questions."""
     return [*_fixture_tasks(), *_fixture_questions()]
 
 

@@ -86,6 +86,9 @@ WITH_SUBCOMMANDS = {
     "npm": {"test", "run", "ls"},
     "npx": {"tsc", "jest", "vitest", "eslint", "prettier", "mocha"},
 }
+# Options of Node's test runner that run nothing but the repository's own test files.
+NODE_TEST_OPTION = re.compile(r"--test|--test-reporter=(?:spec|dot|tap)|--test-only|--test-name-pattern=[^/]+"
+                              r"|--test-concurrency=\d+|--test-timeout=\d+")
 PYTHON = {"python", "python3"}
 PYTHON_MODULES = {"pytest", "unittest", "compileall", "py_compile", "mypy", "ruff", "doctest", "pyflakes",
                   "json.tool", "tokenize", "ast"}
@@ -250,7 +253,10 @@ def _check_simple(words: list[str], cwd: str, root: str) -> str:
         elif target and not _inside(target, cwd, root):
             raise Refused(f"'{target}' is outside the repository copy")
     elif name == "node" and (not args or args[0].startswith("-")):
-        raise Refused("node runs a script in the repository here (node FILE); -e / -p / options are not allowed")
+        options = [a for a in args if a.startswith("-")]
+        if "--test" not in options or not all(NODE_TEST_OPTION.fullmatch(o) for o in options):
+            raise Refused("node runs a script in the repository (node FILE) or its test runner (node --test "
+                          "[--test-reporter=dot|spec|tap] [FILES]); -e / -p / other options are not allowed")
     elif name == "find" and any(a in {"-exec", "-execdir", "-ok", "-okdir", "-fprint", "-fls"} for a in args):
         raise Refused("find -exec is not allowed in the sandbox; run the second command on the files found")
     elif name not in INSPECT | CHANGE | BUILD | {"node"}:

@@ -1,11 +1,15 @@
-"""Engineering tasks on the fixture repository (``factory/sandbox/fixture_repo``): real bugs and small
+"""Engineering tasks on the fixture repositories (:mod:`factory.sandbox.fixtures`): real bugs and small
 features with the test that pins them, the exact edit (its ``old`` text occurs once in the file, which
-the dry-run edit checks), and the pytest output before and after. Agentic, skills, collaboration and
-problem-solving records are built from these, so their reads and edits are grounded."""
+the dry-run edit checks), and what the repository's test runner prints before and after. Agentic,
+skills, collaboration and problem-solving records are built from these, so their reads and edits are
+grounded; ``tests/sandbox/`` runs every one for real."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from factory.sandbox.fixtures import REPOS, FixtureRepo
 
 
 @dataclass(frozen=True)
@@ -22,17 +26,30 @@ class Task:
     test_code: str
     old: str
     new: str
-    failure: str  # the assertion / error line pytest prints before the fix
+    failure: str  # the lines the test runner prints about the failure before the fix
     plan: tuple[str, ...]
-    passed_before: int  # other tests in the test file
+    passed_before: int  # other tests the runner reports beside the new one
+    repo: str = "shoplite"  # the fixture repository (factory/sandbox/repos/NAME)
+
+    @property
+    def fixture(self) -> FixtureRepo:
+        return REPOS[self.repo]
+
+    @property
+    def test_ref(self) -> str:
+        """How a developer names the test: pytest's node id, else the test and its file."""
+        if self.fixture.runner == "pytest":
+            return f"`{self.test_file}::{self.test_name}`"
+        name = f"`{self.test_name}`" if self.fixture.runner == "go" else f'"{self.test_name}"'
+        return f"{name} in `{self.test_file}`"
 
     @property
     def fail_output(self) -> str:
-        return _pytest_fail(self)
+        return _FORMATS[self.fixture.runner][0](self)
 
     @property
     def pass_output(self) -> str:
-        return _pytest_pass(self)
+        return _FORMATS[self.fixture.runner][1](self)
 
 
 def _pytest_fail(t: Task) -> str:
@@ -45,6 +62,29 @@ def _pytest_fail(t: Task) -> str:
 
 def _pytest_pass(t: Task) -> str:
     return f"{'.' * (t.passed_before + 1)}\n{t.passed_before + 1} passed in 0.04s"
+
+
+def _go_package(t: Task) -> str:
+    return f"{t.fixture.module}/{PurePosixPath(t.test_file).parent}"
+
+
+def _go_fail(t: Task) -> str:
+    return (f"--- FAIL: {t.test_name} (0.00s)\n{t.failure}\nFAIL\nFAIL\t{_go_package(t)}\t0.004s\nFAIL")
+
+
+def _go_pass(t: Task) -> str:
+    return f"ok  \t{_go_package(t)}\t0.003s"
+
+
+def _node_fail(t: Task) -> str:  # Node's dot reporter
+    return f"{'.' * t.passed_before}X\n\nFailed tests:\n\n\u2716 {t.test_name} (3.1ms)\n{t.failure}"
+
+
+def _node_pass(t: Task) -> str:
+    return "." * (t.passed_before + 1)
+
+
+_FORMATS = {"pytest": (_pytest_fail, _pytest_pass), "go": (_go_fail, _go_pass), "node": (_node_fail, _node_pass)}
 
 
 TASKS = [
@@ -340,4 +380,248 @@ TASKS = [
     ),
 ]
 
+# What the Go test runner and Node's (dot reporter; stack frames left out) print about each failure.
+FAILURES = {
+    'partial_refill': '    refill_test.go:14: Take() refused after 500ms at 2 tokens/s (wait 500ms)',
+    'backoff_overflow': '    overflow_test.go:12: Delay(40) = -202583h47m44.657309696s, want 1m0s\n    overflow_test.go:12: Delay(63) = 0s, want 1m0s\n    overflow_test.go:12: Delay(64) = 0s, want 1m0s\n    overflow_test.go:12: Delay(200) = 0s, want 1m0s',
+    'zero_count': '    positive_test.go:8: ParseLimit("0/min") = {Count:0 Per:1m0s}, want an error\n    positive_test.go:8: ParseLimit("-5/s") = {Count:-5 Per:1s}, want an error',
+    'client_port': '    client_test.go:21: Clients() = 2 after two connections from one host, want 1',
+    'remaining_header': '    remaining_test.go:18: X-RateLimit-Remaining = "", want "2"',
+    'slug_punctuation': '  AssertionError [ERR_ASSERTION]: Expected values to be strictly equal:\n  + actual - expected\n  \n  + "what\'s-new?"\n  - \'whats-new\'',
+    'fenced_links': "  AssertionError [ERR_ASSERTION]: Expected values to be strictly deep-equal:\n  + actual - expected\n  \n    {\n  +   headings: [\n  +     'not a heading'\n  +   ],\n  +   links: [\n  +     {\n  +       line: 3,\n  +       target: 'nowhere.md',\n  +       text: 'x'\n  +     }\n  +   ]\n  -   headings: [],\n  -   links: []\n    }",
+    'link_titles': "  AssertionError [ERR_ASSERTION]: Expected values to be strictly deep-equal:\n  + actual - expected\n  \n  + []\n  - [\n  -   {\n  -     line: 1,\n  -     target: 'docs/guide.md',\n  -     text: 'guide'\n  -   }\n  - ]",
+    'report_plural': "  AssertionError [ERR_ASSERTION]: Expected values to be strictly equal:\n  + actual - expected\n  \n  + '1 broken links'\n  - '1 broken link'\n                  ^",
+    'duplicate_anchors': "  AssertionError [ERR_ASSERTION]: Expected values to be strictly deep-equal:\n  + actual - expected\n  \n    [\n      'usage',\n  +   'usage',\n  +   'usage'\n  -   'usage-1',\n  -   'usage-2'\n    ]",
+}
+
+GO_TASKS = [
+    Task(
+        "partial_refill", "allowance/allowance.go", "bug",
+        ("A client limited to 2 requests a second still gets refused half a second after its last request.",
+         "The allowance only refills in whole seconds. Sub-second traffic is throttled far harder than configured.",
+         "Fix the token allowance: tokens should come back continuously, not once per full second."),
+        "at 2 tokens a second, a request 500 ms after the allowance emptied is refused",
+        "`refill` truncates the elapsed time to whole seconds with `int(elapsed.Seconds())`, so any refill "
+        "shorter than a second adds nothing",
+        r"func \(b \*Allowance\) refill",
+        "allowance/refill_test.go", "TestHalfASecondRefillsAtTwoPerSecond",
+        "package allowance\n\nimport (\n\t\"testing\"\n\t\"time\"\n)\n\n"
+        "func TestHalfASecondRefillsAtTwoPerSecond(t *testing.T) {\n\tclock := &fakeClock{t: time.Unix(0, 0)}\n"
+        "\tb := New(1, 2, clock.now)\n\tb.Take()\n\tclock.advance(500 * time.Millisecond)\n"
+        "\tif ok, wait := b.Take(); !ok {\n\t\tt.Fatalf(\"Take() refused after 500ms at 2 tokens/s (wait %v)\", wait)\n\t}\n}\n",
+        "\tb.tokens += float64(int(elapsed.Seconds())) * b.rate\n",
+        "\tb.tokens += elapsed.Seconds() * b.rate\n",
+        FAILURES['partial_refill'],
+        ("Pin the sub-second refill with a failing test", "Refill by the exact elapsed time, not whole seconds",
+         "Check the wait `Take` reports still matches the refill"),
+        0, "ratelimit",
+    ),
+    Task(
+        "backoff_overflow", "backoff/backoff.go", "bug",
+        ("After a long outage our retry loop stops waiting at all -- the delay drops to zero or goes negative.",
+         "`Policy.Delay` misbehaves for large attempt numbers. It should never exceed `Max`, and never be below it once capped.",
+         "Retries hammer the upstream after about 40 attempts. Make the backoff cap hold for any attempt."),
+        "`Delay(40)` with a 100 ms base returns a negative duration instead of `Max`",
+        "`Delay` shifts `Base` left by the attempt before comparing with `Max`, so a large attempt overflows "
+        "`time.Duration` and the comparison sees a wrapped value",
+        r"func \(p Policy\) Delay",
+        "backoff/overflow_test.go", "TestLargeAttemptsStayAtMax",
+        "package backoff\n\nimport (\n\t\"testing\"\n\t\"time\"\n)\n\n"
+        "func TestLargeAttemptsStayAtMax(t *testing.T) {\n\tp := Policy{Base: 100 * time.Millisecond, Max: time.Minute}\n"
+        "\tfor _, attempt := range []int{40, 63, 64, 200} {\n\t\tif got := p.Delay(attempt); got != time.Minute {\n"
+        "\t\t\tt.Errorf(\"Delay(%d) = %v, want 1m0s\", attempt, got)\n\t\t}\n\t}\n}\n",
+        "\td := p.Base << uint(attempt)\n\tif d > p.Max {\n\t\treturn p.Max\n\t}\n\treturn d\n",
+        "\tif attempt >= 62 || p.Base > p.Max>>uint(attempt) {\n\t\treturn p.Max\n\t}\n\treturn p.Base << uint(attempt)\n",
+        FAILURES['backoff_overflow'],
+        ("Write a test for attempts that overflow the shift", "Compare against `Max` before shifting",
+         "Review other callers that pass unbounded attempt counts"),
+        0, "ratelimit",
+    ),
+    Task(
+        "zero_count", "config/config.go", "bug",
+        ("`--limit 0/min` starts the daemon, and then every request divides by zero somewhere. Reject it at parse time.",
+         "ParseLimit accepts a count of zero or below. That should be a configuration error.",
+         "A typo in the limit (`-5/min`) silently disables the service. Make `ParseLimit` strict about the count."),
+        "`ParseLimit(\"0/min\")` returns a limit instead of an error",
+        "`ParseLimit` checks that the count is a number but not that it is positive",
+        r"func ParseLimit",
+        "config/positive_test.go", "TestParseLimitRejectsCountsBelowOne",
+        "package config\n\nimport \"testing\"\n\n"
+        "func TestParseLimitRejectsCountsBelowOne(t *testing.T) {\n\tfor _, raw := range []string{\"0/min\", \"-5/s\"} {\n"
+        "\t\tif l, err := ParseLimit(raw); err == nil {\n\t\t\tt.Errorf(\"ParseLimit(%q) = %+v, want an error\", raw, l)\n"
+        "\t\t}\n\t}\n}\n",
+        "\t\treturn Limit{}, fmt.Errorf(\"limit %q: count: %w\", raw, err)\n\t}\n",
+        "\t\treturn Limit{}, fmt.Errorf(\"limit %q: count: %w\", raw, err)\n\t}\n\tif n < 1 {\n"
+        "\t\treturn Limit{}, fmt.Errorf(\"limit %q: count must be at least 1\", raw)\n\t}\n",
+        FAILURES['zero_count'],
+        ("Pin zero and negative counts with a failing test", "Reject counts below one in `ParseLimit`",
+         "Make the daemon print the parse error and exit"),
+        0, "ratelimit",
+    ),
+    Task(
+        "client_port", "middleware/middleware.go", "bug",
+        ("Each new connection from the same client gets a fresh allowance, so the limit never bites for keep-alive-less clients.",
+         "The limiter keys clients by `RemoteAddr`, port included. One host should be one client.",
+         "Our health checks from 127.0.0.1 are being rate-limited even though loopback is supposed to be exempt."),
+        "two requests from one host on different ports get two allowances, and loopback clients are never exempt",
+        "`clientKey` returns `r.RemoteAddr`, which includes the client's port, so every connection is a new "
+        "client and `isLoopback` never sees a bare IP",
+        r"func clientKey",
+        "middleware/client_test.go", "TestOneHostOnTwoConnectionsIsOneClient",
+        "package middleware\n\nimport (\n\t\"net/http\"\n\t\"net/http/httptest\"\n\t\"testing\"\n\t\"time\"\n\n"
+        "\t\"example.com/ratelimit/config\"\n)\n\n"
+        "func TestOneHostOnTwoConnectionsIsOneClient(t *testing.T) {\n"
+        "\tl := New(config.Limit{Count: 1, Per: time.Minute}, fixed)\n"
+        "\th := l.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))\n"
+        "\tfor _, addr := range []string{\"198.51.100.7:40001\", \"198.51.100.7:40002\"} {\n"
+        "\t\treq := httptest.NewRequest(\"GET\", \"/\", nil)\n\t\treq.RemoteAddr = addr\n"
+        "\t\th.ServeHTTP(httptest.NewRecorder(), req)\n\t}\n"
+        "\tif got := l.Clients(); got != 1 {\n\t\tt.Fatalf(\"Clients() = %d after two connections from one host, want 1\", got)\n\t}\n}\n",
+        "\treturn r.RemoteAddr\n",
+        "\thost, _, err := net.SplitHostPort(r.RemoteAddr)\n\tif err != nil {\n\t\treturn r.RemoteAddr\n\t}\n\treturn host\n",
+        FAILURES['client_port'],
+        ("Reproduce with two requests from one host on two ports", "Key clients by host, without the port",
+         "Check the loopback exemption now applies"),
+        0, "ratelimit",
+    ),
+    Task(
+        "remaining_header", "middleware/middleware.go", "feature",
+        ("Clients want to know how close they are to the limit. Add an `X-RateLimit-Remaining` header to allowed responses.",
+         "Expose the tokens left in each response as `X-RateLimit-Remaining`, like GitHub's API does.",
+         "Add a remaining-requests header so our SDK can slow down before it gets a 429."),
+        "allowed responses carry no `X-RateLimit-Remaining` header",
+        "`Wrap` never reports the allowance's remaining tokens",
+        r"Take\(\)",
+        "middleware/remaining_test.go", "TestAllowedResponsesSayWhatRemains",
+        "package middleware\n\nimport (\n\t\"net/http\"\n\t\"net/http/httptest\"\n\t\"testing\"\n\t\"time\"\n\n"
+        "\t\"example.com/ratelimit/config\"\n)\n\n"
+        "func TestAllowedResponsesSayWhatRemains(t *testing.T) {\n"
+        "\tl := New(config.Limit{Count: 3, Per: time.Minute}, fixed)\n"
+        "\th := l.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))\n"
+        "\trec := httptest.NewRecorder()\n\th.ServeHTTP(rec, httptest.NewRequest(\"GET\", \"/\", nil))\n"
+        "\tif got := rec.Header().Get(\"X-RateLimit-Remaining\"); got != \"2\" {\n"
+        "\t\tt.Fatalf(\"X-RateLimit-Remaining = %q, want \\\"2\\\"\", got)\n\t}\n}\n",
+        "\t\tok, wait := l.allowanceFor(key).Take()\n",
+        "\t\tb := l.allowanceFor(key)\n\t\tok, wait := b.Take()\n"
+        "\t\tw.Header().Set(\"X-RateLimit-Remaining\", strconv.Itoa(b.Tokens()))\n",
+        FAILURES['remaining_header'],
+        ("Write a test that reads the header after one request", "Set the header from the allowance's tokens after `Take`",
+         "Document the header in the README"),
+        0, "ratelimit",
+    ),
+]
+
+JS_TASKS = [
+    Task(
+        "slug_punctuation", "src/slug.js", "bug",
+        ("Links to `#whats-new` are reported broken although the heading \"What's new?\" exists.",
+         "`slugify` keeps punctuation. GitHub drops it, so our anchors never match for headings with `?` or `'`.",
+         "Headings with punctuation produce anchors GitHub would never generate. Fix `slugify`."),
+        "a link to `#whats-new` is reported broken next to the heading \"What's new?\"",
+        "`slugify` only lower-cases and replaces whitespace; it keeps punctuation such as `'` and `?`, which "
+        "GitHub removes",
+        r"export function slugify",
+        "test/punctuation.test.js", "slugify drops punctuation as GitHub does",
+        "import assert from \"node:assert/strict\";\nimport { test } from \"node:test\";\n"
+        "import { slugify } from \"../src/slug.js\";\n\n"
+        "test(\"slugify drops punctuation as GitHub does\", () => {\n"
+        "  assert.equal(slugify(\"What's new?\"), \"whats-new\");\n});\n",
+        "    .toLowerCase()\n    .replace(/\\s/g, \"-\");\n",
+        "    .toLowerCase()\n    .replace(/[^\\p{L}\\p{N}\\s_-]/gu, \"\")\n    .replace(/\\s/g, \"-\");\n",
+        FAILURES['slug_punctuation'],
+        ("Pin the anchor of a heading with punctuation", "Drop everything but letters, digits, spaces, `_` and `-`",
+         "Re-check the README's own anchors"),
+        0, "mdlinks",
+    ),
+    Task(
+        "fenced_links", "src/parse.js", "bug",
+        ("mdlinks reports broken links inside code blocks -- they're examples, not links.",
+         "A Markdown example in a ``` fence shouldn't be checked. Right now its links and `#` comments count.",
+         "Our docs show link syntax inside fenced code blocks and the checker flags every one. Skip fenced code."),
+        "a link written inside a fenced code block is reported as broken",
+        "`extract` scans every line, including the ones inside ``` or ~~~ fences, so example links and shell "
+        "comments that look like headings are picked up",
+        r"lines\.forEach",
+        "test/fences.test.js", "extract skips fenced code blocks",
+        "import assert from \"node:assert/strict\";\nimport { test } from \"node:test\";\n"
+        "import { extract } from \"../src/parse.js\";\n\n"
+        "test(\"extract skips fenced code blocks\", () => {\n"
+        "  const { links, headings } = extract(\"```md\\n# not a heading\\n[x](nowhere.md)\\n```\\n\");\n"
+        "  assert.deepEqual({ links, headings }, { links: [], headings: [] });\n});\n",
+        "  lines.forEach((line, index) => {\n    const lineNo = index + 1;\n",
+        "  let fenced = false;\n  lines.forEach((line, index) => {\n    const lineNo = index + 1;\n"
+        "    if (/^\\s{0,3}(```|~~~)/.test(line)) {\n      fenced = !fenced;\n      return;\n    }\n"
+        "    if (fenced) {\n      return;\n    }\n",
+        FAILURES['fenced_links'],
+        ("Reproduce with a link inside a fence", "Track whether the scan is inside a fence and skip those lines",
+         "Consider indented code blocks next"),
+        0, "mdlinks",
+    ),
+    Task(
+        "link_titles", "src/parse.js", "bug",
+        ("Links with a title, like `[guide](docs/guide.md \"The guide\")`, are never checked at all.",
+         "The inline-link pattern misses links that carry a title, so broken ones slip through.",
+         "`extract` ignores `[text](target \"title\")` links. Make it find them, without the title in the target."),
+        "`[guide](docs/guide.md \"The guide\")` is not extracted",
+        "the `INLINE` pattern only allows the target before the closing parenthesis, so a link with a "
+        "`\"title\"` does not match",
+        r"const INLINE",
+        "test/titles.test.js", "extract finds links that have a title",
+        "import assert from \"node:assert/strict\";\nimport { test } from \"node:test\";\n"
+        "import { extract } from \"../src/parse.js\";\n\n"
+        "test(\"extract finds links that have a title\", () => {\n"
+        "  const { links } = extract('[guide](docs/guide.md \"The guide\")');\n"
+        "  assert.deepEqual(links, [{ text: \"guide\", target: \"docs/guide.md\", line: 1 }]);\n});\n",
+        "const INLINE = /\\[([^\\]]*)\\]\\(([^)\\s]+)\\)/g;\n",
+        "const INLINE = /\\[([^\\]]*)\\]\\(([^)\\s]+)(?:\\s+\"[^\"]*\")?\\)/g;\n",
+        FAILURES['link_titles'],
+        ("Pin a titled link with a test", "Let the pattern accept an optional quoted title after the target",
+         "Check reference definitions with titles too"),
+        0, "mdlinks",
+    ),
+    Task(
+        "report_plural", "src/report.js", "bug",
+        ("The report ends with \"1 broken links\". Small thing, but it's in every CI log.",
+         "Fix the summary line's plural: one broken link should read \"1 broken link\".",
+         "Grammar bug in the report footer when exactly one link is broken."),
+        "a run with one broken link prints \"1 broken links\"",
+        "`formatReport` always writes \"links\", whatever the count",
+        r"broken links",
+        "test/plural.test.js", "one broken link is not plural",
+        "import assert from \"node:assert/strict\";\nimport { test } from \"node:test\";\n"
+        "import { formatReport } from \"../src/report.js\";\n\n"
+        "test(\"one broken link is not plural\", () => {\n"
+        "  const report = formatReport(\"README.md\", [{ line: 3, target: \"gone.md\", reason: \"no file gone.md\" }]);\n"
+        "  assert.equal(report.split(\"\\n\").at(-1), \"1 broken link\");\n});\n",
+        "  lines.push(`${broken.length} broken links`);\n",
+        "  lines.push(`${broken.length} broken link${broken.length === 1 ? \"\" : \"s\"}`);\n",
+        FAILURES['report_plural'],
+        ("Write a test for a report with one broken link", "Choose the plural from the count",
+         "Check the zero case still says \"all links resolve\""),
+        0, "mdlinks",
+    ),
+    Task(
+        "duplicate_anchors", "src/slug.js", "feature",
+        ("Two `## Usage` headings in one file: GitHub anchors the second as `#usage-1`, and we report that link broken.",
+         "Support GitHub's numbering of repeated headings (`-1`, `-2`, ...) in `anchors`.",
+         "Repeated headings need numbered anchors, the way GitHub renders them."),
+        "a link to `#usage-1` is broken although the file has two \"Usage\" headings",
+        "`anchors` slugifies each heading on its own, so repeated headings share one anchor and the numbered "
+        "ones GitHub generates never exist",
+        r"export function anchors",
+        "test/anchors.test.js", "repeated headings get numbered anchors",
+        "import assert from \"node:assert/strict\";\nimport { test } from \"node:test\";\n"
+        "import { anchors } from \"../src/slug.js\";\n\n"
+        "test(\"repeated headings get numbered anchors\", () => {\n"
+        "  assert.deepEqual(anchors([\"Usage\", \"Usage\", \"Usage\"]), [\"usage\", \"usage-1\", \"usage-2\"]);\n});\n",
+        "  return headings.map((h) => slugify(h));\n",
+        "  const seen = new Map();\n  return headings.map((h) => {\n    const slug = slugify(h);\n"
+        "    const n = seen.get(slug) ?? 0;\n    seen.set(slug, n + 1);\n    return n === 0 ? slug : `${slug}-${n}`;\n  });\n",
+        FAILURES['duplicate_anchors'],
+        ("Write a test with three identical headings", "Count each slug as `anchors` walks the headings",
+         "Check `checkLinks` picks up the numbered anchors"),
+        0, "mdlinks",
+    ),
+]
+TASKS += GO_TASKS + JS_TASKS
 BUGS = [t for t in TASKS if t.kind == "bug"]

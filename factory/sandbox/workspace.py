@@ -1,7 +1,7 @@
 """Grounded tool results: read-only tool calls really executed, confined, against a real source tree.
 
-A :class:`Workspace` wraps a directory (the fixture repository shipped in ``factory/sandbox/fixture_repo`` or
-one the user names with ``FACTORY_GROUNDING_REPO``) and executes the read-only tools the records use:
+A :class:`Workspace` wraps a directory (one of the fixture repositories shipped in
+``factory/sandbox/repos/``, or one the user names with ``FACTORY_GROUNDING_REPO``) and executes the read-only tools the records use:
 the Continue extension's ``read_file``, ``read_file_range``, ``ls``, ``file_glob_search``,
 ``grep_search``, ``view_subdirectory``; the Claude-Code-like ``read``, ``glob``, ``grep``; and the
 powertools (``index``, ``goto_definition``, ``find_references``, ``functions``, ``classes``, ``stats``).
@@ -26,7 +26,7 @@ from typing import Any
 
 import orjson
 
-FIXTURE_REPO = Path(__file__).with_name("fixture_repo")
+FIXTURE_REPO = Path(__file__).with_name("repos") / "shoplite"  # the default workspace
 REPO_ENV = "FACTORY_GROUNDING_REPO"
 SKIP_DIRS = {".git", "__pycache__", "node_modules", "target", ".venv", ".mypy_cache", ".pytest_cache"}
 MAX_LINES = 400
@@ -511,13 +511,35 @@ def verify_record(record: dict[str, Any], workspace: Workspace) -> list[str]:
     return problems
 
 
+def fixture_workspace(name: str) -> Workspace | None:
+    """The shipped fixture repository called ``name`` (``fixture_repo``, the name records had before
+    there were several, is ``shoplite``)."""
+    from factory.sandbox.fixtures import REPOS
+
+    repo = REPOS.get({"fixture_repo": "shoplite"}.get(name, name))
+    return open_workspace(str(repo.root.resolve())) if repo else None
+
+
+def record_workspace(record: dict[str, Any], default: Workspace) -> Workspace:
+    """The workspace a record names in ``meta.grounding.workspace`` when it is a shipped fixture
+    repository other than ``default``; else ``default``."""
+    meta = record.get("meta") if isinstance(record.get("meta"), dict) else {}
+    grounding = meta.get("grounding") if isinstance(meta.get("grounding"), dict) else {}
+    name = grounding.get("workspace")
+    if not name or name == default.root.name:
+        return default
+    return fixture_workspace(str(name)) or default
+
+
 def verify_records(records: Iterable[dict[str, Any]], workspace: Workspace) -> GroundingReport:
+    """Re-execute the read-only calls of ``records``: each against the fixture repository it names, or
+    ``workspace``."""
     report = GroundingReport()
     for record in records:
         report.records += 1
         calls = sum(1 for m in record.get("messages", []) for c in m.get("tool_calls") or []
                     if c["function"]["name"] in READ_ONLY_TOOLS)
-        problems = verify_record(record, workspace)
+        problems = verify_record(record, record_workspace(record, workspace))
         report.checked += calls
         report.matched += calls - len(problems)
         report.failures.update(p.split(":", 1)[0] + ":" + p.split(":", 1)[1][:60] for p in problems)

@@ -128,3 +128,18 @@ def release_fix(test_path: str = "tests/test_inventory.py") -> list[Step]:
                         f"`{test_path}`, which failed before the change; the whole suite now reports "
                         f"{passed_count(out)} passed."),
     ]
+
+
+def task_fix(task: Any) -> list[Step]:
+    """A fixture task (:mod:`factory.sandbox.tasks`) done right in its repository's own tools: read the
+    file, write the task's test, run it, make the task's edit, run the whole suite, say what happened."""
+    return [
+        call("read", {"file_path": task.file}),
+        call("write", {"file_path": task.test_file, "content": task.test_code}),
+        call("bash", {"command": task.fixture.test_commands(task.test_file, task.test_name)[0]}),
+        call("edit", {"file_path": task.file, "old_string": task.old, "new_string": task.new}),
+        call("bash", {"command": task.fixture.suite_commands()[0]}),
+        lambda out: say(f"Fixed in `{task.file}`: {task.cause}. The new test {task.test_ref} failed before the "
+                        "change, and the whole suite passes now."),
+    ]
+

@@ -90,7 +90,8 @@ def scale_edge_cases(rng, d: Dialog) -> None:
 
 def root_cause(rng, d: Dialog) -> None:
     task = one(rng, BUGS)
-    d.user(one(rng, flows.OPENERS).format(n=rng.randint(100, 999))
+    flows.use(d, task)
+    d.user(flows.opener(rng, task)
            + one(rng, ["We patched '{s}' twice and it keeps coming back. What's the real cause?",
                        "Do a root-cause analysis: {s}.", "Why does this keep happening: {s}?",
                        "Postmortem time. Symptom: {s}. Find the underlying cause.",

@@ -65,7 +65,7 @@ class ToolCoreGenerator:
         while True:
             if long_list:
                 builder = BUILDERS[one(rng, LONG_LIST_TOOLS)]
-            stack = one(rng, T.STACKS)
+            stack = one(rng, T.STACK_POOLS[self.pool])
             ent = T.entity_name(rng, self.pool)
             user, calls, *context = builder(rng, stack, ent, self.pool)
             context = context[0] if context else []
@@ -95,7 +95,7 @@ class ToolCoreGenerator:
         names, by_name = ctx.toolset.names, ctx.toolset.by_name()
         build = BEHAVIOURS[subcategory]
         while True:
-            stack = one(rng, T.STACKS)
+            stack = one(rng, T.STACK_POOLS[self.pool])
             d = Dialog(ws, stats, one(rng, SYSTEM_PROMPTS).format(stack=stack.name))
             d.stack = stack
             try:

@@ -84,3 +84,20 @@ def test_the_kit_s_typed_entities_keep_the_same_split() -> None:
         assert not [n for n in nouns if re.search(rf"\b{re.escape(n)}s?\b", words)], e.snake
     rng = random.Random(0)
     assert {entities.entity(rng, "eval").snake for _ in range(200)} == {e.snake for e in entities.HELD_OUT}
+
+
+def test_eval_projects_are_kinds_training_never_names(files) -> None:
+    # the eval's requests are set in held-out project layouts: stack names, test commands and paths
+    held = {s.name for s in T.HELD_OUT_STACKS}
+    trained = {s.name for s in T.STACKS}
+    held_paths = {p.split("{")[0] for s in T.HELD_OUT_STACKS for p in s.file_patterns}
+    named = 0
+    for line in files["eval"].read_bytes().splitlines():
+        text = orjson.dumps(orjson.loads(line)["messages"]).decode()
+        assert not [n for n in trained if re.search(rf"\b{n}\b", text)], text[:300]
+        named += any(re.search(rf"\b{n}\b", text) for n in held)
+    assert named > 500
+    for name in SOURCES:
+        text = files[name].read_text()
+        assert not [n for n in held if re.search(rf"\b{n}\b", text)], name
+        assert not [p for p in held_paths if p in text], name

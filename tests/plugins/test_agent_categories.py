@@ -17,7 +17,7 @@ from factory.merge.dataset import MergeOptions, inputs_from, merge
 from factory.quality.codecheck import check_records
 from factory.quality.neardup import near_duplicate_share
 from factory.quality.validate import validate_file
-from factory.sandbox.workspace import READ_ONLY_TOOLS, Workspace, verify_records
+from factory.sandbox.workspace import READ_ONLY_TOOLS, Workspace, record_workspace, verify_records
 
 # category -> subcategory -> default count
 AGENT_CATEGORIES = {
@@ -156,9 +156,9 @@ def test_tool_use_offers_the_tools_it_calls_plus_a_few_compact_distractors(
 def test_flows_read_long_files_as_a_window_that_holds_the_edited_lines(generated: dict[str, list[dict]]) -> None:
     # verify_records already checks each window equals a fresh read; here: the window is smaller than
     # the file and shows the code the record then edits, so the edit is grounded in what was read.
-    ws = Workspace()
     windows = 0
     for rec in generated["agentic"] + generated["skills"]:
+        ws = record_workspace(rec, Workspace())
         calls = [(c["function"]["name"], c["function"]["arguments"], m) for m in rec["messages"]
                  for c in m.get("tool_calls") or []]
         results = {m["tool_call_id"]: m["content"] for m in rec["messages"] if m["role"] == "tool"}

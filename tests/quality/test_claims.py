@@ -91,6 +91,20 @@ def test_test_runs_exit_codes_and_doubled_keywords() -> None:
     assert "class class" in claim_errors(convo([bash], "Line 12: class class OutOfStock.", [passed]), WS)[0]
 
 
+def test_go_and_node_test_runs_are_read_as_their_runners_print_them() -> None:
+    # the outputs of the Go and Node fixture tasks (tests/sandbox/test_tasks.py checks them against real runs)
+    from factory.sandbox.tasks import TASKS
+
+    for task in (next(t for t in TASKS if t.repo == repo) for repo in ("ratelimit", "mdlinks")):
+        run = ("bash", {"command": task.fixture.test_commands(task.test_file, task.test_name)[0]})
+        assert claim_errors(convo([run], "It fails as expected.", [task.fail_output]), WS) == [], task.key
+        assert "right after a test run that failed" in claim_errors(
+            convo([run], "The test passes now.", [task.fail_output]), WS)[0], task.key
+        assert "right after a test run that passed" in claim_errors(
+            convo([run], "It fails as expected.", [task.pass_output]), WS)[0], task.key
+        assert claim_errors(convo([run], "The test passes now.", [task.pass_output]), WS) == [], task.key
+
+
 def test_the_validator_rejects_a_contradiction_with_its_reason() -> None:
     tools = [{"type": "function", "function": {"name": "grep", "description": "Search.",
               "parameters": {"type": "object", "properties": {"pattern": {"type": "string"},

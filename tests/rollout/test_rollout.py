@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -22,7 +23,7 @@ from factory.rollout.loop import Settings
 from factory.rollout.run import run_rollouts
 from factory.rollout.sandbox import Limits
 from factory.sandbox.workspace import FIXTURE_REPO
-from factory.testing.agent_scripts import RELEASE_OLD, ScriptedAgent, call, release_fix, say
+from factory.testing.agent_scripts import RELEASE_OLD, ScriptedAgent, call, release_fix, say, task_fix
 from factory.testing.loopback import LoopbackServer
 from tests.helpers.cli import ROOT, factory_cli
 
@@ -91,6 +92,32 @@ def test_a_successful_rollout_reads_edits_tests_and_becomes_a_record(provider: s
     # the fixture repository itself is untouched
     assert RELEASE_OLD in (FIXTURE_REPO / "src/shoplite/inventory.py").read_text()
     assert not (FIXTURE_REPO / "tests/test_inventory.py").exists()
+
+
+@pytest.mark.parametrize("key", ["zero_count", "report_plural"])
+def test_go_and_node_tasks_run_in_the_jail_with_their_own_test_runners(key: str, tmp_path: Path) -> None:
+    # a Go and a Node.js fixture task: the model's test runs and the hidden acceptance test use `go test`
+    # and `node --test` inside the jail; a model that changes nothing fails the acceptance test
+    from factory.sandbox.tasks import TASKS
+
+    task = next(t for t in TASKS if t.key == key)
+    runner = task.fixture.runner
+    if shutil.which(runner) is None:
+        pytest.skip(f"{runner} is not installed (CI installs it)")
+    blueprint = next(b for b in builtin_blueprints() if b.key == key)
+    blueprint.prompt = f"[fix] {blueprint.prompt}"
+    lazy = [call("glob", {"pattern": "**/*"}), say("I looked around; the code looks right to me.")]
+    with LoopbackServer(ScriptedAgent({"fix": [task_fix(task), lazy]})) as srv:
+        outcome = _run(srv, tmp_path, [blueprint], samples=2, limits=Limits(timeout=180))
+    verdicts = sorted(outcome.verdicts, key=lambda v: not v.passed)
+    assert [v.passed for v in verdicts] == [True, False], [v.reasons for v in verdicts]
+    [record] = _lines(tmp_path / "rollouts.jsonl")
+    runs = [m["content"] for m in record["messages"] if m["role"] == "tool"][1:]
+    first = runs[1]  # the new test, before the edit: the runner's real failure
+    assert all(line in first.splitlines() for line in task.failure.splitlines()), first
+    assert record["meta"]["rollout"]["verify_passed"] is True
+    assert f"modified {task.file}" in record["meta"]["rollout"]["changed"]
+    assert any(r.startswith("outcome:") and "does not pass" in r for r in verdicts[1].reasons), verdicts[1].reasons
 
 
 def test_a_passing_and_a_failing_rollout_of_one_task_make_a_preference_pair(tmp_path: Path) -> None:

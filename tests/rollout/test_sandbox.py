@@ -35,6 +35,8 @@ def _tree_digest(root: Path) -> str:
     "GIT_EXTERNAL_DIFF='sh' git diff", "LD_PRELOAD=/tmp/x.so ls", "PATH=/tmp ls", "/tmp/evil/ls", "make -C/",
     "make -f/etc/passwd", "sort -o/tmp/x README.md", "cp -t/tmp README.md", "grep -rf/etc/shadow .", "python -",
     "git -c core.pager=sh log", "git -C / status", "pytest --rootdir=/", "echo a\0b",
+    "node --test --import=/tmp/x.mjs test/", "node --test-reporter=./evil.mjs --test", "node --require x test/a.js",
+    "node --test-reporter-destination=/tmp/x --test",
 ])
 def test_commands_that_reach_outside_or_the_network_are_refused(command: str) -> None:
     with pytest.raises(Refused):
@@ -47,6 +49,7 @@ def test_commands_that_reach_outside_or_the_network_are_refused(command: str) ->
     "echo hi > notes.txt", "cat /work/repo/README.md", "python -m pytest -q 2>&1 | tail -3", "rm -rf build",
     "grep -n 'def foo$' x.py", "sed 's/ *$//' x", "git -C src status", "./run_tests.sh", "node scripts/build.js",
     "PYTHONPATH=src python -m pytest -q", "ls src/*.py", "find . -name '*.py'",
+    "node --test --test-reporter=dot test/", "node --test-reporter=spec --test test/plural.test.js", "node --test",
 ])
 def test_everyday_commands_are_allowed(command: str) -> None:
     check_command(command, "/work/repo")
