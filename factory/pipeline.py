@@ -6,6 +6,7 @@ regenerating one category leaves every other file and manifest entry untouched.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,16 +17,36 @@ from factory.generate.category import CategoryResult, generate_category
 from factory.generate.specs import held_out_categories, load_spec, warn_failed_plugins
 from factory.host import PluginHost
 from factory.quality.validate import RecordValidator
+from factory.store.jsonl import ensure_directory
 from factory.store.manifest import load_manifest, update_manifest
+
+
+def unknown_category(name: str, names: list[str], where: str = "") -> FactoryError:
+    """The error for a category name nothing registers, with the closest registered names."""
+    close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
+    hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+    return FactoryError(f"unknown category '{name}'{where}; {hint}known: {', '.join(sorted(names))}")
 
 
 def select_categories(host: PluginHost, only: list[str] | None = None, skip: list[str] | None = None) -> list[str]:
     names = list(host.registry.categories)
     for name in [*(only or []), *(skip or [])]:
         if name not in names:
-            raise FactoryError(f"unknown category '{name}' (known: {', '.join(sorted(names))})")
+            raise unknown_category(name, names)
     chosen = [n for n in names if (not only or n in only) and n not in (skip or [])]
     return chosen
+
+
+def check_counts(host: PluginHost, counts: dict[str, int], where: str) -> dict[str, int]:
+    """``counts`` (category -> records) when every name is registered and every count is at least 1."""
+    names = list(host.registry.categories)
+    for name, n in counts.items():
+        if name not in names:
+            raise unknown_category(name, names, f" in {where}")
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise FactoryError(f"{where}: the count for '{name}' must be a whole number of at least 1, got {n!r} "
+                               "(to leave a category out, use --skip or `skip` in factory.toml)")
+    return counts
 
 
 def generate_all(
@@ -40,8 +61,7 @@ def generate_all(
 ) -> list[CategoryResult]:
     """Generate each category in turn. With ``failures`` given, a category that fails is recorded
     there as (name, reason) and the others still run; without it the first failure raises."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = ensure_directory(out_dir)
     validator = RecordValidator()
     results = []
     for name in categories:

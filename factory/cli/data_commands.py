@@ -35,8 +35,8 @@ def _parse_counts(values: tuple[str, ...]) -> dict[str, int]:
     counts = {}
     for v in values:
         name, sep, n = v.partition("=")
-        if not sep or not n.isdigit():
-            raise click.BadParameter(f"expected CATEGORY=N, got '{v}'", param_hint="--count")
+        if not sep or not n.isdigit() or int(n) < 1:
+            raise click.BadParameter(f"expected CATEGORY=N with N at least 1, got '{v}'", param_hint="--count")
         counts[name] = int(n)
     return counts
 
@@ -101,14 +101,16 @@ def run(state, out, seed, only, skip, counts, tokenizer, max_tokens, formats, ev
     import time
 
     cfg = state.config
-    from factory.pipeline import FinishOptions, finish_dataset, select_categories
+    from factory.pipeline import FinishOptions, check_counts, finish_dataset, select_categories
 
     _use_repo(repo)
     names = select_categories(state.host, list(only), [*cfg.skip, *skip])
     out = out or cfg.out
     seed = cfg.seed if seed is None else seed
+    check_counts(state.host, cfg.counts, "factory.toml [counts]")
+    requested = check_counts(state.host, _parse_counts(counts), "--count")
     t = time.perf_counter()
-    _run_generation(state, out, seed, names, {**cfg.counts, **_parse_counts(counts)})
+    _run_generation(state, out, seed, names, {**cfg.counts, **requested})
     timings = {"generate": time.perf_counter() - t}
     options = FinishOptions(seed=seed, tokenizer=None if no_tokens else tokenizer, max_tokens=max_tokens,
                             merge=not no_merge, eval_frac=eval_frac, formats=() if no_export else tuple(formats),
@@ -120,7 +122,7 @@ def run(state, out, seed, only, skip, counts, tokenizer, max_tokens, formats, ev
 
 @click.command()
 @click.argument("categories", nargs=-1, required=True)
-@click.option("--count", type=int, help="Records to generate [default: the spec's total].")
+@click.option("--count", type=click.IntRange(min=1), help="Records to generate [default: the spec's total].")
 @click.option("--seed", type=int, help="Random seed [default: 42 or config].")
 @click.option("--out", type=click.Path(path_type=Path), help="Output directory [default: ./data or config].")
 @click.option("--provider", default="template", show_default=True,
@@ -146,12 +148,13 @@ def generate(state, categories, count, seed, out, provider, model, base_url, max
     Example: factory generate tool_core --count 500 --provider anthropic --batch
     Example: factory generate agentic --repo ~/src/my-service --out data
     """
-    from factory.pipeline import select_categories
+    from factory.pipeline import check_counts, select_categories
 
     _use_repo(repo)
 
     cfg = state.config
     names = select_categories(state.host, list(categories))
+    check_counts(state.host, cfg.counts, "factory.toml [counts]")
     counts = {n: count for n in names} if count is not None else {n: cfg.counts[n] for n in names if n in cfg.counts}
     if provider != "template":
         _run_llm_generation(state, out or cfg.out, cfg.seed if seed is None else seed, names, counts, provider,
@@ -168,11 +171,11 @@ def _run_llm_generation(state, out: Path, seed: int, names: list[str], counts: d
     from factory.generate.specs import load_spec
     from factory.llm.batch import BatchPending, command_of
     from factory.llm.session import EngineSession
+    from factory.store.jsonl import ensure_directory
     from factory.store.manifest import update_manifest
 
     create = provider_create(state, provider)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = ensure_directory(out)
     for name in names:
         category = state.host.registry.categories[name]
         spec = load_spec(category.spec_path)

@@ -116,9 +116,11 @@ def _summary(stats: Any) -> str:
 @click.option("--threshold", type=float, help="Label true at this mean score [default: the rubric's].")
 @click.option("--scorer", "scorer_name", default="heuristic", show_default=True,
               help="Offline scorer (a registered one; plugins add more) used when there is no --judge.")
+@click.option("--force", is_flag=True,
+              help="Write OUT even when no line can be scored (an empty file); by default OUT is then left as it was.")
 @engine_options
 @click.pass_obj
-def score(state, file, out, judge, spec_ref, threshold, scorer_name, base_url, max_cost, batch, wait):
+def score(state, file, out, judge, spec_ref, threshold, scorer_name, force, base_url, max_cost, batch, wait):
     """Score every record of FILE on its spec's rubric (five judge dimensions by default) and
     set `label` by threshold. Reads factory records, OpenAI `messages`, ShareGPT `conversations`
     and Alpaca `instruction`/`output`; writes the same format plus `scores` and `label`, and
@@ -148,7 +150,7 @@ def score(state, file, out, judge, spec_ref, threshold, scorer_name, base_url, m
         try:
             # A batch job takes the whole file at once (up to the providers' 50,000 requests per job).
             report = score_file(file, out, rubric, rubrics, judge_fn, chunk_size=50_000 if batch else 500,
-                                scorer=state.host.registry.scorers[scorer_name].score)
+                                scorer=state.host.registry.scorers[scorer_name].score, allow_empty=force)
         except BatchPending as exc:
             batch_submitted(exc)
             return

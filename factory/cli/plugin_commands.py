@@ -65,13 +65,18 @@ def _print_table(cats: list[dict], others: dict, failures: list[dict]) -> None:
 @click.option("--dir", "directory", type=click.Path(path_type=Path), default=Path("."), show_default=True,
               help="Where to write NAME.py and NAME.md (use it as --plugins-dir).")
 @click.option("--force", is_flag=True, help="Overwrite existing files.")
-def new_category(name, directory, force):
+@click.pass_obj
+def new_category(state, name, directory, force):
     """Scaffold NAME.py + NAME.md: a drop-in category that generates valid records at once.
 
     Example: factory new-category api_design --dir my_plugins && factory --plugins-dir my_plugins plugins
     """
     from factory.authoring.scaffold import scaffold_category
+    from factory.errors import FactoryError
 
+    if name in state.host.registry.categories:
+        raise FactoryError(f"a category named '{name}' is already registered; a second one would make every "
+                           "command fail to load the plugins. Choose another name.")
     py, md = scaffold_category(name, directory, force)
     click.echo(f"wrote {py} and {md}; load them with --plugins-dir {directory}")
 

@@ -169,6 +169,11 @@ class LLMGenerator:
                 return
 
     def write_rejects(self, path: str | Path) -> int:
+        """Write the rejected calls to ``path``; with none, no file (and an older one is removed, so what
+        is there always belongs to this run)."""
+        if not self.rejects:
+            Path(path).unlink(missing_ok=True)
+            return 0
         with JsonlWriter(path) as w:
             w.write_many(self.rejects)
         return len(self.rejects)

@@ -87,14 +87,15 @@ class Candidate(NamedTuple):
 class RecordSink:
     """Scrubs, validates, dedupes and writes candidate records atomically; counts everything."""
 
-    def __init__(self, out: str | Path, report: IngestReport, scrubber: Scrubber | None = None) -> None:
+    def __init__(self, out: str | Path, report: IngestReport, scrubber: Scrubber | None = None,
+                 allow_empty: bool = True) -> None:
         self.out = Path(out)
         self.report = report
         self.report.output = str(self.out)
         self.scrubber = scrubber or Scrubber()
         self.validator = RecordValidator()
         self._ids: set[str] = set()
-        self._writer = JsonlWriter(self.out)
+        self._writer = JsonlWriter(self.out, allow_empty=allow_empty)
 
     def __enter__(self) -> RecordSink:
         self._writer.__enter__()

@@ -25,10 +25,10 @@ from typing import Any
 import orjson
 from pydantic import BaseModel, Field, create_model
 
-from factory.errors import InputError
+from factory.errors import FactoryError, InputError
 from factory.schemas import Example
 from factory.schemas.spec import DEFAULT_RUBRIC, Rubric, current_scores
-from factory.store.jsonl import JsonlWriter, read_jsonl, write_json
+from factory.store.jsonl import JsonlWriter, NothingWritten, read_jsonl, write_json
 
 _TEXT_CALL = re.compile(r"tool_call:\s*([A-Za-z_][\w.\-]*)\s*\n\s*arguments:\s*(\{.*\})\s*$", re.DOTALL)
 _SHAREGPT_ROLES = {"system": "system", "human": "user", "user": "user", "gpt": "assistant",
@@ -404,13 +404,14 @@ class LLMJudge:
 def score_file(path: str | Path, out: str | Path, rubric: Rubric = DEFAULT_RUBRIC,
                rubrics: dict[str, Rubric] | None = None, judge: JudgeFn | None = None,
                chunk_size: int = 500, scorer: Callable[[RecordView, Rubric], dict[str, float]] | None = None,
-               ) -> ScoreReport:
+               allow_empty: bool = False) -> ScoreReport:
     """Score every record of ``path`` into ``out`` (same format, plus ``scores`` and ``label``).
 
     Without ``judge``, ``scorer`` (a registered scorer's ``score``; default: the heuristic one) runs
     in one streaming pass. With it, records are judged in
     chunks of ``chunk_size``. read = written + rejected, and the report says why each rejected line
-    was rejected. Also writes ``<out>.report.json``."""
+    was rejected. Also writes ``<out>.report.json``. When no record can be scored, ``out`` is left as
+    it was and :class:`FactoryError` says why (``allow_empty`` writes the empty file instead)."""
     rubrics = rubrics or {}
     report = ScoreReport(str(path), str(out))
     heuristic = (scorer or HeuristicScorer().score) if judge is None else None
@@ -434,22 +435,36 @@ def score_file(path: str | Path, out: str | Path, rubric: Rubric = DEFAULT_RUBRI
             report.add(scored[i], label)
         chunk.clear()
 
-    with JsonlWriter(out) as writer:
-        for lineno, item in read_records(path):
-            report.read += 1
-            if isinstance(item, InputError):
-                report.rejected.append((lineno, item.reason))
-                continue
-            if heuristic is not None:
-                scores = heuristic(item, pick(item))
-                label = label_for(scores, pick(item))
-                writer.write(item.with_scores(scores, label))
-                report.add(scores, label)
-            else:
-                chunk.append((lineno, item))
-                if len(chunk) >= chunk_size:
-                    flush(writer)
-        if judge is not None:
-            flush(writer)
+    try:
+        with JsonlWriter(out, allow_empty=allow_empty) as writer:
+            for lineno, item in read_records(path):
+                report.read += 1
+                if isinstance(item, InputError):
+                    report.rejected.append((lineno, item.reason))
+                    continue
+                if heuristic is not None:
+                    scores = heuristic(item, pick(item))
+                    label = label_for(scores, pick(item))
+                    writer.write(item.with_scores(scores, label))
+                    report.add(scores, label)
+                else:
+                    chunk.append((lineno, item))
+                    if len(chunk) >= chunk_size:
+                        flush(writer)
+            if judge is not None:
+                flush(writer)
+    except NothingWritten:
+        raise FactoryError(f"{path}: none of its {report.read} lines could be scored"
+                           f"{rejection_summary(report.rejected)}; {out} was left as it was. Fix the input, "
+                           "or pass --force to write an empty file.") from None
     write_json(Path(out).with_suffix(".report.json"), report.as_dict())
     return report
+
+
+def rejection_summary(rejected: list[tuple[int, str]], most: int = 3) -> str:
+    """`` (line 1: REASON; line 4: ...)``: the first rejections, for a one-line error."""
+    if not rejected:
+        return ""
+    shown = "; ".join(f"line {n}: {reason}" for n, reason in rejected[:most])
+    more = f"; {len(rejected) - most} more" if len(rejected) > most else ""
+    return f" ({shown}{more})"

@@ -1,7 +1,9 @@
 """JSONL in and out: streaming reads that name ``file:line`` on bad input, atomic writes.
 
 A write goes to a temporary file in the same directory and is renamed into place only when complete,
-so a crash or a bad record never leaves a half-written dataset behind.
+so a crash or a bad record never leaves a half-written dataset behind. The temporary file's name holds
+the writer's process id; the next write to the same path removes those a dead process left behind.
+The finished file has the mode the umask gives a new file, as ``open`` would.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import IO, Any
 
 import orjson
 
-from factory.errors import InputError
+from factory.errors import FactoryError, InputError
 
 
 def read_jsonl(path: str | Path, strict: bool = True) -> Iterator[tuple[int, Any]]:
@@ -65,17 +67,63 @@ def sha256_file(path: str | Path) -> str:
     return h.hexdigest()
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_temps(path: Path) -> list[Path]:
+    """Temp files of ``path`` whose writer is no longer running (a killed run's leftovers)."""
+    removed = []
+    for tmp in path.parent.glob(f".{path.name}.*.tmp"):
+        pid = tmp.name[len(path.name) + 2:].split(".", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            try:
+                tmp.unlink()
+                removed.append(tmp)
+            except FileNotFoundError:
+                pass
+    return removed
+
+
+def ensure_directory(path: str | Path, option: str = "--out") -> Path:
+    """``path`` as a directory to write into (created if missing); a clear error if it is a file."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise FactoryError(f"{option} {path} is a file; give a directory (it will be created if missing)")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FactoryError(f"{option} {path}: cannot create the directory ({exc.strerror})") from None
+    return path
+
+
 @contextmanager
 def atomic_write(path: str | Path, mode: str = "wb") -> Iterator[IO[Any]]:
     """Open a temp file beside ``path``; rename over ``path`` only if the block finishes."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    if path.is_dir():
+        raise FactoryError(f"{path} is a directory; give a file name to write")
+    ensure_directory(path.parent, "the output directory")
+    remove_stale_temps(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, mode) as fh:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -85,11 +133,18 @@ def atomic_write(path: str | Path, mode: str = "wb") -> Iterator[IO[Any]]:
         raise
 
 
-class JsonlWriter:
-    """Atomic JSONL writer that counts records and hashes the bytes it writes."""
+class NothingWritten(FactoryError):
+    """A writer that must not end empty had no record to write; the existing file is untouched."""
 
-    def __init__(self, path: str | Path) -> None:
+
+class JsonlWriter:
+    """Atomic JSONL writer that counts records and hashes the bytes it writes. With
+    ``allow_empty=False`` a block that writes no record raises :class:`NothingWritten` and leaves any
+    existing file at ``path`` as it was: a wrong input never empties a good output."""
+
+    def __init__(self, path: str | Path, allow_empty: bool = True) -> None:
         self.path = Path(path)
+        self.allow_empty = allow_empty
         self.count = 0
         self._sha = hashlib.sha256()
         self._cm = atomic_write(self.path)
@@ -116,6 +171,10 @@ class JsonlWriter:
         return self._sha.hexdigest()
 
     def __exit__(self, *exc: Any) -> None:
+        if exc[0] is None and self.count == 0 and not self.allow_empty:
+            err = NothingWritten(f"no record was written; {self.path} was left as it was")
+            self._cm.__exit__(NothingWritten, err, None)  # discards the temp file
+            raise err
         self._cm.__exit__(*exc)
 
 
