@@ -216,10 +216,13 @@ def _run_llm_generation(state, out: Path, seed: int, names: list[str], counts: d
 @click.option("--context-field", "context_fields", multiple=True, metavar="KEY",
               help="Tool-call argument a record must carry to count as 'context present' (repeatable).")
 @click.option("--no-roundtrip", is_flag=True, help="Skip the encode/decode round-trip check.")
+@click.option("--max-chars", type=click.IntRange(min=1), default=None,
+              help="Flag a message longer than this many characters [default: 16 x --max-tokens, 32,768].")
 @click.pass_obj
-def validate(state, files, max_errors, tokenizers, max_tokens, quality, context_fields, no_roundtrip):
+def validate(state, files, max_errors, tokenizers, max_tokens, quality, context_fields, no_roundtrip, max_chars):
     """Check every line of FILES: JSON, record schema, roles and order, tool calls against the
-    offered tools' JSON schemas, declared defects. Exits 1 listing file:line: reason on any error.
+    offered tools' JSON schemas, declared defects, messages longer than --max-chars. A file with no
+    record (empty, or blank lines only) is an error too. Exits 1 listing file:line: reason on any error.
 
     With --tokenizer / --max-tokens it also renders each record through the tokenizer's chat template
     (tools included), prints p50/p95/max tokens per category and flags records over --max-tokens and
@@ -230,9 +233,11 @@ def validate(state, files, max_errors, tokenizers, max_tokens, quality, context_
     from factory.quality.validate import RecordValidator, validate_file
 
     validator = RecordValidator()
+    # No tokenizer packs more than about 16 characters into a token: a longer message cannot fit the window.
+    max_chars = max_chars or 16 * (max_tokens or 2048)
     bad = 0
     for path in files:
-        report = validate_file(path, validator)
+        report = validate_file(path, validator, max_chars)
         click.echo(f"{path}: {report.read} read, {report.valid} valid, {report.invalid} invalid")
         for lineno, reason in report.errors[:max_errors]:
             click.echo(f"{path}:{lineno}: {reason}", err=True)

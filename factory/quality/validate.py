@@ -212,7 +212,27 @@ class FileReport:
         return self.read - self.valid
 
 
-def validate_file(path: str | Path, validator: RecordValidator | None = None) -> FileReport:
+def long_messages(record: Any, max_chars: int) -> list[str]:
+    """A message (or tool call's arguments) longer than ``max_chars`` characters: it cannot fit the
+    training window, and a 3 MB message is a broken record, not data."""
+    if not isinstance(record, dict) or not isinstance(record.get("messages"), list):
+        return []
+    out = []
+    for i, msg in enumerate(record["messages"]):
+        if not isinstance(msg, dict):
+            continue
+        text = msg.get("content") if isinstance(msg.get("content"), str) else orjson.dumps(msg.get("content")).decode()
+        calls = orjson.dumps(msg.get("tool_calls") or []).decode()
+        n = len(text) + (len(calls) if msg.get("tool_calls") else 0)
+        if n > max_chars:
+            out.append(f"message {i} ({msg.get('role')}) is {n:,} characters, over --max-chars {max_chars:,}")
+    return out
+
+
+def validate_file(path: str | Path, validator: RecordValidator | None = None,
+                  max_chars: int | None = None) -> FileReport:
+    """Check every line of ``path``. A file with no record (empty, or blank lines only) is an error;
+    with ``max_chars``, so is a message longer than that."""
     validator = validator or RecordValidator()
     report = FileReport(str(path))
     try:
@@ -223,6 +243,8 @@ def validate_file(path: str | Path, validator: RecordValidator | None = None) ->
                 report.errors.append((lineno, obj.reason))
                 continue
             errs = validator.check(obj)
+            if max_chars is not None:
+                errs = [*errs, *long_messages(obj, max_chars)]
             if errs:
                 report.errors.extend((lineno, e) for e in errs)
             else:
@@ -230,4 +252,7 @@ def validate_file(path: str | Path, validator: RecordValidator | None = None) ->
                 report.categories[obj.get("category", "?")] += 1
     except OSError as exc:
         report.errors.append((0, f"cannot read: {exc.strerror}"))
+        return report
+    if report.read == 0:
+        report.errors.append((0, "no records: the file is empty or holds only blank lines"))
     return report

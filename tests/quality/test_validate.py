@@ -109,6 +109,25 @@ def test_validate_cli_passes_a_clean_file_and_reports_counts(tmp_path: Path) -> 
     assert proc.returncode == 0 and f"{path}: 2 read, 2 valid, 0 invalid" in proc.stdout
 
 
+@pytest.mark.parametrize("content", [b"", b"\n\n   \n"])
+def test_an_empty_or_blank_file_is_reported_not_passed(content: bytes, tmp_path: Path) -> None:
+    path = tmp_path / "empty.jsonl"
+    path.write_bytes(content)
+    proc = factory_cli("validate", path)
+    assert proc.returncode == 1 and f"{path}:0: no records: the file is empty or holds only blank lines" in proc.stderr
+
+
+def test_a_message_longer_than_max_chars_is_an_error(tmp_path: Path) -> None:
+    huge = copy.deepcopy(GOOD)
+    huge["messages"][0]["content"] = "x" * 3_000_000  # a 3 MB user message
+    path = tmp_path / "huge.jsonl"
+    path.write_text(json.dumps(GOOD) + "\n" + json.dumps(huge) + "\n")
+    proc = factory_cli("validate", path)
+    assert proc.returncode == 1 and f"{path}: 2 read, 1 valid, 1 invalid" in proc.stdout
+    assert f"{path}:2: message 0 (user) is 3,000,000 characters, over --max-chars 32,768" in proc.stderr
+    assert factory_cli("validate", path, "--max-chars", "4000000").returncode == 0
+
+
 def test_spec_errors_name_the_file_and_the_line_of_the_key(tmp_path: Path) -> None:
     spec = tmp_path / "cat.md"
     spec.write_text("---\nname: cat\ndescription: d\ntargets:\n  a: -3\n---\nbody\n")
