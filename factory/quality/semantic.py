@@ -13,14 +13,13 @@ from factory.quality.claims import claim_errors
 from factory.quality.conventions import convention_errors
 from factory.quality.preconditions import Rules, precondition_errors, rules_by_tool
 from factory.quality.refactors import refactor_errors
-from factory.sandbox.workspace import REPO_ENV, Workspace, fixture_workspace, open_workspace
+from factory.sandbox.workspace import REPO_ENV, Workspace, fixture_workspace, grounded_in, open_workspace
 
 
 def workspace_for(record: dict[str, Any], extra: tuple[Path, ...] = ()) -> Workspace | None:
     """The workspace a grounded record names (``meta.grounding.workspace``): ``$FACTORY_GROUNDING_REPO``
     or one of ``extra`` with that directory name, or a shipped fixture repository."""
-    meta = record.get("meta") if isinstance(record.get("meta"), dict) else {}
-    name = (meta.get("grounding") or {}).get("workspace") if isinstance(meta.get("grounding"), dict) else None
+    name = grounded_in(record)
     if not name:
         return None
     roots = list(extra)
@@ -32,7 +31,7 @@ def workspace_for(record: dict[str, Any], extra: tuple[Path, ...] = ()) -> Works
                 return open_workspace(str(Path(root).resolve()))
             except FileNotFoundError:
                 return None
-    return fixture_workspace(str(name))
+    return fixture_workspace(name)
 
 
 _RULES: dict[int, Rules] = {}

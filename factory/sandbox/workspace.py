@@ -520,15 +520,21 @@ def fixture_workspace(name: str) -> Workspace | None:
     return open_workspace(str(repo.root.resolve())) if repo else None
 
 
-def record_workspace(record: dict[str, Any], default: Workspace) -> Workspace:
-    """The workspace a record names in ``meta.grounding.workspace`` when it is a shipped fixture
-    repository other than ``default``; else ``default``."""
+def grounded_in(record: dict[str, Any]) -> str | None:
+    """The directory name of the workspace a grounded record names (``meta.grounding.workspace``)."""
     meta = record.get("meta") if isinstance(record.get("meta"), dict) else {}
     grounding = meta.get("grounding") if isinstance(meta.get("grounding"), dict) else {}
     name = grounding.get("workspace")
+    return str(name) if name else None
+
+
+def record_workspace(record: dict[str, Any], default: Workspace) -> Workspace:
+    """The workspace a record names in ``meta.grounding.workspace`` when it is a shipped fixture
+    repository other than ``default``; else ``default``."""
+    name = grounded_in(record)
     if not name or name == default.root.name:
         return default
-    return fixture_workspace(str(name)) or default
+    return fixture_workspace(name) or default
 
 
 def verify_records(records: Iterable[dict[str, Any]], workspace: Workspace) -> GroundingReport:
