@@ -69,9 +69,9 @@ def _hidden_test(t: Any) -> tuple[str, str, str]:
     if runner == "go":  # beside the package's own tests, so it can use their helpers; renamed, so a
         # test the model writes under the task's own name does not clash with it in the package
         code = t.test_code.replace(f"func {t.test_name}(", f"func {t.test_name}Acceptance(")
-        return f"{Path(t.test_file).parent}/acceptance_{t.key}_test.go", code, "go test ./..."
+        return f"{Path(t.test_file).parent}/acceptance_{t.key}_test.go", code, t.fixture.suite_commands()[0]
     if runner == "node":
-        return f"test/acceptance_{t.key}.test.js", t.test_code, "node --test --test-reporter=dot test/"
+        return f"test/acceptance_{t.key}.test.js", t.test_code, t.fixture.suite_commands()[0]
     hidden = f"{_HIDDEN_TEST_DIR}/test_acceptance_{t.key}.py"
     return hidden, t.test_code, f"python -m pytest -q {hidden} tests"
 

@@ -18,7 +18,6 @@ class FixtureRepo:
     name: str  # its directory under factory/sandbox/repos
     language: str  # python | go | javascript
     runner: str  # pytest | go | node
-    summary: str  # what the project is, for a system prompt
     source_dir: str  # where a search for production code starts
     test_glob: str  # the test files
     ticket: str  # the prefix of its tracker's ticket numbers
@@ -51,14 +50,10 @@ class FixtureRepo:
 
 
 REPOS: dict[str, FixtureRepo] = {r.name: r for r in (
-    FixtureRepo("shoplite", "python", "pytest",
-                "shoplite: a Python shop service (src/shoplite) with a TypeScript web client (web/), a Go worker "
-                "(worker/) and a Rust module (native/)", "src", "tests/**/*.py", "SHOP"),
-    FixtureRepo("ratelimit", "go", "go",
-                "ratelimit: a Go library and daemon that rate-limits HTTP clients with token allowances (allowance/, "
-                "backoff/, config/, middleware/, cmd/ratelimitd/)", ".", "**/*_test.go", "RL",
-                module="example.com/ratelimit"),
-    FixtureRepo("mdlinks", "javascript", "node",
-                "mdlinks: a Node.js command-line tool that finds broken links in Markdown files (src/, test/, bin/)",
-                "src", "test/**/*.test.js", "MDL"),
+    # a Python shop service (src/shoplite) with a TypeScript web client, a Go worker and a Rust module
+    FixtureRepo("shoplite", "python", "pytest", "src", "tests/**/*.py", "SHOP"),
+    # a Go library and daemon that rate-limits HTTP clients (allowance/, backoff/, config/, middleware/)
+    FixtureRepo("ratelimit", "go", "go", ".", "**/*_test.go", "RL", module="example.com/ratelimit"),
+    # a Node.js command-line tool that finds broken links in Markdown files (src/, test/, bin/)
+    FixtureRepo("mdlinks", "javascript", "node", "src", "test/**/*.test.js", "MDL"),
 )}
