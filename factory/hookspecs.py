@@ -61,8 +61,10 @@ def register_exporters(register: Callable[[Exporter], None]) -> None:
         ``rows(record, ctx)`` yields the rows one merged record becomes (or a reason string when the
         record does not fit the format). The host writes each split atomically, counts records read,
         rows written and skips with their reasons in ``export_report.json``, and runs the self-checks
-        ``checks`` names (``"chat"``, ``"openai"``, ``"sharegpt"``, ``"alpaca"``, ``"fim"``) -- for a
-        plugin's format exactly as for a built-in one.
+        ``checks`` names (``"chat"``, ``"mlx"``, ``"openai"``, ``"sharegpt"``, ``"alpaca"``, ``"fim"``)
+        -- for a plugin's format exactly as for a built-in one. A format with a second file per split
+        yields ``SideRow(stream, row)`` for it; ``metadata(report)`` adds files such as
+        ``dataset_info.json``.
     """
 
 

@@ -57,9 +57,11 @@ class Toolset:
 
 # The self-checks an exporter's files can get (``Exporter.checks``): ``chat`` -- TRL reads the rows as
 # conversations, they render through the tokenizer's chat template with their tools, assistant tokens
-# are in the loss mask, arguments are never double-encoded; ``openai`` -- the OpenAI fine-tuning format
-# checks, tools included; ``sharegpt``, ``alpaca`` -- their fields; ``fim`` -- FIM tokens in order.
-EXPORT_CHECKS = ("chat", "openai", "sharegpt", "alpaca", "fim")
+# are in the loss mask, arguments are never double-encoded; ``mlx`` -- ``chat`` plus mlx-lm's rules
+# (one row kind per file, what ``--mask-prompt`` trains); ``openai`` -- the OpenAI fine-tuning format
+# checks, tools included; ``sharegpt``, ``alpaca`` -- LLaMA-Factory's own rules for those formats;
+# ``fim`` -- FIM tokens in order.
+EXPORT_CHECKS = ("chat", "mlx", "openai", "sharegpt", "alpaca", "fim")
 
 
 @dataclass(frozen=True)
@@ -68,13 +70,19 @@ class Exporter:
     more), or a reason string for a record the format cannot take (counted, never silent); ``ctx`` is
     a :class:`factory.export.base.ExportContext` (split, tokenizer family, originals). ``files`` names
     each split's output file. ``checks`` names the self-checks run on what was written (one of
-    :data:`EXPORT_CHECKS`, or None for none beyond valid JSON lines)."""
+    :data:`EXPORT_CHECKS`, or None for none beyond valid JSON lines).
+
+    A format with more than one file per split (sharegpt's SFT file and its KTO file) yields
+    :class:`factory.export.base.SideRow` for the others; ``files`` names them ``"STREAM:SPLIT"``
+    (default ``STREAM_SPLIT.jsonl``). ``metadata(report)`` returns ``{file name: JSON object}`` written
+    beside the rows once every split is written (LLaMA-Factory's ``dataset_info.json``)."""
 
     name: str
     description: str
-    rows: Callable[[dict[str, Any], Any], Iterable[dict[str, Any] | str]]
+    rows: Callable[[dict[str, Any], Any], Iterable[Any]]
     files: dict[str, str] = field(default_factory=lambda: {"train": "train.jsonl", "eval": "eval.jsonl"})
     checks: str | None = None
+    metadata: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
     def __post_init__(self) -> None:
         if self.checks is not None and self.checks not in EXPORT_CHECKS:

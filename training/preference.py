@@ -78,6 +78,21 @@ def load_preference_rows(cfg: TrainConfig) -> tuple[list[dict[str, Any]], LoadRe
     return picked, report
 
 
+def tools_in_prompt(tokenized: Any, rows: Any, tokenizer: Any) -> bool | None:
+    """Whether the trainer's own tokenization put a row's tools into its prompt: the first row that
+    offers tools, decoded from the trainer's ``prompt_ids``, names its first tool (TRL's KTO trainer
+    ignored ``tools`` until 2026). None when no row offers tools or the trainer dropped rows, so
+    rows and tokenized examples no longer line up."""
+    if len(tokenized) != len(rows) or "prompt_ids" not in tokenized.column_names:
+        return None
+    index = next((i for i, tools in enumerate(rows["tools"]) if tools), None)
+    if index is None:
+        return None
+    tool = rows["tools"][index][0]
+    name = (tool.get("function") or tool).get("name", "")
+    return f'"{name}"' in tokenizer.decode(tokenized[index]["prompt_ids"])
+
+
 def train_preference(cfg: TrainConfig, log: Log = print) -> TrainResult:
     """Refine ``cfg.adapter`` with KTO or DPO; the result lands in ``<run>/lora`` like an SFT run."""
     from datasets import Dataset, Features, Json, List, Value
@@ -142,6 +157,15 @@ def train_preference(cfg: TrainConfig, log: Log = print) -> TrainResult:
     from transformers.trainer_callback import PrinterCallback
 
     trainer.remove_callback(PrinterCallback)
+    tools_seen = tools_in_prompt(trainer.train_dataset, dataset, tokenizer)
+    if tools_seen is False:
+        import trl
+
+        raise FactoryError(
+            f"TRL {trl.__version__}'s {cfg.method.upper()} trainer drops the rows' tools: the tokenized prompt does "
+            "not show the offered tools, so tool-calling pairs would train as if no tools were defined; upgrade "
+            "trl (pip install -U trl)"
+        )
     trainer.train()
     main_process = is_main_process()
     if main_process:  # the trained adapter only, not TRL's frozen "ref" copy
@@ -159,5 +183,6 @@ def train_preference(cfg: TrainConfig, log: Log = print) -> TrainResult:
         losses=losses,
     )
     if main_process:
-        write_json(cfg.run_dir / "train_summary.json", {"config": asdict(cfg), **asdict(result)})
+        write_json(cfg.run_dir / "train_summary.json",
+                   {"config": asdict(cfg), **asdict(result), "tools_in_prompt": tools_seen})
     return result

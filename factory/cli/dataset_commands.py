@@ -67,7 +67,7 @@ def format_merge_report(report: dict) -> str:
 @click.command()
 @click.option("--format", "formats", multiple=True, required=True, metavar="NAME",
               help="Export format (repeatable): trl, trl-prompt-completion, kto, dpo, openai, sharegpt, alpaca, "
-                   "mlx, fim, or a plugin's. `factory plugins` lists them.")
+                   "mlx, mlx-turns, fim, or a plugin's. `factory plugins` lists them.")
 @click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Dataset directory [default: ./data or config]; reads DATA/merged, writes DATA/export/NAME.")
 @click.option("--merged", "merged_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
@@ -117,6 +117,8 @@ def format_export_report(report: dict) -> str:
             skipped = ", ".join(f"{n} {why}" for why, n in r["skipped"].items()) or "none skipped"
             lines.append(f"{report['format']}/{split}: {r['records_read']} records -> {r['rows_written']} rows "
                          f"in {r['path']} ({skipped})")
+            for stream, st in (r.get("streams") or {}).items():
+                lines.append(f"{report['format']}/{split}: {st['rows_written']} {stream} rows in {st['path']}")
         else:
             lines.append(f"{report['format']}/{split}: wrote {', '.join(r['paths'])}")
     checks = report.get("checks")
@@ -128,6 +130,9 @@ def format_export_report(report: dict) -> str:
             extra = (f"; {report['tokenizer']} template supports tool calling: {checks['supports_tool_calling']}"
                      f"; loss masks verified by transformers on {checks['mask_verified_with_transformers']} rows")
         lines.append(f"{report['format']}: self-checks on {checks['checked']} rows {state}{extra}")
+        for name, figures in (checks.get("notes") or {}).items():
+            lines.append(f"{report['format']}: {name}: " + ", ".join(f"{k.replace('_', ' ')} {v}"
+                                                                        for k, v in figures.items()))
     return "\n".join(lines)
 
 

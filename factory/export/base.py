@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,15 +40,30 @@ class ExportContext:
     originals: dict[str, Row] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class SideRow:
+    """A row for another file of the format than the split's main one: ``stream`` names it (sharegpt
+    writes its label-true SFT rows to ``train.jsonl`` and its KTO rows, negatives included, to the
+    ``kto`` stream's ``kto_train.jsonl``)."""
+
+    stream: str
+    row: Row
+
+
+def stream_file(fmt: Exporter, stream: str, split: str) -> str:
+    return fmt.files.get(f"{stream}:{split}", f"{stream}_{split}.jsonl")
+
+
 @dataclass
 class SplitResult:
     path: Path
     read: int = 0
     written: int = 0
     skipped: Counter = field(default_factory=Counter)
+    streams: dict[str, tuple[Path, int]] = field(default_factory=dict)
 
 
-def _rows_of(fmt: Exporter, record: Row, ctx: ExportContext) -> Iterator[Row | str]:
+def _rows_of(fmt: Exporter, record: Row, ctx: ExportContext) -> Iterator[Row | SideRow | str]:
     """``fmt.rows`` for one record; a plugin's format that raises is one clear error naming it."""
     try:
         yield from fmt.rows(record, ctx)
@@ -60,22 +76,33 @@ def _rows_of(fmt: Exporter, record: Row, ctx: ExportContext) -> Iterator[Row | s
 
 
 def export_split(fmt: Exporter, records: Iterable[Row], out_dir: Path, ctx: ExportContext) -> SplitResult:
-    """Write ``records`` of one split as ``fmt`` rows; a reason string from ``fmt.rows`` skips it."""
-    path = Path(out_dir) / fmt.files.get(ctx.split, f"{ctx.split}.jsonl")
+    """Write ``records`` of one split as ``fmt`` rows; a reason string from ``fmt.rows`` skips it, a
+    :class:`SideRow` goes to its stream's file. Every file is written atomically; a declared stream
+    file of this split that gets no row this time is removed, so no stale file outlives its export."""
+    out_dir = Path(out_dir)
+    path = out_dir / fmt.files.get(ctx.split, f"{ctx.split}.jsonl")
     result = SplitResult(path)
-    with JsonlWriter(path) as writer:
+    with ExitStack() as stack:
+        writer = stack.enter_context(JsonlWriter(path))
+        side: dict[str, JsonlWriter] = {}
         for record in records:
             result.read += 1
-            produced = False
             for row in _rows_of(fmt, record, ctx):
                 if isinstance(row, str):
                     result.skipped[row] += 1
-                    continue
-                writer.write(row)
-                produced = True
-            if produced:
-                result.written += 1
+                elif isinstance(row, SideRow):
+                    if row.stream not in side:
+                        side[row.stream] = stack.enter_context(
+                            JsonlWriter(out_dir / stream_file(fmt, row.stream, ctx.split)))
+                    side[row.stream].write(row.row)
+                else:
+                    writer.write(row)
     result.written = writer.count
+    result.streams = {name: (w.path, w.count) for name, w in side.items()}
+    for key, name in fmt.files.items():
+        stream, _, split = key.partition(":")
+        if split == ctx.split and stream not in side:
+            (out_dir / name).unlink(missing_ok=True)
     return result
 
 
@@ -118,12 +145,19 @@ def run_export(exporter: Any, splits: dict[str, Path], out_dir: Path, tokenizer:
         res = export_split(exporter, (rec for _line, rec in read_jsonl(path)), out_dir, ctx)
         report["splits"][split] = {"input": str(path), "path": str(res.path), "records_read": res.read,
                                    "rows_written": res.written, "skipped": dict(res.skipped)}
+        if res.streams:
+            report["splits"][split]["streams"] = {
+                name: {"path": str(p), "rows_written": n} for name, (p, n) in res.streams.items()}
         written.append(res.path)
+        written.extend(p for p, _n in res.streams.values())
+    if exporter.metadata is not None:
+        for name, obj in exporter.metadata(report).items():
+            write_json(out_dir / name, obj)
     if check and exporter.checks:
         from factory.export.checks import check_export
 
         tok = None
-        if exporter.checks in ("chat", "fim"):
+        if exporter.checks in ("chat", "mlx", "fim"):
             from factory.quality.tokens import load_tokenizer
 
             tok = load_tokenizer(tokenizer)

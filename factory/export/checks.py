@@ -1,7 +1,8 @@
 """Self-checks on exported files, read back from disk so every finding names ``file:line``.
 
 - conversational formats (trl, trl-prompt-completion, kto, dpo, mlx): every row passes TRL's own
-  ``is_conversational``, renders through the target tokenizer's chat template with its tools, the
+  ``is_conversational``, offers ``tools`` as axolotl's ``chat_template`` and the templates read them
+  (a list of ``{type, function: {name, parameters}}``), renders through the target tokenizer's chat template with its tools, the
   rendered text holds each tool call's arguments as a JSON object (never a double-encoded string),
   and each trained conversation has a non-empty assistant span under the template's
   ``{% generation %}`` markers -- transformers marks every token overlapping that span, so non-empty
@@ -10,8 +11,13 @@
   ``supports_tool_calling`` sentinel render proves the template emits tool calls and tool results.
 - ``openai``: the OpenAI cookbook's chat fine-tuning format checks, extended to ``tools``,
   ``tool_calls`` (arguments a JSON string holding an object) and ``tool`` messages.
-- ``sharegpt``: function_call values decode to one JSON object with dict arguments.
-- ``alpaca``: the four fields' checks; tool calls in the output are JSON objects with dict arguments.
+- ``mlx``: the chat checks plus mlx-lm's loader rules: one row kind per file, the last message an
+  assistant turn (what ``--mask-prompt`` trains), a ``valid.jsonl`` beside ``train.jsonl``; the turns
+  and calls ``--mask-prompt`` leaves out of the loss are counted in the report's notes.
+- ``sharegpt``: LLaMA-Factory's converter rules (strict alternation, even turn count), function_call
+  values its FunctionFormatter parses with dict arguments among the row's tools, boolean labels in
+  the KTO files, no label-false row in an SFT file, ``dataset_info.json`` entries with their files.
+- ``alpaca``: the fields LLaMA-Factory maps, as strings; no tool markup in an output.
 - ``fim``: the FIM markers are single tokens of the target vocabulary, once per row.
 """
 
@@ -33,6 +39,7 @@ class CheckReport:
     sentinel: bool | None = None
     errors: list[str] = field(default_factory=list)
     kinds: Counter = field(default_factory=Counter)
+    notes: dict[str, Any] = field(default_factory=dict)
 
     def fail(self, where: str, kind: str, detail: str) -> None:
         self.kinds[kind] += 1
@@ -41,7 +48,8 @@ class CheckReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {"checked": self.checked, "mask_verified_with_transformers": self.mask_verified,
-                "supports_tool_calling": self.sentinel, "failures": dict(self.kinds), "errors": self.errors[:50]}
+                "supports_tool_calling": self.sentinel, "failures": dict(self.kinds), "errors": self.errors[:50],
+                **({"notes": {k: dict(v) for k, v in self.notes.items()}} if self.notes else {})}
 
 
 def conversations_of(row: dict[str, Any]) -> list[tuple[list[dict], bool]]:
@@ -64,6 +72,13 @@ def check_conversational_file(path: Path, tok: Any, report: CheckReport, mask_sa
         report.checked += 1
         if not is_conversational(row):
             report.fail(where, "not conversational (TRL is_conversational)", "expected message lists")
+            continue
+        tools = row.get("tools")
+        if tools is not None and not (isinstance(tools, list) and all(
+                isinstance(t, dict) and isinstance(t.get("function"), dict) and isinstance(t["function"].get("name"), str)
+                and isinstance(t["function"].get("parameters", {}), dict) for t in tools)):
+            report.fail(where, "tools not a list of {type, function: {name, parameters}}",
+                        "axolotl's chat_template and the chat templates read them so")
             continue
         for msgs, trained in conversations_of(row):
             record = {"messages": msgs, "tools": row.get("tools") or []}
@@ -189,36 +204,119 @@ def check_openai_file(path: Path, report: CheckReport) -> None:
 
 
 def check_sharegpt_file(path: Path, report: CheckReport) -> None:
-    for line, row in read_jsonl(path):
-        report.checked += 1
-        for turn in row.get("conversations", []):
-            if turn.get("from") != "function_call":
-                continue
-            call = json.loads(turn["value"])
-            for c in call if isinstance(call, list) else [call]:
-                if not isinstance(c.get("arguments"), dict):
-                    report.fail(f"{path}:{line}", "double-encoded arguments", f"{c.get('name')}")
+    """LLaMA-Factory's rules, so a row it would drop or choke on fails here: the converter's strict
+    alternation and even turn count, function_call values its FunctionFormatter parses (dict
+    arguments, names among the row's tools), ``tools`` a JSON list, and in a KTO file a boolean label."""
+    from factory.export.llamafactory import parse_function_call, sharegpt_turn_error
 
-
-def check_alpaca_file(path: Path, report: CheckReport) -> None:
-    """The four fields present as strings, instruction and output non-empty, and
-    every <tool_call> in the output holds one JSON object with dict arguments."""
+    kto = path.name.startswith("kto_")
     for line, row in read_jsonl(path):
         report.checked += 1
         where = f"{path}:{line}"
-        if not all(isinstance(row.get(k), str) for k in ("task_type", "instruction", "input", "output")):
-            report.fail(where, "missing field", "task_type, instruction, input and output must be strings")
+        conv = row.get("conversations")
+        if not isinstance(conv, list) or not all(
+                isinstance(t, dict) and isinstance(t.get("from"), str) and isinstance(t.get("value"), str)
+                for t in conv):
+            report.fail(where, "conversations not a list of {from, value} strings", "")
+            continue
+        if why := sharegpt_turn_error(conv):
+            report.fail(where, "LLaMA-Factory drops the row", why)
+        offered: set[str] | None = None
+        if row.get("tools"):
+            try:
+                tools = json.loads(row["tools"]) if isinstance(row["tools"], str) else None
+            except json.JSONDecodeError:
+                tools = None
+            if not isinstance(tools, list) or not all(isinstance(t, dict) and "name" in t for t in tools):
+                report.fail(where, "tools not a JSON list of functions", str(row["tools"])[:60])
+            else:
+                offered = {t["name"] for t in tools}
+        for turn in conv:
+            if turn["from"] != "function_call":
+                continue
+            parsed = parse_function_call(turn["value"])
+            if isinstance(parsed, str):
+                report.fail(where, "function_call LLaMA-Factory cannot parse", parsed)
+                continue
+            _text, calls = parsed
+            for c in calls:
+                if not isinstance(c["arguments"], dict):
+                    report.fail(where, "double-encoded arguments", f"{c.get('name')}")
+                if offered is not None and c["name"] not in offered and row.get("label") is not False:
+                    report.fail(where, "call to a tool the row does not offer", f"{c.get('name')}")
+        if kto and not isinstance(row.get("label"), bool):
+            report.fail(where, "KTO row without a boolean label", "LLaMA-Factory's kto_tag must be true or false")
+        if not kto and row.get("label") is False:
+            report.fail(where, "label-false row in an SFT file", "negatives belong in kto_*.jsonl")
+
+
+def check_dataset_info(out_dir: Path, report: CheckReport) -> None:
+    """Each ``dataset_info.json`` entry names a file that is there."""
+    info_path = out_dir / "dataset_info.json"
+    if not info_path.exists():
+        report.fail(str(info_path), "missing dataset_info.json", "LLaMA-Factory's --dataset_dir needs it")
+        return
+    for name, entry in json.loads(info_path.read_text()).items():
+        if not (out_dir / entry.get("file_name", "")).is_file():
+            report.fail(str(info_path), "dataset entry without its file", f"{name}: {entry.get('file_name')}")
+
+
+def check_alpaca_file(path: Path, report: CheckReport) -> None:
+    """The fields LLaMA-Factory's alpaca reader maps present as strings, instruction and output not
+    empty, and no tool-call markup: alpaca rows carry no tools to call."""
+    for line, row in read_jsonl(path):
+        report.checked += 1
+        where = f"{path}:{line}"
+        if not all(isinstance(row.get(k), str) for k in ("system", "instruction", "input", "output")):
+            report.fail(where, "missing field", "system, instruction, input and output must be strings")
             continue
         if not row["instruction"].strip() or not row["output"].strip():
             report.fail(where, "empty field", "instruction and output must not be empty")
-        for chunk in row["output"].split("<tool_call>\n")[1:]:
-            try:
-                call = json.loads(chunk.split("\n</tool_call>")[0])
-            except json.JSONDecodeError:
-                report.fail(where, "tool call not JSON", chunk[:60])
+        if "<tool_call>" in row["output"] or "<tool_response>" in row["output"]:
+            report.fail(where, "tool markup in an alpaca output", "alpaca rows offer no tools")
+
+
+# -- mlx-lm ------------------------------------------------------------------------------------------
+MLX_KINDS = (("prompt", "completion"), ("messages",), ("text",))
+
+
+def _mlx_kind(row: Any) -> tuple[str, ...] | None:
+    return next((k for k in MLX_KINDS if isinstance(row, dict) and all(f in row for f in k)), None)
+
+
+def check_mlx_file(path: Path, report: CheckReport) -> None:
+    """mlx-lm's loader (``mlx_lm/tuner/datasets.py``): the first row picks the dataset kind and every
+    row must be of it; a chat row's ``tools`` goes to the chat template as it is. Under ``--mask-prompt``
+    only a chat row's last message is trained, so that must be an assistant turn. ``notes`` counts the
+    turns and calls that flag trains and the earlier ones it leaves out (``mlx-turns`` rows train
+    those in rows of their own)."""
+    first = None
+    trained_turns = trained_calls = turns_before = calls_before = 0
+    for line, row in read_jsonl(path):
+        where = f"{path}:{line}"
+        kind = _mlx_kind(row)
+        first = first or kind
+        if kind is None or kind != first:
+            report.fail(where, "row kind differs from the file's first row", f"mlx-lm reads every row as {first}")
+            continue
+        if kind != ("messages",):
+            continue
+        msgs = row["messages"]
+        if row.get("tools") is not None and not isinstance(row["tools"], list):
+            report.fail(where, "tools not a list", type(row["tools"]).__name__)
+        if not msgs or msgs[-1].get("role") != "assistant":
+            report.fail(where, "last message is not an assistant turn", "mlx-lm --mask-prompt trains the last message")
+        for i, m in enumerate(msgs):
+            if m.get("role") != "assistant":
                 continue
-            if not isinstance(call.get("arguments"), dict):
-                report.fail(where, "double-encoded arguments", str(call.get("name")))
+            n = len(m.get("tool_calls") or [])
+            if i == len(msgs) - 1:
+                trained_turns, trained_calls = trained_turns + 1, trained_calls + n
+            else:
+                turns_before, calls_before = turns_before + 1, calls_before + n
+    notes = report.notes.setdefault("mlx --mask-prompt", Counter())
+    notes.update({"trained_turns": trained_turns, "trained_calls": trained_calls,
+                  "earlier_turns_not_trained": turns_before, "earlier_calls_not_trained": calls_before})
 
 
 def check_fim_file(path: Path, tok: Any, report: CheckReport) -> None:
@@ -236,21 +334,26 @@ def check_export(kind: str, paths: list[Path], tok: Any | None, mask_sample: int
     """The self-checks ``kind`` (an exporter's ``checks``, see :data:`factory.registry.EXPORT_CHECKS`)
     on ``paths``; None when there are none to run."""
     report = CheckReport()
-    if kind == "chat" and tok is not None:
+    if kind in ("chat", "mlx") and tok is not None:
         report.sentinel = sentinel_supports_tool_calling(tok)
         if not report.sentinel:
             report.fail(tok.name, "template drops tool calls or results", "TRL supports_tool_calling is False")
         for p in paths:
             check_conversational_file(p, tok, report, mask_sample)
+        if kind == "mlx":
+            for p in paths:
+                check_mlx_file(p, report)
+            names = {p.name for p in paths if p.stat().st_size}
+            if "train.jsonl" in names and "valid.jsonl" not in names:
+                report.fail(str(paths[0].parent), "no valid.jsonl", "mlx-lm refuses to train without a validation set")
     elif kind == "openai":
         for p in paths:
             check_openai_file(p, report)
-    elif kind == "sharegpt":
+    elif kind in ("sharegpt", "alpaca"):
         for p in paths:
-            check_sharegpt_file(p, report)
-    elif kind == "alpaca":
-        for p in paths:
-            check_alpaca_file(p, report)
+            (check_sharegpt_file if kind == "sharegpt" else check_alpaca_file)(p, report)
+        if paths:
+            check_dataset_info(paths[0].parent, report)
     elif kind == "fim" and tok is not None and tok.fim is not None:
         for p in paths:
             check_fim_file(p, tok, report)

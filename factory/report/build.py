@@ -135,12 +135,15 @@ def card_metadata(data_dir: Path, license: str = "apache-2.0") -> dict[str, Any]
     sizes, license, size category."""
     configs, info = [], []
     merged = data_dir / "merged"
-    layouts = [("default", merged)] + [(p.name, p) for p in sorted((data_dir / "export").glob("*")) if p.is_dir()]
+    layouts = [("default", merged, "")]
+    for p in sorted((data_dir / "export").glob("*")):
+        if p.is_dir():  # a format's main files, and its KTO files where it has them (sharegpt)
+            layouts += [(p.name, p, ""), (f"{p.name}-kto", p, "kto_")]
     total = 0
-    for name, folder in layouts:
-        files = [(split, folder / fname) for split, fname in
+    for name, folder, prefix in layouts:
+        files = [(split, folder / f"{prefix}{fname}") for split, fname in
                  (("train", "train.jsonl"), ("validation", "eval.jsonl"), ("validation", "valid.jsonl"))
-                 if (folder / fname).exists()]
+                 if (folder / f"{prefix}{fname}").exists()]
         if not files:
             continue
         configs.append({"config_name": name, "data_files": [

@@ -26,6 +26,7 @@ import orjson
 from pydantic import BaseModel, Field, create_model
 
 from factory.errors import FactoryError, InputError
+from factory.export.llamafactory import OBSERVATION_JOIN, parse_function_call
 from factory.schemas import Example
 from factory.schemas.spec import DEFAULT_RUBRIC, Rubric, current_scores
 from factory.store.jsonl import JsonlWriter, NothingWritten, read_jsonl, write_json
@@ -125,13 +126,22 @@ def view_record(obj: Any, path: str = "<input>", lineno: int = 0) -> RecordView:
                                  f"use one of {', '.join(_SHAREGPT_ROLES)}")
             value = turn.get("value") or ""
             call = _text_call(value, i) if role == "assistant" else None
-            if call:
+            parsed = parse_function_call(value) if turn.get("from") == "function_call" else None
+            if isinstance(parsed, tuple):  # LLaMA-Factory's layout, as `factory export --format sharegpt` writes it
+                text, calls = parsed
+                msgs.append({"role": "assistant", "content": text or None, "tool_calls": [
+                    {"id": f"call_{i}_{j}", "type": "function", "function": {"name": c["name"], "arguments": c["arguments"]}}
+                    for j, c in enumerate(calls)]})
+            elif call:
                 msgs.append({"role": "assistant", "content": value[: value.find("tool_call:")].strip() or None,
                              "tool_calls": [call]})
             elif role == "tool":
                 prev = next((m for m in reversed(msgs) if m.get("tool_calls")), None)
-                cid = prev["tool_calls"][0]["id"] if prev else f"call_{i}"
-                msgs.append({"role": "tool", "content": value, "tool_call_id": cid})
+                ids = [c["id"] for c in prev["tool_calls"]] if prev else [f"call_{i}"]
+                results = value.split(OBSERVATION_JOIN["qwen2.5"]) if len(ids) > 1 else [value]
+                if len(results) != len(ids):
+                    results = [value]
+                msgs.extend({"role": "tool", "content": r, "tool_call_id": cid} for r, cid in zip(results, ids))
             else:
                 msgs.append({"role": role, "content": value})
         tools = obj.get("tools") or []

@@ -221,6 +221,7 @@ def test_preference_refines_the_sft_adapter_on_tool_neg_records(dry_run, method)
     assert proc.returncode == 0, proc.stderr[-3000:]
     summary = json.loads((root / "outputs" / method / "train_summary.json").read_text())
     assert summary["steps"] == 4
+    assert summary["tools_in_prompt"] is True  # TRL's own tokenization rendered the offered tools
     assert summary["records"] == (
         12 if method == "dpo" else 24
     )  # KTO: a desirable and an undesirable row each
