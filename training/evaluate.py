@@ -25,7 +25,7 @@ from factory.errors import InputError
 from factory.export.base import iter_defect_pairs
 from factory.schemas import Example
 from factory.store.jsonl import atomic_write, read_jsonl
-from factory.training.bfcl import check_calls, load_bfcl
+from factory.training.bfcl import check_calls, expected_name, load_bfcl
 from factory.training.data import chat_messages
 
 # The evaluation bars of the training guide: metric -> minimum.
@@ -39,7 +39,7 @@ BARS = {
 }
 # Metrics each kind of item contributes to.
 KIND_METRICS = {
-    "tool": ("json_valid", "correct_tool", "args_match"),
+    "tool": ("json_valid", "correct_tool", "args_match", "args_match_one_to_one"),
     "refusal": ("refusal",),
     "style": ("parses", "lint_pass", "ast_match"),
 }
@@ -154,17 +154,26 @@ def ruff_passes(code: str) -> tuple[bool, str]:
     return proc.returncode == 0, proc.stdout.strip().splitlines()[0] if proc.returncode else ""
 
 
-def score_output(item: EvalItem, text: str) -> dict[str, Any]:
-    """The item's metrics (each 0/1, ast_match 0..1) plus ``passed`` and a short ``reason``."""
+def score_output(item: EvalItem, text: str, underscore_to_dot: bool = False) -> dict[str, Any]:
+    """The item's metrics (each 0/1, ast_match 0..1) plus ``passed`` and a short ``reason``. Calls are
+    scored by the leaderboard's rules (``args_match``, which decides ``passed``) and by the one-to-one
+    rules beside them (``args_match_one_to_one``; see :mod:`factory.training.bfcl`)."""
     decoded = decode_calls(text)
     if item.kind == "tool":
+        category = item.category.removeprefix("bfcl_") if item.category.startswith("bfcl_") else ""
         names = sorted(c["name"] for c in decoded.calls)
-        wanted = sorted(n for a in item.answers for n in a)
-        verdict = check_calls(item.functions, decoded.calls, item.answers) if decoded.valid_json else None
+        wanted = sorted(expected_name(n, underscore_to_dot) for a in item.answers for n in a)
+        verdict = one_to_one = None
+        if decoded.valid_json:
+            verdict = check_calls(item.functions, decoded.calls, item.answers, category,
+                                  underscore_to_dot=underscore_to_dot)
+            one_to_one = check_calls(item.functions, decoded.calls, item.answers, category, rules="one-to-one",
+                                     underscore_to_dot=underscore_to_dot)
         scores = {
             "json_valid": float(decoded.valid_json),
             "correct_tool": float(names == wanted),
             "args_match": float(bool(verdict and verdict.valid)),
+            "args_match_one_to_one": float(bool(one_to_one and one_to_one.valid)),
         }
         reason = (
             "no tool call"
@@ -310,7 +319,8 @@ def write_reports(
     out_dir = Path(out_dir)
     summaries = {label: summarise([(i, s) for i, s, _ in rows]) for label, rows in results.items()}
     labels = list(results)
-    metric_cols = ["json_valid", "correct_tool", "args_match", "refusal", "parses", "lint_pass", "ast_match"]
+    metric_cols = ["json_valid", "correct_tool", "args_match", "args_match_one_to_one", "refusal", "parses",
+                   "lint_pass", "ast_match"]
     with atomic_write(out_dir / "eval_items.csv", "w") as fh:
         w = csv.writer(fh)
         w.writerow(["model", "id", "category", "kind", *metric_cols, "passed", "reason", "output"])
@@ -371,6 +381,15 @@ def write_reports(
         for metric in [m for m in [*metric_cols, "overall"] if m in first]:
             cells = [_fmt(summaries[label].get(group, {}).get(metric)) for label in labels]
             lines.append(f"| {group} | {int(first['n'])} | {metric} | " + " | ".join(cells) + " |")
+    lines += ["", "## Leaderboard rules against one-to-one", "",
+              "`args_match` scores calls by the Berkeley Function Calling Leaderboard's rules; "
+              "`args_match_one_to_one` matches parallel calls one to one, accepts ints in float arrays and "
+              "normalises a dict's list values. Items the two score differently:", ""]
+    for label, rows in results.items():
+        differ = [item.id for item, scores, _ in rows
+                  if "args_match" in scores and scores["args_match"] != scores["args_match_one_to_one"]]
+        lines.append(f"- {label}: {len(differ)}" + (f" ({', '.join(differ[:20])}{', ...' if len(differ) > 20 else ''})"
+                                                    if differ else ""))
     with atomic_write(out_dir / "eval_log.md", "w") as fh:
         fh.write("\n".join(lines) + "\n")
     return summaries
@@ -425,8 +444,11 @@ def run_eval(
     limit: int | None = None,
     max_new_tokens: int = 256,
     log=print,
+    underscore_to_dot: bool = False,
 ) -> dict[str, dict[str, dict[str, float]]]:
-    """Generate with the base and with each adapter on the same items; write the reports to ``out_dir``."""
+    """Generate with the base and with each adapter on the same items; write the reports to ``out_dir``.
+    ``underscore_to_dot`` expects ``a_b`` for a function ``a.b``, as the leaderboard does for models
+    that cannot send dots in names."""
     from factory.training.sft import load_base_model, load_tokenizer, pick_device
 
     rejected: list[str] = []
@@ -450,7 +472,8 @@ def run_eval(
             model = PeftModel.from_pretrained(model, adapter)
         model.to(device)
         outputs = generate_outputs(model, tokenizer, items, max_new_tokens)
-        results[label] = [(item, score_output(item, text), text) for item, text in zip(items, outputs)]
+        results[label] = [(item, score_output(item, text, underscore_to_dot), text)
+                          for item, text in zip(items, outputs)]
         log(f"{label}: {len(items)} items generated")
     summaries = write_reports(out_dir, results)
     log(

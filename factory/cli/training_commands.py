@@ -115,6 +115,11 @@ def train_command(ctx: click.Context, config_file: str | None, **values) -> None
 )
 @click.option("--limit", type=int, default=None, help="Score only the first N items.")
 @click.option("--max-new-tokens", type=int, default=256, show_default=True)
+@click.option(
+    "--underscore-to-dot",
+    is_flag=True,
+    help="Expect a_b for a function named a.b, as the leaderboard does for models that cannot send dots.",
+)
 def eval_command(
     base: str,
     adapters: tuple[str, ...],
@@ -122,14 +127,17 @@ def eval_command(
     out: str,
     limit: int | None,
     max_new_tokens: int,
+    underscore_to_dot: bool,
 ) -> None:
     """Generate for each eval prompt and score it: tool-call JSON validity, correct tool, arguments by
-    the BFCL AST rules (parallel calls in any order), refusals (no decodable call), Python style
-    (parses, ruff check, AST similarity). Per category and overall, with the training guide's bars."""
+    the Berkeley Function Calling Leaderboard's AST rules (and by one-to-one rules beside them),
+    refusals and BFCL irrelevance (no decodable call), Python style (parses, ruff check, AST
+    similarity). Per category and overall, with the training guide's bars."""
     _offline_defaults()
     from factory.training.evaluate import BARS, run_eval
 
-    summaries = run_eval(base, list(adapters), list(data), out, limit, max_new_tokens, log=click.echo)
+    summaries = run_eval(base, list(adapters), list(data), out, limit, max_new_tokens, log=click.echo,
+                         underscore_to_dot=underscore_to_dot)
     for label, table in summaries.items():
         overall = table.get("overall", {})
         cells = [

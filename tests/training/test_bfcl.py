@@ -51,7 +51,12 @@ def test_parallel_ground_truth_matches_in_any_order():
     assert len(cases) > 100
     for case in cases:
         calls = calls_from_answers(case.answers)[::-1]
-        assert check_calls(case.functions, calls, case.answers).valid, case.id
+        assert check_calls(case.functions, calls, case.answers, rules="one-to-one").valid, case.id
+    # The leaderboard's greedy match fails one reversed ground truth: an early answer that allows
+    # either company takes the call a later answer needed (training/bfcl.py, rules="one-to-one").
+    failing = [c.id for c in cases if not check_calls(c.functions, calls_from_answers(c.answers)[::-1], c.answers,
+                                                      c.category).valid]
+    assert failing == ["parallel_178"]
 
 
 def test_parallel_call_missing_is_a_wrong_count():

@@ -6,6 +6,7 @@ import csv
 import json
 
 from factory.schemas import Example
+from factory.training.bfcl import calls_from_answers
 from factory.training.evaluate import (
     ast_similarity,
     decode_calls,
@@ -191,3 +192,16 @@ def test_reports_show_bars_pass_fail_per_model_side_by_side(tmp_path):
         ("tuned", "tool_core"),
         ("tuned", "overall"),
     }
+
+
+def test_eval_scores_the_leaderboard_rules_and_shows_the_one_to_one_score_beside_them(tmp_path):
+    items = {i.id: i for i in load_eval_items([BFCL / "BFCL_v4_parallel.jsonl"], [])}
+    item = items["parallel_178"]
+    calls = calls_from_answers(item.answers)[::-1]  # the exact ground truth, in an order the greedy match fails
+    scores = score_output(item, _qwen_calls(calls))
+    assert (scores["args_match"], scores["args_match_one_to_one"], scores["passed"]) == (0.0, 1.0, False)
+    in_order = score_output(item, _qwen_calls(calls[::-1]))
+    assert in_order["args_match"] == in_order["args_match_one_to_one"] == 1.0
+    write_reports(tmp_path, {"tuned": [(item, scores, "")]})
+    log = (tmp_path / "eval_log.md").read_text()
+    assert "## Leaderboard rules against one-to-one" in log and "- tuned: 1 (parallel_178)" in log
