@@ -2,8 +2,11 @@
 
 Kinds: e-mail addresses, API keys and tokens (OpenAI, Anthropic, GitHub, AWS access and secret keys,
 Slack tokens and webhooks, Google, Stripe, JWTs), private key blocks, credentials in URLs (user:pass@
-and token-like query parameters), quoted secrets assigned to secret-named variables, user names in home
-paths and internal host names. Each finding becomes a placeholder such as ``<EMAIL_1>``; the same value
+and token-like query parameters), credentials in ``Authorization`` headers, quoted secrets assigned to
+secret-named variables and unquoted generated-looking ones (mixed character classes, >= 3.5 bits of
+entropy per character), user names in home paths and internal host names -- plus every vendor rule of
+Yelp's detect-secrets (GitLab, SendGrid, Twilio, Discord, Square, Mailchimp, npm, PyPI, Azure, IBM,
+...), each behind its own keyword test. Each finding becomes a placeholder such as ``<EMAIL_1>``; the same value
 gets the same placeholder everywhere in one record (``Scrubber.begin_record``), so a conversation that
 mentions a key twice still reads consistently. Counts per kind accumulate for the ingest report.
 
@@ -14,6 +17,8 @@ quoted literal, or a home-directory path.
 
 from __future__ import annotations
 
+import functools
+import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -44,7 +49,8 @@ class Rule:
     kind: str
     guard: Callable[[str], bool]
     pattern: re.Pattern[str]
-    group: int = 0  # the group replaced; the rest of the match is kept
+    group: int = 0  # the group replaced, the rest of the match kept; -1: decided per match (_replace)
+    random_only: bool = False  # replace only values that look generated (see _looks_random)
 
 
 def _has(*needles: str) -> Callable[[str], bool]:
@@ -85,6 +91,14 @@ RULES: tuple[Rule, ...] = (
         re.IGNORECASE), 1),
     Rule("assigned_secret", lambda t: "=" in t or ":" in t, re.compile(
         r"(?i)\b[\w.-]*" + _SECRET_NAMES + r"[\"']?\s*(?::|=|:=)\s*[\"']([^\"'\s]{8,200})[\"']"), 1),
+    # Credentials in an Authorization header, whatever the scheme: curl -H, HTTP dumps, header dicts.
+    Rule("authorization", lambda t: "uthorization" in t or "UTHORIZATION" in t, re.compile(
+        r"(?i)\b(?:proxy-)?authorization[\"']?\s*[:=]\s*[\"']?(?:(?:bearer|basic|token|digest|apikey|"
+        r"api-key|sso-key|key)\s+)?([A-Za-z0-9._~+/=:-]{8,})"), 1, random_only=True),
+    # An unquoted high-entropy value assigned to a secret-like name (.env files, shell exports).
+    Rule("assigned_secret", lambda t: "=" in t or ":" in t, re.compile(
+        r"(?i)\b[\w.-]*" + _SECRET_NAMES + r"\s*(?::|=|:=)\s*([A-Za-z0-9_+/=-]{16,200})(?![\w(.\[])"), 1,
+        random_only=True),
     Rule("email", _has("@"), re.compile(r"\b[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,24}\b")),
     Rule("home_user", _has("/Users/", "/home/", "\\Users\\"), re.compile(
         r"(?:/Users/|/home/|[A-Za-z]:\\+Users\\+)([A-Za-z0-9._][A-Za-z0-9._-]{0,31})"), 1),
@@ -98,6 +112,90 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:local|internal|corp|lan|intranet|localdomain)\b",
         re.IGNORECASE)),
 )
+
+
+def entropy(value: str) -> float:
+    """Shannon entropy in bits per character."""
+    counts = Counter(value)
+    return -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
+
+
+def _looks_random(value: str) -> bool:
+    """A generated credential, not a word or identifier: letters and digits mixed, or two letter
+    cases, and at least 3.5 bits of entropy per character (identifiers like ``settings_api_key``
+    and ``MY_TOKEN_NAME`` fall short)."""
+    classes = sum(bool(re.search(p, value)) for p in ("[a-z]", "[A-Z]", "[0-9]"))
+    if classes < 2 or re.fullmatch(r"[a-z_][a-z0-9_]*|[A-Z_][A-Z0-9_]*", value):
+        return False
+    return entropy(value) >= 3.5
+
+
+# detect-secrets' (Yelp) vendor rules: each regex-based plugin's patterns, by the plugin's secret type.
+# Its keyword and entropy plugins are not used (the rules above cover secret-named assignments with
+# fewer false alarms on code), nor its public-IP plugin (an address is not a credential), nor its
+# Artifactory one (``AP[0-9A-F]`` + 8 characters matches CamelCase names such as ``APBaseHandler2``);
+# private keys, JWTs and URL credentials have rules above.
+_DETECT_SECRETS_SKIPPED = {"Public IP (ipv4)", "Private Key", "JSON Web Token", "Basic Auth Credentials",
+                           "Artifactory Credentials"}
+
+
+def detect_secrets_rules() -> tuple[Rule, ...]:
+    from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+    from detect_secrets.plugins.base import RegexBasedDetector
+
+    rules = []
+    for secret_type, plugin in sorted(get_mapping_from_secret_type_to_class().items()):
+        if not issubclass(plugin, RegexBasedDetector) or secret_type in _DETECT_SECRETS_SKIPPED:
+            continue
+        kind = re.sub(r"[^a-z0-9]+", "_", secret_type.lower()).strip("_")
+        words = DETECT_SECRETS_KEYWORDS.get(secret_type)
+        guard = _always if words is None else _has_lower(*words)
+        rules.extend(Rule(kind, guard, pattern, -1) for pattern in plugin().denylist)
+    return tuple(rules)
+
+
+# A cheap substring test per detect-secrets type, lower-cased (a few of its patterns ignore case), as
+# gitleaks gives each rule keywords: most text holds none, and its patterns cost nothing there. A
+# type missing here (a newer detect-secrets) is always scanned.
+DETECT_SECRETS_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "AWS Access Key": ("akia", "asia", "abia", "acca", "a3t", "aws"),
+    "Azure Storage Account access key": ("accountkey",),
+    "Cloudant Credentials": ("cloudant",),
+    "Discord Bot Token": (".",),
+    "GitHub Token": ("gh", "github_pat"),
+    "GitLab Token": ("gl", "gr1348941"),
+    "IBM COS HMAC Credentials": ("secret",),
+    "IBM Cloud IAM Key": ("ibm", "iam"),
+    "Mailchimp Access Key": ("-us",),
+    "NPM tokens": ("_authtoken",),
+    "OpenAI Token": ("sk-",),
+    "PyPI Token": ("pypi-",),
+    "SendGrid API Key": ("sg.",),
+    "Slack Token": ("xox", "hooks.slack.com"),
+    "SoftLayer Credentials": ("softlayer", "sl", "api"),
+    "Square OAuth Secret": ("sq0",),
+    "Stripe Access Key": ("_live_", "_test_"),
+    "Telegram Bot Token": (":",),
+    "Twilio API Key": ("sk", "ac"),
+}
+
+
+def _always(_text: str) -> bool:
+    return True
+
+
+_lowered: dict[str, str] = {}
+
+
+def _has_lower(*needles: str) -> Callable[[str], bool]:
+    def guard(text: str) -> bool:
+        lower = _lowered.get(text)
+        if lower is None:
+            _lowered.clear()  # one text at a time: the rules of one scrub() share its lower-casing
+            lower = _lowered[text] = text.lower()
+        return any(n in lower for n in needles)
+
+    return guard
 
 
 @dataclass
@@ -140,12 +238,13 @@ class Scrubber:
             return bool(_ALLOWED_EMAIL.match(value)) or value.lower().startswith("git@")
         if rule.kind == "home_user":
             return value.lower() in _NOT_USERS or value.startswith("<")
-        if rule.kind in ("assigned_secret", "url_secret_param", "url_credentials"):
-            return bool(_PLACEHOLDER_VALUE.match(value)) or value.startswith("<")
-        return False
+        placeholder_kinds = ("assigned_secret", "url_secret_param", "url_credentials", "authorization")
+        if rule.kind in placeholder_kinds and (_PLACEHOLDER_VALUE.match(value) or value.startswith("<")):
+            return True
+        return rule.random_only and not _looks_random(value)
 
     def scrub(self, text: str) -> str:
-        for rule in RULES:
+        for rule in _rules():
             if not rule.guard(text):
                 continue
             text = rule.pattern.sub(lambda m, r=rule: self._replace(r, m), text)
@@ -158,7 +257,20 @@ class Scrubber:
         return self._placeholder("home_user", name)
 
     def _replace(self, rule: Rule, m: re.Match[str]) -> str:
-        value = m.group(rule.group)
+        group = rule.group
+        if group < 0:  # detect-secrets' patterns: a group of key length holds the key, else the whole match
+            group = max(range(1, m.re.groups + 1), key=lambda g: len(m.group(g) or ""), default=0)
+            group = group if group and len(m.group(group) or "") >= 16 else 0
+            if group == 0:  # its patterns take the delimiters around a key into the match: keep them
+                whole = m.group(0)
+                inner = whole.strip(" \t\r\n=:\"'")
+                head = whole.index(inner) if inner else 0
+                if not inner or self._keep(rule, inner):
+                    return whole
+                self.counts[rule.kind] += 1
+                return whole[:head] + self._placeholder(rule.kind, inner) + whole[head + len(inner):]
+            rule = Rule(rule.kind, rule.guard, rule.pattern, group, rule.random_only)
+        value = m.group(group)
         if value is None or self._keep(rule, value):
             return m.group(0)
         self.counts[rule.kind] += 1
@@ -194,6 +306,11 @@ class Scrubber:
                 ]
             out.append(msg)
         return out
+
+
+@functools.cache
+def _rules() -> tuple[Rule, ...]:
+    return RULES + detect_secrets_rules()
 
 
 def iter_strings(obj: Any) -> Iterator[str]:
