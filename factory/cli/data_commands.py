@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from factory.cli.options import provider_create, workers_option
+from factory.cli.options import provider_create, timeout_option, workers_option
 from factory.errors import FactoryError
 
 
@@ -139,6 +139,7 @@ def run(state, out, seed, only, skip, counts, tokenizer, max_tokens, formats, ev
               help="Ground tool results in this repository instead of the shipped fixture "
                    "(same as FACTORY_GROUNDING_REPO).")
 @workers_option
+@timeout_option
 @click.pass_obj
 def generate(state, categories, count, seed, out, provider, model, base_url, max_cost, batch, wait, repo):
     """Regenerate one or more categories; every other file in OUT stays byte-identical.

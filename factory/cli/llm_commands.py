@@ -12,12 +12,13 @@ from typing import Any
 
 import click
 
-from factory.cli.options import provider_create, workers_option
+from factory.cli.options import provider_create, timeout_option, workers_option
 
 
 # -- shared CLI plumbing ---------------------------------------------------------------------------
 def engine_options(f: Any) -> Any:
     f = workers_option(f)
+    f = timeout_option(f)
     f = click.option("--wait", is_flag=True, help="With --batch: poll until the jobs end, then finish here.")(f)
     f = click.option("--batch", is_flag=True,
                      help="Send through the provider's Batch API (half price, up to 24 h); returns after "

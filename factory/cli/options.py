@@ -33,3 +33,17 @@ def workers_option(f: Any) -> Any:
         "--workers", type=click.IntRange(min=0), expose_value=False, callback=_set_workers,
         help="Processes making provider calls (a call costs ~4.5 ms of SDK CPU) [default: [engine] workers = "
              "0, auto: one per 20 calls in flight, at most cores + 1; 1 = in this process].")(f)
+
+
+def _set_timeout(ctx: click.Context, _param: Any, value: float | None) -> None:
+    if value is not None and ctx.obj is not None:
+        cfg = ctx.obj.config
+        ctx.obj.config = cfg.model_copy(update={"engine": cfg.engine.model_copy(update={"timeout": value})})
+
+
+def timeout_option(f: Any) -> Any:
+    """``--timeout S``: overrides ``[engine] timeout`` for this command."""
+    return click.option(
+        "--timeout", type=click.FloatRange(min=1), expose_value=False, callback=_set_timeout, metavar="SECONDS",
+        help="Seconds one provider request may take before it is retried [default: [engine] timeout = 120]. "
+             "An endpoint that cannot be reached at all stops the command at once.")(f)

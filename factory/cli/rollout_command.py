@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from factory.cli.llm_commands import ProgressLine, _spec, _summary, make_session
-from factory.cli.options import workers_option
+from factory.cli.options import timeout_option, workers_option
 
 
 @click.command()
@@ -43,6 +43,7 @@ from factory.cli.options import workers_option
 @click.option("--category", default="rollout", show_default=True, help="Category written into the records.")
 @click.option("--max-cost", type=float, help="Stop before spending more than this many USD (resumable).")
 @workers_option
+@timeout_option
 @click.pass_obj
 def rollout(state, tasks_ref, provider, model, base_url, out, max_tasks, samples, max_turns, temperature, max_tokens,
             concurrency, command_timeout, user_kind, isolation, spec_ref, toolset_ref, category, max_cost):

@@ -3,8 +3,9 @@
 Per request: the ledger's cache first (a hit costs nothing and sends nothing); then the cost budget;
 then, inside a tenacity retry loop, the AIMD gate and the rate limiter around one provider call.
 Throttles halve the concurrency, successes grow it back; sustained throttling opens the circuit
-breaker; 401/403 stop the run at once. Whatever stops a run, every finished request is already
-committed to the ledger and has been handed to ``on_result``, so a rerun resumes where it stopped.
+breaker; 401/403 and 404 (a wrong key, base URL or model) stop the run at once, and so do
+connection failures before the endpoint has answered once (refused, unknown host, TLS). Whatever
+stops a run, every finished request is already committed to the ledger and has been handed to ``on_result``, so a rerun resumes where it stopped.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from factory.errors import FactoryError
 from factory.llm.ledger import Ledger
 from factory.llm.limits import AIMDGate, CircuitBreaker, CircuitOpen, RateLimiter
 from factory.llm.prices import PriceTable
-from factory.llm.provider import LLMRequest, Provider, RejectedRequest, RetryableError
+from factory.llm.provider import FatalProviderError, LLMRequest, Provider, RejectedRequest, RetryableError
 
 
 class BudgetExhausted(FactoryError):
@@ -85,6 +86,9 @@ def cached_result(ledger: Ledger, req: LLMRequest, key: str) -> Result | None:
     return Result(req, key, hit.status, output, hit.reason, hit.raw, True, hit.input_tokens, hit.output_tokens, 0.0)
 
 
+UNREACHABLE_STOP = 3  # connection failures before the first answer that end a run
+
+
 class Engine:
     def __init__(self, provider: Provider, ledger: Ledger, settings: EngineConfig | None = None,
                  prices: PriceTable | None = None, job: str = "", max_cost: float | None = None,
@@ -102,6 +106,10 @@ class Engine:
         provider.on_headers = self.limiter.observe_headers
         self.stats = RunStats()
         self._stop: FactoryError | None = None
+        # Until the endpoint has answered once, connection failures mean a wrong URL or a server that
+        # is down (refused, unknown host, TLS): a few of them stop the run instead of backing off.
+        self._answered = False
+        self._unreachable = 0
         self._reserved = 0.0
         self.run_id = 0
 
@@ -256,9 +264,11 @@ class Engine:
                             raise
                         except RejectedRequest as exc:
                             st.sent += exc.calls
+                            self._answered = True
                             raise
                         finally:
                             self.limiter.release(tokens)
+                    self._answered = True
                     self.gate.on_success()
                     self.breaker.on_success()
         except RejectedRequest as exc:
@@ -277,6 +287,12 @@ class Engine:
         self.stats.sent += 1
         self.stats.errors[exc.kind] += 1
         self.ledger.record_usage(self.run_id, key, f"retry: {exc.kind}")
+        if exc.kind == "connection" and not self._answered:
+            self._unreachable += 1
+            if self._unreachable >= UNREACHABLE_STOP:
+                raise FatalProviderError(
+                    f"{exc}; the endpoint has not answered once ({self._unreachable} attempts), so the run "
+                    "stops here: check --base-url and that the server is running") from exc
         if exc.kind in ("rate_limited", "overloaded"):
             self.gate.on_throttle()
             self.breaker.on_throttle()

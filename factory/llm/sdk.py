@@ -158,7 +158,11 @@ def translate(exc: BaseException, provider: str, raw_of: Callable[[Any], str], u
         if "Timeout" in name:
             return RetryableError("timeout", f"{provider}: request timed out")
         if "Connection" in name:
-            return RetryableError("connection", f"{provider}: connection error: {_short(exc)}")
+            url = getattr(getattr(exc, "request", None), "url", None)
+            cause = exc.__cause__ or exc.__context__
+            detail = _short(cause) if cause is not None and str(cause) else _short(exc)
+            where = f" to {url}" if url else ""
+            return RetryableError("connection", f"{provider}: cannot connect{where}: {detail}")
         if _is_parse_error(exc):
             return RejectedRequest(f"response failed validation: {_short(exc)}", calls=calls)
         return exc if isinstance(exc, Exception) else RuntimeError(str(exc))
@@ -171,6 +175,10 @@ def translate(exc: BaseException, provider: str, raw_of: Callable[[Any], str], u
         what = "the API key was refused" if status == 401 else "the API key may not use this model/endpoint"
         return FatalProviderError(f"{provider}: HTTP {status}: {what} ({message}); check the key's env var "
                                   "and the model name -- not retried")
+    if status == 404:
+        url = getattr(getattr(exc, "request", None), "url", None)
+        return FatalProviderError(f"{provider}: HTTP 404 from {url or 'the endpoint'}: {message}; the base URL "
+                                  "or the model name is wrong (every request would fail the same way) -- not retried")
     return RejectedRequest(f"{provider}: HTTP {status}: {message} (not retried)", calls=calls)
 
 
