@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, Field, ValidationError, create_model
 
 from factory.errors import FactoryError, InputError
 from factory.export.llamafactory import OBSERVATION_JOIN, parse_function_call
@@ -85,7 +85,12 @@ def _openai_messages(msgs: list[Any], where: tuple[str, int]) -> list[dict[str, 
         if isinstance(msg.get("content"), list):  # content parts
             msg["content"] = "".join(p.get("text", "") for p in msg["content"] if isinstance(p, dict))
         calls = []
-        for call in msg.get("tool_calls") or []:
+        raw_calls = msg.get("tool_calls") or []
+        if not isinstance(raw_calls, list) or not all(
+                isinstance(c, dict) and isinstance(c.get("function", {}), dict) for c in raw_calls):
+            raise InputError(*where, f"messages[{i}]: tool_calls must be a list of {{id, type, function}} objects",
+                             "OpenAI chat format")
+        for call in raw_calls:
             fn = dict(call.get("function", {}))
             if isinstance(fn.get("arguments"), str):
                 try:
@@ -112,7 +117,13 @@ def view_record(obj: Any, path: str = "<input>", lineno: int = 0) -> RecordView:
     if not isinstance(obj, dict):
         raise InputError(*where, f"expected a JSON object, got {type(obj).__name__}")
     if "category" in obj and "messages" in obj:
-        ex = Example.model_validate(obj)
+        try:
+            ex = Example.model_validate(obj)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            loc = ".".join(str(p) for p in err["loc"]) or "record"
+            raise InputError(*where, f"not a valid factory record: {loc}: {err['msg']}",
+                             "run `factory validate` on the file for every problem") from None
         return RecordView("factory", obj, [m.model_dump(exclude_none=True) for m in ex.messages], ex.tools,
                           ex.category, ex.subcategory)
     if isinstance(obj.get("messages"), list):
@@ -125,6 +136,9 @@ def view_record(obj: Any, path: str = "<input>", lineno: int = 0) -> RecordView:
                 raise InputError(*where, f"conversations[{i}]: unknown 'from' {turn!r:.60}",
                                  f"use one of {', '.join(_SHAREGPT_ROLES)}")
             value = turn.get("value") or ""
+            if not isinstance(value, str):
+                raise InputError(*where, f"conversations[{i}]: 'value' is {type(value).__name__}, not text",
+                                 "ShareGPT turns are {from, value} with a string value")
             call = _text_call(value, i) if role == "assistant" else None
             parsed = parse_function_call(value) if turn.get("from") == "function_call" else None
             if isinstance(parsed, tuple):  # LLaMA-Factory's layout, as `factory export --format sharegpt` writes it
