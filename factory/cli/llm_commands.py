@@ -127,6 +127,11 @@ def score(state, file, out, judge, spec_ref, threshold, scorer_name, force, base
     and Alpaca `instruction`/`output`; writes the same format plus `scores` and `label`, and
     OUT.report.json (counts, rejected lines with reasons, mean scores, tokens, cost).
 
+    Without --judge the offline heuristic scores. On the factory's own records (default main job,
+    up to 500 sampled per category) it labels 89% of the valid records true (tool_core 90%,
+    agentic 99%, guardrail 89%, documentation 51%) and 84% of the tool_neg defects false; a record
+    with a declared defect (label false, meta.defect) always keeps label false.
+
     Example: factory score data/tool_core.jsonl --judge openai:gpt-4o-mini --max-cost 5
     Example: factory score data/tool_core.jsonl --judge anthropic:claude-haiku-4-5 --batch
     """

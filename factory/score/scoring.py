@@ -47,8 +47,16 @@ class RecordView:
     category: str = "imported"
     subcategory: str = ""
 
+    @property
+    def declared_negative(self) -> bool:
+        """A deliberate negative: label false with the defect it carries declared (``meta.defect``)."""
+        meta = self.original.get("meta")
+        return self.original.get("label") is False and isinstance(meta, dict) and bool(meta.get("defect"))
+
     def with_scores(self, scores: dict[str, float], label: bool) -> dict[str, Any]:
-        return {**self.original, "scores": scores, "label": label}
+        """The record with its scores and label; a declared negative stays label false whatever it
+        scores, so scoring a tool_neg file never turns a defect into a training positive."""
+        return {**self.original, "scores": scores, "label": label and not self.declared_negative}
 
     def to_example(self) -> Example:
         if self.fmt == "factory":
@@ -198,6 +206,14 @@ def label_for(scores: dict[str, float], rubric: Rubric) -> bool:
 # -- the offline heuristic scorer ----------------------------------------------------------------
 _PLACEHOLDER = re.compile(r"\b(lorem|placeholder|todo|tbd|n/a|none|null|example)\b|\.\.\.", re.IGNORECASE)
 _WORD = re.compile(r"[a-zA-Z][a-zA-Z0-9_]{2,}")
+_CALL_AS_TEXT = re.compile(r'^\s*(?:<tool_call>|\{\s*"(?:name|function)"\s*:)')
+_DESCRIBED_ACTION = re.compile(r"\bI(?:'d| would)\s+(?:search|run|read|open|look|check|call|use|fetch|list|grep)\b",
+                               re.IGNORECASE)
+# what a request names that a call serving it must carry: a relative file path (dir/name.ext) or a URL
+_PATH = re.compile(r"https?://[^\s)>\]\"'`]+[^\s)>\]\"'`.,;:!?]|(?<![\w/.:-])(?:[\w.-]+/)+[\w.-]+\.[A-Za-z]{1,5}\b")
+# a reply that hands the tool's work to the user: "Run `git log` and paste me the result", "Open X and ..."
+_HANDED_OVER = re.compile(r"^(?:Run|Open|Search|Use|Scroll|Grep|Try|Look)\b|\bpaste (?:me|it)\b|\byour IDE\b|"
+                          r"\bsearch panel\b|\bshould show you\b|\bhave a look\b")
 
 
 def _clamp(x: float, lo: int = 1, hi: int = 5) -> float:
@@ -253,7 +269,7 @@ class HeuristicScorer:
         args = [c.get("arguments") for c in calls]
         known = {
             "session_memory_quality": self._memory(msgs, args),
-            "tool_context_quality": self._tool_context(view, assistants, calls, args),
+            "tool_context_quality": self._tool_context(view, users, assistants, calls, args),
             "goal_coherence": self._goals(users, assistants, calls, args),
             "prompt_naturalness": self._naturalness(users),
             "response_realism": self._realism(assistants, calls),
@@ -268,17 +284,32 @@ class HeuristicScorer:
         earlier = " ".join((m.get("content") or "") for m in msgs[:-1] if m["role"] in ("system", "tool", "assistant"))
         return _length_score(earlier, (20, 120, 300, 800)) if earlier else 2.0
 
-    def _tool_context(self, view: RecordView, assistants: list[dict], calls: list[dict], args: list[Any]) -> float:
+    def _tool_context(self, view: RecordView, users: list[str], assistants: list[dict], calls: list[dict],
+                      args: list[Any]) -> float:
+        """Calls that fit the offered schemas score well; a call the schemas refuse (unknown tool,
+        missing or mistyped argument) scores 1. Words said beside the calls, or a ``toolContext``
+        argument, add to it; silent calls are normal tool use, not a flaw. Answering without a
+        tool while tools are offered is neutral: refusals and direct answers do that."""
+        final = (assistants[-1].get("content") or "") if assistants else ""
         if not calls:
-            return 3.0 if not view.tools else 2.0
+            if _CALL_AS_TEXT.search(final):
+                return 1.0  # a call written out as text: no tool runs
+            if view.tools and (_DESCRIBED_ACTION.search(final) or _HANDED_OVER.search(final.strip())):
+                return 1.0  # says what it would do with a tool, or asks the user to, instead of calling it
+            return 3.0
+        offered = {t["function"]["name"]: t for t in view.tools if isinstance(t, dict) and "function" in t}
+        if offered and any(self._validator.call_issues(c["name"], c.get("arguments"), offered) for c in calls):
+            return 1.0
+        named = set(_PATH.findall(users[-1] if users else ""))
+        if named and not any(p in orjson.dumps(args).decode() or p.rsplit("/", 1)[-1] in orjson.dumps(args).decode()
+                             for p in named):
+            return 1.0  # the request names a file and no call touches it: the wrong tool or target
         why = _find_key(args, "toolContext")
-        if why is None:
+        if not isinstance(why, str):
             why = " ".join(m.get("content") or "" for m in assistants if m.get("tool_calls"))
-        score = 2.0 if not isinstance(why, str) else _length_score(why, (15, 40, 80, 150))
-        if view.tools:
-            offered = {t["function"]["name"]: t for t in view.tools if "function" in t}
-            if any(self._validator.call_issues(c["name"], c.get("arguments"), offered) for c in calls):
-                score -= 2
+        score = 4.0 if offered else 3.0
+        if len(why.strip()) >= 15:
+            score += 1
         return _clamp(score)
 
     def _goals(self, users: list[str], assistants: list[dict], calls: list[dict], args: list[Any]) -> float:
@@ -454,9 +485,9 @@ def score_file(path: str | Path, out: str | Path, rubric: Rubric = DEFAULT_RUBRI
             if i not in scored:
                 report.rejected.append((lineno, reasons.get(i, "the judge gave no usable scores")))
                 continue
-            label = label_for(scored[i], pick(view))
-            writer.write(view.with_scores(scored[i], label))
-            report.add(scored[i], label)
+            row = view.with_scores(scored[i], label_for(scored[i], pick(view)))
+            writer.write(row)
+            report.add(scored[i], row["label"])
         chunk.clear()
 
     try:
@@ -468,9 +499,9 @@ def score_file(path: str | Path, out: str | Path, rubric: Rubric = DEFAULT_RUBRI
                     continue
                 if heuristic is not None:
                     scores = heuristic(item, pick(item))
-                    label = label_for(scores, pick(item))
-                    writer.write(item.with_scores(scores, label))
-                    report.add(scores, label)
+                    row = item.with_scores(scores, label_for(scores, pick(item)))
+                    writer.write(row)
+                    report.add(scores, row["label"])
                 else:
                     chunk.append((lineno, item))
                     if len(chunk) >= chunk_size:
