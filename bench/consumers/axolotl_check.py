@@ -20,21 +20,8 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-IGNORE = -100
-
-
-def calls_in_turns(text: str) -> int:
-    """``<tool_call>`` blocks after the system turn (whose tool instructions show the tag too)."""
-    return text.split("<|im_end|>", 1)[-1].count("<tool_call>")
-
-
-def runs(labels: list[int]) -> int:
-    n, inside = 0, False
-    for t in labels:
-        if t != IGNORE and not inside:
-            n += 1
-        inside = t != IGNORE
-    return n
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from prepared_rows import calls_in_turns, runs
 
 
 def main() -> None:

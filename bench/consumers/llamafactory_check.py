@@ -21,8 +21,10 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from prepared_rows import calls_in_turns, runs
+
 os.environ.setdefault("DISABLE_VERSION_CHECK", "1")
-IGNORE = -100
 
 
 def load(stage: str, dataset: str, model: str, export: str, out: str):
@@ -41,19 +43,6 @@ def load(stage: str, dataset: str, model: str, export: str, out: str):
     return module["tokenizer"], data["train_dataset"]
 
 
-def calls_in_turns(text: str) -> int:
-    """``<tool_call>`` blocks after the system turn (whose tool instructions show the tag too)."""
-    return text.split("<|im_end|>", 1)[-1].count("<tool_call>")
-
-
-def runs(labels: list[int]) -> int:
-    """Contiguous stretches of trained tokens: one per assistant turn in the loss."""
-    n, inside = 0, False
-    for t in labels:
-        if t != IGNORE and not inside:
-            n += 1
-        inside = t != IGNORE
-    return n
 
 
 def train(stage: str, dataset: str, model: str, export: str, work: Path) -> dict:
