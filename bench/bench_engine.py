@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -34,8 +35,8 @@ class Answer(BaseModel):
     answer: str
 
 
-def start_server(latency: float) -> tuple[subprocess.Popen, int]:
-    proc = subprocess.Popen([sys.executable, "-m", "factory.testing.loopback", "--latency", str(latency)],
+def start_server(latency: float, *options: str) -> tuple[subprocess.Popen, int]:
+    proc = subprocess.Popen([sys.executable, "-m", "factory.testing.loopback", "--latency", str(latency), *options],
                             stdout=subprocess.PIPE, text=True)
     port = int(proc.stdout.readline())
     return proc, port
@@ -161,6 +162,78 @@ def rate_limit(n: int, rpm: int, window: float, concurrency: int) -> None:
         print(f"  worst window at the server: {worst} requests (limit {rpm}); wall {wall:.2f} s")
 
 
+def listen_drops() -> int:
+    """Connection attempts this host's kernel dropped because an accept queue was full (TcpExt)."""
+    try:
+        lines = Path("/proc/net/netstat").read_text().splitlines()
+    except OSError:
+        return -1
+    for names, values in zip(lines[::2], lines[1::2]):
+        if names.startswith("TcpExt:"):
+            row = dict(zip(names.split()[1:], values.split()[1:]))
+            return int(row.get("ListenDrops", 0))
+    return -1
+
+
+SMALL_SERVER = ("--backlog", "5", "--no-keep-alive")
+
+
+def factory_run(port: int, n: int, concurrency: int, tag: str) -> tuple[float, Any]:
+    from factory.llm.workers import PooledProvider, worker_count
+
+    workers = worker_count(0, concurrency)
+    url = f"http://127.0.0.1:{port}/v1"
+    with tempfile.TemporaryDirectory() as tmp:
+        provider = (PooledProvider("openai", "gpt-4o-mini", url, 120.0, concurrency, workers) if workers > 1
+                    else create_provider("openai", "gpt-4o-mini", url, max_connections=concurrency))
+        engine = Engine(provider, Ledger(Path(tmp) / "ledger.sqlite"), EngineConfig(max_concurrency=concurrency))
+        reqs = (LLMRequest([{"role": "user", "content": f"{tag} {i}"}], Answer) for i in range(n))
+        t0 = time.perf_counter()
+        stats = engine.run_sync(reqs, lambda r: None, total=n)
+        return time.perf_counter() - t0, stats
+
+
+def small_servers(n: int, latency: float, curator: str | None) -> None:
+    """The servers people run themselves: a shallow accept queue, one answer per connection, and
+    the same with every 7th request refused by 429. Wall includes start-up (workers, first connections)."""
+    print(f"small server (accept queue 5, no keep-alive), {n} requests at {latency * 1000:.0f} ms:")
+    clean: dict[int, float] = {}
+    for concurrency, extra in ((50, ()), (200, ()), (50, ("--throttle-every", "7"))):
+        proc, port = start_server(latency, *SMALL_SERVER, *extra)
+        try:
+            ideal = n * latency / concurrency
+            drops0 = listen_drops()
+            wall, stats = factory_run(port, n, concurrency, f"small {concurrency} {extra}")
+            drops = listen_drops() - drops0
+            label = f"concurrency {concurrency}" + (", every 7th refused (429)" if extra else "")
+            note = ""
+            if extra:
+                note = f"; {wall / clean[concurrency]:.2f}x the clean run (target <= 1.5)"
+            else:
+                clean[concurrency] = wall
+                note = f"; {wall / ideal:.2f}x ideal {ideal:.1f} s (target <= 1.5)"
+            print(f"  factory  {label}: wall {wall:.2f} s{note}; ok {stats.ok}, sent {stats.sent}, "
+                  f"dropped connection attempts {drops}")
+            if curator:
+                cwall, cdrops = curator_run(curator, port, n, concurrency)
+                print(f"  curator  {label}: wall {cwall:.2f} s; dropped connection attempts {cdrops}")
+        finally:
+            proc.terminate()
+            proc.wait()
+
+
+def curator_run(python: str, port: int, n: int, concurrency: int) -> tuple[float, int]:
+    """The same workload through Bespoke Curator (its own virtual environment), timed the same way."""
+    script = Path(__file__).parent / "peers" / "curator_run.py"
+    drops0 = listen_drops()
+    out = subprocess.run([python, str(script), "--port", str(port), "--requests", str(n),
+                          "--concurrency", str(concurrency)], capture_output=True, text=True, timeout=900)
+    if out.returncode != 0:
+        print(out.stderr[-2000:])
+        return float("nan"), -1
+    return float(out.stdout.strip().splitlines()[-1]), listen_drops() - drops0
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--requests", type=int, default=2000)
@@ -169,8 +242,15 @@ def main() -> None:
     ap.add_argument("--rate-window", type=float, default=6.0)
     ap.add_argument("--workers", default="1,2", help="comma-separated worker counts to measure (1 = in-process)")
     ap.add_argument("--skip-rate", action="store_true")
+    ap.add_argument("--small-servers", action="store_true",
+                    help="only the small-server cases (shallow accept queue, no keep-alive, periodic 429)")
+    ap.add_argument("--curator", metavar="PYTHON", help="a python with bespokelabs-curator installed: run it on the "
+                                                         "same servers in the same run")
     args = ap.parse_args()
     os.environ.setdefault("OPENAI_API_KEY", "sk-bench")
+    if args.small_servers:
+        small_servers(args.requests, args.latency, args.curator)
+        return
     engine_alone(args.requests, args.latency, args.concurrency)
     throughput(args.requests, args.latency, args.concurrency, [int(w) for w in args.workers.split(",")])
     if not args.skip_rate:

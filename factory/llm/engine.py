@@ -2,15 +2,20 @@
 
 Per request: the ledger's cache first (a hit costs nothing and sends nothing); then the cost budget;
 then, inside a tenacity retry loop, the AIMD gate and the rate limiter around one provider call.
-Throttles halve the concurrency, successes grow it back; sustained throttling opens the circuit
-breaker; 401/403 and 404 (a wrong key, base URL or model) stop the run at once, and so do
-connection failures before the endpoint has answered once (refused, unknown host, TLS). Whatever
-stops a run, every finished request is already committed to the ledger and has been handed to ``on_result``, so a rerun resumes where it stopped.
+Overload (529/503) halves the concurrency and sustained 429s lower it in proportion (see
+:class:`~factory.llm.limits.AIMDGate`); every answer the server gives grows it back. A refused
+request waits out its backoff without holding a place: the others keep flowing and new ones start in
+its stead. Sustained throttling opens the circuit breaker; 401/403 and 404 (a wrong key, base URL or
+model) stop the run at once, and so do connection failures before the endpoint has answered once
+(refused, unknown host, TLS); after that, a connection lost mid-request is retried without spending
+one of the request's attempts. Whatever stops a run, every finished request is already committed to
+the ledger and has been handed to ``on_result``, so a rerun resumes where it stopped.
 """
 
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -18,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential_jitter
 
 from factory.config import EngineConfig
 from factory.errors import FactoryError
@@ -87,6 +92,8 @@ def cached_result(ledger: Ledger, req: LLMRequest, key: str) -> Result | None:
 
 
 UNREACHABLE_STOP = 3  # connection failures before the first answer that end a run
+WAITING_PER_PLACE = 3  # requests waiting out a backoff, per place in flight, before new ones wait too
+OVERLOAD_KINDS = ("overloaded", "http_503")
 
 
 class Engine:
@@ -112,6 +119,8 @@ class Engine:
         self._unreachable = 0
         self._reserved = 0.0
         self.run_id = 0
+        # Inside run(): the places of requests that are active (not waiting out a backoff).
+        self._places: asyncio.Semaphore | None = None
 
     # -- public ----------------------------------------------------------------------------------
     def run_sync(self, requests: Iterable[LLMRequest], on_result: Callable[[Result], None],
@@ -135,20 +144,52 @@ class Engine:
         self._stop = None
         self.run_id = self.ledger.start_run(self.job, self.provider.name, self.provider.model)
         source = iter(requests)
+        width = self.settings.max_concurrency
+        # ``places``: requests active at once (at the gate, in flight, being stored); one that waits
+        # out a backoff gives its place up. ``room``: every request started and not finished, so a
+        # storm of refusals cannot start the whole input at once.
+        places = self._places = asyncio.Semaphore(width)
+        room = asyncio.Semaphore(width * (1 + WAITING_PER_PLACE))
+        tasks: set[asyncio.Task] = set()
+        crashed: list[BaseException] = []
 
-        async def worker() -> None:
-            while self._stop is None:
-                try:
-                    req = next(source)
-                except StopIteration:
-                    return
+        async def one(req: LLMRequest) -> None:
+            try:
                 await self._one(req, on_result)
+            finally:
+                places.release()
+                room.release()
+
+        def finished(task: asyncio.Task) -> None:
+            tasks.discard(task)
+            if not task.cancelled() and task.exception() is not None:
+                crashed.append(task.exception())
 
         status = "interrupted"
         try:
-            await asyncio.gather(*(worker() for _ in range(self.settings.max_concurrency)))
+            while self._stop is None and not crashed:
+                await room.acquire()
+                await places.acquire()
+                try:
+                    req = next(source) if self._stop is None and not crashed else None
+                except StopIteration:
+                    req = None
+                if req is None:
+                    places.release()
+                    room.release()
+                    break
+                task = asyncio.create_task(one(req))
+                tasks.add(task)
+                task.add_done_callback(finished)
+            while tasks:
+                await asyncio.gather(*list(tasks), return_exceptions=True)
+            if crashed:
+                raise crashed[0]
             status = "stopped" if self._stop else "finished"
         finally:
+            for task in list(tasks):
+                task.cancel()
+            self._places = None
             self.ledger.finish_run(self.run_id, status, self.stats.as_dict(), str(self._stop or ""))
         if self._stop is not None:
             raise self._stop
@@ -245,9 +286,29 @@ class Engine:
             exc = state.outcome.exception()
             if isinstance(exc, RetryableError) and exc.retry_after is not None:
                 return min(exc.retry_after, s.backoff_max)
+            if isinstance(exc, RetryableError) and exc.kind == "rate_limited" and \
+                    self.gate.refused_share <= self.gate.tolerance:
+                # An isolated 429 while the server answers most calls: the refusal says nothing about
+                # this request, so it waits about one backoff_initial, not longer with each refusal.
+                # (Growing waits left a long tail: at the end of a run the few requests still going
+                # are the ones a periodic refusal keeps hitting.)
+                return s.backoff_initial * random.uniform(0.5, 1.0)
             return backoff(state)
 
-        retrying = AsyncRetrying(stop=stop_after_attempt(s.max_attempts), wait=wait, reraise=True,
+        # A connection lost mid-request, once the endpoint has answered, does not spend one of the
+        # request's attempts (at most max_attempts such retries): the server is there, the path to it
+        # was busy.
+        spent, free = [0], [s.max_attempts]
+
+        def stop(state: Any) -> bool:
+            exc = state.outcome.exception()
+            if isinstance(exc, RetryableError) and exc.kind == "connection" and self._answered and free[0] > 0:
+                free[0] -= 1
+                return False
+            spent[0] += 1
+            return spent[0] >= s.max_attempts
+
+        retrying = AsyncRetrying(stop=stop, wait=wait, reraise=True, sleep=self._pause,
                                  retry=retry_if_exception_type(RetryableError))
         try:
             async for attempt in retrying:
@@ -265,6 +326,8 @@ class Engine:
                         except RejectedRequest as exc:
                             st.sent += exc.calls
                             self._answered = True
+                            self.gate.on_success()  # the server answered; the content was wrong
+                            self.breaker.on_success()
                             raise
                         finally:
                             self.limiter.release(tokens)
@@ -283,6 +346,18 @@ class Engine:
         return self._store(req, key, "ok", completion.output, completion.raw, "", completion.input_tokens,
                            completion.output_tokens, completion.calls)
 
+    async def _pause(self, seconds: float) -> None:
+        """Wait out a backoff without holding a place in :meth:`run`: the others go on meanwhile."""
+        places = self._places
+        if places is None:
+            await asyncio.sleep(seconds)
+            return
+        places.release()
+        try:
+            await asyncio.sleep(seconds)
+        finally:
+            await places.acquire()
+
     def _on_retryable(self, exc: RetryableError, key: str) -> None:
         self.stats.sent += 1
         self.stats.errors[exc.kind] += 1
@@ -293,12 +368,15 @@ class Engine:
                 raise FatalProviderError(
                     f"{exc}; the endpoint has not answered once ({self._unreachable} attempts), so the run "
                     "stops here: check --base-url and that the server is running") from exc
-        if exc.kind in ("rate_limited", "overloaded"):
-            self.gate.on_throttle()
+        if exc.kind == "rate_limited" or exc.kind in OVERLOAD_KINDS:
+            if exc.kind == "rate_limited":
+                self.gate.on_rate_limited()
+            else:
+                self.gate.on_throttle()
             self.breaker.on_throttle()
             if self.breaker.open:
                 raise CircuitOpen(
-                    f"{self.provider.name} answered {self.breaker.consecutive} throttles (429/529) in a row; "
+                    f"{self.provider.name} answered {self.breaker.consecutive} throttles (429/503/529) in a row; "
                     f"stopped with {self.stats.ok + self.stats.rejected} requests done and kept. Wait, lower "
                     "[engine] max_concurrency / requests_per_minute, and rerun to resume") from exc
 

@@ -16,21 +16,36 @@ from factory.errors import FactoryError
 
 
 class AIMDGate:
-    """At most ``limit`` calls in flight. A throttle (429/529) halves the limit -- at most once per
-    ``cooldown`` seconds, so one burst of 429s counts once -- and each success adds ``1/limit``, so the
-    limit grows back by about one per round of successes (TCP's additive increase)."""
+    """At most ``limit`` calls in flight; each answer the server gives adds ``1/limit`` back (TCP's
+    additive increase, about one per round of answers) up to the configured maximum.
 
-    def __init__(self, limit: int, floor: int = 1, cooldown: float = 1.0, clock: Callable[[], float] = time.monotonic):
+    Two kinds of refusal, two reactions:
+
+    - **Overload** (529, 503): the server is short of capacity, so fewer calls help it. The limit
+      halves, at most once per ``cooldown`` seconds, so one burst counts once (:meth:`on_throttle`).
+    - **Rate limit** (429): the server refuses some calls and answers the rest at full speed, and a
+      refused call is retried on its own. Halving on every 429 held a server that refuses every 7th
+      request to about 30 calls a second for a whole run. So a 429 lowers the limit only when refusals
+      are sustained: more than ``tolerance`` of the last answers (a window of at least ten, about one
+      round), and then in proportion, ``limit * (1 - share / 2)`` (all refused: halved). The window
+      starts again after each decrease, so the next one needs fresh evidence (:meth:`on_rate_limited`).
+      The provider's own rate-limit headers are followed by the :class:`RateLimiter`.
+    """
+
+    def __init__(self, limit: int, floor: int = 1, cooldown: float = 1.0, clock: Callable[[], float] = time.monotonic,
+                 tolerance: float = 0.25):
         self.max_limit = max(1, limit)
         self.limit = float(self.max_limit)
         self.floor = floor
         self.cooldown = cooldown
+        self.tolerance = tolerance
         self.active = 0
         self.peak = 0
         self.decreases = 0
         self._clock = clock
         self._last_decrease = -1e9
         self._waiters: deque[asyncio.Future] = deque()
+        self._recent: deque[bool] = deque(maxlen=max(10, self.max_limit))  # True: refused with 429
 
     async def __aenter__(self) -> AIMDGate:
         while self.active >= int(self.limit):
@@ -59,16 +74,36 @@ class AIMDGate:
                 free -= 1
 
     def on_success(self) -> None:
+        """The server answered (valid or not: it did the work)."""
+        self._recent.append(False)
         if self.limit < self.max_limit:
             self.limit = min(self.max_limit, self.limit + 1.0 / self.limit)
             self._wake()
 
     def on_throttle(self) -> None:
+        """Overload (529/503): halve, once per cooldown."""
         now = self._clock()
         if now - self._last_decrease >= self.cooldown:
             self._last_decrease = now
             self.limit = max(float(self.floor), self.limit / 2)
             self.decreases += 1
+
+    def on_rate_limited(self) -> None:
+        """A 429: lower the limit only when the recent share of refusals is above the tolerance."""
+        recent = self._recent
+        recent.append(True)
+        if len(recent) < recent.maxlen // 2:
+            return
+        share = sum(recent) / len(recent)
+        if share > self.tolerance:
+            self.limit = max(float(self.floor), self.limit * (1 - share / 2))
+            self.decreases += 1
+            self._last_decrease = self._clock()
+            recent.clear()
+
+    @property
+    def refused_share(self) -> float:
+        return sum(self._recent) / len(self._recent) if self._recent else 0.0
 
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
@@ -185,7 +220,9 @@ class CircuitOpen(FactoryError):
 
 
 class CircuitBreaker:
-    """Opens after ``threshold`` throttled answers (429/529) in a row with no success between them."""
+    """Opens after ``threshold`` throttled answers (429/503/529) in a row with no answer between them.
+    Every answer the server gives resets the run -- a valid one, one re-asked, one rejected for its
+    content: the server is up and serving, whatever the model wrote."""
 
     def __init__(self, threshold: int = 20) -> None:
         self.threshold = threshold

@@ -69,8 +69,11 @@ def warm_up() -> None:
 
 
 def http_client(on_headers: Callable[[], Callable[[Any], None] | None], timeout: float, max_connections: int) -> Any:
-    """An httpx client whose response hook counts calls and passes headers on (rate limits)."""
+    """An httpx client whose response hook counts calls and passes headers on (rate limits), and
+    whose new connections open through a :class:`~factory.llm.connections.ConnectionRamp`."""
     import httpx2 as httpx
+
+    from factory.llm.connections import ramped_transport
 
     async def hook(response: Any) -> None:
         counter = CALLS.get()
@@ -82,7 +85,7 @@ def http_client(on_headers: Callable[[], Callable[[Any], None] | None], timeout:
 
     return httpx.AsyncClient(
         timeout=timeout,
-        limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+        transport=ramped_transport(max_connections),
         event_hooks={"response": [hook]},
     )
 

@@ -12,6 +12,13 @@ object the "model" returns); faults queued with :meth:`LoopbackServer.inject` re
 - ``{"payload": {...}}``: answer this object instead (e.g. one that fails the response schema)
 - ``{"finish_reason": "length"}``: the output stops at max_tokens
 
+Small self-hosted servers (a llama.cpp server, one vLLM, a company gateway) behave differently from
+the big APIs, and the client must be fast against them too; three options imitate them:
+``backlog=5`` (a shallow accept queue: a burst of new connections overflows it and the kernel drops
+the extra SYNs, which the client's kernel retries a second later), ``keep_alive=False`` (one answer per
+connection, ``connection: close``) and ``throttle_every=7`` (every 7th chat request is refused with 429,
+``throttle_retry_after`` seconds in its Retry-After header when set).
+
 Batch APIs (see :mod:`factory.testing.loopback_batches`): OpenAI ``/v1/files`` (upload, content) and
 ``/v1/batches`` (create, retrieve), Anthropic ``/v1/messages/batches`` (create, retrieve, results). A
 batch stays ``in_progress`` until :meth:`LoopbackServer.end_batches` (or at once with
@@ -73,6 +80,10 @@ class LoopbackState:
     batch_outcomes: deque = field(default_factory=deque)
     batch_lines: list = field(default_factory=list)
     batch_auto_end: bool = False
+    keep_alive: bool = True
+    throttle_every: int = 0
+    throttle_retry_after: float | None = None
+    connections: int = 0  # accepted so far
 
 
 _REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
@@ -94,6 +105,11 @@ def _answer(state: LoopbackState, path: str, body: dict) -> tuple[int, dict, Any
         entry = LoggedRequest(time.time(), kind, body)
         state.log.append(entry)
         n = next(state.ids)
+    if not fault and state.throttle_every and n % state.throttle_every == 0:
+        fault = {"status": 429, "message": "loopback: rate limit (every request that is a multiple of "
+                                           f"{state.throttle_every})"}
+        if state.throttle_retry_after is not None:
+            fault["retry_after"] = state.throttle_retry_after
     delay = state.latency + fault.get("delay", 0.0)
     status = fault.get("status", 200)
     entry.status = status
@@ -112,7 +128,8 @@ def _answer(state: LoopbackState, path: str, body: dict) -> tuple[int, dict, Any
 
 
 async def _serve_connection(state: LoopbackState, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    """HTTP/1.1 with keep-alive, as the SDKs' connection pools expect."""
+    """HTTP/1.1 with keep-alive, as the SDKs' connection pools expect (or one answer per connection)."""
+    closing = [] if state.keep_alive else ["connection: close"]
     try:
         while True:
             head = await reader.readuntil(b"\r\n\r\n")
@@ -129,9 +146,11 @@ async def _serve_connection(state: LoopbackState, reader: asyncio.StreamReader, 
             if routed is not None:
                 status, ctype, data = routed
                 out = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}", f"content-type: {ctype}",
-                       f"content-length: {len(data)}"]
+                       f"content-length: {len(data)}", *closing]
                 writer.write(("\r\n".join(out) + "\r\n\r\n").encode() + data)
                 await writer.drain()
+                if closing:
+                    break
                 continue
             body = json.loads(raw or b"{}") if method == "POST" else {}
             status, extra, obj, delay = _answer(state, path, body)
@@ -139,9 +158,11 @@ async def _serve_connection(state: LoopbackState, reader: asyncio.StreamReader, 
                 await asyncio.sleep(delay)
             data = json.dumps(obj).encode()
             out = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}", "content-type: application/json",
-                   f"content-length: {len(data)}", *(f"{k}: {v}" for k, v in extra.items())]
+                   f"content-length: {len(data)}", *(f"{k}: {v}" for k, v in extra.items()), *closing]
             writer.write(("\r\n".join(out) + "\r\n\r\n").encode() + data)
             await writer.drain()
+            if closing:
+                break
     except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError, asyncio.CancelledError):
         pass  # the client closed the connection (or gave up waiting: a timeout test), or we stop
     finally:
@@ -154,9 +175,13 @@ class LoopbackServer:
     An asyncio server on its own thread: cheap enough per request that a benchmark measures the
     client, not the server."""
 
-    def __init__(self, responder: Responder = default_responder, latency: float = 0.0, port: int = 0) -> None:
-        self.state = LoopbackState(responder=responder, latency=latency)
+    def __init__(self, responder: Responder = default_responder, latency: float = 0.0, port: int = 0,
+                 backlog: int = 512, keep_alive: bool = True, throttle_every: int = 0,
+                 throttle_retry_after: float | None = None) -> None:
+        self.state = LoopbackState(responder=responder, latency=latency, keep_alive=keep_alive,
+                                   throttle_every=throttle_every, throttle_retry_after=throttle_retry_after)
         self._port = port
+        self._backlog = backlog
         self._loop = asyncio.new_event_loop()
         self._server: asyncio.AbstractServer | None = None
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
@@ -209,13 +234,14 @@ class LoopbackServer:
         async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             task = asyncio.current_task()
             self._tasks.add(task)
+            self.state.connections += 1
             try:
                 await _serve_connection(self.state, reader, writer)
             finally:
                 self._tasks.discard(task)
 
         async def serve() -> asyncio.AbstractServer:
-            return await asyncio.start_server(connection, "127.0.0.1", self._port, backlog=512)
+            return await asyncio.start_server(connection, "127.0.0.1", self._port, backlog=self._backlog)
 
         self._thread.start()
         self._server = asyncio.run_coroutine_threadsafe(serve(), self._loop).result()
@@ -246,9 +272,16 @@ def main() -> None:
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--latency", type=float, default=0.0)
     ap.add_argument("--payload", default='{"answer": "ok"}', help="JSON object every request is answered with")
+    ap.add_argument("--backlog", type=int, default=512, help="the listening socket's accept queue (5 = a small server)")
+    ap.add_argument("--no-keep-alive", action="store_true", help="one answer per connection (connection: close)")
+    ap.add_argument("--throttle-every", type=int, default=0, metavar="N", help="answer every Nth request with 429")
+    ap.add_argument("--throttle-retry-after", type=float, default=None, metavar="S",
+                    help="the Retry-After those 429s carry (none by default)")
     args = ap.parse_args()
     payload = json.loads(args.payload)
-    srv = LoopbackServer(lambda kind, body: payload, latency=args.latency, port=args.port).start()
+    srv = LoopbackServer(lambda kind, body: payload, latency=args.latency, port=args.port, backlog=args.backlog,
+                         keep_alive=not args.no_keep_alive, throttle_every=args.throttle_every,
+                         throttle_retry_after=args.throttle_retry_after).start()
     print(srv.port, flush=True)
     try:
         threading.Event().wait()
