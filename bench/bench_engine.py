@@ -179,13 +179,10 @@ SMALL_SERVER = ("--backlog", "5", "--no-keep-alive")
 
 
 def factory_run(port: int, n: int, concurrency: int, tag: str) -> tuple[float, Any]:
-    from factory.llm.workers import PooledProvider, worker_count
+    from factory.llm.workers import worker_count
 
-    workers = worker_count(0, concurrency)
-    url = f"http://127.0.0.1:{port}/v1"
     with tempfile.TemporaryDirectory() as tmp:
-        provider = (PooledProvider("openai", "gpt-4o-mini", url, 120.0, concurrency, workers) if workers > 1
-                    else create_provider("openai", "gpt-4o-mini", url, max_connections=concurrency))
+        provider = make_provider(port, concurrency, worker_count(0, concurrency))
         engine = Engine(provider, Ledger(Path(tmp) / "ledger.sqlite"), EngineConfig(max_concurrency=concurrency))
         reqs = (LLMRequest([{"role": "user", "content": f"{tag} {i}"}], Answer) for i in range(n))
         t0 = time.perf_counter()
