@@ -121,7 +121,7 @@ def main() -> None:
         data = args.data
         if data is None:
             data = work / "data"
-            factory("run", "--out", str(data))
+            factory("run", "--data", str(data))
         started = time.perf_counter()
         export = work / "export"
         factory("export", "--data", str(data), "--out", str(export), "--format", "sharegpt", "--format", "trl",

@@ -41,10 +41,10 @@ def main() -> None:
     for _ in range(args.repeat):
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "data"
-            gens.append(timed([*exe, "run", "--out", str(out), *only, *stages]))
+            gens.append(timed([*exe, "run", "--data", str(out), *only, *stages]))
             n = sum(sum(1 for _ in p.open()) for p in out.glob("*.jsonl"))
             validates.append(timed([*exe, "validate", *map(str, sorted(out.glob("*.jsonl")))]))
-            fulls.append(timed([*exe, "run", "--out", str(Path(tmp) / "full"), *only]))
+            fulls.append(timed([*exe, "run", "--data", str(Path(tmp) / "full"), *only]))
     print(f"factory run, generation stage ({n} core-category records, each validated as generated): "
           f"median {statistics.median(gens):.2f} s, max {max(gens):.2f} s (target <= 15 s)")
     print(f"factory validate over the same files (re-read from disk): median {statistics.median(validates):.2f} s")

@@ -45,7 +45,7 @@ def main() -> None:
         data = args.data
         if data is None:
             data = Path(tmp)
-            subprocess.run([sys.executable, "-m", "factory.cli.main", "run", "--out", str(data)], check=True,
+            subprocess.run([sys.executable, "-m", "factory.cli.main", "run", "--data", str(data)], check=True,
                            capture_output=True)
         t = time.perf_counter()
         tok = load_tokenizer(args.tokenizer)

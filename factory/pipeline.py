@@ -94,10 +94,21 @@ class CategoryStatus:
     hash_then: str | None
     hash_now: str
     origin: str
+    target: int = 0
+    seed: int | None = None
+    provider: str | None = None
+    model: str | None = None
+    changed_on_disk: bool = False
 
     @property
     def stale(self) -> bool:
         return self.hash_then is not None and self.hash_then != self.hash_now
+
+    @property
+    def made_by(self) -> str:
+        if self.provider is None:
+            return "-"
+        return self.provider if not self.model else f"{self.provider}:{self.model}"
 
     @property
     def state(self) -> str:
@@ -105,13 +116,20 @@ class CategoryStatus:
             return "missing"
         if self.hash_then is None:
             return "unknown (not in manifest)"
-        if self.on_disk != self.manifest_count:
-            return "changed on disk"
-        return "stale" if self.stale else "fresh"
+        if self.changed_on_disk:
+            return "changed on disk since it was generated"
+        if self.stale:
+            return "stale (spec changed)"
+        if self.on_disk != self.target:
+            return f"{self.on_disk} of target {self.target}"
+        return "fresh"
 
 
-def dataset_status(host: PluginHost, out_dir: Path) -> list[CategoryStatus]:
-    from factory.store.jsonl import count_lines
+def dataset_status(host: PluginHost, out_dir: Path, counts: dict[str, int] | None = None) -> list[CategoryStatus]:
+    """Per registered category: records on disk against the target now (``counts``, else the spec's
+    total), the seed, provider and spec hash it was generated with, and whether the file still has the
+    bytes the manifest recorded."""
+    from factory.store.jsonl import count_lines, sha256_file
 
     manifest = load_manifest(out_dir)["files"]
     rows = []
@@ -120,13 +138,37 @@ def dataset_status(host: PluginHost, out_dir: Path) -> list[CategoryStatus]:
         file = spec.output_file
         path = Path(out_dir) / file
         m = manifest.get(file, {})
+        exists = path.is_file()
         rows.append(
             CategoryStatus(
-                spec.name, file, count_lines(path) if path.exists() else None, m.get("count"),
+                spec.name, file, count_lines(path) if exists else None, m.get("count"),
                 m.get("spec", {}).get("hash"), spec.hash, entry.origin,
+                target=(counts or {}).get(spec.name, spec.total), seed=m.get("seed"), provider=m.get("provider"),
+                model=m.get("model"),
+                changed_on_disk=exists and m.get("sha256") is not None and sha256_file(path) != m["sha256"],
             )
         )
     return rows
+
+
+def output_status(out_dir: Path) -> list[Any]:
+    """Freshness of ``merged/``, each ``export/FORMAT/`` and ``report/`` of a dataset directory (those
+    that exist), against the digests recorded when they were built."""
+    from factory.merge.dataset import category_files
+    from factory.store.provenance import freshness
+
+    out_dir = Path(out_dir)
+    files = category_files(out_dir)
+    outputs = [out_dir / "merged", *sorted(p for p in (out_dir / "export").glob("*") if p.is_dir()),
+               out_dir / "report"]
+    found = [freshness(d, str(d.relative_to(out_dir)) + "/", files) for d in outputs if d.is_dir()]
+    merged = next((f for f in found if f.output == "merged/"), None)
+    if merged is not None and merged.state == "stale":  # an export of a stale merge is stale too
+        for f in found:
+            if f.output.startswith("export/"):
+                f.state = "stale"
+                f.reasons.append("merged/ is stale")
+    return found
 
 
 # -- after generation: validate with tokenizers -> merge -> export -> report ---------------------------------
@@ -209,7 +251,7 @@ def finish_dataset(host: PluginHost, out_dir: Path, options: FinishOptions,
         warn_failed_plugins(host.registry, echo)
         result = merge(inputs_from(files), out_dir / "merged",
                        MergeOptions(seed=options.seed, eval_frac=options.eval_frac, too_long=too_long,
-                                    exclude_categories=held_out_categories(host.registry)))
+                                    exclude_categories=held_out_categories(host.registry)), whole_dataset=True)
         rep = result.report
         dropped = ", ".join(f"{n} {why}" for why, n in sorted(rep["dropped"].items())) or "nothing"
         echo(f"merge: {rep['read']} read, {rep['kept']} kept (train {rep['train']['count']}, "

@@ -104,8 +104,10 @@ def register_ingestors(register):
             click.Option(["--no-sidechains"], is_flag=True, help="Skip sub-agent (sidechain) conversations."),
             SYSTEM,
         ),
-        help="Claude Code session logs (~/.claude/projects/*/*.jsonl, files or folders) -> records.\n\n"
-             "Example: factory ingest claude-logs ~/.claude/projects --out data/claude_logs.jsonl --keep all"))
+        help="Claude Code session logs (~/.claude/projects/*/*.jsonl, files or folders) -> records."
+             "\n\n\b\nExamples:\n"
+             "  factory ingest claude-logs ~/.claude/projects --out data/claude_logs.jsonl\n"
+             "  factory ingest claude-logs session.jsonl --out data/session.jsonl --keep all --no-thinking\n"))
     register(Ingestor(
         "git-history", "git commits -> change requests with diffs, diffs with messages", git_history,
         params=(
@@ -120,8 +122,10 @@ def register_ingestors(register):
             *LICENSE,
         ),
         help="Commits of a local git repository -> SFT records (merges, bots, trivial and huge changes "
-             "skipped).\n\nExample: factory ingest git-history ../myrepo --out data/git_history.jsonl "
-             "--max-commits 2000"))
+             "skipped)."
+             "\n\n\b\nExamples:\n"
+             "  factory ingest git-history ../myrepo --out data/git_history.jsonl --max-commits 2000\n"
+             "  factory ingest git-history ../myrepo --mode change --rev main --out data/changes.jsonl\n"))
     register(Ingestor(
         "claude-ai", "the Claude.ai conversations.json export -> conversations", claude_ai,
         params=(
@@ -131,8 +135,9 @@ def register_ingestors(register):
             click.Option(["--max-chars"], type=int, default=24_000, show_default=True),
             SYSTEM,
         ),
-        help="The Claude.ai data export (conversations.json) -> records.\n\n"
-             "Example: factory ingest claude-ai export/conversations.json --out data/claude_ai.jsonl --keep all"))
+        help="The Claude.ai data export (conversations.json) -> records."
+             "\n\n\b\nExamples:\n"
+             "  factory ingest claude-ai export/conversations.json --out data/claude_ai.jsonl --keep all\n"))
     register(Ingestor(
         "repo-fim", "repository source files -> fill-in-the-middle records", repo_fim,
         params=(
@@ -148,5 +153,7 @@ def register_ingestors(register):
             *LICENSE,
         ),
         help="Source files of a local git repository -> fill-in-the-middle records cut at syntax "
-             "boundaries.\n\nExample: factory ingest repo-fim ../myrepo --out data/fim.jsonl --per-file 6 "
-             "--max-len 1600"))
+             "boundaries."
+             "\n\n\b\nExamples:\n"
+             "  factory ingest repo-fim ../myrepo --out data/fim.jsonl --per-file 6 --max-len 1600\n"
+             "  factory ingest repo-fim ../myrepo --out data/fim.jsonl --max-per-language 500 --seed 1\n"))

@@ -162,9 +162,11 @@ def test_status_marks_a_category_stale_when_its_spec_changes(tmp_path: Path) -> 
     after = hashlib.sha256(spec.read_bytes()).hexdigest()[:12]
     proc = factory_cli("--plugins-dir", plugdir, "status", "--out", out, check=True)
     rows = {ln.split()[0]: ln.split() for ln in proc.stdout.splitlines()[1:]}
-    assert rows["drifting"][2:5] == ["10", before, after] and rows["drifting"][-1] == "stale"
-    assert rows["guardrail"][-1] == "fresh"
-    assert rows["tool_core"][2] == "-" and rows["tool_core"][-1] == "missing"
+    # category records target seed made-by then now state
+    assert rows["drifting"][1] == "10" and rows["drifting"][5:7] == [before, after]
+    assert rows["drifting"][-3:] == ["stale", "(spec", "changed)"]
+    assert rows["guardrail"][-4:] == ["10", "of", "target", rows["guardrail"][2]]
+    assert rows["tool_core"][1] == "-" and rows["tool_core"][-1] == "missing"
 
 
 def test_duplicate_category_names_fail_naming_both_sources(tmp_path: Path) -> None:

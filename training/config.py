@@ -148,11 +148,18 @@ def load_yaml_config(path: str | Path) -> dict[str, Any]:
     """Read a YAML file of TrainConfig fields (dashes or underscores); unknown keys are errors."""
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        text = path.read_text(encoding="utf-8")
+        raw = yaml.safe_load(text)
+    except UnicodeDecodeError as exc:
+        raise InputError(path, None, f"not a text file ({exc.reason} at byte {exc.start})",
+                         "pass a YAML file of training options") from None
     except (OSError, yaml.YAMLError) as exc:
         raise InputError(
             path, None, f"cannot read the YAML config: {exc}", "fix the file or drop --config-file"
         ) from None
+    if raw is None and not text.strip():
+        raise InputError(path, None, "the file is empty; expected a mapping of option: value",
+                         "see `factory train --help`, or drop --config-file")
     if not isinstance(raw, dict):
         raise InputError(path, None, "expected a mapping of option: value", "see `factory train --help`")
     known = {f.name for f in dataclasses.fields(TrainConfig)}

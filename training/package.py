@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from factory.errors import FactoryError
+from factory.errors import FactoryError, InputError
 from factory.store.jsonl import atomic_write, write_json
 
 MERGE_DTYPES = ("bfloat16", "float16", "float32")
@@ -21,7 +21,15 @@ def _config(model_dir: Path) -> dict:
     path = model_dir / "config.json"
     if not path.is_file():
         raise FactoryError(f"{model_dir}: no config.json; pass a local model directory (download it first)")
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(path, None, f"cannot read it: {exc.strerror}", "check the path and its permissions") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(path, None, f"not a JSON model config ({exc})", "pass a Hugging Face model directory") from None
+    if not isinstance(config, dict):
+        raise InputError(path, None, "expected a JSON object", "pass a Hugging Face model directory")
+    return config
 
 
 def quantization_of(model_dir: str | Path) -> str:
@@ -240,7 +248,10 @@ def detect_family(model_dir: str | Path) -> str:
     config = _config(model_dir)
     kind = str(config.get("model_type", "")).lower()
     tok_cfg = model_dir / "tokenizer_config.json"
-    tok_text = tok_cfg.read_text(encoding="utf-8") if tok_cfg.is_file() else ""
+    try:
+        tok_text = tok_cfg.read_text(encoding="utf-8") if tok_cfg.is_file() else ""
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(tok_cfg, None, f"cannot read it as text ({exc})", "pass a Hugging Face model directory") from None
     if kind.startswith("qwen") or "<|im_start|>" in tok_text:
         return "qwen"
     if kind.startswith(("mistral", "mixtral")):

@@ -7,7 +7,15 @@ from pathlib import Path
 
 import click
 
-from factory.cli.options import provider_create, timeout_option, workers_option
+from factory.cli.options import (
+    counts_option,
+    dataset_dir_option,
+    examples,
+    provider_create,
+    resolve_counts,
+    timeout_option,
+    workers_option,
+)
 from factory.errors import FactoryError
 
 
@@ -28,17 +36,12 @@ def _use_repo(repo: Path | None) -> None:
 
         from factory.sandbox.workspace import REPO_ENV
 
+        if not os.access(repo, os.R_OK | os.X_OK):
+            raise FactoryError(f"--repo {repo}: cannot be read (permission denied)")
+        if not any(p.is_file() for p in repo.rglob("*") if ".git" not in p.parts):
+            raise FactoryError(f"--repo {repo}: the directory holds no file; give a checkout of the repository "
+                               "whose files grounded records should read")
         os.environ[REPO_ENV] = str(repo.resolve())
-
-
-def _parse_counts(values: tuple[str, ...]) -> dict[str, int]:
-    counts = {}
-    for v in values:
-        name, sep, n = v.partition("=")
-        if not sep or not n.isdigit() or int(n) < 1:
-            raise click.BadParameter(f"expected CATEGORY=N with N at least 1, got '{v}'", param_hint="--count")
-        counts[name] = int(n)
-    return counts
 
 
 def _run_generation(state, out: Path, seed: int, names: list[str], counts: dict[str, int]) -> None:
@@ -70,11 +73,11 @@ def _run_generation(state, out: Path, seed: int, names: list[str], counts: dict[
 
 
 @click.command()
-@click.option("--out", type=click.Path(path_type=Path), help="Output directory [default: ./data or config].")
+@dataset_dir_option("Dataset directory to write [default: ./data, or `out` in factory.toml].")
 @click.option("--seed", type=int, help="Random seed [default: 42 or config].")
 @click.option("--only", multiple=True, help="Run only these categories (repeatable).")
 @click.option("--skip", multiple=True, help="Skip these categories (repeatable).")
-@click.option("--count", "counts", multiple=True, metavar="CATEGORY=N", help="Override a category's count.")
+@counts_option
 @click.option("--tokenizer", default="qwen2.5", show_default=True,
               help="Tokenizer for token counts, --max-tokens and export self-checks.")
 @click.option("--max-tokens", type=int, default=2048, show_default=True,
@@ -89,14 +92,15 @@ def _run_generation(state, out: Path, seed: int, names: list[str], counts: dict[
 @click.option("--repo", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Ground tool results in this repository instead of the shipped fixture "
                    "(same as FACTORY_GROUNDING_REPO).")
+@examples("factory run --data data",
+          "factory run --data small --count 20 --no-tokens",
+          "factory run --data data --only tool_core --only tool_neg --count tool_core=500 --format trl --format sharegpt")
 @click.pass_obj
-def run(state, out, seed, only, skip, counts, tokenizer, max_tokens, formats, eval_frac,
+def run(state, data_dir, seed, only, skip, counts, tokenizer, max_tokens, formats, eval_frac,
         no_tokens, no_merge, no_export, no_report, repo):
-    """Run the main job offline: generate every category into OUT (manifest.json), count tokens
-    through the chat template, merge + dedupe + split into OUT/merged, export (trl by default) into
-    OUT/export/FORMAT with self-checks, and write the card and report into OUT/report.
-
-    Example: factory run --out data
+    """Run the main job offline: generate every category into DATA (manifest.json), count tokens
+    through the chat template, merge + dedupe + split into DATA/merged, export (trl by default) into
+    DATA/export/FORMAT with self-checks, and write the card and report into DATA/report.
     """
     import time
 
@@ -105,10 +109,10 @@ def run(state, out, seed, only, skip, counts, tokenizer, max_tokens, formats, ev
 
     _use_repo(repo)
     names = select_categories(state.host, list(only), [*cfg.skip, *skip])
-    out = out or cfg.out
+    out = data_dir or cfg.out
     seed = cfg.seed if seed is None else seed
     check_counts(state.host, cfg.counts, "factory.toml [counts]")
-    requested = check_counts(state.host, _parse_counts(counts), "--count")
+    requested = resolve_counts(counts, names, list(state.host.registry.categories))
     t = time.perf_counter()
     _run_generation(state, out, seed, names, {**cfg.counts, **requested})
     timings = {"generate": time.perf_counter() - t}
@@ -122,9 +126,9 @@ def run(state, out, seed, only, skip, counts, tokenizer, max_tokens, formats, ev
 
 @click.command()
 @click.argument("categories", nargs=-1, required=True)
-@click.option("--count", type=click.IntRange(min=1), help="Records to generate [default: the spec's total].")
+@counts_option
 @click.option("--seed", type=int, help="Random seed [default: 42 or config].")
-@click.option("--out", type=click.Path(path_type=Path), help="Output directory [default: ./data or config].")
+@dataset_dir_option("Dataset directory to write into [default: ./data, or `out` in factory.toml].")
 @click.option("--provider", default="template", show_default=True,
               help="template = offline, the category's own generator; otherwise an LLM with the spec body "
                    "as system prompt: anthropic, openai, openai-compatible (key from ANTHROPIC_API_KEY / "
@@ -140,15 +144,14 @@ def run(state, out, seed, only, skip, counts, tokenizer, max_tokens, formats, ev
                    "(same as FACTORY_GROUNDING_REPO).")
 @workers_option
 @timeout_option
+@examples("factory generate tool_core --count 500 --seed 7 --data data",
+          "factory generate tool_core tool_neg --count tool_core=500 --count tool_neg=100 --data data",
+          "factory generate tool_core --count 50 --provider openai --model gpt-4o-mini --max-cost 2",
+          "factory generate tool_core --count 500 --provider anthropic --batch",
+          "factory generate agentic --repo ~/src/my-service --data data")
 @click.pass_obj
-def generate(state, categories, count, seed, out, provider, model, base_url, max_cost, batch, wait, repo):
-    """Regenerate one or more categories; every other file in OUT stays byte-identical.
-
-    Example: factory generate tool_core --count 500 --seed 7 --out data
-    Example: factory generate tool_core --count 50 --provider openai --model gpt-4o-mini --max-cost 2
-    Example: factory generate tool_core --count 500 --provider anthropic --batch
-    Example: factory generate agentic --repo ~/src/my-service --out data
-    """
+def generate(state, categories, counts, seed, data_dir, provider, model, base_url, max_cost, batch, wait, repo):
+    """Regenerate one or more categories; every other file in DATA stays byte-identical."""
     from factory.pipeline import check_counts, select_categories
 
     _use_repo(repo)
@@ -156,12 +159,14 @@ def generate(state, categories, count, seed, out, provider, model, base_url, max
     cfg = state.config
     names = select_categories(state.host, list(categories))
     check_counts(state.host, cfg.counts, "factory.toml [counts]")
-    counts = {n: count for n in names} if count is not None else {n: cfg.counts[n] for n in names if n in cfg.counts}
+    counts = {n: cfg.counts[n] for n in names if n in cfg.counts} | resolve_counts(
+        counts, names, list(state.host.registry.categories))
+    out = data_dir or cfg.out
     if provider != "template":
-        _run_llm_generation(state, out or cfg.out, cfg.seed if seed is None else seed, names, counts, provider,
+        _run_llm_generation(state, out, cfg.seed if seed is None else seed, names, counts, provider,
                             model, base_url, max_cost, batch, wait)
         return
-    _run_generation(state, out or cfg.out, cfg.seed if seed is None else seed, names, counts)
+    _run_generation(state, out, cfg.seed if seed is None else seed, names, counts)
 
 
 def _run_llm_generation(state, out: Path, seed: int, names: list[str], counts: dict[str, int], provider: str,
@@ -220,6 +225,7 @@ def _run_llm_generation(state, out: Path, seed: int, names: list[str], counts: d
 @click.option("--max-chars", type=click.IntRange(min=1), default=None,
               help="Flag a message longer than this many characters [default: 16 x --max-tokens, 32,768].")
 @click.pass_obj
+@examples("factory validate data/*.jsonl --tokenizer qwen2.5 --tokenizer deepseek --quality")
 def validate(state, files, max_errors, tokenizers, max_tokens, quality, context_fields, no_roundtrip, max_chars):
     """Check every line of FILES: JSON, record schema, roles and order, tool calls against the
     offered tools' JSON schemas, declared defects, messages longer than --max-chars. A file with no
@@ -228,8 +234,6 @@ def validate(state, files, max_errors, tokenizers, max_tokens, quality, context_
     With --tokenizer / --max-tokens it also renders each record through the tokenizer's chat template
     (tools included), prints p50/p95/max tokens per category and flags records over --max-tokens and
     texts that do not survive encode/decode. With --quality it prints the quality table.
-
-    Example: factory validate data/*.jsonl --tokenizer qwen2.5 --tokenizer deepseek --quality
     """
     from factory.quality.validate import RecordValidator, validate_file
 
@@ -282,23 +286,37 @@ def _spec_targets(state) -> dict[str, int]:
 
 
 @click.command()
-@click.option("--out", type=click.Path(path_type=Path), help="Dataset directory [default: ./data or config].")
+@dataset_dir_option("Dataset directory [default: ./data, or `out` in factory.toml].")
+@examples("factory status --data data",
+          "factory --plugins-dir my_plugins status --data data")
 @click.pass_obj
-def status(state, out):
-    """Per category: records on disk, spec hash when generated and now, and whether it is stale.
-
-    Example: factory status --out data
+def status(state, data_dir):
+    """Per category: records on disk against the target (factory.toml [counts], else the spec's
+    total), the seed and provider/model it was generated with, the spec hash then and now, and its
+    state. Then merged/, each export/FORMAT/ and report/: fresh, or stale naming the input that
+    changed since they were built.
     """
-    from factory.pipeline import dataset_status
+    from factory.pipeline import dataset_status, output_status
 
-    out = out or state.config.out
-    if not Path(out).is_dir():
-        raise FactoryError(f"{out}: no such dataset directory; run `factory run --out {out}` first")
-    rows = dataset_status(state.host, out)
-    click.echo(f"{'category':<18} {'file':<22} {'on disk':>8}  {'spec then':<12} {'spec now':<12} state")
+    out = Path(data_dir or state.config.out)
+    if not out.is_dir():
+        raise FactoryError(f"{out}: no such dataset directory; run `factory run --data {out}` first")
+    rows = dataset_status(state.host, out, state.config.counts)
+    click.echo(f"{'category':<18} {'records':>8} {'target':>8} {'seed':>6}  {'made by':<16} {'spec then':<12} "
+               f"{'spec now':<12} state")
     for r in rows:
         disk = "-" if r.on_disk is None else str(r.on_disk)
-        click.echo(f"{r.name:<18} {r.file:<22} {disk:>8}  {r.hash_then or '-':<12} {r.hash_now:<12} {r.state}")
+        seed = "-" if r.seed is None else str(r.seed)
+        click.echo(f"{r.name:<18} {disk:>8} {r.target:>8} {seed:>6}  {r.made_by:<16} {r.hash_then or '-':<12} "
+                   f"{r.hash_now:<12} {r.state}")
+    seeds = sorted({r.seed for r in rows if r.seed is not None})
+    if len(seeds) > 1:
+        click.echo(f"note: the categories were generated with different seeds ({', '.join(map(str, seeds))})")
+    for f in output_status(out):
+        rebuild = {"merged/": "factory merge", "report/": "factory report"}.get(
+            f.output, f"factory export --format {f.output.split('/')[1]}")
+        why = "; ".join(f.reasons[:3]) + (f"; {len(f.reasons) - 3} more" if len(f.reasons) > 3 else "")
+        click.echo(f"{f.output:<18} {f.state}" + (f": {why} (rebuild: {rebuild} --data {out})" if f.reasons else ""))
 
 
 @click.command()
@@ -310,14 +328,13 @@ def status(state, out):
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the figures as JSON here.")
 @click.option("--no-build", is_flag=True, help="Skip the build stage (compilers, gofmt, go vet, rustc, ruff).")
+@examples("factory check data/*.jsonl --rejects data/check.rejects.jsonl --report data/check.json")
 def check(files, repos, rejects, report_path, no_build):
     """Verify records from any source in four stages -- format, execution (grounded read-only calls
     re-run against their repository), semantic (claims against results, listed conventions, tool
     preconditions), build (Python ast + ruff, gofmt + go vet, rustc, tsc where installed) -- and print
     each stage's pass rate per category, the variety measures and the behaviour mix. Exits 1 when any
     record is rejected.
-
-    Example: factory check data/*.jsonl --rejects data/check.rejects.jsonl --report data/check.json
     """
     from factory.quality.check import check_files, format_check_report
     from factory.store.jsonl import write_json
@@ -330,7 +347,11 @@ def check(files, repos, rejects, report_path, no_build):
                + (f" (written to {rejects})" if rejects and report.rejected else ""))
     if report_path:
         write_json(report_path, report.to_dict())
+    if report.read == 0:
+        raise FactoryError(f"no record in {', '.join(map(str, files))} (the files are empty); give JSONL records")
     if report.rejected:
+        click.echo(f"error: {report.rejected} of {report.read} records of {', '.join(map(str, files))} rejected "
+                   "(reasons above, per stage)", err=True)
         sys.exit(1)
 
 

@@ -1,6 +1,6 @@
 """CLI commands over a generated dataset directory: ``merge``, ``export`` and ``report``.
 
-Layout they share (DIR is ``factory run --out DIR``): category files in DIR (``eval.jsonl`` there is
+Layout they share (DIR is ``factory run --data DIR``): category files in DIR (``eval.jsonl`` there is
 the held-out eval category), ``DIR/merged/{train,eval}.jsonl`` + ``merge_report.json``,
 ``DIR/export/<format>/`` and ``DIR/report/``. Heavy libraries are imported inside the commands.
 """
@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 
 import click
+
+from factory.cli.options import examples
 
 
 @click.command()
@@ -31,16 +33,16 @@ import click
               help="More categories to keep out of both splits (repeatable); those whose spec says "
                    "held_out are always kept out.")
 @click.pass_obj
+@examples("factory merge --data data --enhanced enhanced_batch_001.jsonl --eval-frac 0.15")
 def merge(state, files, data_dir, out, enhanced, base, seed, eval_frac, near_threshold, num_perm, exclude):
     """Merge, dedupe (exact + MinHash near-duplicates), shuffle and split into train/eval.
-
-    Example: factory merge --data data --enhanced enhanced_batch_001.jsonl --eval-frac 0.15
     """
     from factory.generate.specs import held_out_categories, warn_failed_plugins
     from factory.merge.dataset import MergeOptions, category_files, inputs_from
     from factory.merge.dataset import merge as run_merge
 
     data_dir = data_dir or state.config.out
+    whole_dataset = not files
     if not files:
         files = tuple(category_files(Path(data_dir)))
         if not files and not enhanced and not base:
@@ -49,7 +51,7 @@ def merge(state, files, data_dir, out, enhanced, base, seed, eval_frac, near_thr
     opts = MergeOptions(seed=seed, eval_frac=eval_frac, near_threshold=near_threshold or None, num_perm=num_perm,
                         exclude_categories=(*held_out_categories(state.host.registry), *exclude))
     warn_failed_plugins(state.host.registry)
-    result = run_merge(inputs_from(files, enhanced, base), out, opts)
+    result = run_merge(inputs_from(files, enhanced, base), out, opts, whole_dataset=whole_dataset)
     click.echo(format_merge_report(result.report))
     click.echo(f"wrote {result.train}, {result.eval} and {result.report_path}")
 
@@ -79,12 +81,11 @@ def format_merge_report(report: dict) -> str:
 @click.option("--mask-sample", type=int, default=100, show_default=True,
               help="Rows per export whose loss mask is also computed by transformers itself.")
 @click.pass_obj
+@examples("factory export --format trl --format openai --data data")
 def export(state, formats, data_dir, merged_dir, out, tokenizer, no_check, mask_sample):
     """Export the merged train/eval splits to trainer formats and self-check what was written.
 
     Exits 1 listing file:line: reason when a self-check fails.
-
-    Example: factory export --format trl --format openai --data data
     """
     from factory.export.base import run_export
 
@@ -143,10 +144,9 @@ def format_export_report(report: dict) -> str:
 @click.option("--no-tokens", is_flag=True, help="Leave token lengths out (no tokenizer is loaded).")
 @click.option("--license", "license_", default="apache-2.0", show_default=True, help="License in the card metadata.")
 @click.pass_obj
+@examples("factory report --data data")
 def report(state, data_dir, tokenizer, no_tokens, license_):
     """Write the dataset card (README.md with Hugging Face metadata) and report.html with plots.
-
-    Example: factory report --data data
     """
     from factory.merge.dataset import category_files
     from factory.report.build import build_report

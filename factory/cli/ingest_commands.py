@@ -9,6 +9,8 @@ from typing import Any
 
 import click
 
+from factory.cli.options import examples
+
 OUT = click.Option(["--out", "-o"], type=click.Path(dir_okay=False, path_type=Path), required=True,
                    help="JSONL file to write (atomically); the report goes to OUT.report.json.")
 FORCE = click.Option(["--force"], is_flag=True,
@@ -63,11 +65,11 @@ class IngestGroup(click.Group):
 
 
 @click.group(cls=IngestGroup)
+@examples("factory ingest claude-logs ~/.claude/projects --out data/claude_logs.jsonl",
+          "factory ingest git-history ../myrepo --out data/git_history.jsonl")
 def ingest() -> None:
-    """Turn real sources (Claude Code logs, git history, repositories) into Example records.
-
-    Example: factory ingest --help
-    """
+    """Turn real sources (Claude Code logs, git history, repositories) into records; `factory ingest
+    SOURCE --help` for each source's options."""
 
 
 COMMANDS = [ingest]

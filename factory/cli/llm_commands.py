@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from factory.cli.options import provider_create, timeout_option, workers_option
+from factory.cli.options import examples, provider_create, timeout_option, workers_option
 
 
 # -- shared CLI plumbing ---------------------------------------------------------------------------
@@ -62,7 +62,8 @@ class ProgressLine:
 
 
 def make_session(state: Any, provider: str, model: str | None, base_url: str | None, max_cost: float | None,
-                 job: str, progress: Any = None, batch: bool = False, wait: bool = False) -> Any:
+                 job: str, progress: Any = None, batch: bool = False, wait: bool = False,
+                 flag: str = "--provider") -> Any:
     from factory.llm.session import EngineSession
 
     command = None
@@ -71,7 +72,7 @@ def make_session(state: Any, provider: str, model: str | None, base_url: str | N
 
         command = command_of(click.get_current_context().info_name or "")
     return EngineSession.from_config(state.config, provider, model, base_url, max_cost, job, on_progress=progress,
-                                     batch=batch, wait=wait, command=command, create=provider_create(state, provider))
+                                     batch=batch, wait=wait, command=command, create=provider_create(state, provider, flag))
 
 
 def _rubrics(state: Any) -> dict[str, Any]:
@@ -121,6 +122,8 @@ def _summary(stats: Any) -> str:
               help="Write OUT even when no line can be scored (an empty file); by default OUT is then left as it was.")
 @engine_options
 @click.pass_obj
+@examples("factory score data/tool_core.jsonl --judge openai:gpt-4o-mini --max-cost 5",
+          "factory score data/tool_core.jsonl --judge anthropic:claude-haiku-4-5 --batch")
 def score(state, file, out, judge, spec_ref, threshold, scorer_name, force, base_url, max_cost, batch, wait):
     """Score every record of FILE on its spec's rubric (five judge dimensions by default) and
     set `label` by threshold. Reads factory records, OpenAI `messages`, ShareGPT `conversations`
@@ -131,9 +134,6 @@ def score(state, file, out, judge, spec_ref, threshold, scorer_name, force, base
     up to 500 sampled per category) it labels 89% of the valid records true (tool_core 90%,
     agentic 99%, guardrail 89%, documentation 51%) and 84% of the tool_neg defects false; a record
     with a declared defect (label false, meta.defect) always keeps label false.
-
-    Example: factory score data/tool_core.jsonl --judge openai:gpt-4o-mini --max-cost 5
-    Example: factory score data/tool_core.jsonl --judge anthropic:claude-haiku-4-5 --batch
     """
     from factory.llm import parse_provider_ref
     from factory.llm.batch import BatchPending
@@ -151,7 +151,8 @@ def score(state, file, out, judge, spec_ref, threshold, scorer_name, force, base
     with ProgressLine(f"score {file.name}") as progress:
         if judge:
             name, model = parse_provider_ref(judge)
-            session = make_session(state, name, model, base_url, max_cost, f"score:{file}", progress, batch, wait)
+            session = make_session(state, name, model, base_url, max_cost, f"score:{file}", progress, batch, wait,
+                                   flag="--judge")
             judge_fn = LLMJudge(session)
         try:
             # A batch job takes the whole file at once (up to the providers' 50,000 requests per job).
@@ -187,14 +188,13 @@ def score(state, file, out, judge, spec_ref, threshold, scorer_name, force, base
               help="Offline scorer (a registered one) that re-scores when there is no --judge.")
 @engine_options
 @click.pass_obj
+@examples("factory enhance scored.jsonl --provider anthropic --batch-size 50 --rounds 3 --out enhanced",
+          "factory enhance scored.jsonl --provider openai --batch")
 def enhance(state, file, provider, model, out, batch_size, rounds, spec_ref, judge, scorer_name, base_url, max_cost,
             batch, wait):
     """Rewrite the label-false records of a scored FILE in batches, following an enhancement spec;
     validate and re-score each rewrite; write enhanced_batch_NNN.jsonl and a report per round.
     Rerunning after a stop, a budget or a crash sends only what was never answered.
-
-    Example: factory enhance scored.jsonl --provider anthropic --batch-size 50 --rounds 3 --out enhanced
-    Example: factory enhance scored.jsonl --provider openai --batch   (then: factory batches --collect)
     """
     from factory.llm import parse_provider_ref
     from factory.llm.batch import BatchPending
@@ -208,7 +208,7 @@ def enhance(state, file, provider, model, out, batch_size, rounds, spec_ref, jud
         if judge:
             jname, jmodel = parse_provider_ref(judge)
             judge_session = make_session(state, jname, jmodel, base_url, max_cost, f"enhance-judge:{file}", progress,
-                                         batch, wait)
+                                         batch, wait, flag="--judge")
         try:
             result = Enhancer(session, spec, spec.rubric, LLMJudge(judge_session) if judge_session else None,
                               batch_size, rounds, rubrics=_rubrics(state),
@@ -235,12 +235,11 @@ def enhance(state, file, provider, model, out, batch_size, rounds, spec_ref, jud
                    "command whose jobs are all collected so it writes its outputs.")
 @click.option("--no-rerun", is_flag=True, help="With --collect: only download and resubmit.")
 @click.pass_obj
+@examples("factory batches",
+          "factory batches --collect")
 def batches(state, limit, do_collect, no_rerun):
     """Show the ledger: recent runs (requests, cache hits, tokens, cost, how they ended) and the
     provider batch jobs (--batch) with their status and request counts, asked of the provider.
-
-    Example: factory batches
-    Example: factory batches --collect
     """
     from factory.llm.ledger import Ledger
 

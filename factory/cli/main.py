@@ -87,13 +87,36 @@ def main(argv: list[str] | None = None) -> None:
     except FactoryError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
-    state = AppState(config, [*config.plugins_dirs, *map(Path, dirs)])
+    try:
+        plugin_dirs = [*(_plugins_dir(p, "plugins_dirs in the config") for p in config.plugins_dirs),
+                       *(_plugins_dir(Path(p), "--plugins-dir") for p in dirs)]
+    except FactoryError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    state = AppState(config, plugin_dirs)
     try:
         cli = build_cli(state)
         cli.main(args=argv, prog_name="factory", standalone_mode=True)
     except FactoryError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
+    except OSError as exc:  # a path the user named that the system refused: say which, and why
+        if exc.filename is None:
+            raise
+        click.echo(f"error: {exc.filename}: {exc.strerror or exc}", err=True)
+        sys.exit(1)
+
+
+def _plugins_dir(path: Path, where: str) -> Path:
+    """A directory drop-in plugins are loaded from: it must exist and be readable."""
+    import os
+
+    if not path.is_dir():
+        raise FactoryError(f"{where}: {path} is {'a file' if path.exists() else 'not there'}; "
+                           "expected the directory a drop-in plugin's NAME.py and NAME.md are in")
+    if not os.access(path, os.R_OK | os.X_OK):
+        raise FactoryError(f"{where}: {path} cannot be read (permission denied)")
+    return path
 
 
 if __name__ == "__main__":

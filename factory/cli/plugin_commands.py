@@ -7,15 +7,16 @@ from pathlib import Path
 
 import click
 
+from factory.cli.options import examples
+
 
 @click.command(name="plugins")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.pass_obj
+@examples("factory --plugins-dir my_plugins plugins")
 def plugins_cmd(state, as_json):
     """List every category (origin, spec file and hash, toolset), the other registered names, and
     every plugin that failed to load with the reason.
-
-    Example: factory --plugins-dir my_plugins plugins
     """
     import orjson
 
@@ -66,10 +67,10 @@ def _print_table(cats: list[dict], others: dict, failures: list[dict]) -> None:
               help="Where to write NAME.py and NAME.md (use it as --plugins-dir).")
 @click.option("--force", is_flag=True, help="Overwrite existing files.")
 @click.pass_obj
+@examples("factory new-category api_design --dir my_plugins",
+          "factory --plugins-dir my_plugins plugins")
 def new_category(state, name, directory, force):
     """Scaffold NAME.py + NAME.md: a drop-in category that generates valid records at once.
-
-    Example: factory new-category api_design --dir my_plugins && factory --plugins-dir my_plugins plugins
     """
     from factory.authoring.scaffold import scaffold_category
     from factory.errors import FactoryError

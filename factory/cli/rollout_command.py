@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from factory.cli.llm_commands import ProgressLine, _spec, _summary, make_session
-from factory.cli.options import timeout_option, workers_option
+from factory.cli.options import examples, timeout_option, workers_option
 
 
 @click.command()
@@ -45,15 +45,13 @@ from factory.cli.options import timeout_option, workers_option
 @workers_option
 @timeout_option
 @click.pass_obj
+@examples("factory rollout --tasks builtin --provider openai-compatible --base-url http://localhost:8000/v1 --model M",
+          "factory rollout --tasks git:../myrepo --max-tasks 200 --provider anthropic --model claude-sonnet-4-5")
 def rollout(state, tasks_ref, provider, model, base_url, out, max_tasks, samples, max_turns, temperature, max_tokens,
             concurrency, command_timeout, user_kind, isolation, spec_ref, toolset_ref, category, max_cost):
     """Run a model as an agent on real tasks: each rollout gets a private copy of the repository, every
     tool call is executed there and its real result goes back; the result is verified (format,
     execution, outcome, semantics). Stop and rerun at any time: completed turns are not sent again.
-
-    \b
-    Example: factory rollout --tasks builtin --provider openai-compatible --base-url http://localhost:8000/v1 --model M
-    Example: factory rollout --tasks git:../myrepo --max-tasks 200 --provider anthropic --model claude-sonnet-4-5
     """
     from factory.generate.tools import resolve_toolset
     from factory.rollout.loop import Settings

@@ -13,6 +13,7 @@ import typing
 
 import click
 
+from factory.cli.options import examples
 from factory.training.config import TrainConfig, load_yaml_config
 
 _HINTS = typing.get_type_hints(TrainConfig)
@@ -70,6 +71,10 @@ def _config_from(ctx: click.Context, config_file: str | None, values: dict) -> T
 )
 @_train_options
 @click.pass_context
+@examples("factory train --stage sanity --model Qwen/Qwen2.5-Coder-1.5B-Instruct --data data/merged",
+          "factory train --stage dry-run --model Qwen/Qwen2.5-Coder-1.5B-Instruct --data data",
+          "factory train --config-file my_run.yaml --stage full",
+          "factory train --method kto --adapter outputs/RUN/lora --model Qwen/Qwen2.5-Coder-1.5B-Instruct --data data/export/kto")
 def train_command(ctx: click.Context, config_file: str | None, **values) -> None:
     """Train a LoRA adapter: --stage sanity | dry-run | mini | full (defaults from the training
     checklist), --curriculum for staged learning rates, --method kto | dpo to refine an adapter.
@@ -120,6 +125,8 @@ def train_command(ctx: click.Context, config_file: str | None, **values) -> None
     is_flag=True,
     help="Expect a_b for a function named a.b, as the leaderboard does for models that cannot send dots.",
 )
+@examples("factory eval --model Qwen/Qwen2.5-Coder-1.5B-Instruct --adapter outputs/RUN/lora --data data/eval.jsonl",
+          "factory eval --model BASE --adapter outputs/RUN/lora --data bfcl/BFCL_v3_simple.jsonl --limit 200")
 def eval_command(
     base: str,
     adapters: tuple[str, ...],
@@ -155,6 +162,7 @@ def eval_command(
 @click.option(
     "--dtype", type=click.Choice(["bfloat16", "float16", "float32"]), default="bfloat16", show_default=True
 )
+@examples("factory merge-adapter --base Qwen/Qwen2.5-Coder-1.5B-Instruct --adapter outputs/RUN/lora --out merged/")
 def merge_adapter_command(base: str, adapter: str, out: str, dtype: str) -> None:
     """Merge a LoRA adapter into its base (merge_and_unload) and save a standalone model. A 4-bit base is refused."""
     from factory.training.package import merge_adapter
@@ -164,7 +172,8 @@ def merge_adapter_command(base: str, adapter: str, out: str, dtype: str) -> None
 
 @click.command("package")
 @click.option("--model", required=True, help="A merged model directory (factory merge-adapter).")
-@click.option("--out", required=True, help="Directory for the GGUF file(s) and the Modelfile.")
+@click.option("--out", default=None, help="Directory for the GGUF file(s) and the Modelfile [default: MODEL-gguf "
+                                          "beside the model directory].")
 @click.option("--gguf/--no-gguf", default=True, show_default=True, help="Convert to GGUF with llama.cpp.")
 @click.option(
     "--quant", default="Q4_K_M", show_default=True, help="llama-quantize type (Q4_K_M, Q5_K_M, Q8_0, f16)."
@@ -173,8 +182,10 @@ def merge_adapter_command(base: str, adapter: str, out: str, dtype: str) -> None
 @click.option(
     "--family", default=None, help="Chat family for the Modelfile (default: detected from the model)."
 )
+@examples("factory package --model merged/ --gguf --quant Q4_K_M",
+          "factory package --model merged/ --out dist/ --quant Q8_0 --llama-cpp ~/src/llama.cpp")
 def package_command(
-    model: str, out: str, gguf: bool, quant: str, llama_cpp: str | None, family: str | None
+    model: str, out: str | None, gguf: bool, quant: str, llama_cpp: str | None, family: str | None
 ) -> None:
     """Convert a merged model to GGUF, quantise it, and write an Ollama Modelfile beside it."""
     from pathlib import Path
@@ -182,6 +193,9 @@ def package_command(
     from factory.training.package import detect_family, to_gguf, write_modelfile
 
     family = family or detect_family(model)
+    if out is None:
+        source_dir = Path(model).resolve()
+        out = str(source_dir.with_name(source_dir.name + "-gguf"))
     source = to_gguf(model, out, quant, llama_cpp) if gguf else Path(model).resolve()
     modelfile = write_modelfile(Path(out) / "Modelfile", f"./{source.name}" if gguf else str(source), family)
     click.echo(f"{source}\n{modelfile}  (ollama create NAME -f {modelfile})")
@@ -195,6 +209,8 @@ def package_command(
 @click.option("--model", default=None, help="Model directory to detect the family from.")
 @click.option("--system", default="", help="A SYSTEM prompt to bake in.")
 @click.option("--out", default="Modelfile", show_default=True)
+@examples("factory modelfile --from merged-gguf/model-Q4_K_M.gguf --model merged/",
+          "factory modelfile --from model.gguf --family qwen --system \"You are a careful coding assistant.\" --out Modelfile")
 def modelfile_command(source: str, family: str | None, model: str | None, system: str, out: str) -> None:
     """Write an Ollama Modelfile whose TEMPLATE renders tools, tool calls and tool results for the family."""
     from factory.training.package import detect_family, write_modelfile

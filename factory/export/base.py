@@ -164,4 +164,7 @@ def run_export(exporter: Any, splits: dict[str, Path], out_dir: Path, tokenizer:
         checks = check_export(exporter.checks, written, tok, mask_sample)
         report["checks"] = checks.as_dict() if checks is not None else None
     write_json(out_dir / "export_report.json", report)
+    from factory.store.provenance import record_inputs
+
+    record_inputs(out_dir, f"export {report['format']}", [*splits.values(), *(originals or [])])
     return report

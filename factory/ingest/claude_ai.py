@@ -42,6 +42,14 @@ def tool_schema_ai(name: str) -> dict[str, Any]:
 
 def iter_json_array(path: Path, chunk_size: int = 1 << 20) -> Iterator[tuple[int, Any]]:
     """Yield (index, item) of a top-level JSON array, reading the file in chunks."""
+    try:
+        yield from _json_array_items(path, chunk_size)
+    except UnicodeDecodeError as exc:
+        raise InputError(path, None, f"not UTF-8 text ({exc.reason} near byte {exc.start} of a chunk)",
+                         "give the conversations.json file from the Claude.ai export") from None
+
+
+def _json_array_items(path: Path, chunk_size: int) -> Iterator[tuple[int, Any]]:
     decoder = json.JSONDecoder()
     with open(path, encoding="utf-8") as fh:
         buf = fh.read(chunk_size).lstrip()
@@ -72,21 +80,31 @@ def iter_json_array(path: Path, chunk_size: int = 1 << 20) -> Iterator[tuple[int
                 buf += more
 
 
+def _str(value: Any) -> str:
+    """A field that should hold text: its text, or "" for anything else (exports are not always tidy)."""
+    return value if isinstance(value, str) else ""
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    """A field that should hold a list of objects: the objects in it."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
 def _human_text(msg: dict[str, Any]) -> str:
-    blocks = msg.get("content") or []
-    text = "\n\n".join(b.get("text", "") for b in blocks if isinstance(b, dict) and b.get("type") == "text")
-    text = (text or msg.get("text") or "").strip()
-    for att in msg.get("attachments") or []:
-        body = (att.get("extracted_content") or "").strip()
+    blocks = _dicts(msg.get("content"))
+    text = "\n\n".join(_str(b.get("text")) for b in blocks if b.get("type") == "text")
+    text = (text or _str(msg.get("text"))).strip()
+    for att in _dicts(msg.get("attachments")):
+        body = _str(att.get("extracted_content")).strip()
         if body:
-            text += f"\n\n[attachment: {att.get('file_name', 'file')}]\n```\n{body}\n```"
+            text += f"\n\n[attachment: {_str(att.get('file_name')) or 'file'}]\n```\n{body}\n```"
     return text.strip()
 
 
 def conversation_messages(conv: dict[str, Any], conv_index: int) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     n_calls = 0
-    for msg in conv.get("chat_messages") or []:
+    for msg in _dicts(conv.get("chat_messages")):
         if msg.get("sender") == "human":
             text = _human_text(msg)
             if not text:
@@ -98,18 +116,18 @@ def conversation_messages(conv: dict[str, Any], conv_index: int) -> list[dict[st
             continue
         if msg.get("sender") != "assistant":
             continue
-        blocks = msg.get("content") or [{"type": "text", "text": msg.get("text") or ""}]
+        blocks = _dicts(msg.get("content")) or [{"type": "text", "text": _str(msg.get("text"))}]
         pending: list[str] = []
         for block in blocks:
-            kind = block.get("type") if isinstance(block, dict) else None
-            if kind == "text" and (block.get("text") or "").strip():
+            kind = block.get("type")
+            if kind == "text" and _str(block.get("text")).strip():
                 if out and out[-1]["role"] == "assistant" and not out[-1].get("tool_calls"):
                     out[-1]["content"] += "\n\n" + block["text"].strip()
                 else:
                     out.append({"role": "assistant", "content": block["text"].strip()})
-            elif kind == "tool_use" and block.get("name"):
+            elif kind == "tool_use" and _str(block.get("name")):
                 n_calls += 1
-                call_id = block.get("id") or f"call_{conv_index}_{n_calls}"
+                call_id = _str(block.get("id")) or f"call_{conv_index}_{n_calls}"
                 call = {"id": call_id, "type": "function", "function": {
                     "name": block["name"], "arguments": block.get("input") if isinstance(block.get("input"), dict) else {}}}
                 last = out[-1] if out else None
@@ -122,7 +140,7 @@ def conversation_messages(conv: dict[str, Any], conv_index: int) -> list[dict[st
                 call_id = block.get("tool_use_id") if block.get("tool_use_id") in pending else pending[0]
                 pending.remove(call_id)
                 parts = block.get("content") or []
-                text = "\n".join(p.get("text", "") for p in parts if isinstance(p, dict)) if isinstance(parts, list) \
+                text = "\n".join(_str(p.get("text")) for p in _dicts(parts)) if isinstance(parts, list) \
                     else str(parts)
                 name = next(c["function"]["name"] for m in out for c in m.get("tool_calls") or [] if c["id"] == call_id)
                 out.append({"role": "tool", "tool_call_id": call_id, "name": name, "content": text or "(no output)"})

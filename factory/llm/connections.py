@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -85,10 +86,22 @@ class ConnectionRamp:
         self.spacing = min(MAX_SPACING, max(2 * self.spacing, 0.001))
 
 
+REFUSALS = (errno.ECONNREFUSED, errno.ECONNRESET)
+
+
 def _is_refusal(exc: BaseException) -> bool:
-    """A connection attempt the server's host turned away (refused, reset), not a slow or unknown host."""
-    return isinstance(exc, (ConnectionRefusedError, ConnectionResetError)) or \
-        "refused" in str(exc).lower() or "reset" in str(exc).lower()
+    """A connection attempt the server's host turned away (refused, reset), not a slow or unknown host:
+    the OS error's errno anywhere in the chain httpcore wraps it in, else the error's own words (a
+    backend that reports no errno)."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            break
+        if isinstance(seen, OSError) and seen.errno is not None:
+            return seen.errno in REFUSALS
+        seen = seen.__cause__ or seen.__context__
+    text = str(exc).lower()
+    return "refused" in text or "reset" in text
 
 
 class RampedBackend:
@@ -121,7 +134,12 @@ class RampedBackend:
 
         t0 = self._clock()
         first = attempt()
-        done, _ = await asyncio.wait({first}, timeout=self.ramp.hedge_after)
+        try:
+            done, _ = await asyncio.wait({first}, timeout=self.ramp.hedge_after)
+        except asyncio.CancelledError:  # the request was given up: so is its attempt, and a late open is closed
+            first.cancel()
+            first.add_done_callback(_close_stream)
+            raise
         if done:
             stream = first.result()  # raises the attempt's error
             self.ramp.on_open(self._clock() - t0, raced=False)

@@ -40,6 +40,7 @@ import orjson
 from factory.errors import FactoryError, InputError
 from factory.quality.validate import RecordValidator
 from factory.store.jsonl import JsonlWriter, read_jsonl, write_json
+from factory.store.provenance import record_inputs
 
 # Meta keys exporters need (DPO/KTO pairs, FIM text, licences of ingested code); the rest is provenance.
 KEEP_META = ("defect", "parent_id", "fim", "license", "source")
@@ -184,8 +185,11 @@ def _parent_ids(inputs: Sequence[MergeInput]) -> set[str]:
     return parents
 
 
-def merge(inputs: Sequence[MergeInput], out_dir: str | Path, options: MergeOptions | None = None) -> MergeResult:
-    """Merge ``inputs`` into ``out_dir``/train.jsonl, eval.jsonl and merge_report.json."""
+def merge(inputs: Sequence[MergeInput], out_dir: str | Path, options: MergeOptions | None = None, *,
+          whole_dataset: bool = False) -> MergeResult:
+    """Merge ``inputs`` into ``out_dir``/train.jsonl, eval.jsonl and merge_report.json, and record the
+    inputs' digests in ``built_from.json`` (``whole_dataset``: they are every category file of a
+    dataset directory, so ``factory status`` also flags a category file added later)."""
     opts = options or MergeOptions()
     if opts.exclude_categories is None:
         from factory.generate.specs import held_out_categories
@@ -257,6 +261,12 @@ def merge(inputs: Sequence[MergeInput], out_dir: str | Path, options: MergeOptio
                 cat_of.append(cat_names.setdefault(cat, len(cat_names)))
                 ids.append(obj.get("id", ""))
         spill.flush()
+        if not offsets:  # nothing survived: the outputs already there stay as they are
+            read = sum(read_by_file.values())
+            why = ", ".join(f"{n} {r}" for r, n in dropped.most_common(3)) or "the inputs hold no line"
+            first = f"; first: {invalid_examples[0]}" if invalid_examples else ""
+            raise FactoryError(f"nothing to merge: read {read} records from {', '.join(read_by_file)}, kept 0 "
+                               f"({why}{first}); {out_dir} was left as it was")
         train_idx, eval_idx = stratified_split(cat_of, opts.eval_frac, opts.seed)
         names = {v: k for k, v in cat_names.items()}
         written: dict[str, Counter] = {"train": Counter(), "eval": Counter()}
@@ -283,6 +293,7 @@ def merge(inputs: Sequence[MergeInput], out_dir: str | Path, options: MergeOptio
     }
     report_path = out_dir / "merge_report.json"
     write_json(report_path, report)
+    record_inputs(out_dir, "merge", [i.path for i in inputs], whole_dataset=whole_dataset)
     return MergeResult(paths["train"], paths["eval"], report_path, report, originals_path)
 
 

@@ -79,6 +79,11 @@ class CoverageReport:
     quality: dict[str, CategoryQuality] = field(default_factory=dict)
     missing_files: list[str] = field(default_factory=list)
     specs: list[Any] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)  # file:line: reason of lines that are no record
+
+    @property
+    def records(self) -> int:
+        return sum(sum(c.values()) for c in self.actual.values())
 
     def count(self, source: str) -> int:
         cat, _, sub = source.partition("/")
@@ -89,6 +94,7 @@ class CoverageReport:
 def _records(path: Path, report: CoverageReport, category: str) -> Iterator[dict[str, Any]]:
     for _, obj in read_jsonl(path, strict=False):
         if not isinstance(obj, dict):
+            report.unreadable.append(str(obj) if isinstance(obj, Exception) else f"{path}: a line is not a JSON object")
             continue
         report.actual[category][obj.get("subcategory", "")] += 1
         for msg in obj.get("messages", []):

@@ -21,6 +21,7 @@ from typing import Any
 import orjson
 import yaml
 
+from factory.errors import FactoryError
 from factory.store.jsonl import atomic_write, read_jsonl, write_json
 
 
@@ -275,8 +276,12 @@ def build_report(data_dir: str | Path, category_paths: list[Path], token_report:
     """Write DIR/report/README.md, report.html and report.json; returns their paths."""
     data_dir = Path(data_dir)
     out_dir = data_dir / "report"
-    out_dir.mkdir(parents=True, exist_ok=True)
     summary = DatasetSummary.of(category_paths)
+    if not sum(summary.categories.values()):  # a card of nothing would replace a real one
+        where = ", ".join(p.name for p in category_paths) or "no *.jsonl file"
+        raise FactoryError(f"{data_dir}: no record to report on ({where}); run `factory run --data {data_dir}` "
+                           "first; an existing report/ was left as it was")
+    out_dir.mkdir(parents=True, exist_ok=True)
     merge_path = data_dir / "merged" / "merge_report.json"
     merge_report = orjson.loads(merge_path.read_bytes()) if merge_path.exists() else None
     exports = {p.parent.name: orjson.loads(p.read_bytes()) for p in sorted((data_dir / "export").glob("*/export_report.json"))}
@@ -298,4 +303,8 @@ def build_report(data_dir: str | Path, category_paths: list[Path], token_report:
                                          "labels": dict(summary.labels), "tokens": token_stats,
                                          "plots": list(plots), "merge": merge_report and merge_report["dropped"]})
     paths["json"] = out_dir / "report.json"
+    from factory.store.provenance import record_inputs
+
+    record_inputs(out_dir, "report", [*category_paths, merge_path, *sorted((data_dir / "export").glob("*/export_report.json"))],
+                  whole_dataset=True)
     return paths

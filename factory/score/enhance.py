@@ -190,8 +190,13 @@ class Enhancer:
 
     def run(self, path: str | Path, out_dir: str | Path) -> EnhanceResult:
         path, out_dir = Path(path), Path(out_dir)
-        out_dir.mkdir(parents=True, exist_ok=True)
         pending, good, bad_lines = self.load(path)
+        if not pending and not good:  # nothing to enhance and nothing to keep: say why, write nothing
+            first = "; ".join(f"line {n}: {r}" for n, r in bad_lines[:3])
+            raise InputError(path, None, f"no record could be read ({len(bad_lines)} lines rejected"
+                             + (f": {first}" if first else "") + ")",
+                             "give the scored JSONL that `factory score` wrote")
+        out_dir.mkdir(parents=True, exist_ok=True)
         reports: list[RoundReport] = []
         accepted: dict[str, tuple[Pending, Example]] = {}
         batch_no = 0

@@ -21,9 +21,10 @@ def _clean(proc) -> str:
 
 
 @pytest.mark.parametrize("args, message", [
-    (["generate", "tool_core", "--count", "0"], "0 is not in the range x>=1"),
-    (["generate", "tool_core", "--count", "-5"], "-5 is not in the range x>=1"),
-    (["run", "--count", "tool_core=0", "--no-tokens"], "N at least 1"),
+    (["generate", "tool_core", "--count", "0"], "N a whole number at least 1, got '0'"),
+    (["generate", "tool_core", "--count", "-5"], "N a whole number at least 1, got '-5'"),
+    (["run", "--count", "tool_core=0", "--no-tokens"], "N a whole number at least 1, got 'tool_core=0'"),
+    (["generate", "tool_core", "--count", "=4"], "no category before '='"),
     (["run", "--count", f"{MISSPELT}=3", "--no-tokens"], "did you mean 'tool_core'"),
     (["generate", MISSPELT], "did you mean 'tool_core'"),
 ])
@@ -41,13 +42,14 @@ def test_a_misspelt_category_in_the_config_counts_is_an_error(tmp_path: Path) ->
     assert "did you mean 'tool_core'" in out and not (tmp_path / "data").exists()
 
 
-def test_out_naming_a_file_is_a_clear_error_and_the_file_is_kept(tmp_path: Path) -> None:
+def test_data_naming_a_file_is_a_clear_error_and_the_file_is_kept(tmp_path: Path) -> None:
     existing = tmp_path / "notes.jsonl"
     existing.write_text('{"keep": true}\n')
     for command in (["generate", "tool_neg", "--count", "5"], ["run", "--only", "tool_neg", "--count", "tool_neg=5"]):
-        proc = factory_cli(*command, "--out", existing, cwd=tmp_path)
-        assert proc.returncode == 1 and f"--out {existing} is a file" in _clean(proc), command
-        assert existing.read_text() == '{"keep": true}\n'
+        for flag in ("--data", "--out"):
+            proc = factory_cli(*command, flag, existing, cwd=tmp_path)
+            assert proc.returncode == 2 and f"'{flag}': Directory '{existing}' is a file" in _clean(proc), command
+            assert existing.read_text() == '{"keep": true}\n'
 
 
 def test_a_new_category_may_not_shadow_a_registered_one(tmp_path: Path) -> None:

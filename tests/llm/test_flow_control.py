@@ -153,6 +153,40 @@ def test_a_slow_connection_attempt_is_raced_and_the_loser_closed():
     assert len(inner.streams) == 2 and inner.streams[1].closed
 
 
+def test_a_request_given_up_while_connecting_leaves_no_connection_open():
+    async def main():
+        inner = ScriptedBackend(("late", 0.05))  # opens even though it was cancelled
+        backend = RampedBackend(inner, ConnectionRamp())
+        task = asyncio.ensure_future(backend.connect_tcp("127.0.0.1", 1))
+        await asyncio.sleep(0.02)  # still connecting, before any race
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await asyncio.sleep(0.15)
+        return inner
+
+    inner = asyncio.run(main())
+    assert len(inner.streams) == 1 and inner.streams[0].closed
+
+
+def test_a_refusal_is_known_by_its_errno_under_the_wrapping():
+    from factory.llm.connections import _is_refusal
+
+    def wrapped(err: OSError) -> httpcore2.ConnectError:
+        try:
+            try:
+                raise err
+            except OSError as exc:
+                raise httpcore2.ConnectError("All connection attempts failed") from exc
+        except httpcore2.ConnectError as outer:
+            return outer
+
+    assert _is_refusal(wrapped(ConnectionRefusedError(111, "Connection refused")))
+    assert _is_refusal(wrapped(OSError(104, "Connection reset by peer")))
+    assert not _is_refusal(wrapped(OSError(110, "Connection timed out")))
+    assert not _is_refusal(wrapped(OSError(-2, "Name or service not known; the hostname reset.example")))
+
+
 def test_refusals_are_retried_once_the_server_was_reached_and_passed_on_before():
     refused = httpcore2.ConnectError("[Errno 111] Connection refused")
 
