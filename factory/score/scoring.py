@@ -207,13 +207,23 @@ def label_for(scores: dict[str, float], rubric: Rubric) -> bool:
 _PLACEHOLDER = re.compile(r"\b(lorem|placeholder|todo|tbd|n/a|none|null|example)\b|\.\.\.", re.IGNORECASE)
 _WORD = re.compile(r"[a-zA-Z][a-zA-Z0-9_]{2,}")
 _CALL_AS_TEXT = re.compile(r'^\s*(?:<tool_call>|\{\s*"(?:name|function)"\s*:)')
-_DESCRIBED_ACTION = re.compile(r"\bI(?:'d| would)\s+(?:search|run|read|open|look|check|call|use|fetch|list|grep)\b",
-                               re.IGNORECASE)
+_DESCRIBED_ACTION = re.compile(r"\bI(?:'d| would)\s+(?:start by\s+)?(?:search|run|read|open|look|check|call|use|fetch|"
+                               r"list|grep)", re.IGNORECASE)
 # what a request names that a call serving it must carry: a relative file path (dir/name.ext) or a URL
 _PATH = re.compile(r"https?://[^\s)>\]\"'`]+[^\s)>\]\"'`.,;:!?]|(?<![\w/.:-])(?:[\w.-]+/)+[\w.-]+\.[A-Za-z]{1,5}\b")
-# a reply that hands the tool's work to the user: "Run `git log` and paste me the result", "Open X and ..."
-_HANDED_OVER = re.compile(r"^(?:Run|Open|Search|Use|Scroll|Grep|Try|Look)\b|\bpaste (?:me|it)\b|\byour IDE\b|"
-                          r"\bsearch panel\b|\bshould show you\b|\bhave a look\b")
+# a reply that hands the tool's work to the user: "Run `git log` and paste me the result", "Open X and ...",
+# "You can search for it in your editor", "Take a look at X yourself"
+_HANDED_OVER = re.compile(r"^(?:Run|Open|Search|Use|Scroll|Grep|Try|Look|Edit|Create|Take a look)\b|\bpaste (?:me|it)\b|"
+                          r"\byour IDE\b|\bsearch panel\b|\bshould show you\b|\bhave a look\b|"
+                          r"\byou (?:can|could|should) (?:open|run|search|check|look|grep|find|create|edit)\b|"
+                          r"\bin your (?:editor|terminal|shell)\b|\byourself\b")
+# ...unless it says why no offered tool can do it: handing the step to the user is right then
+_NO_TOOL_FOR_IT = re.compile(r"\b(?:none of (?:my|the) tools|no tool|(?:don't|do not) have a tool|can(?:'|no)t run|"
+                             r"only have|not among (?:my|the) tools|isn't one of (?:my|the) tools)\b", re.IGNORECASE)
+_REFUSAL = re.compile(r"\b(?:I can(?:'|no)t|I won't|I will not|I'm not (?:able|going) to|I am not able to|"
+                      r"not something I can|I (?:have to|must|'ll|will|need to) (?:decline|pass)|"
+                      r"(?:going|have) to say no|I'd rather not)\b", re.IGNORECASE)
+_LIST_OR_CODE = re.compile(r"^\s*(?:[-*]|\d+\.)\s|```", re.MULTILINE)
 
 
 def _clamp(x: float, lo: int = 1, hi: int = 5) -> float:
@@ -250,9 +260,24 @@ def _words(text: str) -> set[str]:
     return {w.lower() for w in _WORD.findall(text)}
 
 
+def _stem(word: str) -> str:
+    """``changes`` / ``changed`` / ``changing`` -> ``chang``: enough for word overlap, no dictionary."""
+    for suffix in ("ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def _stems(text: str) -> set[str]:
+    return {_stem(w) for w in _words(text)}
+
+
 class HeuristicScorer:
-    """Offline scores on the five default dimensions from what is visible in the record. Unknown
-    dimensions get the mean of the known ones."""
+    """Offline scores on the five default dimensions from what is visible in the record. A rubric's
+    other dimensions (a category's own: ``honesty``, ``fix_correctness``, ...) get the mean of the
+    default dimensions that apply to the record: session memory only where there is a session (more
+    than one request, tool results, a ``sessionMemory`` argument), tool context only where tools are
+    offered or called. A single-turn answer is not marked down for the tools it did not need."""
 
     name = "heuristic"
 
@@ -267,14 +292,21 @@ class HeuristicScorer:
         assistants = [m for m in msgs if m["role"] == "assistant"]
         calls = [c["function"] for m in assistants for c in m.get("tool_calls") or []]
         args = [c.get("arguments") for c in calls]
+        described = {t["function"]["name"]: str(t["function"].get("description") or "") for t in view.tools
+                     if isinstance(t, dict) and isinstance(t.get("function"), dict) and "name" in t["function"]}
         known = {
             "session_memory_quality": self._memory(msgs, args),
             "tool_context_quality": self._tool_context(view, users, assistants, calls, args),
-            "goal_coherence": self._goals(users, assistants, calls, args),
+            "goal_coherence": self._goals(users, assistants, calls, args, described),
             "prompt_naturalness": self._naturalness(users),
             "response_realism": self._realism(assistants, calls),
         }
-        fallback = _clamp(statistics.fmean(known.values()))
+        applicable = ["goal_coherence", "prompt_naturalness", "response_realism"]
+        if view.tools or calls:
+            applicable.append("tool_context_quality")
+        if len(users) > 1 or any(m["role"] == "tool" for m in msgs) or _find_key(args, "sessionMemory") is not None:
+            applicable.append("session_memory_quality")
+        fallback = _clamp(statistics.fmean(known[d] for d in applicable))
         return {d: known.get(d, fallback) for d in rubric.dimensions}
 
     def _memory(self, msgs: list[dict], args: list[Any]) -> float:
@@ -294,7 +326,8 @@ class HeuristicScorer:
         if not calls:
             if _CALL_AS_TEXT.search(final):
                 return 1.0  # a call written out as text: no tool runs
-            if view.tools and (_DESCRIBED_ACTION.search(final) or _HANDED_OVER.search(final.strip())):
+            if view.tools and not _NO_TOOL_FOR_IT.search(final) and (
+                    _DESCRIBED_ACTION.search(final) or _HANDED_OVER.search(final.strip())):
                 return 1.0  # says what it would do with a tool, or asks the user to, instead of calling it
             return 3.0
         offered = {t["function"]["name"]: t for t in view.tools if isinstance(t, dict) and "function" in t}
@@ -312,18 +345,33 @@ class HeuristicScorer:
             score += 1
         return _clamp(score)
 
-    def _goals(self, users: list[str], assistants: list[dict], calls: list[dict], args: list[Any]) -> float:
+    def _goals(self, users: list[str], assistants: list[dict], calls: list[dict], args: list[Any],
+               described: dict[str, str]) -> float:
+        """How much of the request the reply takes up: the share of the request's words (stemmed) that
+        the reply, its calls' arguments, or the called tools' names and descriptions use. Little
+        overlap is no evidence against a reply whose words are not the user's: a schema-valid call
+        (its words are the tool's), a structured answer or one that shares a word, and a refusal that
+        gives its reason or a way forward (at least 80 characters) are not marked down for it."""
         primary, sub = _find_key(args, "primaryGoal"), _find_key(args, "subgoal")
         if isinstance(primary, str) and isinstance(sub, str):
             overlap = primary.strip().lower() == sub.strip().lower()
             return _clamp(_length_score(primary + " " + sub, (10, 30, 60, 100)) - (2 if overlap else 0))
-        asked = _words(" ".join(users))
-        answered = _words(" ".join([*(c["name"] for c in calls), orjson.dumps(args).decode(),
-                                    *((m.get("content") or "") for m in assistants)]))
+        asked = _stems(" ".join(users))
+        answered = _stems(" ".join([*(f"{c['name'].replace('_', ' ')} {described.get(c['name'], '')}" for c in calls),
+                                    orjson.dumps(args).decode(), *((m.get("content") or "") for m in assistants)]))
         if not asked or not answered:
             return 2.0
-        share = len(asked & answered) / min(len(asked), 12)
-        return _clamp(1.5 + 4 * share)
+        shared = asked & answered
+        score = _clamp(1.5 + 4 * len(shared) / min(len(asked), 12))
+        last = assistants[-1] if assistants else {}
+        content = (last.get("content") or "").strip()
+        if last.get("tool_calls"):
+            return max(score, 3.0) if all(c.get("name") in described for c in calls) else score
+        if score < 4 and _REFUSAL.search(content[:300]) and len(content) >= 80:
+            return 4.0
+        if score < 3 and (shared or (len(content) >= 200 and _LIST_OR_CODE.search(content))):
+            return 3.0
+        return score
 
     def _naturalness(self, users: list[str]) -> float:
         if not users:
