@@ -68,6 +68,9 @@ def warm_up() -> None:
         pass
 
 
+CONNECT_TIMEOUT = 10.0  # seconds to open a connection, TLS included
+
+
 def http_client(on_headers: Callable[[], Callable[[Any], None] | None], timeout: float, max_connections: int) -> Any:
     """An httpx client whose response hook counts calls and passes headers on (rate limits), and
     whose new connections open through a :class:`~factory.llm.connections.ConnectionRamp`."""
@@ -84,7 +87,9 @@ def http_client(on_headers: Callable[[], Callable[[Any], None] | None], timeout:
             cb(response.headers)
 
     return httpx.AsyncClient(
-        timeout=timeout,
+        # Opening a connection (TCP and the TLS handshake) takes well under a second on any working
+        # endpoint; one that stalls there is unreachable, whatever the request's own timeout.
+        timeout=httpx.Timeout(timeout, connect=min(CONNECT_TIMEOUT, timeout)),
         transport=ramped_transport(max_connections),
         event_hooks={"response": [hook]},
     )
@@ -158,6 +163,10 @@ def translate(exc: BaseException, provider: str, raw_of: Callable[[Any], str], u
     status = getattr(exc, "status_code", None)
     name = type(exc).__name__
     if status is None:
+        if "Timeout" in name and _caused_by(exc, "ConnectTimeout"):
+            url = getattr(getattr(exc, "request", None), "url", None)
+            return RetryableError("connection", f"{provider}: cannot connect{f' to {url}' if url else ''}: no "
+                                  f"connection (TCP or TLS handshake) within {CONNECT_TIMEOUT:.0f} s")
         if "Timeout" in name:
             return RetryableError("timeout", f"{provider}: request timed out")
         if "Connection" in name:
@@ -183,6 +192,18 @@ def translate(exc: BaseException, provider: str, raw_of: Callable[[Any], str], u
         return FatalProviderError(f"{provider}: HTTP 404 from {url or 'the endpoint'}: {message}; the base URL "
                                   "or the model name is wrong (every request would fail the same way) -- not retried")
     return RejectedRequest(f"{provider}: HTTP {status}: {message} (not retried)", calls=calls)
+
+
+def _caused_by(exc: BaseException, name: str) -> bool:
+    """Whether an exception of class ``name`` is anywhere in ``exc``'s chain (the SDKs wrap httpx's)."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return False
+        if type(seen).__name__ == name:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _is_parse_error(exc: BaseException) -> bool:

@@ -131,8 +131,14 @@ async def _serve_connection(state: LoopbackState, reader: asyncio.StreamReader, 
     """HTTP/1.1 with keep-alive, as the SDKs' connection pools expect (or one answer per connection)."""
     closing = [] if state.keep_alive else ["connection: close"]
     try:
+        first = await reader.readexactly(1)
+        if first == b"\x16":  # a TLS ClientHello on a plain HTTP port: answer as HTTP servers do, and close
+            writer.write(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+            await writer.drain()
+            return
         while True:
-            head = await reader.readuntil(b"\r\n\r\n")
+            head = first + await reader.readuntil(b"\r\n\r\n")
+            first = b""
             lines = head.decode("latin-1").split("\r\n")
             method, path, _ = lines[0].split(" ", 2)
             headers = {}

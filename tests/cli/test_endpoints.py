@@ -1,5 +1,6 @@
-"""Endpoints fail fast and say why: a server that is not there, a wrong base URL, and --timeout,
-driven through the command line as a user would."""
+"""Endpoints fail fast and say why: a server that is not there, a wrong base URL, TLS failures (https
+to a plain HTTP port, a certificate nobody trusts, a handshake that never comes), a refused key, and
+--timeout, driven through the command line as a user would."""
 
 from __future__ import annotations
 
@@ -60,3 +61,82 @@ def test_a_request_over_the_timeout_is_retried(tmp_path, monkeypatch):
         server.inject({"delay": 3})
         engine, results = run(server, tmp_path, requests(1), timeout=1)
         assert [r.status for r in results] == ["ok"] and engine.stats.errors["timeout"] == 1
+
+
+def test_https_to_a_plain_http_server_stops_at_once_naming_the_tls_error(tmp_path):
+    with LoopbackServer(echo) as server:
+        url = server.openai_url.replace("http://", "https://")
+        started = time.monotonic()
+        proc = _generate(tmp_path, url)
+    assert time.monotonic() - started < 20, proc.stderr
+    assert proc.returncode == 1 and f"cannot connect to {url}/chat/completions" in proc.stderr
+    assert "WRONG_VERSION_NUMBER" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.fixture()
+def self_signed_server(tmp_path):
+    """A TLS server on 127.0.0.1 whose certificate no trust store knows."""
+    import shutil
+    import ssl
+    import subprocess
+    import threading
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "1", "-subj", "/CN=127.0.0.1"], check=True, capture_output=True)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                try:
+                    context.wrap_socket(conn, server_side=True).close()
+                except (ssl.SSLError, OSError):
+                    pass  # the client refuses the certificate
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"https://127.0.0.1:{listener.getsockname()[1]}/v1"
+    stop.set()
+    thread.join()
+    listener.close()
+
+
+def test_a_certificate_nobody_trusts_stops_the_run_naming_the_tls_error(tmp_path, self_signed_server):
+    started = time.monotonic()
+    proc = _generate(tmp_path, self_signed_server)
+    assert time.monotonic() - started < 20, proc.stderr
+    assert proc.returncode == 1 and "CERTIFICATE_VERIFY_FAILED" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_server_that_accepts_and_never_answers_the_handshake_stops_the_run(tmp_path):
+    """Connecting (TCP and TLS) has its own limit, the smaller of 10 s and --timeout: a stalled
+    handshake is an unreachable endpoint, not a slow answer to retry for minutes."""
+    with socket.create_server(("127.0.0.1", 0)) as mute:  # the kernel completes TCP; nobody speaks TLS
+        url = f"https://127.0.0.1:{mute.getsockname()[1]}/v1"
+        started = time.monotonic()
+        proc = factory_cli("generate", "tool_core", "--count", "1", "--provider", "openai-compatible", "--model", "m",
+                           "--base-url", url, "--timeout", "2", "--data", tmp_path / "data", cwd=tmp_path,
+                           env={"OPENAI_API_KEY": "sk-test"}, timeout=120)
+    assert time.monotonic() - started < 30, proc.stderr
+    assert proc.returncode == 1 and "no connection (TCP or TLS handshake) within" in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize("status, words", [(401, "the API key was refused"),
+                                           (403, "the API key may not use this model/endpoint")])
+def test_a_refused_key_stops_at_the_first_answer(tmp_path, status, words):
+    with LoopbackServer(echo) as server:
+        server.inject({"status": status, "message": "nope"})
+        proc = _generate(tmp_path, server.openai_url)
+        assert proc.returncode == 1 and f"HTTP {status}" in proc.stderr and words in proc.stderr, proc.stderr
+        assert len(server.requests) == 1
