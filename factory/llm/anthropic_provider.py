@@ -10,7 +10,7 @@ from typing import Any
 
 from factory.llm.native import anthropic_messages, anthropic_tools, turn_from_anthropic
 from factory.llm.provider import Completion, LLMRequest, RejectedRequest
-from factory.llm.sdk import CALLS, http_client, prepared_model, translate, verbatim
+from factory.llm.sdk import CALLS, http_client, prepared_model, request_timeout, translate, verbatim
 
 
 def _raw(message: Any) -> str:
@@ -41,7 +41,7 @@ class AnthropicProvider:
         self.model = model
         self.on_headers: Callable[[Any], None] | None = None
         self._http = http_client(lambda: self.on_headers, timeout, max_connections)
-        self._sdk = AsyncAnthropic(api_key=api_key, base_url=base_url, max_retries=0, timeout=timeout,
+        self._sdk = AsyncAnthropic(api_key=api_key, base_url=base_url, max_retries=0, timeout=request_timeout(timeout),
                                    http_client=self._http)
         self._client = instructor.from_anthropic(self._sdk, mode=instructor.Mode.TOOLS)
 

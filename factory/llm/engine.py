@@ -116,7 +116,8 @@ class Engine:
         # Until the endpoint has answered once, connection failures mean a wrong URL or a server that
         # is down (refused, unknown host, TLS): a few of them stop the run instead of backing off.
         self._answered = False
-        self._unreachable = 0
+        self._unreachable = 0  # connection failures before the first answer, a stall counting as a stop
+        self._unreachable_attempts = 0
         self._reserved = 0.0
         self.run_id = 0
         # Inside run(): the places of requests that are active (not waiting out a backoff).
@@ -363,10 +364,14 @@ class Engine:
         self.stats.errors[exc.kind] += 1
         self.ledger.record_usage(self.run_id, key, f"retry: {exc.kind}")
         if exc.kind == "connection" and not self._answered:
-            self._unreachable += 1
+            # A connection that stalled for the whole connect limit (the ramp races a dropped SYN
+            # after 100 ms) is one the endpoint will not complete: that alone stops the run.
+            self._unreachable += UNREACHABLE_STOP if exc.stalled else 1
+            self._unreachable_attempts += 1
             if self._unreachable >= UNREACHABLE_STOP:
+                tries = self._unreachable_attempts
                 raise FatalProviderError(
-                    f"{exc}; the endpoint has not answered once ({self._unreachable} attempts), so the run "
+                    f"{exc}; the endpoint has not answered once ({tries} attempt{'s' if tries > 1 else ''}), so the run "
                     "stops here: check --base-url and that the server is running") from exc
         if exc.kind == "rate_limited" or exc.kind in OVERLOAD_KINDS:
             if exc.kind == "rate_limited":

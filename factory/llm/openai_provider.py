@@ -9,7 +9,7 @@ from typing import Any
 
 from factory.llm.native import openai_messages, openai_tools, turn_from_openai
 from factory.llm.provider import Completion, LLMRequest, RejectedRequest
-from factory.llm.sdk import CALLS, http_client, prepared_model, translate, verbatim
+from factory.llm.sdk import CALLS, http_client, prepared_model, request_timeout, translate, verbatim
 
 
 def _raw(completion: Any) -> str:
@@ -39,7 +39,7 @@ class OpenAIProvider:
         self.on_headers: Callable[[Any], None] | None = None
         self._http = http_client(lambda: self.on_headers, timeout, max_connections)
         # The engine owns retries: the SDK's own must be off or every failure is retried twice over.
-        self._sdk = AsyncOpenAI(api_key=api_key or "none", base_url=base_url, max_retries=0, timeout=timeout,
+        self._sdk = AsyncOpenAI(api_key=api_key or "none", base_url=base_url, max_retries=0, timeout=request_timeout(timeout),
                                 http_client=self._http)
         self._client = instructor.from_openai(self._sdk, mode=instructor.Mode.TOOLS)
 

@@ -80,9 +80,11 @@ class Completion:
 class RetryableError(Exception):
     """429, 500, 502, 503, 529, connection errors and timeouts: back off and try again."""
 
-    def __init__(self, kind: str, message: str, status: int | None = None, retry_after: float | None = None):
+    def __init__(self, kind: str, message: str, status: int | None = None, retry_after: float | None = None,
+                 stalled: bool = False):
         super().__init__(message)
         self.kind, self.status, self.retry_after = kind, status, retry_after
+        self.stalled = stalled  # a connection that was accepted and never completed (TLS handshake, ...)
 
 
 class RejectedRequest(Exception):

@@ -68,7 +68,15 @@ def warm_up() -> None:
         pass
 
 
-CONNECT_TIMEOUT = 10.0  # seconds to open a connection, TLS included
+CONNECT_TIMEOUT = 8.0  # seconds to open a connection, TLS included
+
+
+def request_timeout(seconds: float) -> Any:
+    """One request's limits: ``seconds`` in all, opening the connection at most CONNECT_TIMEOUT. The
+    SDKs set their own timeout on every request, so they are given this one too."""
+    import httpx2 as httpx
+
+    return httpx.Timeout(seconds, connect=min(CONNECT_TIMEOUT, seconds))
 
 
 def http_client(on_headers: Callable[[], Callable[[Any], None] | None], timeout: float, max_connections: int) -> Any:
@@ -89,7 +97,7 @@ def http_client(on_headers: Callable[[], Callable[[Any], None] | None], timeout:
     return httpx.AsyncClient(
         # Opening a connection (TCP and the TLS handshake) takes well under a second on any working
         # endpoint; one that stalls there is unreachable, whatever the request's own timeout.
-        timeout=httpx.Timeout(timeout, connect=min(CONNECT_TIMEOUT, timeout)),
+        timeout=request_timeout(timeout),
         transport=ramped_transport(max_connections),
         event_hooks={"response": [hook]},
     )
@@ -166,7 +174,7 @@ def translate(exc: BaseException, provider: str, raw_of: Callable[[Any], str], u
         if "Timeout" in name and _caused_by(exc, "ConnectTimeout"):
             url = getattr(getattr(exc, "request", None), "url", None)
             return RetryableError("connection", f"{provider}: cannot connect{f' to {url}' if url else ''}: no "
-                                  f"connection (TCP or TLS handshake) within {CONNECT_TIMEOUT:.0f} s")
+                                  f"connection (TCP or TLS handshake) within {CONNECT_TIMEOUT:.0f} s", stalled=True)
         if "Timeout" in name:
             return RetryableError("timeout", f"{provider}: request timed out")
         if "Connection" in name:

@@ -120,15 +120,15 @@ def test_a_certificate_nobody_trusts_stops_the_run_naming_the_tls_error(tmp_path
 
 
 def test_a_server_that_accepts_and_never_answers_the_handshake_stops_the_run(tmp_path):
-    """Connecting (TCP and TLS) has its own limit, the smaller of 10 s and --timeout: a stalled
+    """Connecting (TCP and TLS) has its own limit, the smaller of 8 s and --timeout: a stalled
     handshake is an unreachable endpoint, not a slow answer to retry for minutes."""
     with socket.create_server(("127.0.0.1", 0)) as mute:  # the kernel completes TCP; nobody speaks TLS
         url = f"https://127.0.0.1:{mute.getsockname()[1]}/v1"
         started = time.monotonic()
         proc = factory_cli("generate", "tool_core", "--count", "1", "--provider", "openai-compatible", "--model", "m",
-                           "--base-url", url, "--timeout", "2", "--data", tmp_path / "data", cwd=tmp_path,
+                           "--base-url", url, "--data", tmp_path / "data", cwd=tmp_path,
                            env={"OPENAI_API_KEY": "sk-test"}, timeout=120)
-    assert time.monotonic() - started < 30, proc.stderr
+    assert time.monotonic() - started < 12, proc.stderr  # one stall of 8 s, the process start included
     assert proc.returncode == 1 and "no connection (TCP or TLS handshake) within" in proc.stderr, proc.stderr
 
 
