@@ -140,3 +140,12 @@ def test_a_refused_key_stops_at_the_first_answer(tmp_path, status, words):
         proc = _generate(tmp_path, server.openai_url)
         assert proc.returncode == 1 and f"HTTP {status}" in proc.stderr and words in proc.stderr, proc.stderr
         assert len(server.requests) == 1
+
+
+def test_a_host_that_does_not_resolve_stops_the_run_naming_it(tmp_path):
+    url = "http://no-such-host.invalid/v1"  # .invalid never resolves (RFC 6761)
+    started = time.monotonic()
+    proc = _generate(tmp_path, url)
+    assert time.monotonic() - started < 30, proc.stderr
+    assert proc.returncode == 1 and f"cannot connect to {url}/chat/completions" in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
