@@ -42,6 +42,7 @@ KIND_METRICS = {
     "tool": ("json_valid", "correct_tool", "args_match", "args_match_one_to_one"),
     "refusal": ("refusal",),
     "style": ("parses", "lint_pass", "ast_match"),
+    "multi_turn": ("multi_turn_state",),
 }
 AST_MATCH_MIN = 0.9  # AST similarity at which a Python answer counts as matching its reference
 
@@ -62,6 +63,7 @@ class EvalItem:
     functions: list[dict[str, Any]] = field(default_factory=list)
     answers: list[dict[str, dict]] = field(default_factory=list)
     reference: str = ""
+    case: Any = None  # a multi-turn case (factory.training.bfcl_multi_turn.MultiTurnCase)
 
 
 @dataclass
@@ -268,6 +270,14 @@ def load_eval_items(paths: Iterable[str | Path], rejected: list[str]) -> Iterato
     ``.possible_answer.jsonl`` beside it when there is one; ``irrelevance`` items are refusals)."""
     for raw in paths:
         path = Path(raw)
+        if path.name.startswith("BFCL_") and "_multi_turn" in path.name:
+            from factory.training.bfcl_multi_turn import load_multi_turn
+
+            answers = path.with_name(path.name.replace(".jsonl", ".possible_answer.jsonl"))
+            for case in load_multi_turn(path, answers if answers.exists() else None):
+                yield EvalItem(case.id, f"bfcl_{case.category}", "multi_turn", case.turns[0] if case.turns else [],
+                               functions=case.functions, case=case)
+            continue
         if path.name.startswith("BFCL_"):
             answers = path.with_name(path.name.replace(".jsonl", ".possible_answer.jsonl"))
             for case in load_bfcl(path, answers if answers.exists() else None):
@@ -320,7 +330,7 @@ def write_reports(
     summaries = {label: summarise([(i, s) for i, s, _ in rows]) for label, rows in results.items()}
     labels = list(results)
     metric_cols = ["json_valid", "correct_tool", "args_match", "args_match_one_to_one", "refusal", "parses",
-                   "lint_pass", "ast_match"]
+                   "lint_pass", "ast_match", "multi_turn_state"]
     with atomic_write(out_dir / "eval_items.csv", "w") as fh:
         w = csv.writer(fh)
         w.writerow(["model", "id", "category", "kind", *metric_cols, "passed", "reason", "output"])
@@ -407,15 +417,21 @@ def generate_outputs(model, tokenizer, items: list[EvalItem], max_new_tokens: in
 
     Control tokens the template uses for calls (``<tool_call>``) are kept; end-of-turn and padding go.
     """
+    respond = responder(model, tokenizer, max_new_tokens)
+    return [respond(item.messages, item.tools) for item in items]
+
+
+def responder(model, tokenizer, max_new_tokens: int = 256):
+    """``respond(messages, tools) -> text``: one greedy completion through the chat template."""
     import torch
 
     drop = {t for t in (tokenizer.eos_token, tokenizer.pad_token, "<|im_end|>", "<|endoftext|>") if t}
     model.eval()
-    outputs = []
-    for item in items:
+
+    def respond(messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> str:
         ids = tokenizer.apply_chat_template(
-            item.messages,
-            tools=item.tools or None,
+            messages,
+            tools=tools or None,
             add_generation_prompt=True,
             return_tensors="pt",
             return_dict=True,
@@ -432,8 +448,20 @@ def generate_outputs(model, tokenizer, items: list[EvalItem], max_new_tokens: in
         text = tokenizer.decode(out[0, ids["input_ids"].shape[1] :], skip_special_tokens=False)
         for token in drop:
             text = text.replace(token, "")
-        outputs.append(text.strip())
-    return outputs
+        return text.strip()
+
+    return respond
+
+
+def score_multi_turn(item: EvalItem, respond, max_steps: int = 8) -> tuple[dict[str, Any], str]:
+    """Play a multi-turn case with ``respond`` and check it by state; the scores and the calls made."""
+    from factory.training.bfcl_multi_turn import check_multi_turn, play_multi_turn
+
+    turns, _messages = play_multi_turn(item.case, respond, lambda text: decode_calls(text).calls, max_steps)
+    verdict = check_multi_turn(turns, item.case)
+    passed = bool(verdict["valid"])
+    reason = "" if passed else f"{verdict['error_type']}: {verdict['error_message']}"
+    return {"multi_turn_state": float(passed), "passed": passed, "reason": reason}, orjson.dumps(turns).decode()
 
 
 def run_eval(
@@ -471,9 +499,12 @@ def run_eval(
 
             model = PeftModel.from_pretrained(model, adapter)
         model.to(device)
-        outputs = generate_outputs(model, tokenizer, items, max_new_tokens)
+        single = [item for item in items if item.kind != "multi_turn"]
+        outputs = generate_outputs(model, tokenizer, single, max_new_tokens)
         results[label] = [(item, score_output(item, text, underscore_to_dot), text)
-                          for item, text in zip(items, outputs)]
+                          for item, text in zip(single, outputs)]
+        respond = responder(model, tokenizer, max_new_tokens)
+        results[label] += [(item, *score_multi_turn(item, respond)) for item in items if item.kind == "multi_turn"]
         log(f"{label}: {len(items)} items generated")
     summaries = write_reports(out_dir, results)
     log(

@@ -113,7 +113,8 @@ def train_command(ctx: click.Context, config_file: str | None, **values) -> None
     "--data",
     multiple=True,
     required=True,
-    help="eval.jsonl of factory records, or BFCL_v*_*.jsonl (its possible_answer file beside it).",
+    help="eval.jsonl of factory records, or BFCL_v*_*.jsonl (its possible_answer file beside it; "
+         "multi-turn ones too).",
 )
 @click.option(
     "--out", default="outputs/eval", show_default=True, help="Directory for eval_log.md and the CSVs."
@@ -126,7 +127,8 @@ def train_command(ctx: click.Context, config_file: str | None, **values) -> None
     help="Expect a_b for a function named a.b, as the leaderboard does for models that cannot send dots.",
 )
 @examples("factory eval --model Qwen/Qwen2.5-Coder-1.5B-Instruct --adapter outputs/RUN/lora --data data/eval.jsonl",
-          "factory eval --model BASE --adapter outputs/RUN/lora --data bfcl/BFCL_v3_simple.jsonl --limit 200")
+          "factory eval --model BASE --adapter outputs/RUN/lora --data bfcl/BFCL_v4_simple_python.jsonl --limit 200",
+          "factory eval --model BASE --data bfcl/BFCL_v4_multi_turn_base.jsonl")
 def eval_command(
     base: str,
     adapters: tuple[str, ...],
@@ -139,7 +141,8 @@ def eval_command(
     """Generate for each eval prompt and score it: tool-call JSON validity, correct tool, arguments by
     the Berkeley Function Calling Leaderboard's AST rules (and by one-to-one rules beside them),
     refusals and BFCL irrelevance (no decodable call), Python style (parses, ruff check, AST
-    similarity). Per category and overall, with the training guide's bars."""
+    similarity); BFCL multi-turn files are played turn by turn against the leaderboard's simulated
+    backends and checked by state. Per category and overall, with the training guide's bars."""
     _offline_defaults()
     from factory.training.evaluate import BARS, run_eval
 
