@@ -39,8 +39,9 @@ class MultiTurnCase:
     turns: list[list[dict[str, Any]]]  # the user messages of each turn
     initial_config: dict[str, Any]
     involved_classes: list[str]
-    functions: list[dict[str, Any]]  # the function docs offered (excluded ones left out)
+    functions: list[dict[str, Any]]  # the function docs offered from the start (excluded, held-out ones left out)
     ground_truth: list[list[str]] = field(default_factory=list)  # per turn, calls as Python text
+    held_out: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # turn -> docs offered from then on
 
     @property
     def long_context(self) -> bool:
@@ -77,10 +78,13 @@ def load_multi_turn(questions: str | Path, answers: str | Path | None = None) ->
         if unknown:
             raise InputError(questions, lineno, f"no backend for {', '.join(unknown)}",
                              f"the multi-turn backends are {', '.join(CLASSES)}")
+        docs = function_docs(row["involved_classes"], row.get("excluded_function") or [])
+        held_out: dict[int, list[dict[str, Any]]] = {}
+        for turn, names in (row.get("missed_function") or {}).items():  # the miss_func category
+            held_out[int(turn)] = [d for d in docs if d["name"] in names]
+            docs = [d for d in docs if d["name"] not in names]
         yield MultiTurnCase(row["id"], category, row["question"], row.get("initial_config") or {},
-                            list(row["involved_classes"]),
-                            function_docs(row["involved_classes"], row.get("excluded_function") or []),
-                            truth.get(row["id"], []))
+                            list(row["involved_classes"]), docs, truth.get(row["id"], []), held_out)
 
 
 class Backends:
@@ -186,25 +190,48 @@ def call_text(name: str, arguments: dict[str, Any]) -> str:
     return f"{name}({', '.join(f'{k}={v!r}' for k, v in arguments.items())})"
 
 
-def play_multi_turn(case: MultiTurnCase, respond: Any, decode: Any, max_steps: int = 8
-                    ) -> tuple[list[list[list[str]]], list[dict[str, Any]]]:
+# As bfcl_eval.constants.default_prompts has them.
+MAXIMUM_STEP_LIMIT = 20
+ADDITIONAL_FUNCTION_PROMPT = "I have updated some more functions you can choose from. What about now?"
+
+
+@dataclass
+class Played:
+    turns: list[list[list[str]]]  # per turn, the model's steps, each a list of call texts
+    messages: list[dict[str, Any]]
+    forced_quit: bool = False  # a turn ran past MAXIMUM_STEP_LIMIT steps: the case fails
+
+
+def play_multi_turn(case: MultiTurnCase, respond: Any, decode: Any, max_steps: int = MAXIMUM_STEP_LIMIT) -> Played:
     """Run a model through a case as the leaderboard's inference does: each turn's user messages are
-    added, then the model answers step by step; the calls of each step run on the model's backends and
-    their results come back as tool messages, until a step makes no call (or ``max_steps``).
+    added (at a turn where held-out functions arrive, their docs and the leaderboard's "I have updated
+    some more functions" message), then the model answers step by step; the calls of each step run on
+    the model's backends and their results come back as tool messages, until a step makes no call. A
+    turn of more than ``max_steps`` steps ends the case as a forced quit.
 
     ``respond(messages, tools) -> text`` is the model; ``decode(text) -> [{"name", "arguments"}]``
-    reads its calls. Returns the steps per turn (for :func:`check_multi_turn`) and the conversation."""
+    reads its calls."""
     from factory.training.bfcl import _to_json_schema_function
 
-    tools = [{"type": "function", "function": _to_json_schema_function(f)} for f in case.functions]
+    def as_tools(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{"type": "function", "function": _to_json_schema_function(f)} for f in docs]
+
+    tools = as_tools(case.functions)
     backends = Backends(case)
-    messages: list[dict[str, Any]] = []
-    turns: list[list[list[str]]] = []
+    played = Played([], [])
+    messages = played.messages
     n = 0
-    for user_messages in case.turns:
+    for index, user_messages in enumerate(case.turns):
+        if index in case.held_out:
+            tools = tools + as_tools(case.held_out[index])
+            user_messages = [{"role": "user", "content": ADDITIONAL_FUNCTION_PROMPT}]
         messages.extend(user_messages)
         steps: list[list[str]] = []
-        for _ in range(max_steps):
+        played.turns.append(steps)
+        for step in range(max_steps + 1):
+            if step == max_steps:
+                played.forced_quit = True
+                return played
             text = respond(messages, tools)
             calls = decode(text)
             if not calls:
@@ -221,5 +248,4 @@ def play_multi_turn(case: MultiTurnCase, respond: Any, decode: Any, max_steps: i
             for tool_call, result in zip(tool_calls, backends.run(texts)):
                 messages.append({"role": "tool", "tool_call_id": tool_call["id"],
                                  "name": tool_call["function"]["name"], "content": result})
-        turns.append(steps)
-    return turns, messages
+    return played

@@ -453,15 +453,21 @@ def responder(model, tokenizer, max_new_tokens: int = 256):
     return respond
 
 
-def score_multi_turn(item: EvalItem, respond, max_steps: int = 8) -> tuple[dict[str, Any], str]:
+def score_multi_turn(item: EvalItem, respond, max_steps: int | None = None) -> tuple[dict[str, Any], str]:
     """Play a multi-turn case with ``respond`` and check it by state; the scores and the calls made."""
-    from factory.training.bfcl_multi_turn import check_multi_turn, play_multi_turn
+    from factory.training.bfcl_multi_turn import MAXIMUM_STEP_LIMIT, check_multi_turn, play_multi_turn
 
-    turns, _messages = play_multi_turn(item.case, respond, lambda text: decode_calls(text).calls, max_steps)
-    verdict = check_multi_turn(turns, item.case)
+    played = play_multi_turn(item.case, respond, lambda text: decode_calls(text).calls,
+                             max_steps or MAXIMUM_STEP_LIMIT)
+    if played.forced_quit:
+        verdict = {"valid": False, "error_type": "multi_turn:force_terminated",
+                   "error_message": f"more than {max_steps or MAXIMUM_STEP_LIMIT} steps in one turn"}
+    else:
+        verdict = check_multi_turn(played.turns, item.case)
     passed = bool(verdict["valid"])
     reason = "" if passed else f"{verdict['error_type']}: {verdict['error_message']}"
-    return {"multi_turn_state": float(passed), "passed": passed, "reason": reason}, orjson.dumps(turns).decode()
+    return ({"multi_turn_state": float(passed), "passed": passed, "reason": reason},
+            orjson.dumps(played.turns).decode())
 
 
 def run_eval(
