@@ -11,6 +11,7 @@ import re
 
 import pytest
 
+from factory.training.bfcl_apis import CLASSES
 from factory.training.bfcl_multi_turn import check_multi_turn, load_multi_turn, parse_call
 from tests.helpers.bfcl_official import OFFICIAL
 from tests.helpers.cli import FIXTURES
@@ -23,10 +24,17 @@ _serial = itertools.count()
 
 
 def _official(model_turns, case) -> bool:
+    import importlib
     import sys
 
     if str(OFFICIAL) not in sys.path:
         sys.path.insert(0, str(OFFICIAL))
+    # The checker's backends are the package's own files, which training/bfcl_apis holds unchanged
+    # (one import line aside): the checker finds them under their bfcl_eval names.
+    prefix = "bfcl_eval.eval_checker.multi_turn_eval.func_source_code"
+    sys.modules.setdefault(prefix, importlib.import_module("factory.training.bfcl_apis"))
+    for module in ("long_context", *(m for m, _doc in CLASSES.values())):
+        sys.modules.setdefault(f"{prefix}.{module}", importlib.import_module(f"factory.training.bfcl_apis.{module}"))
     from bfcl_eval.eval_checker.multi_turn_eval.multi_turn_checker import multi_turn_checker
 
     entry = {"id": case.id, "initial_config": case.initial_config, "involved_classes": case.involved_classes}
