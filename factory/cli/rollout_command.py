@@ -59,10 +59,11 @@ def rollout(state, tasks_ref, provider, model, base_url, out, max_tasks, samples
     from factory.rollout.sandbox import Limits, namespaces_available
 
     spec = _spec(state, spec_ref)
-    toolset = resolve_toolset(toolset_ref or spec.toolset or "claude_code", state.host.registry)
     blueprints = load_blueprints(tasks_ref, max_tasks, work_dir=out.parent / ".rollout-trees")
     if not blueprints:
         raise click.ClickException(f"--tasks {tasks_ref}: no tasks found")
+    toolset = resolve_toolset(_run_toolset(blueprints, toolset_ref) or spec.toolset or "claude_code",
+                              state.host.registry)
     why = namespaces_available() if isolation != "copy" else ""
     if why:
         raise click.ClickException(
@@ -104,6 +105,19 @@ def rollout(state, tasks_ref, provider, model, base_url, out, max_tasks, samples
     click.echo(_summary(session.totals))
     if not outcome.written:
         raise SystemExit(3)
+
+
+def _run_toolset(blueprints, toolset_ref: str | None) -> str | None:
+    """The one tool set a run offers: ``--toolset``, else the one the tasks name (a tasks file may set
+    ``toolset:`` per task). Tasks that name another tool set than the run's are an error, not ignored."""
+    named = {bp.toolset for bp in blueprints if bp.toolset}
+    chosen = toolset_ref or (named.pop() if len(named) == 1 else None)
+    if len(named) > 1 or (chosen and any(bp.toolset not in (None, chosen) for bp in blueprints)):
+        asked = ", ".join(sorted(f"{bp.key}: {bp.toolset}" for bp in blueprints if bp.toolset and bp.toolset != chosen))
+        raise click.ClickException(f"the tasks name different tool sets ({asked}) than the run offers "
+                                   f"({chosen or 'several'}); a run offers one: split the tasks by tool set, or "
+                                   "pass --toolset with the tasks that use it")
+    return chosen
 
 
 COMMANDS = [rollout]

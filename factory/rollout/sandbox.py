@@ -579,6 +579,29 @@ def _lines(path: Path) -> list[str]:
         return []
 
 
+SANDBOX_PREFIX = "factory-rollout-"  # then the owning process id, then mkdtemp's random part
+_swept: set[str] = set()
+
+
+def remove_stale_sandboxes(base_dir: str | Path | None = None) -> list[Path]:
+    """Sandbox copies left by a run that was killed (``kill -9`` leaves no chance to clean up): those
+    under ``base_dir`` (the system's temp directory by default) whose process no longer runs. Looked
+    for once per process and directory."""
+    from factory.store.jsonl import process_alive
+
+    root = Path(base_dir or tempfile.gettempdir())
+    if str(root) in _swept:
+        return []
+    _swept.add(str(root))
+    removed = []
+    for stale in root.glob(f"{SANDBOX_PREFIX}*-*"):
+        pid = stale.name[len(SANDBOX_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and stale.is_dir() and not process_alive(int(pid)):
+            shutil.rmtree(stale, ignore_errors=True)
+            removed.append(stale)
+    return removed
+
+
 def open_sandbox(source: str | Path, limits: Limits | None = None, base_dir: str | Path | None = None,
                  isolation: str = "auto") -> Sandbox:
     """A fresh copy of ``source``. ``isolation``: ``auto`` (the namespace jail where the system allows
@@ -588,7 +611,8 @@ def open_sandbox(source: str | Path, limits: Limits | None = None, base_dir: str
         raise FileNotFoundError(f"{source} is not a directory")
     limits = limits or Limits()
     start = time.perf_counter()
-    base = Path(tempfile.mkdtemp(prefix="factory-rollout-", dir=base_dir))
+    remove_stale_sandboxes(base_dir)
+    base = Path(tempfile.mkdtemp(prefix=f"{SANDBOX_PREFIX}{os.getpid()}-", dir=base_dir))
     name = source.name or "repo"
     why = namespaces_available() if isolation != "copy" else "copy asked for"
     if isolation == "namespace" and why:

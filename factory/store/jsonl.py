@@ -73,7 +73,8 @@ def _umask() -> int:
     return mask
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (someone else's counts as running)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -88,7 +89,7 @@ def remove_stale_temps(path: Path) -> list[Path]:
     removed = []
     for tmp in path.parent.glob(f".{path.name}.*.tmp"):
         pid = tmp.name[len(path.name) + 2:].split(".", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not process_alive(int(pid)):
             try:
                 tmp.unlink()
                 removed.append(tmp)

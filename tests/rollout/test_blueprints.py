@@ -68,3 +68,25 @@ def test_the_command_reports_a_bad_tasks_file_without_a_traceback(tmp_path: Path
     assert proc.returncode != 0 and "Traceback" not in proc.stderr
     assert f"{path}:2:" in proc.stderr + proc.stdout and "not a directory" in proc.stderr + proc.stdout
     assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_a_tool_set_named_by_the_tasks_is_the_one_offered_or_the_run_stops_saying_so(tmp_path: Path) -> None:
+    from factory.cli.rollout_command import _run_toolset
+
+    _repo(tmp_path)
+    path = tmp_path / "tasks.yaml"
+    path.write_text(GOOD.replace("    verify: python", "    toolset: continue\n    verify: python"))
+    tasks = yaml_blueprints(path)
+    assert _run_toolset(tasks, None) == "continue"  # used, not ignored
+    assert _run_toolset(tasks, "continue") == "continue"
+    with pytest.raises(Exception, match="rounding: continue") as err:
+        _run_toolset(tasks, "claude_code")
+    assert "a run offers one" in str(err.value)
+    both = GOOD.replace("    verify: python", "    toolset: continue\n    verify: python").replace(
+        "    expect: ['cart", "    toolset: claude_code\n    expect: ['cart")
+    path.write_text(both)
+    with pytest.raises(Exception, match="different tool sets"):
+        _run_toolset(yaml_blueprints(path), None)
+    proc = factory_cli("rollout", "--tasks", path, "--provider", "openai-compatible", "--base-url",
+                       "http://127.0.0.1:9/v1", "--model", "m", "--out", tmp_path / "r.jsonl", cwd=tmp_path)
+    assert proc.returncode == 1 and "different tool sets" in proc.stderr and "Traceback" not in proc.stderr

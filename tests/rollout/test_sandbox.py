@@ -179,3 +179,29 @@ def test_a_nul_byte_is_a_tool_error_not_a_crash() -> None:
         tools = SandboxTools(box)
         assert not tools.run("read", {"file_path": "src/a\u0000b.py"}).ok
         assert not tools.run("bash", {"command": "echo a\u0000b"}).ok
+
+
+def test_a_killed_runs_sandbox_copies_are_removed_by_the_next_run(tmp_path):
+    import subprocess
+
+    from factory.rollout.sandbox import SANDBOX_PREFIX
+
+    child = subprocess.Popen(["true"])
+    child.wait()  # exited and reaped: no process has this id now
+    dead_pid = child.pid
+    base = tmp_path / "tmp"
+    base.mkdir()
+    stale = base / f"{SANDBOX_PREFIX}{dead_pid}-abc123"
+    (stale / "repo").mkdir(parents=True)
+    (stale / "repo" / "big.bin").write_bytes(b"x" * 1000)
+    live = base / f"{SANDBOX_PREFIX}{os.getppid()}-def456"  # a running process's copy stays
+    live.mkdir()
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "a.py").write_text("x = 1\n")
+    box = open_sandbox(source, base_dir=base, isolation="copy")
+    try:
+        assert not stale.exists() and live.exists()
+        assert box.base.name.startswith(f"{SANDBOX_PREFIX}{os.getpid()}-")
+    finally:
+        box.close()
