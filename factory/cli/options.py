@@ -75,7 +75,6 @@ def examples(*lines: str) -> Callable[[Any], Any]:
     def deco(f: Any) -> Any:
         block = "\n\n\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
         f.__doc__ = inspect.cleandoc(f.__doc__ or "") + block + "\n"
-        f.__factory_examples__ = lines
         return f
 
     return deco
