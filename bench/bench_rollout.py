@@ -131,7 +131,7 @@ def main() -> None:
                     help="engine worker processes to compare (1: SDK in this process; 0: auto)")
     a = ap.parse_args()
     bench_setup(a.files, a.setup_runs)
-    for workers in a.workers:
+    for workers in a.workers if a.rollouts > 0 else ():  # --rollouts 0: the set-up figures only
         bench_throughput(a.rollouts, a.concurrency, a.latency, workers)
 
 

@@ -70,6 +70,10 @@ def rollout(state, tasks_ref, provider, model, base_url, out, max_tasks, samples
             f"no namespace jail on this system ({why}). --isolation copy runs each rollout in a plain copy guarded "
             "only by the command allowlist: code the model writes and runs (a test) could reach the network and "
             "files outside the copy. Use it only for models you trust, or run where unshare works")
+    if provider == "anthropic" and temperature:
+        # the Messages API (and its SDK) takes no sampling settings: the model samples as it does
+        click.echo(f"warning: --temperature {temperature:g} is not sent with --provider anthropic: its Messages API "
+                   "takes no temperature; --samples still gives different trajectories, as the model samples", err=True)
     settings = Settings(max_turns=max_turns, max_tokens=max_tokens, temperature=temperature, samples=samples,
                         concurrency=concurrency, limits=Limits(timeout=command_timeout), user=user_kind,
                         isolation=isolation)

@@ -11,7 +11,12 @@ says when asked; ``expect`` are patterns an exploration answer must contain.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+import shutil
+import subprocess
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +62,64 @@ class Blueprint:
                 "verify": self.verify, "hidden_facts": len(self.hidden), "expect": list(self.expect)}
 
 
+# --- trees as git repositories ----------------------------------------------------------------------
+
+# A fixed author and date: the same tree always gives the same commit id, so `git log` in a rollout
+# shows what it showed in an earlier run.
+_GIT_ENV = {"GIT_AUTHOR_NAME": "factory", "GIT_AUTHOR_EMAIL": "factory@sandbox.invalid",
+            "GIT_COMMITTER_NAME": "factory", "GIT_COMMITTER_EMAIL": "factory@sandbox.invalid",
+            "GIT_AUTHOR_DATE": "2026-01-01T00:00:00Z", "GIT_COMMITTER_DATE": "2026-01-01T00:00:00Z",
+            "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
+_NOT_COPIED = ("__pycache__", ".pytest_cache", ".ruff_cache", "node_modules")
+
+
+def commit_tree(tree: Path) -> bool:
+    """Make ``tree`` a git repository whose one commit holds all its files; False when git fails."""
+    env = {**os.environ, **_GIT_ENV}
+    steps = (["git", "init", "-q", "-b", "main"], ["git", "add", "-A"],
+             ["git", "commit", "-q", "--no-gpg-sign", "-m", "The task's starting point"])
+    for argv in steps:
+        try:
+            if subprocess.run(argv, cwd=tree, env=env, capture_output=True, timeout=120).returncode != 0:
+                return False
+        except (OSError, subprocess.TimeoutExpired):
+            return False
+    return True
+
+
+def committed_tree(tree: Path, cache: Path | None = None) -> Path:
+    """``tree`` as a git repository with one commit, made once under ``cache`` (keyed by the tree's
+    content) and reused by every rollout, so `git status`, `git diff` and `git log` work in a copy as
+    in a real checkout. ``tree`` itself when it is a repository already or git is not installed."""
+    tree = Path(tree)
+    if (tree / ".git").exists() or shutil.which("git") is None:
+        return tree
+    digest = hashlib.sha256()
+    for path in sorted(tree.rglob("*")):
+        rel = path.relative_to(tree)
+        if path.is_file() and not path.is_symlink() and not set(rel.parts) & set(_NOT_COPIED):
+            digest.update(rel.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    cache = Path(cache) if cache is not None else Path(tempfile.gettempdir()) / "factory-trees"
+    home = cache / digest.hexdigest()[:16]
+    target = home / tree.name
+    if (target / ".git").is_dir():
+        return target
+    cache.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix=".tree-", dir=cache))
+    try:
+        shutil.copytree(tree, partial / tree.name, symlinks=True, ignore=shutil.ignore_patterns(*_NOT_COPIED))
+        if not commit_tree(partial / tree.name):
+            return tree
+        os.replace(partial, home)
+    except OSError:
+        if (target / ".git").is_dir():  # another run made it first
+            return target
+        return tree
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
+    return target
+
+
 # --- builtin ---------------------------------------------------------------------------------------
 
 _HIDDEN_TEST_DIR = "tests"
@@ -76,7 +139,7 @@ def _hidden_test(t: Any) -> tuple[str, str, str]:
     return hidden, t.test_code, f"python -m pytest -q {hidden} tests"
 
 
-def _fixture_tasks() -> Iterator[Blueprint]:
+def _fixture_tasks(work_dir: Path | None) -> Iterator[Blueprint]:
     from factory.sandbox.tasks import TASKS
 
     for t in TASKS:
@@ -86,7 +149,8 @@ def _fixture_tasks() -> Iterator[Blueprint]:
         if t.symptom:
             prompt += f" What we see: {t.symptom}."
         yield Blueprint(
-            key=t.key, repo=t.fixture.root, prompt=prompt, kind="fix" if t.kind == "bug" else "feature",
+            key=t.key, repo=committed_tree(t.fixture.root, work_dir), prompt=prompt,
+            kind="fix" if t.kind == "bug" else "feature",
             verify=verify, verify_files={hidden_test: hidden_code},
             hidden=[Fact(("test", "where", "file", "name"), f"If you add a test, put it in `{t.test_file}`"
                          f" ({name} does not exist yet)."),
@@ -110,15 +174,16 @@ _QUESTIONS = (
 )
 
 
-def _fixture_questions() -> Iterator[Blueprint]:
+def _fixture_questions(work_dir: Path | None) -> Iterator[Blueprint]:
     for key, question, expect in _QUESTIONS:
-        yield Blueprint(key=key, repo=FIXTURE_REPO, prompt=question, kind="explore", expect=list(expect),
-                        source="builtin")
+        yield Blueprint(key=key, repo=committed_tree(FIXTURE_REPO, work_dir), prompt=question, kind="explore",
+                        expect=list(expect), source="builtin")
 
 
-def builtin_blueprints() -> list[Blueprint]:
-    """The fixture repositories' engineering tasks (a hidden acceptance test each) and shoplite's questions."""
-    return [*_fixture_tasks(), *_fixture_questions()]
+def builtin_blueprints(work_dir: Path | None = None) -> list[Blueprint]:
+    """The fixture repositories' engineering tasks (a hidden acceptance test each) and shoplite's questions,
+    each repository a git repository with one commit (made once under ``work_dir``)."""
+    return [*_fixture_tasks(work_dir), *_fixture_questions(work_dir)]
 
 
 # --- YAML ------------------------------------------------------------------------------------------

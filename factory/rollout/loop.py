@@ -30,7 +30,7 @@ from factory.llm.native import AssistantTurn, function_specs
 from factory.llm.provider import LLMRequest
 from factory.rollout.blueprints import Blueprint
 from factory.rollout.sandbox import Limits, open_sandbox
-from factory.rollout.tools import SandboxTools, parse_arguments, write_inside
+from factory.rollout.tools import SHELL_TOOLS, SandboxTools, parse_arguments, write_inside
 
 
 @dataclass
@@ -44,6 +44,14 @@ class Settings:
     limits: Limits = field(default_factory=Limits)
     user: str = "scripted"  # scripted | llm
     isolation: str = "auto"
+
+
+def _diverged(log: CallLog, ok: bool, output: str) -> bool:
+    """A re-executed call disagrees with its recorded result: it failed where it passed (or the reverse),
+    or a file tool's output differs (a command's output may differ in timings, so only its status counts)."""
+    if log.ok != ok:
+        return True
+    return log.name not in SHELL_TOOLS and log.output != output
 
 
 @dataclass
@@ -63,7 +71,7 @@ class Rollout:
     sample: int
     messages: list[dict[str, Any]] = field(default_factory=list)  # OpenAI chat form, arguments as sent
     calls: list[CallLog] = field(default_factory=list)
-    status: str = "running"  # answered | turn_limit | rejected | stopped | error
+    status: str = "running"  # answered | turn_limit | rejected | stopped | error | diverged
     reason: str = ""
     turns: int = 0
     user_turns: int = 0
@@ -233,6 +241,8 @@ class Runner:
             r.messages.append(turn.message())
             if turn.calls:
                 await self._execute(r, tools, turn, result.key)
+                if r.status == "diverged":
+                    return
                 continue
             reply = await self._user_reply(r, turn.content, told)
             if reply is None:
@@ -258,6 +268,11 @@ class Runner:
         logs: list[CallLog] = await self._thread(self._run_calls, tools, turn)
         if recorded is not None and len(recorded) == len(logs):
             for log, (ok, output) in zip(logs, recorded):
+                if r.status == "running" and _diverged(log, bool(ok), str(output)):
+                    # the repository is not what the first run saw: the recorded turns no longer fit it
+                    r.status = "diverged"
+                    r.reason = (f"resumed, but `{log.name}` now gives another result than in the first run (the "
+                                "repository changed since); this rollout is left out -- rerun it with a new ledger")
                 log.ok, log.output = bool(ok), str(output)  # what the model saw the first time
         else:
             self.engine.ledger.put_tool_results(key, [[log.ok, log.output] for log in logs])

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from factory.errors import InputError
-from factory.rollout.blueprints import Blueprint
+from factory.rollout.blueprints import Blueprint, commit_tree
 from factory.rollout.sandbox import Limits, Sandbox, open_sandbox
 from factory.rollout.tools import write_inside
 
@@ -171,6 +171,7 @@ def _export(repo: Path, parent: str, cache: Path) -> Path | None:
     try:
         with tarfile.open(fileobj=io.BytesIO(archive.stdout), mode="r:") as tar:
             tar.extractall(partial, filter="data")
+        commit_tree(partial)  # a checkout of its own: git status, diff and log work in the rollout's copy
         os.replace(partial, target)
     except (tarfile.TarError, OSError) as exc:
         shutil.rmtree(partial, ignore_errors=True)

@@ -30,7 +30,7 @@ from factory.rollout.verify import StageReport, Verdict, judge, preference_pairs
 def load_blueprints(ref: str, max_tasks: int | None = None, work_dir: Path | None = None) -> list[Blueprint]:
     """``builtin``, ``git:REPO`` (mined from its history) or a YAML file of blueprints."""
     if ref == "builtin":
-        found = builtin_blueprints()
+        found = builtin_blueprints(work_dir)
     elif ref.startswith("git:"):
         from factory.rollout.mining import mine_git
 

@@ -43,7 +43,8 @@ class Limits:
     timeout: float = DEFAULT_TIMEOUT  # seconds per command unless the call asks for less
     memory: int = 4 << 30  # bytes of address space per command
     file_size: int = 256 << 20  # the largest file a command may write
-    processes: int = 256  # only enforced for a user other than root
+    processes: int = 1024  # tasks at once: a pids cgroup per jail for root, RLIMIT_NPROC for other users
+    disk: int = 1 << 30  # bytes the copy's changes may take (the overlay's upper layer is a tmpfs this size)
 
 
 @dataclass
@@ -281,7 +282,9 @@ def _check_simple(words: list[str], cwd: str, root: str) -> str:
 _JAIL = r"""
 set -e
 mount --make-rprivate /
-mount -t overlay overlay -o "lowerdir=$LOWER,upperdir=$BASE/upper,workdir=$BASE/work" "$MERGED"
+mount -t tmpfs -o "size=$DISK,mode=0755" tmpfs "$BASE/layer"
+mkdir "$BASE/layer/upper" "$BASE/layer/work"
+mount -t overlay overlay -o "lowerdir=$LOWER,upperdir=$BASE/layer/upper,workdir=$BASE/layer/work" "$MERGED"
 awk '{print $2}' /proc/self/mounts | sort -u | while read -r m; do
   case "$m" in "$MERGED"|"$MERGED"/*|/proc|/proc/*|/dev|/dev/*) continue;; esac
   mount -o remount,bind,ro "$m" 2>/dev/null || true
@@ -330,8 +333,16 @@ def namespaces_available() -> str:
     return ""
 
 
-def _limits(limits: Limits):
+def _limits(limits: Limits, cgroup: Path | None = None):
+    procs = str(cgroup / "cgroup.procs") if cgroup else None
+
     def apply() -> None:
+        if procs:  # the command and everything it starts count against the jail's pids.max
+            fd = os.open(procs, os.O_WRONLY)
+            try:
+                os.write(fd, str(os.getpid()).encode())
+            finally:
+                os.close(fd)
         os.setsid()
         cpu = int(limits.timeout) + 5
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
@@ -358,11 +369,11 @@ def _clean_env(home: Path, scratch: Path) -> dict[str, str]:
 
 
 def _run(argv: list[str], limits: Limits, env: dict[str, str], cwd: str | None, out_dir: Path,
-         timeout: float) -> CommandResult:
+         timeout: float, cgroup: Path | None = None) -> CommandResult:
     start = time.monotonic()
     with tempfile.TemporaryFile(dir=out_dir) as out:
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, env=env,
-                                cwd=cwd, preexec_fn=_limits(limits), close_fds=True)
+                                cwd=cwd, preexec_fn=_limits(limits, cgroup), close_fds=True)
         timed_out = False
         try:
             code: int | None = proc.wait(timeout=timeout)
@@ -389,6 +400,72 @@ def _run(argv: list[str], limits: Limits, env: dict[str, str], cwd: str | None, 
     return CommandResult(" ".join(argv[-1:]), code, text, timed_out=timed_out, seconds=time.monotonic() - start)
 
 
+CGROUP_PREFIX = "factory-sandbox-"  # then the owning process id and a counter
+
+
+def _pids_root() -> Path | None:
+    """Where this process may make a pids cgroup (cgroup v2's own group, or v1's pids hierarchy), or
+    None where there is none or it is not writable."""
+    try:
+        lines = Path("/proc/self/cgroup").read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        if controllers == "pids":
+            root = Path("/sys/fs/cgroup/pids") / path.lstrip("/")
+            break
+        if controllers == "" and "pids" in _read("/sys/fs/cgroup/cgroup.controllers").split():
+            root = Path("/sys/fs/cgroup") / path.lstrip("/")
+            break
+    else:
+        return None
+    return root if os.access(root, os.W_OK) else None
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text()
+    except OSError:
+        return ""
+
+
+_cgroups = iter(range(1 << 62))
+
+
+def _pids_cgroup(limit: int) -> Path | None:
+    """A pids cgroup holding at most ``limit`` tasks for one jail's commands (root only: for another user
+    RLIMIT_NPROC does the job, and root ignores RLIMIT_NPROC); None where cgroups are not writable."""
+    root = _pids_root() if os.geteuid() == 0 else None
+    if root is None:
+        return None
+    group = root / f"{CGROUP_PREFIX}{os.getpid()}-{next(_cgroups)}"
+    try:
+        group.mkdir()
+        (group / "pids.max").write_text(str(limit))
+    except OSError:
+        _remove_cgroup(group)
+        return None
+    return group
+
+
+def _remove_cgroup(group: Path) -> None:
+    """Kill what is still in ``group`` (a process that left the command's process group) and remove it."""
+    for pid in _read(str(group / "cgroup.procs")).split():
+        try:
+            os.kill(int(pid), signal.SIGKILL)
+        except (ProcessLookupError, PermissionError, ValueError):
+            pass
+    for _ in range(50):  # the last killed tasks may take a moment to leave
+        try:
+            group.rmdir()
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            time.sleep(0.01)
+
+
 def jail_mount_root() -> Path:
     """Where every jail mounts its copy, each in its own mount namespace: the same path for every
     rollout of a repository, so tool results (``pwd``, a traceback) do not vary between runs."""
@@ -398,22 +475,22 @@ def jail_mount_root() -> Path:
 class _Jail:
     """One overlay in one set of namespaces, held open by a shell waiting on its stdin."""
 
-    def __init__(self, lower: Path, base: Path, name: str) -> None:
+    def __init__(self, lower: Path, base: Path, name: str, limits: Limits | None = None) -> None:
         self.base = base
-        for d in ("upper", "work"):
-            (base / d).mkdir(parents=True, exist_ok=True)
+        limits = limits or Limits()
+        (base / "layer").mkdir(parents=True, exist_ok=True)
         fixed = jail_mount_root()
         for d in (name, ".scratch", ".home"):
             (fixed / d).mkdir(parents=True, exist_ok=True)
         self.merged = str(fixed / name)
         self.scratch, self.home = fixed / ".scratch", fixed / ".home"
-        self.upper = base / "upper"
+        self.cgroup = _pids_cgroup(limits.processes)
         (base / "dev" / "shm").mkdir(parents=True, exist_ok=True)
         for d in ("null", "zero", "full", "random", "urandom", "tty"):
             (base / "dev" / d).touch()
         # Only what the set-up script reads: the factory's environment (API keys) stays out of the jail.
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(Path.home()),
-               "LOWER": str(lower), "BASE": str(base), "MERGED": self.merged,
+               "LOWER": str(lower), "BASE": str(base), "MERGED": self.merged, "DISK": str(limits.disk),
                "SCRATCH": str(self.scratch), "SHOME": str(self.home),
                "SECRET_DIRS": " ".join(SECRET_DIRS), "SECRET_FILES": " ".join(SECRET_FILES)}
         argv = ["unshare", "--mount", "--net", "--pid", "--fork", "--mount-proc"]
@@ -430,6 +507,7 @@ class _Jail:
         children = Path(f"/proc/{self._proc.pid}/task/{self._proc.pid}/children").read_text().split()
         self.pid = int(children[0]) if children else self._proc.pid
         self.view = Path(f"/proc/{self.pid}/root{self.merged}")
+        self.upper = Path(f"/proc/{self.pid}/root{base}/layer/upper")  # on the jail's own tmpfs
 
     def run(self, argv: list[str], limits: Limits, cwd: str, timeout: float | None = None) -> CommandResult:
         enter = ["nsenter", "-t", str(self.pid), "-m", "-n", "-p"]
@@ -441,7 +519,7 @@ class _Jail:
         env = _clean_env(self.home, self.scratch)
         # nsenter's --wd opens the directory before it enters the mount namespace: cd inside instead
         inner = ["/bin/sh", "-c", f"cd {shlex.quote(cwd)} && exec \"$@\"", "sh", *argv]
-        return _run([*enter, *inner], limits, env, None, self.base, timeout or limits.timeout)
+        return _run([*enter, *inner], limits, env, None, self.base, timeout or limits.timeout, self.cgroup)
 
     def close(self) -> None:
         proc = self._proc
@@ -456,6 +534,9 @@ class _Jail:
         for stream in (proc.stdout, proc.stderr):
             if stream is not None:
                 stream.close()
+        if self.cgroup is not None:
+            _remove_cgroup(self.cgroup)
+            self.cgroup = None
 
 
 @dataclass
@@ -559,9 +640,11 @@ class Sandbox:
 
 
 def _skipped(rel: str) -> bool:
+    """Not a change of the work: caches, build output, and git's own bookkeeping (``git status`` rewrites
+    the index)."""
     parts = rel.split("/")
-    return any(p in {"__pycache__", ".pytest_cache", ".ruff_cache", ".mypy_cache", "node_modules", "target"}
-               for p in parts)
+    return parts[0] == ".git" or any(
+        p in {"__pycache__", ".pytest_cache", ".ruff_cache", ".mypy_cache", "node_modules", "target"} for p in parts)
 
 
 def _whiteout(path: Path) -> bool:
@@ -599,6 +682,11 @@ def remove_stale_sandboxes(base_dir: str | Path | None = None) -> list[Path]:
         if pid.isdigit() and stale.is_dir() and not process_alive(int(pid)):
             shutil.rmtree(stale, ignore_errors=True)
             removed.append(stale)
+    pids = _pids_root() if os.geteuid() == 0 else None
+    for group in pids.glob(f"{CGROUP_PREFIX}*-*") if pids else ():
+        pid = group.name[len(CGROUP_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and not process_alive(int(pid)):
+            _remove_cgroup(group)
     return removed
 
 
@@ -620,7 +708,7 @@ def open_sandbox(source: str | Path, limits: Limits | None = None, base_dir: str
         raise OSError(f"no namespace jail on this system: {why}")
     try:
         if not why:
-            jail = _Jail(source, base, name)
+            jail = _Jail(source, base, name, limits)
             box = Sandbox(source, base, jail.view, jail.merged, "namespace", limits, jail)
         else:
             for d in ("scratch", "home"):

@@ -22,6 +22,7 @@ from factory.rollout.sandbox import Sandbox
 from factory.sandbox.workspace import SKIP_DIRS, CallFailed, Workspace
 
 MAX_WRITE = 1 << 20  # bytes one write may put in a file
+SEARCH_SECONDS = 10.0  # the longest one grep may take over the whole copy
 SHELL_TOOLS = {"bash", "run_terminal_command"}
 # Tools a rollout can execute; a tool set's other tools are not offered to the model.
 EXECUTABLE = {
@@ -40,6 +41,8 @@ class Executed:
 
 class SandboxTools(Workspace):
     """The copy in ``sandbox`` as a workspace whose tools act on it."""
+
+    search_seconds = SEARCH_SECONDS  # a model's pattern runs under a time limit (Workspace._grep_lines)
 
     def __init__(self, sandbox: Sandbox) -> None:
         self.sandbox = sandbox

@@ -27,9 +27,11 @@ from factory.rollout.tools import parse_arguments
 STAGES = ("format", "execution", "outcome", "semantics")
 
 
-def _record_messages(r: Rollout) -> tuple[list[dict[str, Any]], list[str]]:
-    """The conversation in the record format (arguments as objects); problems that stop that."""
-    out, problems = [], []
+def _record_messages(r: Rollout) -> tuple[list[dict[str, Any]], list[str], dict[str, str]]:
+    """The conversation in the record format (arguments as objects); problems that stop that; and the
+    text of each call whose arguments were not a JSON object, by call id (the record's schema holds
+    objects only, so such a call shows ``{}`` and its text is kept beside it, in the record's meta)."""
+    out, problems, malformed = [], [], {}
     for m in r.messages:
         if m["role"] == "assistant" and m.get("tool_calls"):
             calls = []
@@ -37,6 +39,8 @@ def _record_messages(r: Rollout) -> tuple[list[dict[str, Any]], list[str]]:
                 args, why = parse_arguments(c["function"]["arguments"])
                 if args is None:
                     problems.append(f"{c['function']['name']}: {why}")
+                    raw = c["function"]["arguments"]
+                    malformed[c["id"]] = raw if isinstance(raw, str) else repr(raw)
                     args = {}
                 calls.append({"id": c["id"], "type": "function", "function": {"name": c["function"]["name"],
                                                                                "arguments": args}})
@@ -48,7 +52,7 @@ def _record_messages(r: Rollout) -> tuple[list[dict[str, Any]], list[str]]:
             out.append({"role": "tool", "tool_call_id": m["tool_call_id"], "content": m["content"]})
         else:
             out.append({"role": m["role"], "content": m.get("content") or ""})
-    return out, problems
+    return out, problems, malformed
 
 
 @dataclass
@@ -75,7 +79,7 @@ def judge(r: Rollout, tools: list[dict[str, Any]], meta: dict[str, Any], categor
         for s in STAGES:
             v.stages[s] = False
         return v
-    messages, problems = _record_messages(r)
+    messages, problems, malformed = _record_messages(r)
     # format
     fmt = [f"call {c.name}: {c.malformed}" for c in r.calls if c.malformed]
     fmt += [f"call {c.name}: not an offered tool" for c in r.calls if c.unknown]
@@ -112,6 +116,7 @@ def judge(r: Rollout, tools: list[dict[str, Any]], meta: dict[str, Any], categor
         "user_turns": r.user_turns, "calls": len(r.calls), "failed_calls": sum(not c.ok for c in r.calls),
         "verify": r.task.verify, "verify_passed": r.verify_passed, "changed": r.changed,
         "isolation": r.isolation, "cost": round(r.cost, 6),
+        **({"malformed_arguments": malformed} if malformed else {}),
     }}
     try:
         example = Example(category=category, subcategory=r.task.kind, messages=messages, tools=tools,

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -243,23 +244,43 @@ class Workspace:
             raise CallFailed(f"no files match '{pattern}'")
         return "\n".join(hits)
 
-    def _regex(self, query: str) -> re.Pattern[str]:
+    # Seconds a search may take, or None: the templates' own patterns run with ``re``; a model's patterns
+    # (rollouts) run with the ``regex`` package under this limit, so a catastrophic one cannot hold a worker.
+    search_seconds: float | None = None
+
+    def _regex(self, query: str) -> Any:
         if not isinstance(query, str) or not query:
             raise CallFailed("search pattern is empty")
+        engine: Any = re
+        if self.search_seconds is not None:
+            import regex as engine
         try:
-            return re.compile(query)
-        except re.error as exc:
+            return engine.compile(query)
+        except (re.error, getattr(engine, "error", re.error)) as exc:
             raise CallFailed(f"invalid regular expression '{query}': {exc}") from None
 
-    def _grep_lines(self, rx: re.Pattern[str], files: Iterable[str]) -> list[tuple[str, int, str]]:
+    def _grep_lines(self, rx: Any, files: Iterable[str]) -> list[tuple[str, int, str]]:
         hits = []
+        limit = self.search_seconds
+        deadline = time.monotonic() + limit if limit is not None else None
         for f in files:
             try:
                 text = self.text(f)
             except CallFailed:
                 continue
             for n, line in enumerate(text.splitlines(), 1):
-                if rx.search(line):
+                if deadline is None:
+                    found = rx.search(line)
+                else:
+                    left = deadline - time.monotonic()
+                    try:
+                        if left <= 0:
+                            raise TimeoutError
+                        found = rx.search(line, timeout=left)
+                    except TimeoutError:
+                        raise CallFailed(f"the search took longer than {limit:g} s and was stopped; use a simpler "
+                                         "pattern or narrow the path") from None
+                if found:
                     hits.append((f, n, line.strip()))
         return hits
 
@@ -351,7 +372,7 @@ class Workspace:
         if not self._definitions(symbol):
             raise CallFailed(f"unknown symbol '{symbol}' (run goto_definition or index first)")
         name = symbol.rsplit(".", 1)[-1]
-        hits = self._grep_lines(re.compile(rf"\b{re.escape(name)}\b"),
+        hits = self._grep_lines(self._regex(rf"\b{re.escape(name)}\b"),
                                 [f for f in self.files if Path(f).suffix in LANGUAGE_BY_SUFFIX])
         shown = [f"{f}:{n}: {line}" for f, n, line in hits[:MAX_MATCHES]]
         return f"{len(hits)} references to {name}:\n" + "\n".join(shown)

@@ -165,6 +165,10 @@ def test_a_malformed_call_gets_an_error_and_fails_the_format_stage(tmp_path: Pat
     assert rep["passed"] == 0 and rep["stage_pass_rate"]["format"] == 0.0 and rep["stage_pass_rate"]["outcome"] == 1.0
     [failed] = _lines(tmp_path / "rollouts.jsonl.failed.jsonl")
     assert any("not valid JSON" in r for r in failed["meta"]["rollout"]["reasons"])
+    # the call the model sent is kept as it was sent, beside the {} the record's schema needs
+    call = next(m for m in failed["messages"] if m.get("tool_calls"))["tool_calls"][0]
+    assert call["function"]["arguments"] == {}
+    assert failed["meta"]["rollout"]["malformed_arguments"] == {call["id"]: '{"file_path": "src/shoplite/inventory.py"'}
 
 
 def test_a_model_that_asks_gets_the_hidden_detail(tmp_path: Path) -> None:
@@ -310,3 +314,20 @@ def test_a_run_stopped_by_its_budget_writes_nothing_and_resumes_where_it_stopped
     assert done.written and done.report["passed"] == 1
     assert sent_first + sent_second == len(release_fix())  # no turn paid for twice
     assert done.report["cached_turns"] == sent_first
+
+
+def test_a_resumed_rollout_whose_repository_changed_is_left_out_not_replayed(tmp_path: Path) -> None:
+    # the first run stops on its budget after reading the file; the file then changes; the rerun
+    # re-executes the recorded read, sees another result, and leaves the rollout out instead of
+    # replaying turns that were answers to a file that is no longer there
+    repo = tmp_path / "repo"
+    shutil.copytree(_task("fix").repo, repo, ignore=shutil.ignore_patterns(".git"))
+    task = _task("fix", repo=repo)
+    with LoopbackServer(ScriptedAgent({"fix": release_fix()})) as srv:
+        stopped = _run(srv, tmp_path, [task], max_cost=5.0)
+        assert stopped.report["unfinished"] == 1
+        inventory = repo / "src" / "shoplite" / "inventory.py"
+        inventory.write_text(inventory.read_text() + "\n# changed between the runs\n")
+        again = _run(srv, tmp_path, [task], max_cost=100.0)
+    assert again.report["passed"] == 0 and again.report["status"].get("diverged") == 1, again.report
+    assert not _lines(tmp_path / "rollouts.jsonl") and not _lines(tmp_path / "rollouts.jsonl.failed.jsonl")

@@ -205,3 +205,69 @@ def test_a_killed_runs_sandbox_copies_are_removed_by_the_next_run(tmp_path):
         assert box.base.name.startswith(f"{SANDBOX_PREFIX}{os.getpid()}-")
     finally:
         box.close()
+
+
+def test_a_catastrophic_search_pattern_is_stopped_and_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from factory.rollout import tools as rollout_tools
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "slow.txt").write_text("a" * 40 + "b\n")
+    monkeypatch.setattr(rollout_tools.SandboxTools, "search_seconds", 0.5)
+    with open_sandbox(repo, isolation="copy") as box:
+        tools = SandboxTools(box)
+        start = time.monotonic()
+        result = tools.run("grep", {"pattern": "(a|aa)+$", "output_mode": "content"})
+        assert time.monotonic() - start < 5  # a backtracking engine tries about 2**40 ways on this line
+        assert not result.ok and "took longer than 0.5 s" in result.output
+        assert tools.run("grep", {"pattern": "a{3}b", "output_mode": "count"}).output == "slow.txt:1"
+
+
+@pytest.mark.skipif(bool(namespaces_available()), reason="no namespace jail on this system")
+def test_the_copys_changes_are_capped_and_so_are_the_processes_commands_start(tmp_path: Path) -> None:
+    from factory.rollout.sandbox import Limits, _pids_root
+
+    repo = tmp_path / "repo"
+    (repo / "tests").mkdir(parents=True)
+    (repo / "tests" / "test_big.py").write_text(
+        "import pytest\n\n\ndef test_fill_the_disk():\n    with pytest.raises(OSError) as err:\n"
+        "        with open('big.bin', 'wb') as f:\n            for _ in range(64):\n"
+        "                f.write(b'x' * (1 << 20))\n    assert err.value.errno == 28  # ENOSPC\n")
+    (repo / "tests" / "test_fork.py").write_text(
+        "import os\nimport time\n\n\ndef test_fork_many():\n    children, refused = [], 0\n"
+        "    for _ in range(200):\n        try:\n            pid = os.fork()\n        except BlockingIOError:\n"
+        "            refused += 1\n            break\n        if pid == 0:\n            time.sleep(30)\n            os._exit(0)\n"
+        "        children.append(pid)\n    print('forked', len(children), 'refused', refused)\n"
+        "    assert refused and len(children) < 64\n")
+    with open_sandbox(repo, limits=Limits(disk=16 << 20, processes=64), isolation="namespace") as box:
+        filled = box.run("python -m pytest -q -s tests/test_big.py")
+        assert filled.exit_code == 0, filled.output  # the write stopped at the cap, not at the host's disk
+        if os.geteuid() == 0 and _pids_root() is None:
+            pytest.skip("running as root without a writable pids cgroup: no process cap here")
+        forked = box.run("python -m pytest -q -s tests/test_fork.py", timeout=60)
+        assert forked.exit_code == 0, forked.output
+        assert forked.seconds < 20  # the sleeping children went with the command
+
+
+@pytest.mark.parametrize("isolation", ISOLATIONS)
+def test_a_builtin_task_s_copy_is_a_git_checkout(isolation: str, tmp_path: Path) -> None:
+    from factory.rollout.blueprints import builtin_blueprints
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    first = builtin_blueprints(tmp_path / "trees")
+    again = builtin_blueprints(tmp_path / "trees")
+    bp = next(b for b in first if b.key == "release_overflow")
+    assert bp.repo == next(b for b in again if b.key == "release_overflow").repo  # made once, reused
+    with open_sandbox(bp.repo, isolation=isolation) as box:
+        clean = box.run("git status --short")
+        assert clean.exit_code == 0 and clean.output.strip() == "", clean.output
+        log = box.run("git log --oneline")
+        assert log.exit_code == 0 and "The task's starting point" in log.output
+        SandboxTools(box).run("write", {"file_path": "NOTES.md", "content": "checked\n"})
+        status = box.run("git status --short")
+        assert "?? NOTES.md" in status.output
+        assert [c.path for c in box.changes()] == ["NOTES.md"]  # git's own index is not a change of the work
+    assert not (bp.repo / "NOTES.md").exists()
