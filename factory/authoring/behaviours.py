@@ -21,6 +21,7 @@ from pathlib import Path
 
 from factory.authoring.dialog import Dialog, Ungrounded
 from factory.authoring.observe import describe, named, source_files, symbols_in
+from factory.authoring.phrasing import pick, say
 from factory.authoring.text import one
 
 # Tool schemas of several kilobytes (Continue's editing tools): offered only when a record needs them,
@@ -219,6 +220,46 @@ PLAIN_QA: tuple[tuple[tuple[str, ...], str], ...] = (
 
 
 # -- computed answers: questions with parameters, answered by computing (so every answer is right) ----
+# The questions are phrase grammars (factory.authoring.phrasing), their slots filled after the choices.
+# Each names its value the way tests/authoring reads it back ("chmod 644" or "mode 644", "8 MiB", and
+# for Python "In Python, what does", "What's the result of" or "what do I get from").
+CHMOD_ASKS = (
+    "What does `chmod {mode} {f}` do?", "What permissions does mode {mode} give {f}?",
+    "Explain `chmod {mode}` for {f}.",
+    "{I'm about to|Someone wants to|The deploy script will} run `chmod {mode} {f}`. {Who can do what with the "
+    "file afterwards|What will that allow|What access does that give}?",
+    "What exactly does mode {mode} {allow|grant} on {f}?",
+    "{Decode|Translate} `chmod {mode}` {for me|into plain words}{ -- it's for {f}|}.",
+    "{Who can read|Who can write to|Who can run} {f} after `chmod {mode} {f}`?",
+)
+PYTHON_ASKS = (
+    "In Python, what does `{expr}` {evaluate to|return|give back}?",
+    "What's the result of `{expr}`{ in Python| if I run it in a Python shell| in the REPL}?",
+    "What do I get from `{expr}` {in Python|when Python evaluates it|in a Python shell}?",
+    "{I'm unsure|I'm not sure|I keep second-guessing myself} about this one -- what do I get from `{expr}` in Python?",
+    "{Without running it|From memory}, what's the result of `{expr}` in Python?",
+)
+HTTP_ASKS = (
+    "What does HTTP {code} mean?", "Our API returned a {code}. What does that status mean?",
+    "When is a server supposed to send {code}?",
+    "{I'm getting|We keep getting|The client got} a {code} from {the server|our API|a partner's API}"
+    "{ on checkout| in production| on every retry|}. What does {that|this} status {mean|tell me}?",
+    "What's the {meaning|point} of {status|status code} {code}{ in HTTP|}?",
+    "{Explain|Tell me} what HTTP {code} means{, briefly| in one line|}.",
+)
+BYTES_ASKS = (
+    "How many bytes are in {n} {unit}?", "Is {n} {unit} the same as {n} {si}?", "Convert {n} {unit} to bytes.",
+    "{A|The} {disk quota|upload limit|buffer|cache} is {n} {unit}. How many bytes is that{ exactly|}?",
+    "What is {n} {unit} in bytes{, exactly|}?",
+    "{Our config says|The docs say} {n} {unit}; is that the same as {n} {si}?",
+)
+CRON_ASKS = (
+    "When does the cron schedule `{expr}` run?", "Translate this crontab line for me: `{expr}`.",
+    "What does `{expr}` mean in cron?",
+    "{Our|The} {backup|cleanup|report|billing} job {has|uses} the schedule `{expr}`. When does it run?",
+    "{Can you read|Help me read} this cron {line|expression}: `{expr}`?",
+    "When will `{expr}` {fire|trigger}{ in cron|}?",
+)
 _WHO = ("the owner", "the group", "everyone else")
 
 
@@ -232,8 +273,7 @@ def _perm_words(digit: int) -> str:
 def qa_chmod(rng: random.Random) -> tuple[str, str]:
     mode = one(rng, ("644", "640", "600", "755", "750", "700", "664", "775", "444", "711", "751", "660"))
     f = one(rng, ("deploy.sh", "config.yaml", ".env", "backup.tar", "run_worker", "secrets.json", "app.log"))
-    q = one(rng, [f"What does `chmod {mode} {f}` do?", f"What permissions does mode {mode} give {f}?",
-                  f"Explain `chmod {mode}` for {f}."])
+    q = say(rng, one(rng, CHMOD_ASKS), mode=mode, f=f)
     parts = [f"{who} {_perm_words(int(c))}" for who, c in zip(_WHO, mode)]
     letters = "".join(("r" if int(c) & 4 else "-") + ("w" if int(c) & 2 else "-") + ("x" if int(c) & 1 else "-")
                       for c in mode)
@@ -274,8 +314,7 @@ def qa_python(rng: random.Random) -> tuple[str, str]:
     expr, why = one(rng, _py_cases(rng))
     value = eval(expr, {"__builtins__": {"sorted": sorted, "len": len, "set": set, "dict": dict, "zip": zip,
                                          "list": list, "range": range}})
-    q = one(rng, [f"In Python, what does `{expr}` evaluate to?", f"What's the result of `{expr}` in Python?",
-                  f"Python question: what do I get from `{expr}`?"])
+    q = say(rng, one(rng, PYTHON_ASKS), expr=expr)
     return q, f"`{value!r}`: {why}."
 
 
@@ -309,8 +348,7 @@ HTTP_CODES = {
 def qa_http(rng: random.Random) -> tuple[str, str]:
     code = one(rng, sorted(HTTP_CODES))
     name, meaning = HTTP_CODES[code]
-    q = one(rng, [f"What does HTTP {code} mean?", f"Our API returned a {code}. What does that status mean?",
-                  f"When is a server supposed to send {code}?"])
+    q = say(rng, one(rng, HTTP_ASKS), code=code)
     kind = {2: "success", 3: "redirection", 4: "client error", 5: "server error"}[code // 100]
     return q, f"{code} {name} is a {kind} status: {meaning}."
 
@@ -322,8 +360,7 @@ def qa_bytes(rng: random.Random) -> tuple[str, str]:
     n = rng.choice((1, 2, 3, 4, 5, 8, 10, 16, 32, 50, 64, 100, 128, 256, 512))
     unit, power = one(rng, UNITS)
     binary, decimal = n * 1024 ** power, n * 1000 ** power
-    q = one(rng, [f"How many bytes are in {n} {unit}?", f"Is {n} {unit} the same as {n} {unit.replace('i', '')}?",
-                  f"Convert {n} {unit} to bytes."])
+    q = say(rng, one(rng, BYTES_ASKS), n=n, unit=unit, si=unit.replace("i", ""))
     return q, (f"{n} {unit} is {binary:,} bytes ({n} x 1024^{power}). {n} {unit.replace('i', '')} in SI units is "
                f"{decimal:,} bytes, so the binary unit is {binary - decimal:,} bytes larger.")
 
@@ -348,8 +385,7 @@ def qa_cron(rng: random.Random) -> tuple[str, str]:
     else:
         a, b = sorted(rng.sample(range(6, 21), 2))
         expr, when = f"{m} {a}-{b} * * 1-5", f"at minute {m} of every hour from {a:02d}:00 to {b:02d}:00, Monday to Friday"
-    q = one(rng, [f"When does the cron schedule `{expr}` run?", f"Translate this crontab line for me: `{expr}`.",
-                  f"What does `{expr}` mean in cron?"])
+    q = say(rng, one(rng, CRON_ASKS), expr=expr)
     return q, (f"It runs {when}. The five fields are minute, hour, day of month, month and day of week, in the "
                f"server's time zone unless the scheduler says otherwise.")
 
@@ -360,7 +396,7 @@ def qa_static(rng: random.Random) -> tuple[str, str]:
 
 
 ANSWER_LEADS = ("", "", "", "No need to look at the code for this one. ", "That's general, so no tools needed. ",
-                "Short answer: ", "This doesn't depend on the project. ", "From the language itself: ")
+                "Short answer: ", "This doesn't depend on the project. ", "Nothing project-specific here. ")
 # Shares: the hand-written bank is small, so most plain answers are computed.
 PLAIN_KINDS = ((qa_static, 1), (qa_chmod, 2), (qa_python, 4), (qa_http, 2), (qa_bytes, 1), (qa_cron, 2))
 
@@ -368,8 +404,9 @@ PLAIN_KINDS = ((qa_static, 1), (qa_chmod, 2), (qa_python, 4), (qa_http, 2), (qa_
 def plain_answer(rng: random.Random, d: Dialog, names: list[str]) -> None:
     make = rng.choices([k for k, _ in PLAIN_KINDS], weights=[w for _, w in PLAIN_KINDS])[0]
     question, answer = make(rng)
-    lead = one(rng, ["", "", "Quick question: ", "Unrelated, but ", "General question: ", "Side question: "])
-    d.user(_ask(rng, lead + (question[0].lower() + question[1:] if lead.endswith("but ") else question)))
+    lead = one(rng, ["", "", "", "Unrelated, but ", "Not about the code, but ", "Off topic, but "])
+    lower = lead.endswith("but ") and question[:2] not in ("I ", "I'")
+    d.user(_ask(rng, lead + (question[0].lower() + question[1:] if lower else question)))
     d.say(one(rng, ANSWER_LEADS) + answer)
     d.offer(_some(rng, names, 2, 5))
 
@@ -377,27 +414,37 @@ def plain_answer(rng: random.Random, d: Dialog, names: list[str]) -> None:
 # -- the tool that would be needed is not offered ---------------------------------------------------
 # capability -> (requests, tools that would serve it in either tool set, how to say it, what to do instead)
 CAPABILITIES = {
-    "run": (("Run the test suite and tell me what fails.", "Does the build still pass? Run it for me.",
-             "Run the linter over the repo before I commit.", "Can you run the tests for the {e} module?",
-             "Execute the migrations and show me the output."),
+    "run": (("Run the test suite and tell me what fails.", "{Does the build still pass|Is the build still green}? "
+             "Run it for me.", "Run the linter over the repo before I {commit|push}.",
+             "{Can|Could} you run the tests for the {e} module?", "Execute the migrations and show me the output.",
+             "{Please run|Kick off} {the tests|the test suite|the build} and {paste|show me} the {output|results}.",
+             "{Start|Run} the app {locally |}and {check|tell me} {whether|if} the {e} page {loads|works}."),
             {"run_terminal_command", "bash"}, "run commands",
             ("Run `{cmd}` in your terminal and paste the output here; I'll go through the failures with you.",
              "If you run `{cmd}` yourself and paste what it prints, I'll read it and tell you what to fix.")),
     "web": (("Search the web for the latest release notes of the {lib} library.",
-             "Look up online whether {lib} has a known issue with timeouts.",
+             "Look up online whether {lib} has a known issue with {timeouts|memory leaks|retries}.",
              "Find the current documentation page for {lib}'s configuration options online.",
-             "Check on the internet what changed in the newest {lib} release."),
+             "Check on the internet what changed in the newest {lib} release.",
+             "{Look up online|Search the web to find out} {whether|if} {lib} {supports|still supports} "
+             "{Python 3.13|HTTP/2|async usage}{ yet|}.",
+             "What's the {newest|latest} version of {lib}? {Check online|Look it up on the web}."),
             {"search_web", "fetch_url_content"}, "browse the web",
             ("Paste the release notes or the page text here and I'll pull out what matters for this project.",
              "If you paste the relevant part of their docs or changelog, I'll check it against our code.")),
     "edit": (("Rename `{old}` to `{new}` in `{path}`.", "In `{path}`, rename `{old}` to `{new}` everywhere.",
-              "Fix the name in `{path}`: `{old}` should be `{new}`.", "Please change `{old}` to `{new}` across `{path}`."),
+              "Fix the name in `{path}`: `{old}` should be `{new}`.", "Please change `{old}` to `{new}` across `{path}`.",
+              "{Go ahead and|Please} {rename `{old}` to|replace `{old}` with} `{new}` in `{path}`{ for me|}.",
+              "`{old}` is a {bad|confusing|misleading} name; {make it|call it} `{new}` in `{path}`."),
              {"edit_existing_file", "single_find_and_replace", "multi_edit", "create_new_file", "edit", "write"},
              "change files",
              ("I can make the change once an editing tool is enabled, or you can apply it yourself: {change}.",
               "Here is the exact change to make by hand: {change}.")),
     "diff": (("What have I changed since my last commit?", "Show me my uncommitted changes.",
-              "Review my working diff before I push."),
+              "Review my working diff before I {push|open the PR}.",
+              "{Look at|Check} {my diff|my working changes} and {tell me|flag} {if|whether} "
+              "{I left debug prints in|anything looks off}.",
+              "{Did I touch|Have I touched} anything {outside|besides} the {e} code{ since the last commit|}?"),
              {"view_diff", "run_terminal_command", "bash"}, "see your working changes",
              ("Run `git diff` (and `git status` for new files) and paste the output; I'll review it.",
               "Paste the output of `git diff` here and I'll go through it with you.")),
@@ -437,7 +484,7 @@ def not_offered(rng: random.Random, d: Dialog, names: list[str]) -> None:
         path = one(rng, ("src/shoplite/cart.py", "src/shoplite/pricing.py", "web/src/client.ts", "worker/main.go"))
         cmd = one(rng, COMMANDS)
     old, new = one(rng, (("calc_total", "cart_total"), ("get_usr", "get_user"), ("proc", "process_order")))
-    d.user(_ask(rng, one(rng, asks).format(e=e, lib=one(rng, LIBRARIES), path=path, old=old, new=new), e))
+    d.user(_ask(rng, say(rng, one(rng, asks), e=e, lib=one(rng, LIBRARIES), path=path, old=old, new=new), e))
     change = (f"in `{path}`, replace `{old}` with `{new}` everywhere it is used" if kind == "edit" else "")
     lead = one(rng, [
         f"I can't {can_not} in this session: the tools I have are {named(offered, len(offered))}, and none of them can.",
@@ -457,6 +504,24 @@ def _rule_names() -> list[str]:
     return [r[0] for r in RULES]
 
 
+BRANCH_ASKS = ("{Create|Make|Cut} a {new |fresh |}branch for {the {e} work|this change|the {e} fix}"
+               "{ before we begin| first|}.",
+               "{I want|Let's have} a {separate|dedicated} branch for the {e} {work|fix|change}.",
+               "{Before we start|First}, {set up|create} a branch{ for the {e} work|}.")
+BRANCH_NAMED = ("{b}", "Call it {b}.", "`{b}`", "{Name it|Let's go with|Use} {b}{ please|}.", "{b}, please.")
+PAGE_ASKS = ("{Read|Open|Go through} the {docs page|page|link} {they sent|the vendor sent|someone shared} and tell "
+             "me {what}.", "{Check|Look at} {that|the} page for {what}{ please|}.",
+             "{There's|I have} a {docs page|reference page} {about this|we should follow}; {summarise|tell me} {what}.")
+URL_GIVEN = ("{url}", "Here: {url}", "It's {url}", "{url} -- {thanks|that's the one}.")
+ERROR_ASKS = ("{Look that error up|Search for that error} online{ for me|}.",
+              "Search the web for a fix to the error I'm {getting|seeing}.",
+              "{Can|Could} you find {a fix|a workaround|what causes it} online for the error I'm {getting|seeing}?")
+LINES_ASKS = ("{Show me|Read|Print} lines {a} to {b}{ please|}.", "{I need|Give me} lines {a}-{b}.",
+              "What's on lines {a} through {b}?")
+RULE_ASKS = ("Apply our team rule before you write this.", "Use the project rule for this one.",
+             "{Follow|Load} {our|the} {team|house|project} rule {first|before you start}{ please|}.")
+
+
 def missing_argument(rng: random.Random, d: Dialog, names: list[str]) -> None:
     """Asks for the one required value the request leaves out, by name; the user gives it; the call."""
     e = one(rng, ("invoice", "order", "cart", "payment", "refund", "coupon", "shipment"))
@@ -464,43 +529,41 @@ def missing_argument(rng: random.Random, d: Dialog, names: list[str]) -> None:
     run = "run_terminal_command" if "run_terminal_command" in names else "bash" if "bash" in names else None
     if run:
         branch = f"{one(rng, ('fix', 'feat', 'chore'))}/{e}-{one(rng, ('rounding', 'export', 'retries', 'validation'))}"
-        cases.append((run, one(rng, [f"Create a new branch for the {e} work.", "Start a fresh branch for this change.",
-                                     f"Make me a branch for the {e} fix."]),
+        cases.append((run, say(rng, one(rng, BRANCH_ASKS), e=e),
                       one(rng, ["What should the branch be called? I'll create it with `git checkout -b` once I have the name.",
                                 "Which branch name do you want? Give me the name and I'll create it."]),
-                      one(rng, [branch, f"Call it {branch}.", f"`{branch}`"]), {"command": f"git checkout -b {branch}"}))
+                      say(rng, one(rng, BRANCH_NAMED), b=branch), {"command": f"git checkout -b {branch}"}))
     if "fetch_url_content" in names:
         url, what = one(rng, (("https://docs.stripe.com/rate-limits", "the rate limits"),
                               ("https://docs.github.com/en/rest/rate-limit", "the rate limits"),
                               ("https://docs.python.org/3/library/sqlite3.html", "how connections should be closed"),
                               ("https://go.dev/doc/effective_go", "what it says about errors"),
                               ("https://www.rfc-editor.org/rfc/rfc9110", "the rules for 304 responses")))
-        cases.append(("fetch_url_content", one(rng, [f"Read the docs page they sent and tell me {what}.",
-                                                     f"Check that page for {what}."]),
+        cases.append(("fetch_url_content", say(rng, one(rng, PAGE_ASKS), what=what),
                       one(rng, ["Which URL is the page at? I need the address to fetch it.",
                                 "Can you give me the page's URL? Then I'll read it."]),
-                      one(rng, [url, f"Here: {url}"]), {"url": url}))
+                      say(rng, one(rng, URL_GIVEN), url=url), {"url": url}))
     if "search_web" in names:
         err = one(rng, ("TypeError: Cannot read properties of undefined (reading 'map')",
                         "sqlite3.OperationalError: database is locked", "panic: assignment to entry in nil map",
                         "error[E0502]: cannot borrow `items` as mutable because it is also borrowed as immutable"))
-        cases.append(("search_web", one(rng, ["Look that error up online for me.", "Search the web for a fix to the error I'm getting."]),
+        cases.append(("search_web", pick(rng, ERROR_ASKS),
                       one(rng, ["Which error exactly? Paste the message and I'll search for it.",
                                 "What's the exact error message? I'll use it as the search query."]),
                       err, {"query": err}))
     if "read_file_range" in names:
         path = one(rng, [f for f in source_files(d.ws) if len(d.ws.text(f).splitlines()) >= 22])
         a = rng.randint(1, len(d.ws.text(path).splitlines()) - 10)
-        cases.append(("read_file_range", f"Show me lines {a} to {a + 10}.",
+        cases.append(("read_file_range", say(rng, one(rng, LINES_ASKS), a=a, b=a + 10),
                       one(rng, [f"Lines {a}-{a + 10} of which file? Give me its path.",
                                 "Which file do you mean? I need the file path for those lines."]),
-                      one(rng, [path, f"`{path}`", f"In {path}."]),
+                      one(rng, [path, f"`{path}`", f"In {path}.", f"It's `{path}`.", f"From {path}, please."]),
                       {"filepath": path, "startLine": a, "endLine": a + 10}))
     if "request_rule" in names:
         rules = rng.sample(_rule_names(), 3)
         want = rules[0]
         listed = ", ".join(f"'{r}'" for r in sorted(rules))
-        cases.append(("request_rule", one(rng, ["Apply our team rule before you write this.", "Use the project rule for this one."]),
+        cases.append(("request_rule", pick(rng, RULE_ASKS),
                       f"Which rule? The rules available here are {listed}.", one(rng, [want, f"The {want} one."]),
                       {"name": want}))
         d.rules = sorted(rules)

@@ -263,3 +263,11 @@ def test_file_for(stack: vocab.Stack, ent: str, rng: random.Random, path: str) -
             f"    assert_eq!(total_amount(&[]), 0);\n}}\n\n#[test]\nfn total_adds_every_{ent}() {{\n"
             f"    let rows = [Row {{ amount_cents: {big} }}, Row {{ amount_cents: {small} }}];\n"
             f"    assert_eq!(total_amount(&rows), {big + small});\n}}\n")
+
+
+def a_or_an(noun: str) -> str:
+    """``noun`` with its indefinite article, as said aloud: "an invoice", "a user", "an upload"."""
+    word = noun.replace("_", " ")
+    first = word.lower()
+    vowel_sound = first[:1] in "aeiou" and not first.startswith(("use", "uni", "eu", "one"))
+    return f"{'an' if vowel_sound or first.startswith('hour') else 'a'} {word}"

@@ -11,6 +11,7 @@ held-out evaluation prompts all draw from here.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +19,7 @@ import orjson
 
 from factory.authoring import code
 from factory.authoring import vocab as T
+from factory.authoring.phrasing import pick
 from factory.authoring.text import one
 from factory.quality.preconditions import TEST_PATH
 
@@ -43,20 +45,57 @@ PREFACES = (
 OPENERS = ("", "", "", "", "Hey, ", "Quick one: ", "Okay, ", "Alright, ", "Next up: ", "Hmm, ", "Right, ",
            "Small task: ", "One more thing: ", "Before I forget: ", "Follow-up: ", "New request: ")
 
+# Where the user is in their work: phrase grammars (factory.authoring.phrasing), a few hundred
+# sentences each, so a context sentence is rarely the same twice.
 SITUATIONS = (
-    "I'm working on the {e} export.", "We're halfway through the {e} migration.",
-    "The {e} tests went red after my last change.", "QA says the {e} page is slow.",
-    "This is part of the {e} cleanup.", "The {e} feature ships on Friday.",
-    "I'm pairing with a new hire on the {e} code.", "We're reviewing the {e} pull request.",
-    "Support escalated a {e} bug this morning.", "I want to understand the {e} flow before the refactor.",
-    "The {e} service threw errors overnight.", "Product asked for a tweak to {e} handling.",
-    "We're preparing the {e} demo.", "I'm writing the design doc for {e} sync.",
-    "CI flagged something in the {e} area.", "The {e} code predates everyone on the team.",
-    "I'm onboarding onto the {e} module.", "We're splitting the {e} logic into its own package.",
-    "A customer reported wrong {e} totals.", "The {e} endpoint times out under load.",
-    "I'm trying to reproduce a {e} crash.", "We're adding metrics around {e} processing.",
-    "The {e} schema changed last sprint.", "Security review is looking at {e} permissions.",
+    "{I'm|We're} {working on|in the middle of|about to ship|finishing up|still stuck on|picking up} the {e} "
+    "{export|migration|import|sync job|rewrite|cleanup|integration|backfill}{ this week| for the release| today|}.",
+    "The {e} {tests|checks|integration tests|unit tests} {went red|started failing|turned flaky|broke} "
+    "{after my last change|on main|after the merge|overnight|on CI only}.",
+    "{QA|A customer|Support|Someone on the ops team|Our biggest client} {says|reports|noticed} "
+    "{the {e} page is slow|{e} totals look wrong|the {e} list shows duplicates|{e} updates get lost|"
+    "the {e} export is missing rows}{ since the last deploy| on mobile| in production| again|}.",
+    "{This is|It's} part of {the {e} cleanup|the {e} refactor|paying down {e} tech debt|"
+    "the {e} hardening work|the quarterly {e} audit}{ we planned| I promised the team|}.",
+    "The {e} {feature|change|fix|work} {ships|goes out|has to be merged|is due} "
+    "{on Friday|tomorrow|before the freeze|next sprint|by end of day|this week}.",
+    "{I'm pairing with|I'm helping|I'm reviewing code from} {a new hire|a teammate|an intern|a contractor} "
+    "{on|around} the {e} code.",
+    "{We're|I'm} {reviewing|about to merge|splitting up|rebasing} the {e} {pull request|branch|change set}"
+    "{ before lunch| today| with the team|}.",
+    "{Support|The on-call engineer|Our account manager} {escalated|flagged|forwarded} {the|this|another} {e} "
+    "{bug|regression|complaint|ticket} {this morning|an hour ago|last night|yesterday}.",
+    "I want to {understand|map out|get a feel for|untangle} the {e} {flow|code path|logic|data model} "
+    "{before the refactor|before I touch it|before the design review|first}.",
+    "The {e} {service|worker|cron job|endpoint|queue consumer} {threw errors|crashed|timed out|"
+    "logged warnings|ran out of memory} {overnight|twice today|under load|during the last deploy}.",
+    "{Product|Design|The customer team|Our PM} {asked for|wants|requested} {a tweak to|a change in|"
+    "a small fix to|a new option for} {e} handling{ before the demo| by Thursday|}.",
+    "{We're preparing|I'm putting together|We owe the client} the {e} {demo|walkthrough|status update|"
+    "release notes}{ for Monday| for the stakeholders|}.",
+    "{I'm writing|We're drafting|I owe the team} {the design doc|an RFC|a short proposal|a migration plan} "
+    "for {e} {sync|storage|caching|permissions|retries}.",
+    "{CI|The linter|A nightly job|Dependabot|The security scanner} {flagged|complained about|found} "
+    "something in the {e} {area|module|package|code}.",
+    "The {e} code {predates everyone on the team|has no owner|was written in a hurry|"
+    "grew over a few sprints|has barely any tests}.",
+    "{I'm|We're} {onboarding onto|taking over|inheriting|new to} the {e} {module|service|codebase|package}.",
+    "{We're|I'm} {splitting|moving|pulling} the {e} logic {into its own package|out of the monolith|"
+    "into a separate service|behind an interface}.",
+    "The {e} {endpoint|query|report|search} {times out|gets slow|returns 500s|falls over} "
+    "{under load|with large accounts|at the end of the month|when the cache is cold}.",
+    "{I'm trying to|I can't} {reproduce|pin down|explain} {the|this} {e} {crash|bug|race|timeout}"
+    "{ from the logs| that only happens in staging| a user hit|}.",
+    "{We're adding|I want|The team needs} {metrics|logging|tracing|alerts} around {e} "
+    "{processing|writes|retries|imports}.",
+    "The {e} {schema|API|config format|table layout} {changed|was reworked|got a new field} "
+    "{last sprint|in the last release|yesterday|without notice}.",
+    "{Security review|The auditors|Our pentester|The compliance team} {is|are} {looking at|asking about|"
+    "worried about} {e} {permissions|access checks|input validation|secrets}.",
 )
+
+
+_DOUBLED = re.compile(r"\b(\w+) \1\b", re.IGNORECASE)
 
 
 def compose_request(rng: random.Random, ask: str, ent: str, pool: str = "train") -> str:
@@ -64,9 +103,13 @@ def compose_request(rng: random.Random, ask: str, ent: str, pool: str = "train")
     openers and situations of its own)."""
     e = ent.replace("_", " ")
     opener = one(rng, EVAL_OPENERS if pool == "eval" else OPENERS)
-    text = opener + (ask[0].lower() + ask[1:] if opener and not ask[:2].isupper() else ask)
-    if rng.random() < 0.75:
-        situation = one(rng, EVAL_SITUATIONS if pool == "eval" else SITUATIONS).format(e=e)
+    keep = re.match(r"I\b|[A-Z]{2,}|[A-Z]\d", ask)  # "I", an acronym or a name like "S3" keeps its capital
+    text = opener + (ask[0].lower() + ask[1:] if opener and not keep else ask)
+    if rng.random() < (0.9 if pool == "eval" else 0.75):  # an eval request nearly always says where it stands
+        for _ in range(4):  # "the release release notes": a noun that is also the template's word
+            situation = pick(rng, EVAL_SITUATIONS if pool == "eval" else SITUATIONS).format(e=e)
+            if not _DOUBLED.search(situation):
+                break
         text = f"{situation} {text}" if rng.random() < 0.4 else f"{text} {situation}"
     return text
 
@@ -86,10 +129,11 @@ def implementation_path(stack: T.Stack, ent: str, rng: random.Random) -> str:
 
 
 def _p(rng: random.Random, pool: str, *options: str) -> str:
-    """One of ``options`` -- or, for the eval pool, one of the held-out phrasings of the same choice."""
+    """One of ``options``, expanded as a phrase grammar (:mod:`factory.authoring.phrasing`) with its
+    slots left for the caller -- or, for the eval pool, one of the held-out phrasings of the same choice."""
     if pool == "eval" and options[0] in HELD_OUT:
         options = HELD_OUT[options[0]]
-    return one(rng, options)
+    return pick(rng, options, capitalize=False)
 
 # -- held-out wording ---------------------------------------------------------------------------------
 # The eval pool's own phrasings, by the first training phrasing of the same choice: an eval prompt is
@@ -97,60 +141,116 @@ def _p(rng: random.Random, pool: str, *options: str) -> str:
 # skill, not recall of the training sentences.
 HELD_OUT: dict[str, tuple[str, ...]] = {
     "Open {path} and tell me what it does.": (
-        "I'd like a walkthrough of {path}; open it up.", "Mind reading {path} and summarising its job?",
-        "Could you load {path}? I suspect the {e} problem starts there.", "Give {path} a read and report back."),
+        "I'd like a walkthrough of {path}; {open it up|load it|bring it up}{ first| before anything else|}.",
+        "Mind {reading|loading|going through} {path} and {summarising|describing|outlining} its "
+        "{job|purpose|responsibilities}?",
+        "{Could|Can} you load {path}? I {suspect|have a hunch|am fairly sure} the {e} {problem|fault|glitch} "
+        "{starts|originates|begins} there.",
+        "Give {path} a {read|once-over|careful read} and {report back|fill me in|brief me}{ on what it contains|}."),
     "Create {path} with a first version of the {e} code.": (
-        "Start {path} off with a basic version of the {e} code.", "{path} doesn't exist yet; write an initial {e} version of it.",
-        "Bootstrap {path} with the first cut of the {e} logic."),
+        "Start {path} off with a {basic|plain|modest|deliberately small} version of the {e} code.",
+        "{path} doesn't exist yet; {write|produce|draft} an {initial|opening|early} {e} version of it{ for review|}.",
+        "Bootstrap {path} with the first cut of the {e} {logic|handling|routines}{ so others can build on it|}."),
     "Create {path} with a first test for the {e} code.": (
-        "Start {path} with an initial test covering {e}.", "Write {path}: a single test to get {e} under test.",
-        "{path} should exist with one basic {e} test in it."),
-    "Run the test suite.": ("Execute the tests, please.", "Give the tests a run and report failures.",
-                            "I touched the {e} code; rerun the tests."),
-    "Build the project.": ("Compile everything and tell me if it breaks.", "Kick off a build after the {e} edits."),
-    "Run the linter.": ("Give the code a lint pass.", "Any lint warnings? Run the checker."),
-    "Show me the last {n} commits.": ("Print the {n} latest commits, one line each.", "I want to see the {n} newest commits."),
-    "Create a branch called {b}.": ("Branch off as {b}.", "Open a fresh branch named {b}."),
-    "Find all files matching {g}.": ("Locate the files that fit {g}.", "Give me the paths of everything matching {g}.",
-                                     "Which paths fit the glob {g}?"),
-    "What have I changed so far?": ("Which edits haven't been committed yet?", "Show me what's different from the last commit.",
-                                    "Before I commit the {e} work, what does my diff contain?"),
-    "What does this file do?": ("Walk me through the file in my editor.", "Anything off in the file I'm viewing?",
-                                "Why might the {e} query in my open file come back empty?"),
-    "List everything under {d}, recursively.": ("Give me the whole tree below {d}.", "Recursively list {d}."),
-    "What's in {d}?": ("Show the contents of {d}.", "What does the {d} folder hold?", "Enumerate {d} for me."),
-    "From now on: {r} Make that a rule.": ("Going forward, {r} Please store that as a rule.",
-                                           "Record this project convention as a rule: {r}"),
-    "Read {u} and summarize what matters for us.": ("Pull {u} and tell me what's relevant to us.",
-                                                    "Skim {u} and list the important parameters."),
-    "Apply our '{n}' rule here.": ("Pull in the '{n}' rule for this change.", "Follow the project's {n} rule for the {e} code."),
-    "Use the {s} skill for this {e} bug.": ("Load the {s} skill before tackling the {e} issue.",
-                                            "Let's go through the {s} skill first."),
+        "Start {path} with an initial test {covering|exercising|probing} {e}{ behaviour|}.",
+        "Write {path}: a single test to get {e} under {test|coverage}{ at last| before we refactor|}.",
+        "{path} should exist with one {basic|elementary|minimal} {e} test in it."),
+    "Run the test suite.": (
+        "Execute the tests, {please|if you would|when you can}.",
+        "Give the tests a run and {report|list|note} {failures|what breaks|anything red}.",
+        "I touched the {e} code; {rerun|re-execute} the tests{ and summarise| and report back|}."),
+    "Build the project.": (
+        "Compile everything and tell me if it {breaks|errors|complains}.",
+        "Kick off a {build|compilation} after the {e} edits{ to confirm nothing broke| as a sanity check|}."),
+    "Run the linter.": ("Give the code a lint pass{ before the merge| after my edits|}.",
+                        "Any lint {warnings|findings}? Run the {checker|lint tool|static checks}."),
+    "Show me the last {n} commits.": (
+        "Print the {n} latest commits, one {line|row} each.",
+        "I want to {see|review|skim} the {n} newest commits{ on this branch| before the standup|}."),
+    "Create a branch called {b}.": ("Branch off as {b}{ before touching anything|}.",
+                                    "Open a fresh branch named {b}{ for the work| for these changes|}."),
+    "Find all files matching {g}.": (
+        "{Locate|Find} the files that {fit|answer to} {g}{ in the tree| here|}.",
+        "{Give me|I want} the paths of everything matching {g}{ in the tree| in this checkout|}.",
+        "Which paths {fit|satisfy} the glob {g}{ at the moment| today|}?"),
+    "What have I changed so far?": (
+        "Which {edits|changes} haven't been committed {yet|so far}{ on this branch|}?",
+        "{Show|Tell} me what's different from the last {commit|checkpoint}{ in my tree| locally|}.",
+        "Before I {commit|push|ship} the {e} work, what does my {diff|changeset|working tree} {contain|hold|show}?"),
+    "What does this file do?": (
+        "Walk me through the file {in my editor|I have up}{ line by line| at a high level|}.",
+        "Anything {off|amiss|questionable} in the file I'm {viewing|looking at}?",
+        "Why might the {e} query in my open file come back {empty|blank|with nothing}?"),
+    "List everything under {d}, recursively.": ("Give me the whole tree below {d}{ with every file|}.",
+                                                "Recursively list {d}{ for me| down to the last file|}."),
+    "What's in {d}?": ("Show the contents of {d}{ for me|}.", "What does the {d} folder {hold|carry|keep}?",
+                       "Enumerate {d}{ for me| so I know what's there|}."),
+    "From now on: {r} Make that a rule.": (
+        "Going forward: {r} Please {store|keep|file} that as a {rule|standing instruction}{ for the repo|}.",
+        "Record this project convention as a {rule|standing rule|permanent rule}: {r}"),
+    "Read {u} and summarize what matters for us.": (
+        "{Pull|Load} {u} and {tell me|note} what's {relevant|applicable|useful} to us.",
+        "{Skim|Scan} {u} and list the {important|notable|essential} parameters{ for our case|}."),
+    "Apply our '{n}' rule here.": ("{Pull in|Bring in|Consult} the '{n}' rule for this {change|edit|patch}.",
+                                   "Follow the project's {n} rule for the {e} {code|changes}."),
+    "Use the {s} skill for this {e} bug.": (
+        "Load the {s} skill before tackling the {e} {issue|defect|fault}.",
+        "Let's go through the {s} skill first{, then the fix|, then the code|}."),
     "{l} {t} breaking changes latest release": ("{l} {t} migration guide newest version", "{l} {t} deprecation notice"),
-    "Search the web: {q}": ("Web search, please: {q}", "Check online: {q}"),
-    "Give me an overview of how this repo is organized.": ("How is this codebase laid out?",
-                                                            "Sketch the repository's structure before the {e} work."),
-    "Show me what's in the {d} subdirectory.": ("Display the {d} subfolder.", "Open up the {d} folder so I can spot the {e} code."),
+    "Search the web: {q}": ("Web search, please: {q}", "Check online: {q}",
+                            "{Look around|Dig around} online for {q}{ and report|}."),
+    "Give me an overview of how this repo is organized.": (
+        "How is this {codebase|repository} {laid out|arranged}{ in broad strokes| overall|}?",
+        "{Sketch|Summarise|Describe} the repository's structure before the {e} {work|changes|project}."),
+    "Show me what's in the {d} subdirectory.": (
+        "{Display|Print} the {d} subfolder{ and its files| with its contents|}.",
+        "Open up the {d} folder so I can {spot|pinpoint|find} the {e} {code|logic|module}{ quickly|}.",
+        "{List|Show} what sits in {the {d} subfolder|{d}}{, one entry per line|}."),
     "where {e} records are validated": ("the validation of incoming {e} data", "code that stores {e} rows",
                                         "permission checks on {e} routes"),
-    "Find the code for {q}.": ("Locate {q}.", "Which code handles {q}?"),
-    "Show me lines {a}-{b} of {p}.": ("Print {p}, lines {a} through {b}.", "I need lines {a} to {b} of {p}.",
-                                      "The error mentions {p} near line {m}; show lines {a}-{b}."),
-    "Rename every {o} to {n} in {p}.": ("Swap each {o} for {n} throughout {p}.",),
-    "In {p}, change the first {o} to {n}.": ("Only the first {o} in {p} should become {n}.",),
+    "Find the code for {q}.": ("Locate {q}{ for me| in the repo|}.", "Which code handles {q}{ today| at the moment|}?",
+                               "{Track down|Hunt down} {q}{; I need the file|}."),
+    "Show me lines {a}-{b} of {p}.": (
+        "{Print|Dump} {p}, lines {a} through {b}{, nothing more|}.", "I need lines {a} to {b} of {p}{ only|}.",
+        "The {error|exception} mentions {p} near line {m}; show lines {a}-{b}."),
+    "Rename every {o} to {n} in {p}.": ("Swap each {o} for {n} throughout {p}{ in one go|}.",
+                                        "{Every|Each} {o} in {p} {should be called|needs to become} {n}."),
+    "In {p}, change the first {o} to {n}.": ("Only the first {o} in {p} should become {n}{; keep the rest|}.",),
     "In {p}: rename {a} to {b} everywhere, and change the first {c} to {d}.": (
-        "Inside {p}, make every {a} a {b}, and turn only the first {c} into {d}.",),
-    "Add a retry limit of {n} to {p}.": ("Cap the retries in {p} at {n}.", "{p} should stop retrying after {n} tries."),
-    "Search the code for {q}.": ("Look through the repo for {q}.", "Which lines match {q}?"),
+        "Inside {p}, rename every {a} to {b}, and turn only the first {c} into {d}.",),
+    "Add a retry limit of {n} to {p}.": ("{Cap|Bound} the retries in {p} at {n}{ attempts|}{ and no more|}.",
+                                         "{p} should {stop|give up} retrying after {n} {tries|failures}{, not loop forever|}."),
+    "Search the code for {q}.": ("{Look through|Comb} the repo for {q}{ and list the hits| and report|}.",
+                                 "Which lines match {q}{ right now| across the tree|}?"),
     "{a} Also, {b}": ("{a} On top of that, {b}", "{a} And separately, {b}"),
     "Quick one.": ("Small favour.", "Appreciate it."),
 }
 EVAL_OPENERS = ("", "", "", "So, ", "Next: ", "One request: ", "Hey there, ", "If you can: ", "Another thing: ")
 EVAL_SITUATIONS = (
-    "The {e} integration is due next week.", "I'm debugging the {e} flow with support on the line.",
-    "Our {e} numbers look wrong in the dashboard.", "The {e} service is getting a rewrite.",
-    "Ops paged us about the {e} workers.", "I'm documenting the {e} module for the new team.",
-    "The {e} job failed in staging last night.", "We're auditing the {e} code before the launch.",
+    "The {e} integration is due {next week|on the 14th|before the quarter closes|in two weeks|by the board meeting}"
+    "{ and we're behind| and nothing is tested yet| and the vendor keeps changing things| and I'm the only one on it|}.",
+    "{I'm|We're} debugging the {e} {flow|pipeline|handshake|sync} {with support on the line|while a customer waits|"
+    "live with the vendor|on a call with ops|during a release freeze}{ right now| as we speak|}.",
+    "Our {e} {numbers|counts|figures|graphs|percentages} look {wrong|off|inflated|stale|suspiciously round} "
+    "{in the dashboard|in the weekly report|on the admin screen|in Grafana|in the investor deck}.",
+    "The {e} {service|backend|subsystem} is getting a {rewrite|second version|new owner|storage overhaul|new API}"
+    "{ next quarter| soon| after the launch| once the hiring is done|}.",
+    "Ops {paged us|woke me up|opened an incident|filed a sev-2} about the {e} {workers|consumers|nodes|batch runs}"
+    "{ twice| again| at 3am| over the weekend|}.",
+    "I'm documenting the {e} {module|component|subsystem} for {the handover|the wiki|the auditors|"
+    "the people joining in March|a partner team}{ this week|}.",
+    "The {e} {job|batch|import|nightly run|backfill} {failed|stalled|died halfway} in {staging|the preview environment|"
+    "the canary} {last night|this afternoon|after the upgrade|on its first run}.",
+    "We're {auditing|reviewing|going over} the {e} {code|handlers|storage layer} before {the launch|the certification|"
+    "the customer pilot|go-live|the SOC 2 visit}.",
+    "{Finance|The billing people|Our partner|The regional office} {flagged|disputes|questioned} the {e} "
+    "{totals|exports|invoices|reconciliation} from {March|last quarter|the pilot|the migration weekend}.",
+    "{Half|Much|A lot} of the {e} {code came from an acquisition|code was generated years ago|handlers came from an "
+    "acquisition|scripts are ones nobody dares to touch|tests were switched off at some point}.",
+    "{My lead|The architect|Someone from platform} {wants|expects|asked for} {a written summary|numbers|a recommendation} "
+    "on the {e} {design|setup|situation} {by tomorrow|after lunch|before the steering call}.",
+    "We {inherited|took over|adopted} the {e} {repository|component|tooling} from {another squad|a vendor|"
+    "a departed colleague}{ with no notes| and its docs are outdated|}.",
 )
 EVAL_PREFACES = ("", "", "", "Checking.", "Let me do that.", "One moment.", "Looking into the {e} part.")
 
@@ -159,11 +259,21 @@ EVAL_PREFACES = ("", "", "", "Checking.", "Let me do that.", "One moment.", "Loo
 def b_read_file(rng, stack, ent, pool) -> Built:
     path = T.path_for(stack, ent, rng)
     ask = _p(rng, pool,
-             "Open {path} and tell me what it does.", "Can you read {path}? I think the bug is in there.",
-             "What's in {path}?", "Show me the contents of {path} before we change anything.",
-             "I need to understand {path} -- read it for me.", "Pull up {path}, please.",
-             "Take a look at {path}; something about the {e} handling looks off.",
-             "Before refactoring, read {path} so you know how {e} records are built.")
+             "Open {path} and tell me what it does.",
+             "{Can you|Could you|Would you} {read|open|pull up} {path}? I {think|suspect|bet} the {bug|problem|issue} "
+             "{is in there|starts there|lives in that file}.",
+             "What's {in|inside} {path}{ right now| at the moment|}?",
+             "{Show me|Print|Give me} the {contents|source|full text} of {path} {before we change anything|"
+             "before I edit it|so we're on the same page|first}.",
+             "I need to {understand|make sense of|get my head around} {path} -- {read it for me|open it|"
+             "can you read it}{ first|}.",
+             "{Pull up|Open|Bring up} {path}, {please|thanks|if you would}.",
+             "{Take a look at|Have a look at|Check} {path}; something about the {e} {handling|parsing|"
+             "validation|mapping} looks {off|wrong|fishy}.",
+             "{Before refactoring|Before we touch anything|First}, read {path} so you know how {e} "
+             "{records are built|objects get created|data flows through it}.",
+             "{I'd like to see|Let me see|I want to read} {path} {before the review|before we decide|"
+             "to check the {e} logic}.")
     return ask.format(path=path, e=ent.replace("_", " ")), [("read_file", {"filepath": path})]
 
 
@@ -171,18 +281,23 @@ def b_create_new_file(rng, stack, ent, pool) -> Built:
     path = T.path_for(stack, ent, rng)
     if TEST_PATH.search(path):
         ask = _p(rng, pool, "Create {path} with a first test for the {e} code.",
-                 "We have no tests for {e} yet. Add {path} with one to start.",
-                 "Scaffold {path}: one test that pins the basic {e} behaviour.",
-                 "Please add {path} with a smoke test for {e}.")
+                 "We have {no tests|zero coverage|nothing under test} for {e} yet. {Add|Create|Write} {path} "
+                 "with {one|a first test|a single test} to start.",
+                 "{Scaffold|Set up|Start} {path}: {one test|a first test|a single test} that {pins|locks in|checks} "
+                 "the basic {e} behaviour.",
+                 "{Please add|Add|Create} {path} with a {smoke test|basic test|sanity test} for {e}{ so CI has something| to begin with|}.",
+                 "{Let's|Time to} get {e} under test: {create|add|write} {path} with {a first case|one simple test}.")
         return ask.format(path=path, e=ent.replace("_", " ")), [
             ("create_new_file", {"filepath": path, "contents": code.test_file_for(stack, ent, rng, path)})]
     source = code.code_for(stack, ent, rng, path)
     ask = _p(rng, pool,
              "Create {path} with a first version of the {e} code.",
-             "We don't have {path} yet. Add it with a minimal {e} implementation.",
-             "Scaffold a new file {path} for the {e} feature.",
-             "Please add {path}; start with the basic {e} types.",
-             "Set up {path} so the {e} module exists, we'll flesh it out later.")
+             "We don't have {path} yet. {Add|Create|Write} it with a {minimal|bare-bones|simple|first} {e} implementation.",
+             "{Scaffold|Create|Start} a new file {path} for the {e} {feature|module|work}{, nothing fancy|}.",
+             "{Please add|Add|Create} {path}; start with the {basic|core|essential} {e} {types|model|functions}.",
+             "{Set up|Create|Stub out} {path} so the {e} module exists{,|;} we'll {flesh it out|fill in the rest|"
+             "extend it} later.",
+             "{I need|We need|Let's have} a {new|fresh} {path} {holding|with} {the {e} basics|a first cut of the {e} code}.")
     return ask.format(path=path, e=ent.replace("_", " ")), [
         ("create_new_file", {"filepath": path, "contents": source})]
 
@@ -192,29 +307,44 @@ def b_run_terminal_command(rng, stack, ent, pool) -> Built:
     e = ent.replace("_", " ")
     if kind == 0:
         cmd = stack.test_cmd
-        ask = _p(rng, pool, "Run the test suite.", "Run the tests and tell me what fails.",
-                 "Can you run the tests? I changed the {e} code.", "Kick off the tests for me.")
+        ask = _p(rng, pool, "Run the test suite.",
+                 "Run the {tests|test suite|whole suite} and {tell me|let me know|report} what {fails|breaks|goes red}.",
+                 "{Can you|Could you|Would you} run the tests? I {changed|touched|rewrote part of} the {e} code.",
+                 "{Kick off|Start|Fire off} the tests {for me|please|now}.",
+                 "{Are the tests still green|Do the tests still pass|Is the suite still passing}{ after my change| now|}?")
     elif kind == 1:
         cmd = stack.build_cmd
-        ask = _p(rng, pool, "Build the project.", "Does it still build? Run the build.",
-                 "Run a build to check the {e} changes compile.")
+        ask = _p(rng, pool, "Build the project.",
+                 "Does it still {build|compile}? Run the build{ to be sure|}.",
+                 "{Run|Start|Do} a build to {check|confirm|make sure} the {e} changes {compile|still build}.",
+                 "{Make sure|Check that|Verify} the project {builds|compiles} {before I push|before the release|cleanly}.")
     elif kind == 2:
         cmd = stack.lint_cmd
-        ask = _p(rng, pool, "Run the linter.", "Lint the codebase before I commit.", "Check for lint errors.")
+        ask = _p(rng, pool, "Run the linter.",
+                 "Lint the {codebase|project|code} {before I commit|before I push|before the review}.",
+                 "{Check|Look} for {lint errors|lint warnings|style problems}{ in the project| please|}.",
+                 "{Is the linter happy|Any lint complaints|Does the lint pass} {after the {e} edits|now|with my changes}?")
     elif kind == 3:
         n = rng.choice((5, 10, 15, 20))
         cmd = f"git log --oneline -n {n}"
-        ask = _p(rng, pool, "Show me the last {n} commits.", "What were the last {n} commits?",
-                 "List the {n} most recent commits in one line each.").replace("{n}", str(n))
+        ask = _p(rng, pool, "Show me the last {n} commits.",
+                 "What {were|are} the {last|latest|most recent} {n} commits{ on this branch|}?",
+                 "{List|Show|Print} the {n} most recent commits{ in one line each|, one per line|, short form}.",
+                 "{I want|I need} to see {what changed lately|the recent history}: {the last|the latest} {n} commits.").replace("{n}", str(n))
     elif kind == 4:
         branch = f"{rng.choice(('fix', 'feat', 'chore'))}/{T.kebab(ent)}-{rng.choice(('cleanup', 'validation', 'timeouts', 'pagination'))}"
         cmd = f"git checkout -b {branch}"
-        ask = _p(rng, pool, "Create a branch called {b}.", "Start a new branch {b} for this work.",
-                 "Make me a {b} branch.").replace("{b}", branch)
+        ask = _p(rng, pool, "Create a branch called {b}.",
+                 "{Start|Open|Cut} a new branch {b} for {this work|the {e} change|these edits}.",
+                 "{Make|Create} me a {b} branch{ off the current one|}.",
+                 "{Before we start|First}, {switch to|check out} a new branch {named|called} {b}.").replace("{b}", branch)
     else:
         path = T.path_for(stack, ent, rng)
         cmd = f"git log -p -n 3 -- {path}"
-        ask = f"Who changed {path} recently? Show me the last three patches."
+        ask = pick(rng, ("{Who|Which commits} changed {p} recently? {Show me|I want} the last three patches.",
+                         "{Show me|Give me} the {history|last three patches} of {p}{ with the diffs|}.",
+                         "{What happened to|How did} {p} {change|evolve} {lately|in the last few commits}? "
+                         "The three latest patches{ please|} .")).replace("{p}", path)
     args: dict[str, Any] = {"command": cmd}
     if rng.random() < 0.2:
         args["waitForCompletion"] = True
@@ -226,26 +356,35 @@ def b_file_glob_search(rng, stack, ent, pool) -> Built:
     if rng.random() < 0.5:
         pattern = pattern.replace("*", f"*{T.kebab(ent) if stack.language == 'typescript' else ent}*", 1) \
             if "**/" not in pattern else pattern.replace("**/*", f"**/*{ent}*", 1)
-    ask = _p(rng, pool, "Find all files matching {g}.", "Which files match {g}?",
-             "List every file that matches the pattern {g}.", "Search the project for {g} files.",
-             "Where are the files that match {g}? I need the paths.")
+    ask = _p(rng, pool, "Find all files matching {g}.",
+             "Which files {match|fit} {g}{ in this repo| here|}?",
+             "{List|Show me|Give me} every file that matches the {pattern|glob} {g}.",
+             "{Search|Scan} the {project|repo|workspace} for {g} files.",
+             "Where are the files that match {g}? I need the {paths|full paths|file names}.",
+             "{How many|Which} files {does the glob {g} pick up|fall under {g}}?")
     return ask.format(g=pattern), [("file_glob_search", {"pattern": pattern})]
 
 
 def b_view_diff(rng, stack, ent, pool) -> Built:
-    ask = _p(rng, pool, "What have I changed so far?", "Show me my uncommitted changes.",
-             "Review my working changes to the {e} code before I commit.",
-             "Can you look at the current diff and check I didn't leave debug code in?",
-             "What does my diff look like right now?", "Summarize the changes I haven't committed.")
+    ask = _p(rng, pool, "What have I changed so far?",
+             "{Show me|List|Give me} my {uncommitted|unstaged|pending|working} changes.",
+             "{Review|Go over|Check} my working changes to the {e} code before I {commit|push|open the PR}.",
+             "{Can you|Could you} look at the current diff and check I didn't leave {debug code|print statements|"
+             "commented-out code|a stray TODO} in?",
+             "What does my diff look like {right now|at this point|so far}?",
+             "{Summarize|Sum up|Recap} the changes I haven't committed{ yet|}.",
+             "{Did I|Have I} {touch|change|break} anything {outside the {e} code|I shouldn't have}? Check the diff.")
     return ask.format(e=ent.replace("_", " ")) + _suffix(rng, stack, None, pool), [("view_diff", {})]
 
 
 def b_read_currently_open_file(rng, stack, ent, pool) -> Built:
-    ask = _p(rng, pool, "What does this file do?", "Explain the file I have open.",
-             "Is there anything wrong with the code in my editor?",
-             "Can you add docstrings to what I'm looking at? Read it first.",
-             "Look at the open file -- why would the {e} lookup return nothing?",
-             "Review the file I'm currently editing.")
+    ask = _p(rng, pool, "What does this file do?",
+             "{Explain|Walk me through|Describe} the file I {have open|'m looking at|have in the editor}.",
+             "Is there anything {wrong|off|suspicious} {with|in} the code in my editor?",
+             "{Can you|Could you} add {docstrings|comments|type hints} to what I'm looking at? Read it first.",
+             "Look at the open file -- why would the {e} {lookup|query|filter} {return nothing|come back empty|miss rows}?",
+             "{Review|Critique|Check} the file I'm {currently editing|working in|on}.",
+             "{Read|Open} my current file and {tell me|point out} {what could break|what you'd change|the riskiest part}.")
     return ask.format(e=ent.replace("_", " ")) + _suffix(rng, stack, None, pool), [("read_currently_open_file", {})]
 
 
@@ -254,11 +393,15 @@ def b_ls(rng, stack, ent, pool) -> Built:
     args: dict[str, Any] = {"dirPath": d}
     if rng.random() < 0.35:
         args["recursive"] = True
-        ask = _p(rng, pool, "List everything under {d}, recursively.", "Show me the full tree of {d}.",
-                 "What's inside {d}, including subfolders?")
+        ask = _p(rng, pool, "List everything under {d}, recursively.",
+                 "{Show me|Print|Give me} the {full|whole|complete} tree of {d}.",
+                 "What's inside {d}, {including|with all} {subfolders|nested folders}?",
+                 "{Walk|List} {d} {all the way down|recursively} so I {see every file|know what's there}.")
     else:
-        ask = _p(rng, pool, "What's in {d}?", "List the files in {d}.", "Show me the {d} directory.",
-                 "ls {d} for me.", "Which files live in {d}?")
+        ask = _p(rng, pool, "What's in {d}?", "{List|Show} the files in {d}{ please|}.",
+                 "{Show me|Open} the {d} {directory|folder}.",
+                 "ls {d} for me.", "Which files {live|sit|are} in {d}{ at the moment|}?",
+                 "{I want|I need} to {see|know} what {d} {holds|contains} {before we add anything|first}.")
     return ask.format(d=d) + _suffix(rng, stack, ent, pool), [("ls", args)]
 
 
@@ -285,24 +428,32 @@ def b_create_rule_block(rng, stack, ent, pool) -> Built:
         args["alwaysApply"] = rng.random() < 0.5
     if rng.random() < 0.3:
         args["description"] = f"Apply when writing or reviewing {stack.language} code."
-    ask = _p(rng, pool, "From now on: {r} Make that a rule.", "Remember this convention for the project: {r}",
-             "Create a rule so you always do this: {r}", "Can you save a coding rule? {r}",
-             "Add a project rule named '{n}': {r}")
+    ask = _p(rng, pool, "From now on: {r} Make that a rule.",
+             "{Remember|Record|Keep} this convention for the {project|repo|codebase}: {r}",
+             "{Create|Add|Write} a rule so you {always|consistently} do this: {r}",
+             "{Can you|Could you|Please} save a {coding|project|house} rule? {r}",
+             "Add a project rule named '{n}': {r}",
+             "{We keep|The team keeps|I keep} {forgetting|repeating} this, so {make it a rule|store it as a rule}: {r}")
     return ask.format(r=rule, n=name) + _suffix(rng, stack, ent, pool), [("create_rule_block", args)]
 
 
 def b_fetch_url_content(rng, stack, ent, pool) -> Built:
     url = T.doc_url(rng)
-    ask = _p(rng, pool, "Read {u} and summarize what matters for us.", "What does {u} say?",
-             "Check the docs at {u} before we use this API.", "Fetch {u} for me.",
-             "Can you pull the page {u}? I want the key parameters.")
+    ask = _p(rng, pool, "Read {u} and summarize what matters for us.",
+             "What does {u} {say|cover|recommend}?",
+             "{Check|Read|Go through} the docs at {u} before we {use|adopt|rely on} this API.",
+             "{Fetch|Grab|Download} {u} for me.",
+             "{Can you|Could you} pull the page {u}? I want the {key parameters|main caveats|defaults it documents}.",
+             "{Skim|Read} {u} and tell me {whether it applies to us|what we'd need to change|the gist}.")
     return ask.format(u=url) + _suffix(rng, stack, ent, pool), [("fetch_url_content", {"url": url})]
 
 
 def b_request_rule(rng, stack, ent, pool) -> Built:
     name = one(rng, RULES)[0]
-    ask = _p(rng, pool, "Apply our '{n}' rule here.", "Load the {n} rule before you write the code.",
-             "What does our {n} rule say? Use it for the {e} module.")
+    ask = _p(rng, pool, "Apply our '{n}' rule here.",
+             "{Load|Fetch|Pull in} the {n} rule before you {write|change|touch} the code.",
+             "What does our {n} rule say? {Use|Follow|Apply} it for the {e} {module|changes|code}.",
+             "{Check|Look up} the {n} rule {first|before the {e} edit}{ so we stay consistent|}.")
     return ask.format(n=name, e=ent.replace("_", " ")) + _suffix(rng, stack, None, pool), [("request_rule", {"name": name})]
 
 
@@ -312,8 +463,10 @@ SKILLS = ("test-driven-development", "systematic-debugging", "brainstorming", "c
 
 def b_read_skill(rng, stack, ent, pool) -> Built:
     skill = one(rng, SKILLS)
-    ask = _p(rng, pool, "Use the {s} skill for this {e} bug.", "Follow your {s} skill here.",
-             "Read the {s} skill first, then we start on the {e} work.")
+    ask = _p(rng, pool, "Use the {s} skill for this {e} bug.",
+             "{Follow|Use|Apply} your {s} skill {here|for this|on this one}.",
+             "{Read|Load|Open} the {s} skill first, then we {start on|tackle|get to} the {e} work.",
+             "{Before we start|Before anything else}, {read|load} the {s} skill{ and follow it|}.")
     return ask.format(s=skill, e=ent.replace("_", " ")) + _suffix(rng, stack, None, pool), [("read_skill", {"skillName": skill})]
 
 
@@ -323,21 +476,27 @@ def b_search_web(rng, stack, ent, pool) -> Built:
     q = _p(rng, pool, "{l} {t} breaking changes latest release", "{l} {t} recommended pattern 2024",
            "{l} {t} known issue workaround", "best practice {t} in {l} production")
     q = q.format(l=lang, t=topic)
-    ask = _p(rng, pool, "Search the web: {q}", "Look up online: {q}", "Can you find out on the web: {q}?")
+    ask = _p(rng, pool, "Search the web: {q}", "{Look up|Search} online: {q}",
+             "{Can you|Could you} find out on the web: {q}?",
+             "{Do a web search for|Google|Search the internet for} {q}{ please|}.")
     return ask.format(q=q) + _suffix(rng, stack, ent, pool), [("search_web", {"query": q})]
 
 
 def b_view_repo_map(rng, stack, ent, pool) -> Built:
-    ask = _p(rng, pool, "Give me an overview of how this repo is organized.", "Show me the repo map.",
-             "I'm new here -- what's the structure of this codebase?",
-             "Map out the repository before we plan the {e} feature.")
+    ask = _p(rng, pool, "Give me an overview of how this repo is organized.",
+             "{Show me|Give me|Pull up} the {repo map|repository map}.",
+             "I'm new here -- what's the {structure|layout|shape} of this {codebase|repo|project}?",
+             "{Map out|Sketch|Outline} the repository before we {plan|design|estimate} the {e} feature.",
+             "{How is|How's} this {project|repo} {laid out|structured|organized}{ at a high level|}?")
     return ask.format(e=ent.replace("_", " ")) + _suffix(rng, stack, None, pool), [("view_repo_map", {})]
 
 
 def b_view_subdirectory(rng, stack, ent, pool) -> Built:
     d = one(rng, stack.dirs)
-    ask = _p(rng, pool, "Show me what's in the {d} subdirectory.", "Walk me through {d}.",
-             "View the {d} folder so we can find the {e} code.")
+    ask = _p(rng, pool, "Show me what's in the {d} subdirectory.",
+             "{Walk me through|Give me a tour of|Explain} {d}.",
+             "{View|Open|Look at} the {d} folder so we can {find|locate|spot} the {e} code.",
+             "What {lives|is} {in|under} the {d} {subdirectory|subfolder}{ and what does it do|}?")
     return ask.format(d=d, e=ent.replace("_", " ")) + _suffix(rng, stack, None, pool), [
         ("view_subdirectory", {"directory_path": d})]
 
@@ -346,9 +505,13 @@ def b_codebase(rng, stack, ent, pool) -> Built:
     e = ent.replace("_", " ")
     q = _p(rng, pool, "where {e} records are validated", "{e} persistence and database access",
            "authentication checks around {e} endpoints", "error handling for {e} requests",
-           "how {e} totals are calculated", "retry logic used when saving a {e}")
+           "how {e} totals are calculated", "retry logic used when saving {e} records",
+           "{caching|pagination|rate limiting|serialization} of {e} {responses|queries|results}",
+           "{where|how} {e} events are {published|emitted|consumed}")
     q = q.format(e=e)
-    ask = _p(rng, pool, "Find the code for {q}.", "Where in the codebase is {q}?", "Search the codebase: {q}.")
+    ask = _p(rng, pool, "Find the code for {q}.", "Where in the {codebase|project|repo} is {q}?",
+             "Search the codebase: {q}.",
+             "{I'm looking for|Point me to|Help me find} {the code behind|whatever implements} {q}.")
     return ask.format(q=q) + _suffix(rng, stack, None, pool), [("codebase", {"query": q})]
 
 
@@ -356,8 +519,10 @@ def b_read_file_range(rng, stack, ent, pool) -> Built:
     path = T.path_for(stack, ent, rng)
     start = rng.randint(1, 400)
     end = start + rng.choice((10, 20, 30, 40, 60))
-    ask = _p(rng, pool, "Show me lines {a}-{b} of {p}.", "Read {p} from line {a} to {b}.",
-             "The stack trace points at {p} around line {m}; read lines {a} to {b}.")
+    ask = _p(rng, pool, "Show me lines {a}-{b} of {p}.",
+             "{Read|Print|Open} {p} from line {a} to {b}.",
+             "The {stack trace|error|traceback|log} points at {p} around line {m}; {read|show} lines {a} to {b}.",
+             "{Only|Just} lines {a} to {b} of {p}, {please|no need for the rest}.")
     return ask.format(a=start, b=end, p=path, m=(start + end) // 2), [
         ("read_file_range", {"filepath": path, "startLine": start, "endLine": end})]
 
@@ -439,11 +604,15 @@ def b_single_find_and_replace(rng, stack, ent, pool) -> Built:
     text = rename_file(stack, ent, [old])
     if rng.random() < 0.5:
         args: dict[str, Any] = {"filepath": path, "old_string": old, "new_string": new, "replace_all": True}
-        ask = _p(rng, pool, "Rename every {o} to {n} in {p}.", "In {p}, replace all occurrences of {o} with {n}.")
+        ask = _p(rng, pool, "Rename every {o} to {n} in {p}.",
+                 "In {p}, {replace|change} all occurrences of {o} {with|to} {n}.",
+                 "{The name {o} is unhelpful|The name {o} says nothing}: {rename|change} it to {n} {throughout|everywhere in} {p}.")
     else:
         line = _first_line_with(text, old)
         args = {"filepath": path, "old_string": line, "new_string": _replace_word(line, old, new)}
-        ask = _p(rng, pool, "In {p}, change the first {o} to {n}.", "Replace the first {o} in {p} with {n}.")
+        ask = _p(rng, pool, "In {p}, change the first {o} to {n}.",
+                 "{Replace|Swap} the first {o} in {p} {with|for} {n}{ and leave the rest|}.",
+                 "{Rename|Change} {just|only} the {first|very first} {o} in {p} to {n}{; leave the others alone|, not the rest}.")
     return ask.format(o=old, n=new, p=path), [("single_find_and_replace", args)], [read_then(path, text)]
 
 
@@ -455,7 +624,8 @@ def b_multi_edit(rng, stack, ent, pool) -> Built:
     edits = [{"old_string": o1, "new_string": n1, "replace_all": True},
              {"old_string": line, "new_string": _replace_word(line, o2, n2)}]
     ask = _p(rng, pool, "In {p}: rename {a} to {b} everywhere, and change the first {c} to {d}.",
-             "Two edits in {p}, please -- all {a} become {b}, and the first {c} becomes {d}.")
+             "Two edits in {p}, please -- all {a} become {b}, and the first {c} becomes {d}.",
+             "{Clean up the names in|Tidy} {p}: {every|each} {a} {becomes|turns into} {b}{;|, and} {only|just} the first {c} {becomes|turns into} {d}.")
     return ask.format(p=path, a=o1, b=n1, c=o2, d=n2), [("multi_edit", {"filepath": path, "edits": edits})], [
         read_then(path, text)]
 
@@ -476,8 +646,10 @@ def b_edit_existing_file(rng, stack, ent, pool) -> Built:
     else:
         changes = (f"// ... existing code ...\nconst MAX_RETRIES: u32 = {limit};\n\nfn should_retry(attempt: u32)"
                    f" -> bool {{\n    attempt < MAX_RETRIES\n}}\n// ... existing code ...")
-    ask = _p(rng, pool, "Add a retry limit of {n} to {p}.", "In {p}, give up after {n} attempts instead of retrying forever.",
-             "Edit {p}: the {e} sync should retry at most {n} times.")
+    ask = _p(rng, pool, "Add a retry limit of {n} to {p}.",
+             "In {p}, {give up|stop} after {n} attempts instead of retrying {forever|endlessly}.",
+             "{Edit|Change|Update} {p}: the {e} {sync|upload|call} should retry at most {n} times.",
+             "{The retries in {p} never stop|{p} retries forever}; {cap them at|limit them to} {n}.")
     return ask.format(n=limit, p=path, e=ent.replace("_", " ")), [
         ("edit_existing_file", {"filepath": path, "changes": changes})], [
         read_then(path, code.code_for(stack, ent, rng, path))]
@@ -487,8 +659,10 @@ def b_grep_search(rng, stack, ent, pool) -> Built:
     c, s = T.camel(ent), ent
     q = _p(rng, pool, "TODO|FIXME", f"{s}_id", f"{c}Id|{s}_id", f"def {s}_", f"class {T.pascal(ent)}",
            f"function {c}", f"import .*{s}", "console\\.log", "print\\(", f"{T.pascal(ent)}NotFound")
-    ask = _p(rng, pool, "Search the code for {q}.", "Grep for {q}.", "Where do we use {q}?",
-             "Find every match of the regex {q} in the repo.")
+    ask = _p(rng, pool, "Search the code for {q}.", "Grep {for|the repo for} {q}.",
+             "Where do we {use|have|reference} {q}{ in the project|}?",
+             "{Find|List} every match of the {regex|pattern} {q} in the {repo|codebase}.",
+             "{Is there|Do we have} anything matching {q}{ left| still| anywhere}?")
     return ask.format(q=q) + _suffix(rng, stack, ent, pool), [("grep_search", {"query": q})]
 
 
@@ -503,7 +677,8 @@ def b_parallel(rng, stack, ent, pool) -> Built:
     first, second = rng.sample(READ_ONLY, 2)
     u1, c1 = BUILDERS[first](rng, stack, ent, pool)
     u2, c2 = BUILDERS[second](rng, stack, ent, pool)
-    joiner = _p(rng, pool, "{a} Also, {b}", "Two things: {a} And {b}", "{a} While you're at it, {b}")
+    joiner = _p(rng, pool, "{a} Also, {b}", "Two things: {a} And {b}", "{a} While you're at it, {b}",
+                "{a} {And|Plus}{ in parallel|,} {b}", "{a} {Separately|In the same go}, {b}")
     lower = u2[0].lower() + u2[1:]
     return joiner.format(a=u1, b=lower), c1 + c2
 
@@ -514,13 +689,23 @@ def _suffix(rng: random.Random, stack: T.Stack, ent: str | None = None, pool: st
         return ""
     e = (ent or T.entity_name(rng, pool)).replace("_", " ")
     if pool == "eval":
-        return " " + one(rng, (f"The project is a {stack.name}.", f"It's part of the {e} changes.",
-                               f"(issue {rng.randint(100, 9999)})", "When you have a minute.", "Cheers."))
-    return " " + _p(
-        rng, f"We're in the {stack.name}.", f"This is for the {e} work.", f"(ticket {rng.randint(100, 9999)})",
-        f"I'm chasing a {e} bug.", "Quick one.", f"It's blocking the {e} release.", "Thanks!",
-        f"Context: the {e} endpoint started failing this morning.", "No rush.",
-    )
+        return " " + pick(rng, ("{The project is a {s}|This repo is a {s}|We're working in a {s}}.",
+                                "It's part of the {e} {changes|overhaul|tidy-up|consolidation}{ we scoped|}.",
+                                f"(issue {rng.randint(100, 9999)})",
+                                "{When you have a minute|Whenever you get to it|Once you're free}{, thanks|}.",
+                                "{Report|Summarise} {back|what you find} {in a few lines|briefly|in bullet form}.",
+                                "{Ping|Tell|Message} me {if anything looks odd|when it's done|once you have it}"
+                                "{ please|}.",
+                                "{The|Our} {release|audit|handover} {depends on|waits for} {this|the answer}.",
+                                "{I'm|We're} {blocked|stuck|waiting} {until|till} {this is clear|we know}.")
+                           ).format(s=stack.name, e=e)
+    return " " + pick(rng, (
+        "We're in the {s}.", "This is for the {e} {work|ticket|change}.", f"(ticket {rng.randint(100, 9999)})",
+        "I'm {chasing|hunting|debugging} {the|this} {e} {bug|regression}.", "Quick one.",
+        "It's blocking the {e} {release|rollout|deploy}.", "Thanks!",
+        "Context: the {e} {endpoint|job|page} started {failing|timing out|erroring} {this morning|after lunch|today}.",
+        "No rush.", "{I'll|We'll} {review|merge} {it|the result} {afterwards|later today}.",
+    )).format(s=stack.name, e=e)
 
 
 # Offered tool schemas beyond the called ones stay under this many characters of JSON, so a record

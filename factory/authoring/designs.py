@@ -73,6 +73,35 @@ def dry_ts_fetch(rng: random.Random) -> Pair:
     ))
 
 
+def dry_retries(rng: random.Random) -> Pair:
+    e = entity(rng)
+    attempts = rng.choice([2, 3, 5])
+    pause = rng.choice(["0.2", "0.5", "1.0"])
+    ends = rng.sample([("list", ""), ("count", "/count"), ("latest", "/latest"), ("summary", "/summary")],
+                      rng.randint(2, 3))
+    before = "import time\n\n\n" + "".join(
+        f"def fetch_{e.plural}_{name}(client):\n    for attempt in range({attempts}):\n        try:\n"
+        f"            return client.get('/{e.plural}{suffix}')\n        except ConnectionError:\n"
+        f"            time.sleep({pause})\n    raise ConnectionError('gave up on /{e.plural}{suffix}')\n\n\n"
+        for name, suffix in ends)
+    after = ("import time\nfrom collections.abc import Callable\nfrom typing import Protocol, TypeVar\n\n"
+             "T = TypeVar(\"T\")\n\n" f"ATTEMPTS = {attempts}\nPAUSE_SECONDS = {pause}\n\n\n"
+             "class Client(Protocol):\n    def get(self, path: str) -> object: ...\n\n\n"
+             "def with_retries(call: Callable[[], T], what: str) -> T:\n    for _ in range(ATTEMPTS):\n        try:\n"
+             "            return call()\n        except ConnectionError:\n            time.sleep(PAUSE_SECONDS)\n"
+             "    raise ConnectionError(f\"gave up on {what}\")\n"
+             + "".join(f"\n\ndef fetch_{e.plural}_{name}(client: Client) -> object:\n"
+                       f"    path = \"/{e.plural}{suffix}\"\n    return with_retries(lambda: client.get(path), path)\n"
+                       for name, suffix in ends))
+    return Pair("python", "one retry helper instead of a retry loop per call", before.rstrip() + "\n", after, (
+        f"The same try/sleep/give-up loop was written {len(ends)} times; a change to the policy meant "
+        f"{len(ends)} edits.",
+        f"`ATTEMPTS` and `PAUSE_SECONDS` name the {attempts} tries and the {pause}s pause once.",
+        "Each fetch function now says only what it fetches; `with_retries` says how failures are handled.",
+        "The helper can be tested once with a fake call that fails a given number of times.",
+    ))
+
+
 # -- SOLID -----------------------------------------------------------------------------------------
 def solid_srp(rng: random.Random) -> Pair:
     e = entity(rng)
@@ -152,6 +181,28 @@ def solid_dip(rng: random.Random) -> Pair:
     ))
 
 
+def solid_srp_ts(rng: random.Random) -> Pair:
+    e = entity(rng)
+    f = rng.choice(e.of("str"))
+    before = (f"class {e.cls}Page {{\n  async render(id: string): Promise<string> {{\n"
+              f"    const res = await fetch(\"/api/{e.plural}/\" + id);\n    const data = await res.json();\n"
+              f"    const heading = String(data.{f.camel}).trim();\n    return \"<h1>\" + heading + \"</h1>\";\n"
+              "  }\n}\n")
+    after = (f"interface {e.cls}Summary {{\n  {f.camel}: unknown;\n}}\n\n"
+             f"async function load{e.cls}(id: string): Promise<{e.cls}Summary> {{\n"
+             f"  const res = await fetch(\"/api/{e.plural}/\" + id);\n  return (await res.json()) as {e.cls}Summary;\n}}\n\n"
+             f"function render{e.cls}Heading(item: {e.cls}Summary): string {{\n"
+             f"  return `<h1>${{String(item.{f.camel}).trim()}}</h1>`;\n}}\n\n"
+             f"class {e.cls}Page {{\n  async render(id: string): Promise<string> {{\n"
+             f"    return render{e.cls}Heading(await load{e.cls}(id));\n  }}\n}}\n")
+    return Pair("typescript", "single responsibility: loading apart from rendering", before, after, (
+        "Fetching and rendering change for different reasons (API versus markup); now they live apart.",
+        f"`render{e.cls}Heading` is a pure function: test it with an object literal, no network mocking.",
+        f"`{e.cls}Summary` documents which field of the response the page actually reads.",
+        f"`{e.cls}Page.render` keeps its signature and output, so callers are untouched.",
+    ))
+
+
 # -- clean code ------------------------------------------------------------------------------------
 def clean_magic_numbers(rng: random.Random) -> Pair:
     e = entity(rng)
@@ -225,6 +276,32 @@ def clean_parameter_object(rng: random.Random) -> Pair:
     ))
 
 
+def clean_explaining_variables(rng: random.Random) -> Pair:
+    e = entity(rng)
+    b = rng.choice(e.of("bool") or e.fields[:1])
+    n = rng.choice(e.of("int") or e.fields[:1])
+    urgent, daytime = rng.choice([(5, 2), (10, 3), (100, 20), (3, 1)])
+    opening, closing = rng.choice([(9, 18), (8, 17), (7, 19)])
+    before = (f"def should_notify(item, now_hour):\n"
+              f"    if (item['{b.name}'] is False and item['{n.name}'] >= {urgent}) or "
+              f"(now_hour >= {opening} and now_hour < {closing} and item['{n.name}'] >= {daytime}):\n"
+              "        return True\n    return False\n")
+    up = n.name.upper()
+    after = (f"URGENT_{up} = {urgent}\nDAYTIME_{up} = {daytime}\nOPENING_HOUR = {opening}\n"
+             f"CLOSING_HOUR = {closing}\n\n\n"
+             "def should_notify(item: dict, now_hour: int) -> bool:\n"
+             f"    urgent = item[\"{b.name}\"] is False and item[\"{n.name}\"] >= URGENT_{up}\n"
+             "    working_hours = OPENING_HOUR <= now_hour < CLOSING_HOUR\n"
+             f"    worth_a_daytime_ping = working_hours and item[\"{n.name}\"] >= DAYTIME_{up}\n"
+             "    return urgent or worth_a_daytime_ping\n")
+    return Pair("python", "explaining variables for a compound condition", before, after, (
+        "Each half of the condition gets a name, so the rule reads as 'urgent, or worth a ping during the day'.",
+        "`if cond: return True / return False` collapses to returning the condition itself.",
+        f"The thresholds {urgent} and {daytime} and the {opening}-{closing} window are named constants.",
+        "A chained comparison replaces the two-sided hour check.",
+    ))
+
+
 # -- refactoring -----------------------------------------------------------------------------------
 def refactor_extract_function(rng: random.Random) -> Pair:
     e = entity(rng)
@@ -281,11 +358,31 @@ def refactor_rename(rng: random.Random) -> Pair:
     ))
 
 
+def refactor_lookup_table(rng: random.Random) -> Pair:
+    e = entity(rng)
+    who = rng.choice(["owner", "author", "assignee", "manager"])
+    before = (f"def attach_{who}s({e.plural}, {who}s):\n    result = []\n    for row in {e.plural}:\n"
+              f"        for {who} in {who}s:\n            if {who}['id'] == row['{who}_id']:\n"
+              f"                result.append({{**row, '{who}': {who}['name']}})\n                break\n"
+              f"        else:\n            result.append({{**row, '{who}': None}})\n    return result\n")
+    after = (f"def attach_{who}s({e.plural}: list[dict], {who}s: list[dict]) -> list[dict]:\n"
+             "    names: dict[object, str] = {}\n"
+             f"    for {who} in {who}s:\n        names.setdefault({who}[\"id\"], {who}[\"name\"])\n"
+             f"    return [{{**row, \"{who}\": names.get(row[\"{who}_id\"])}} for row in {e.plural}]\n")
+    return Pair("python", "replace a nested search with a lookup table", before, after, (
+        f"The inner loop scanned every {who} for every row; the dict is built once and each lookup is constant time.",
+        f"`setdefault` keeps the first {who} with a given id, exactly as the `break` did.",
+        "The `for ... else` that supplied `None` becomes the default of `dict.get`.",
+        "For the usual hashable ids (numbers, strings) the output is the same, rows in the same order.",
+    ))
+
+
 DESIGNS: dict[str, list[Callable[[random.Random], Pair]]] = {
-    "dry": [dry_validation, dry_money, dry_ts_fetch],
-    "solid": [solid_srp, solid_ocp, solid_isp, solid_dip],
-    "clean_code": [clean_magic_numbers, clean_guard_clauses, clean_flag_argument, clean_parameter_object],
-    "refactoring": [refactor_extract_function, refactor_polymorphism, refactor_rename],
+    "dry": [dry_validation, dry_money, dry_ts_fetch, dry_retries],
+    "solid": [solid_srp, solid_ocp, solid_isp, solid_dip, solid_srp_ts],
+    "clean_code": [clean_magic_numbers, clean_guard_clauses, clean_flag_argument, clean_parameter_object,
+                   clean_explaining_variables],
+    "refactoring": [refactor_extract_function, refactor_polymorphism, refactor_rename, refactor_lookup_table],
 }
 
 __all__ = ["DESIGNS", "Pair", "ts_interface"]

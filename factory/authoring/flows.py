@@ -12,16 +12,99 @@ from pathlib import Path
 
 from factory.authoring.dialog import Dialog, Ungrounded
 from factory.authoring.observe import describe
+from factory.authoring.phrasing import expand, pick, say
 from factory.authoring.text import bullets, framed, numbered, one, some
 from factory.sandbox.tasks import BUGS, TASKS, Task
 from factory.sandbox.workspace import glob_regex, open_workspace
 
 OPENERS = ["", "Hi! ", "Quick task: ", "Ticket {t}-{n}: ", "From the bug tracker: ", "Customer report: ",
            "Next item on the board: ", "Urgent-ish: "]
-CLOSERS = ["", " Tests first, please.", " Keep the change small.", " Let me know what you find.",
-           " I'll review the diff.", " Don't touch unrelated code."]
 EXPLORE_INTROS = ["Let me look at the relevant code first.", "Searching for the code involved and the existing tests.",
                   "I'll find where this lives before changing anything.", "First, orientation:"]
+
+# -- how users ask ----------------------------------------------------------------------------------------
+# Phrase grammars (factory.authoring.phrasing) around a task's own words: its symptom ``{s}`` (a clause:
+# "the subtotal jumps when ..."), the change it needs ``{p}`` (an imperative: "round the discount half
+# up"), its cause ``{c}`` and its file. Each bank has hundreds of variants, so two records on the same
+# task rarely ask the same way.
+SYMPTOM_ASKS = (
+    "{Can|Could|Would} you {fix|track down|look into|sort out|chase down|dig into|get to the bottom of} "
+    "{the bug where|the issue where|the problem where|why} {s}?",
+    "{Please|} {fix|track down and fix|find and fix|sort out} {the bug where|the case where|the issue where} {s}"
+    "{ for me| when you get a chance|}.",
+    "{I noticed|QA noticed|A customer noticed|Support tells me|We just found out|Someone on the team spotted} that {s}"
+    "{ {in production|on staging|since the last release|after yesterday's deploy}|}.",
+    "{Any idea|Do you know|Can you figure out|Can you work out} why {s}{ {in production|on staging|now}|}?",
+    "{We have|There's|We've got} {a bug|a problem|a regression|a nasty bug|an annoying bug} "
+    "{in production|on main|in the current release|that users hit} where {s}.",
+    "{Right now|Currently|At the moment|As of today} {s}{, which is wrong|, and it shouldn't|, and that's a bug}.",
+    "{It looks like|It seems|Apparently|It turns out} {s}{; please fix it|; I need it fixed|, which needs fixing}.",
+    "{I need|We need} {a fix|a proper fix|a real fix} for {this|a bug} {in `{file}`|in the repo|we just found}: {s}.",
+    "{Here's|This is} what {keeps happening|users keep hitting|the bug report says|QA keeps seeing}: {s}.",
+)
+FIX_ASKS = (
+    "{Can|Could|Would} you {p}{ in `{file}`|}?",
+    "{I think|My guess is that|I suspect|I'm fairly sure} the {fix|change} is to {p}{ and nothing more|}.",
+    "{I think|My guess is that|I suspect} the {fix|change} is to {p} -- {can you do that|could you confirm and do it|"
+    "can you check and apply it}?",
+    "{Please|} {p}{ in `{file}`|}{, with a test| and add a test for it| and prove it with a test|}.",
+    "What I {want|need|have in mind}{ here|} is to {p}{, nothing more| and keep everything else as it is|}.",
+    "The {change|fix|ticket} {asks us|says we need|is} to {p}{; please take it| -- please do it test-first|}.",
+    "{I'd like you to|I need you to|Your task is to} {p}{ in `{file}`|}.",
+)
+CAUSE_HINTS = (
+    "{I think|My guess is that|I suspect|From a quick look,|Reading the code, it seems} {c}.",
+    "{I haven't dug in, but|Without having checked properly,|I'm not sure, but} {it looks like|I think} {c}.",
+    "{A teammate|Someone on the team|The reviewer} {thinks|suspected|pointed out} that {c}.",
+)
+# What a request says around the ask: where a bug came from, what was tried, what the change must respect.
+BUG_CONTEXT = (
+    "{A customer|Support|QA|The on-call engineer|One of our biggest clients|The mobile team} "
+    "{reported|flagged|escalated|ran into} {this|it} {this morning|yesterday|last night|an hour ago|"
+    "after the last release|twice this week}.",
+    "I {already|} {tried|looked at|checked} {the logs|the recent commits|the obvious suspects|a quick patch} "
+    "{but|and} {it didn't help|nothing stood out|it still happens|I ran out of time}.",
+    "{It only shows up|We only see it|It mostly happens} {in production|under load|for the big accounts|"
+    "intermittently|on CI}{, never locally|, not in our tests|}.",
+    "{There's|We have} no test for {this|this case|that path} {yet|today|at all}"
+    "{, as far as I know|, which is probably how it slipped through|}.",
+    "{Tell me|Let me know|Report back} {what the cause was|why it happened|what you find} {when you're done|"
+    "before you commit|in a short summary}.",
+    "{This|It} has been {around|broken|like this} {for a while|since the last refactor|for a few releases|"
+    "longer than anyone noticed}{, I think|}.",
+    "{We|I} {patched|worked around} {it|this} {once|before} {in the caller|with a hack|downstream} "
+    "{and it came back|but that never fixed the real problem|and it broke again}.",
+)
+FEATURE_CONTEXT = (
+    "{Product|A customer|Sales|Our PM|The support team} {asked for|has been asking for|requested} {this|it} "
+    "{for a while|last sprint|in the planning meeting|again this week}.",
+    "{It's|This is} {needed|wanted|the last piece missing} {for|by} {the next release|the mobile app|"
+    "our biggest client|the public API}.",
+    "{Nothing|No code} {uses|depends on} {it|this} yet{, so the design is open| -- it's a new capability|}.",
+    "{Follow|Stick to|Match} the {existing|current} {style|conventions|patterns} {in that file|of the module|"
+    "of the repo}{, please|}.",
+)
+SHARED_CONTEXT = (
+    "{It|This} {has to|needs to|should} {ship|go out|land|be done} {before the freeze|by Friday|this sprint|"
+    "with the next release|today|before the demo}.",
+    "{Please|} {don't|do not} {touch|change|refactor|reformat} {unrelated code|the public API|other modules|"
+    "anything outside this change}{ in the same change| while you're at it|}.",
+    "{Write|Add} a {failing|regression|small} test {first|before the code change}"
+    "{ so we know it really works| -- that's how we work here|, please|}.",
+    "{Start with|Begin with|Lead with} a {failing|regression} test{ so we know it really works|, please|}.",
+    "{I'll|We'll|The team will} {review|look over|merge} the {diff|change|PR} {afterwards|this afternoon|"
+    "before standup|once CI is green}.",
+    "{It's|This is} {blocking|holding up|delaying} {the release|a customer rollout|my other work|"
+    "our sprint}{ right now| at the moment|}.",
+    "{Keep|Please keep} the {change|diff|edit} {small|minimal|focused|easy to review}"
+    "{; it's going into a patch release|; we'll backport it| if you can|}.",
+    "{I'm|We're} {new to|still learning|not familiar with} {this repo|this code base|the code here}"
+    "{, so explain what you change| so walk me through it|}.",
+    "{Run|Use} the {existing|repo's|normal} test runner{, nothing fancy| to check it|}{, please|}.",
+    "{Nobody|No one} {on the team has {touched|looked at|changed} {this code|this module|that part of the repo} "
+    "{since the rewrite|in months|in a long time}|{owns|really knows} {this code|this module|that part of the repo} "
+    "{any more|these days}}.",
+)
 
 
 def use(d: Dialog, task: Task) -> None:
@@ -33,13 +116,64 @@ def use(d: Dialog, task: Task) -> None:
         d.ws = open_workspace(str(root))
 
 
+def bare(domain: str) -> str:
+    """An entity's domain without its article: "a CMS" -> "CMS", "billing" -> "billing"."""
+    for article in ("a ", "an "):
+        if domain.startswith(article):
+            return domain[len(article):]
+    return domain
+
+
+def product(domain: str) -> str:
+    """An entity's domain as a product: "the billing product", "the CMS"."""
+    return f"the {bare(domain)}" if domain != bare(domain) else f"the {domain} product"
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:] if text[:1].isalpha() else text
+
+
+def _lower(text: str) -> str:
+    """An imperative step ("Round the discount half up") as it reads inside a sentence."""
+    return text[:1].lower() + text[1:] if text[:2].isalpha() and not text[:2].isupper() else text
+
+
 def opener(rng: random.Random, task: Task) -> str:
     """How the user starts a request about ``task`` (a ticket number names the task's tracker)."""
     return one(rng, OPENERS).format(n=rng.randint(100, 999), t=task.fixture.ticket)
 
 
-def ask(rng: random.Random, task: Task) -> str:
-    return opener(rng, task) + one(rng, task.asks) + one(rng, CLOSERS)
+def request(rng: random.Random, task: Task, shapes: tuple[str, ...] = ("own", "fix", "fix", "symptom", "symptom",
+                                                                        "symptom")) -> str:
+    """The ask itself: the task's own words (``task.asks``), its symptom in a user's phrasing, or the change
+    it needs (a feature has no symptom: its own words instead)."""
+    shape = one(rng, shapes)
+    if shape == "symptom" and task.symptom:
+        return _cap(say(rng, one(rng, SYMPTOM_ASKS), s=task.symptom, file=task.file))
+    if shape == "fix":
+        return _cap(say(rng, one(rng, FIX_ASKS), p=_lower(task.plan[1]), file=task.file))
+    return one(rng, task.asks)
+
+
+def contexts(rng: random.Random, task: Task, n: int, hint: bool = False) -> list[str]:
+    """``n`` different sentences of context for a request about ``task`` (with ``hint``, the first may be
+    a guess at a bug's cause)."""
+    bank = [*(BUG_CONTEXT if task.kind == "bug" else FEATURE_CONTEXT), *SHARED_CONTEXT]
+    out = [expand(rng, t) for t in rng.sample(bank, n)]
+    if hint and out and task.cause and rng.random() < 0.3:
+        out[0] = _cap(say(rng, one(rng, CAUSE_HINTS), c=task.cause))
+    return out
+
+
+def ask(rng: random.Random, task: Task, extras: int = 2, hint: bool = True,
+        shapes: tuple[str, ...] | None = None) -> str:
+    """A request about ``task``: an opener, the ask and up to ``extras`` sentences of context, which
+    sometimes come first."""
+    said = request(rng, task, shapes) if shapes else request(rng, task)
+    more = contexts(rng, task, max(0, extras - (rng.random() < 0.3)), hint and not heavy(task))
+    if more and rng.random() < 0.25:
+        return opener(rng, task) + " ".join([more[0], said, *more[1:]])
+    return opener(rng, task) + " ".join([said, *more])
 
 
 # Files longer than this are read as a window around the code the task changes, as agents do with
@@ -118,11 +252,14 @@ SKILL_LINES = {
 }
 
 
-def tdd(rng: random.Random, d: Dialog, task: Task, voice: str = "", look_first: float = 0.8) -> None:
+def tdd(rng: random.Random, d: Dialog, task: Task, voice: str = "", look_first: float = 0.8,
+        extras: int | None = None) -> None:
     """Test-first change; ``look_first`` is the share of records that explore before writing the test
-    (lower where later turns of the same record need the room)."""
+    and ``extras`` the most sentences of context the request has beside its ask (both lower where later
+    turns of the same record need the room)."""
     use(d, task)
-    d.user(ask(rng, task))
+    d.user("")  # the request: written last, when it is known how much room the record leaves it
+    request_at = len(d.messages) - 1
     facts = explore(rng, d, task) if rng.random() < look_first else []
     pre = one(rng, SKILL_LINES["tdd"]) + " " if voice == "skill" else ""
     progress = voice == "progress"
@@ -167,12 +304,27 @@ def tdd(rng: random.Random, d: Dialog, task: Task, voice: str = "", look_first: 
         tail = ("Self-check: the test failed first (so it tests something), passes now, and the edit touched "
                 "only the lines it had to. " + tail)
     d.say(bullets(summary) + "\n\n" + tail)
+    room = ((1 if heavy(task) else 2) if extras is None else extras) - suite  # a suite run takes ~100 tokens
+    d.messages[request_at]["content"] = ask(rng, task, extras=max(0, room))
 
 
 HYPOTHESES = ["the code in `{file}` mishandles this case", "the caller passes unexpected input",
               "the test itself is wrong", "configuration differs between environments",
               "a recent change to `{file}` introduced it", "the input is valid but an edge case nobody tested",
               "state left over from an earlier call", "a missing check rather than a wrong one"]
+DEBUG_SHAPES = ("own", "symptom", "symptom", "symptom", "fix")
+# The user's answer to a list of hypotheses.
+GO_AHEAD = (
+    "{Go ahead|Sounds good|Yes please|OK, go|Go for it}.",
+    "{Sure|OK|Fine by me|Sounds right}, {check|test|go through} them {in that order|one by one|starting with the first}"
+    "{ and stop at the first that holds| and tell me which one it was|}.",
+    "{Start with|Check} {the first one|the most likely one|whichever is cheapest to check}"
+    "{ and {pin it with a test|show me the evidence|tell me what you find}|}.",
+    "{That list|The ranking|Your order} {looks right|makes sense|seems reasonable} to me{, go ahead|, carry on|}.",
+    "{My money's on|I'd bet on|I lean towards} the first one{ too|}{, but check it properly|, go confirm it|}.",
+    "{Go ahead|OK}, but {don't|please don't} {change any code|touch the code} until {you've reproduced it|"
+    "a test fails for the right reason|you know which one it is}.",
+)
 REPRO_LEADS = ["Step 1, reproduce it with a test.", "Reproducing first, as a test:", "Before guessing, a reproduction:",
                "No fix without a reproduction; writing the smallest test that shows it.",
                "I'll turn the report into a failing test so we know when it's fixed.",
@@ -187,10 +339,7 @@ def debug(rng: random.Random, d: Dialog, task: Task | None = None, voice: str = 
     on the same bug differ in what the assistant says and does, not only in the user's wording."""
     task = task or one(rng, BUGS)
     use(d, task)
-    d.user(opener(rng, task) + one(rng, [
-        f"Bug: {task.symptom}. Can you track it down?", f"We're seeing this: {task.symptom}. Why?",
-        f"Symptom: {task.symptom}. Find the cause and fix it.", f"Can you debug this? {task.symptom}.",
-        one(rng, task.asks), one(rng, task.asks)]) + one(rng, CLOSERS))
+    d.user(ask(rng, task, extras=1 if heavy(task) else 2, hint=False, shapes=DEBUG_SHAPES))
     pre = one(rng, SKILL_LINES["debugging"]) + " " if voice == "skill" else ""
     hyps = [h.format(file=task.file) for h in some(rng, HYPOTHESES, 2, 4)]
     cause = one(rng, CAUSE_LINES).format(cause=task.cause)
@@ -222,7 +371,7 @@ def debug(rng: random.Random, d: Dialog, task: Task | None = None, voice: str = 
                               "Possible causes, ranked:"]) + "\n" + numbered(hyps) + "\n\n"
               + one(rng, ["I'll check the first against the code and pin it with a test.",
                           "Checking them in order, cheapest first."]))
-        d.user(one(rng, ["Go ahead.", "OK, check them.", "Sounds good.", "Yes please.", "Go for it."]))
+        d.user(pick(rng, GO_AHEAD))
         facts = explore_named(rng, d, task, one(rng, ["Checking hypothesis 1.", "Looking at the code.", None]),
                               grep=grep)
         write_test(rng, d, task, facts[-1] + "\n\n" + cause + " " + one(rng, ["Pinning it with a test:",
@@ -291,15 +440,30 @@ def explore_named(rng: random.Random, d: Dialog, task: Task, lead: str | None, g
     return [describe(rng, d.ws, n, a, o) for (n, a), o in zip(calls, outs)]
 
 
+PLAN_ASKS = (
+    "{Before you write any code|Before touching the code|Before anything changes}, {plan|outline|sketch|map out} "
+    "{this|the work|how you'd do it}{ for me|}.",
+    "{Give me|Write up|Sketch|Draft} {a plan|a step-by-step plan|an approach|the steps} for {this|the ticket|the work}"
+    "{ before any code| first|}.",
+    "{How would you|How do you want to|What's the best way to} {approach|tackle|break down|sequence} "
+    "{this|the work|this ticket}{?| without breaking anything?| in small steps?}",
+    "{I want|I'd like|Let's have} a plan {first|before code|up front}{, code later| -- no edits yet|}.",
+    "{Break this down into|Break the work into|Split the work into|Split this into} {steps|small commits|reviewable steps}"
+    "{ before starting| for me|}.",
+    "{What's|What would be} your plan {for this|here|for the ticket}{, step by step| before you change anything|}?",
+)
+
+
 def plan(rng: random.Random, d: Dialog, task: Task | None = None) -> None:
     """A plan before code: 2-3 context lookups drawn from docs, searches, the code and the tests, then
     the task's steps in one of several layouts (numbered, phased, with risks or with a question)."""
     task = task or one(rng, TASKS)
     use(d, task)
     repo = task.fixture
-    d.user(framed(rng, one(rng, ["Before you write any code, plan this: ", "Give me a plan for: ",
-                                 "How would you approach this? ", "Break this down into steps: ",
-                                 "Plan first, code later: ", "What's your plan for this? "]) + one(rng, task.asks)))
+    asked = [pick(rng, PLAN_ASKS), request(rng, task), *contexts(rng, task, rng.randint(0, 1))]
+    if rng.random() < 0.4:
+        asked[:2] = asked[1::-1]
+    d.user(framed(rng, " ".join(asked)))
     pool = [("read", {"file_path": "docs/ARCHITECTURE.md"}), ("read", {"file_path": "README.md"}),
             ("grep", {"pattern": task.grep, "output_mode": "content"}),
             ("grep", {"pattern": task.grep, "output_mode": "files_with_matches"}),
@@ -348,10 +512,36 @@ REVIEW_NOTES = {
 }
 
 
+REVIEW_ASKS = (
+    "{Can|Could|Would} you {review|look over|give a critical read to|do a code review of} `{f}`"
+    "{ for me| before I merge| before the release|}?",
+    "{Please|} {review|read through|critique|go over} `{f}` {for|looking for} {bugs|risky code|"
+    "anything that would block a merge|correctness problems|things a reviewer would flag}.",
+    "{What's|Is there anything} {wrong|risky|worth fixing|questionable} {in|with} `{f}`"
+    "{?| as it stands?| in your opinion?}",
+    "{I'd like|I want} {a second opinion|an honest review|a critical read|fresh eyes} on `{f}`"
+    "{ before {it grows|we build on it|the release}|}.",
+    "{Give|Do} `{f}` a {critical|careful|thorough|quick} {read|review|pass}{ and tell me what you'd change|, please|}.",
+)
+REVIEW_CONTEXT = (
+    "{It's|This file is} {about to get|going to get|getting} {a lot of|more|new} {changes|traffic|callers} "
+    "{next sprint|soon|this quarter}.",
+    "{Nobody|No one} has {reviewed|looked at|touched} it {in months|since it was written|since the rewrite}.",
+    "{I wrote it|A contractor wrote it|It was written} {in a hurry|under deadline pressure|a while ago}"
+    "{ and I'm not proud of it|, so be honest|}.",
+    "{Focus on|Look mostly at|Prioritise} {correctness|error handling|security|anything that could lose data}"
+    "{, not style| over naming|}.",
+    "{We're|I'm} {onboarding a new hire|planning a refactor|adding a feature} {there|in that module|on top of it}"
+    "{ next week| soon|}.",
+)
+
+
 def review(rng: random.Random, d: Dialog) -> None:
     file = one(rng, list(REVIEW_NOTES))
-    d.user(framed(rng, one(rng, ["Review `{f}` for me.", "Code review of `{f}`, please.", "Anything wrong with `{f}`?",
-                                 "Give `{f}` a critical read."]).format(f=file)))
+    asked = [say(rng, one(rng, REVIEW_ASKS), f=file)]
+    if rng.random() < 0.7:
+        asked.insert(rng.randrange(2) if rng.random() < 0.3 else 1, pick(rng, REVIEW_CONTEXT))
+    d.user(framed(rng, " ".join(asked)))
     calls = [("read", {"file_path": file})]
     if rng.random() < 0.6:
         calls.append(("grep", {"pattern": Path(file).stem, "output_mode": "files_with_matches"}))
@@ -363,14 +553,35 @@ def review(rng: random.Random, d: Dialog) -> None:
                       "Severity in order of the list."]))
 
 
+EXPLORATION_ASKS = (
+    "How does {t} work {in this repo|here|in this code base|end to end}?",
+    "{Walk me through|Explain|Map out|Trace} the {t} {code path|flow|logic} {for me|end to end|from the entry point}"
+    "{, please|}.",
+    "{Where|In which files} does {t} {happen|live|get handled}{, end to end| from start to finish|}?",
+    "{I need to|I have to|I'm about to} {change|extend|fix something in} the {t} {flow|code|logic} "
+    "{tomorrow|this week|soon} and {want to|need to} {understand|see} how it works first.",
+    "{Give me|Can I get} {a map|an overview|a tour} of {how|where} {t} {is handled|happens} {in this repo|in the code}"
+    "{?|.}",
+    "{Which|What} {functions|files|modules} {take part in|are involved in|handle} {t}{, and in what order|}?",
+)
+EXPLORATION_CONTEXT = (
+    "{High level is fine|A high-level answer is fine|No need for every detail}{, just the main files|}.",
+    "{I'm new to the team|I joined last week|This is my first week}{ and want to find my way around|, so assume nothing|}.",
+    "{I have to|I need to|I'm supposed to} {change|extend|touch} it {tomorrow|this week|next sprint}.",
+    "{The docs|The README|The wiki} {are|is} {out of date|thin|silent} on {this|that part}{, so I'd rather see the code|}.",
+    "{Don't|Please don't} change anything{ yet|}{, I just want to understand it| -- reading only|}.",
+)
+
+
 def exploration(rng: random.Random, d: Dialog) -> None:
     topic = one(rng, [("checkout", ["handle_checkout", "place_order"]), ("pricing", ["cart_total_cents", "discount_percent"]),
                       ("shipping", ["paidOrders", "markShipped"]), ("authentication", ["bearer_token", "token_matches"]),
                       ("stock", ["reserve", "release"])])
     name, syms = topic
-    d.user(framed(rng, "") + one(rng, ["I'm new here. How does {t} work in this repo?", "Walk me through the {t} code path.",
-                     "Explain the {t} flow before I change it.", "Where does {t} happen, end to end?"]).format(t=name)
-           + one(rng, ["", " Thanks!", " High level is fine.", " I have to change it tomorrow."]))
+    asked = [say(rng, one(rng, EXPLORATION_ASKS), t=name)]
+    if rng.random() < 0.7:
+        asked.insert(rng.randrange(2), pick(rng, EXPLORATION_CONTEXT))
+    d.user(framed(rng, " ".join(asked)))
     outs = d.calls([("glob", {"pattern": "**/*.md"}), *[("grep", {"pattern": rf"\b{s}\b", "output_mode": "content"})
                                                          for s in syms]],
                    content=one(rng, ["Exploring in parallel: docs and the key functions.", None]))

@@ -60,6 +60,11 @@ CHANGES: dict[str, tuple[str, str]] = {
 }
 
 
+def _plural(name: str) -> str:
+    """A field name made plural for a function name: ``titles``, ``addresses``, ``statuses``."""
+    return name + ("es" if name.endswith(("s", "x", "sh", "ch")) else "s")
+
+
 def _pick(rng: random.Random, ent: Entity, kind: str):
     options = ent.of(kind)
     return rng.choice(options) if options else None
@@ -91,19 +96,19 @@ def py_counter(rng: random.Random, pool: str = "train") -> IdiomPair:
     e = entity(rng, pool)
     f = _pick(rng, e, "str")
     top = rng.randint(2, 5)
-    before = (f"def top_{f.name}s(rows):\n    counts = {{}}\n    for row in rows:\n"
+    before = (f"def top_{_plural(f.name)}(rows):\n    counts = {{}}\n    for row in rows:\n"
               f"        if row['{f.name}'] in counts:\n            counts[row['{f.name}']] += 1\n"
               f"        else:\n            counts[row['{f.name}']] = 1\n"
               f"    pairs = sorted(counts.items(), key=lambda p: p[1], reverse=True)\n    return pairs[:{top}]\n")
     after = (f"from collections import Counter\n\n\n"
-             f"def top_{f.name}s(rows: list[dict[str, str]]) -> list[tuple[str, int]]:\n"
+             f"def top_{_plural(f.name)}(rows: list[dict[str, str]]) -> list[tuple[str, int]]:\n"
              f"    return Counter(row[\"{f.name}\"] for row in rows).most_common({top})\n")
     return IdiomPair("python", "collections.Counter for tallies", before, after, (
         "`Counter` does the membership test and the increment in one place.",
         f"`most_common({top})` replaces the sort-and-slice and keeps ties in first-seen order.",
         "The generator expression feeds the counter without building an intermediate list.",
         "Less branching means fewer places for an off-by-one or a typo in the key.",
-    ), e.snake, tuple((f"top_{f.name}s", (rows,)) for rows in (
+    ), e.snake, tuple((f"top_{_plural(f.name)}", (rows,)) for rows in (
         [], [{f.name: "a"}], [{f.name: v} for v in ("b", "a", "b", "c", "a", "b", "d", "e", "c", "f")])))
 
 
@@ -197,16 +202,16 @@ def py_comprehension(rng: random.Random, pool: str = "train") -> IdiomPair:
     s = _pick(rng, e, "str") or e.fields[0]
     neg = rng.choice([True, False])
     cond = f"not item['{b.name}']" if neg else f"item['{b.name}']"
-    before = (f"def pick_{s.name}s(items):\n    result = []\n    for item in items:\n        if {cond}:\n"
+    before = (f"def pick_{_plural(s.name)}(items):\n    result = []\n    for item in items:\n        if {cond}:\n"
               f"            result.append(item['{s.name}'].strip())\n    return result\n")
     cond2 = cond.replace("'", '"')
-    after = (f"def pick_{s.name}s(items: list[dict]) -> list[str]:\n"
+    after = (f"def pick_{_plural(s.name)}(items: list[dict]) -> list[str]:\n"
              f"    return [item[\"{s.name}\"].strip() for item in items if {cond2}]\n")
     return IdiomPair("python", "a list comprehension instead of append in a loop", before, after, (
         "The comprehension says filter-then-map in one line.",
         "It avoids the repeated attribute lookup of `result.append`.",
         f"The condition on `{b.name}` sits where the filter is applied, not two indents away.",
-    ), e.snake, tuple((f"pick_{s.name}s", (items,)) for items in (
+    ), e.snake, tuple((f"pick_{_plural(s.name)}", (items,)) for items in (
         [], [{b.name: True, s.name: " a "}], [{b.name: False, s.name: "b"}, {b.name: True, s.name: "c\n"}])))
 
 
@@ -315,6 +320,57 @@ def ts_destructuring(rng: random.Random, pool: str = "train") -> IdiomPair:
     ))
 
 
+def ts_includes(rng: random.Random, pool: str = "train") -> IdiomPair:
+    e = entity(rng, pool)
+    states = rng.choice([["draft", "active", "archived"], ["queued", "running", "done"], ["open", "pending"],
+                         ["new", "review", "approved", "rejected"]])
+    listed = ", ".join(f'"{s}"' for s in states)
+    const = f"KNOWN_{e.snake.upper()}_STATES"
+    compare = rng.choice(["!== -1", ">= 0", "> -1"])
+    before = (f"const {const} = [{listed}];\n\nfunction isKnown{e.cls}State(state: string): boolean {{\n"
+              f"  return {const}.indexOf(state) {compare};\n}}\n")
+    after = (f"const {const}: readonly string[] = [{listed}];\n\nfunction isKnown{e.cls}State(state: string): boolean {{\n"
+             f"  return {const}.includes(state);\n}}\n")
+    return IdiomPair("typescript", "Array.includes instead of an indexOf comparison", before, after, (
+        f"`includes` says what is asked; `indexOf(...) {compare}` makes the reader decode a sentinel value.",
+        "`readonly string[]` stops code elsewhere from pushing into a list that is meant to be fixed.",
+        "For strings the answer is identical; `includes` and `indexOf` only disagree on `NaN`.",
+    ))
+
+
+def ts_object_spread(rng: random.Random, pool: str = "train") -> IdiomPair:
+    e = entity(rng, pool)
+    fs = fields(rng, e, 2, 4)
+    f = rng.choice(fs)
+    before = (ts_interface(e, fs) + f"\nfunction with{f.pascal}(item: {e.cls}, value: {f.ts()}): {e.cls} {{\n"
+              f"  return Object.assign({{}}, item, {{ {f.camel}: value }});\n}}\n")
+    after = (ts_interface(e, fs) + f"\nfunction with{f.pascal}(item: {e.cls}, value: {f.ts()}): {e.cls} {{\n"
+             f"  return {{ ...item, {f.camel}: value }};\n}}\n")
+    return IdiomPair("typescript", "object spread instead of Object.assign on an empty object", before, after, (
+        f"`{{ ...item, {f.camel}: value }}` reads as 'the same {e.snake.replace('_', ' ')}, with a new "
+        f"{f.name.replace('_', ' ')}'.",
+        "Like `Object.assign({}, ...)` it copies into a new object, so the caller's `item` is left untouched.",
+        "No empty-object first argument to remember: forgetting it with `Object.assign` mutates the input.",
+    ))
+
+
+def ts_for_of(rng: random.Random, pool: str = "train") -> IdiomPair:
+    e = entity(rng, pool)
+    fs = fields(rng, e, 2, 3, must="str")
+    s = next(f for f in fs if f.kind == "str")
+    before = (ts_interface(e, fs) + f"\nfunction longest{s.pascal}(items: {e.cls}[]): string {{\n  let best = \"\";\n"
+              f"  for (const i in items) {{\n    if (items[i].{s.camel}.length > best.length) {{\n"
+              f"      best = items[i].{s.camel};\n    }}\n  }}\n  return best;\n}}\n")
+    after = (ts_interface(e, fs) + f"\nfunction longest{s.pascal}(items: readonly {e.cls}[]): string {{\n"
+             f"  let best = \"\";\n  for (const item of items) {{\n    if (item.{s.camel}.length > best.length) {{\n"
+             f"      best = item.{s.camel};\n    }}\n  }}\n  return best;\n}}\n")
+    return IdiomPair("typescript", "for...of instead of for...in over an array", before, after, (
+        "`for...in` walks property keys as strings (and any enumerable extras); `for...of` walks the elements.",
+        "Naming the element once removes the repeated `items[i]` lookups.",
+        "`readonly` on the parameter records that the function only reads the array.",
+    ))
+
+
 # -- Rust ------------------------------------------------------------------------------------------
 def rs_iterators(rng: random.Random, pool: str = "train") -> IdiomPair:
     e = entity(rng, pool)
@@ -377,11 +433,11 @@ def rs_string_building(rng: random.Random, pool: str = "train") -> IdiomPair:
     e = entity(rng, pool)
     fs = fields(rng, e, 2, 3, must="str")
     s = next(f for f in fs if f.kind == "str")
-    before = (rs_struct(e, fs) + f"\npub fn joined_{s.name}s(items: &[{e.cls}]) -> String {{\n"
+    before = (rs_struct(e, fs) + f"\npub fn joined_{_plural(s.name)}(items: &[{e.cls}]) -> String {{\n"
               "    let mut out = String::new();\n    for item in items {\n        if out.len() > 0 {\n"
               "            out = out + \", \";\n        }\n"
               f"        out = out + &item.{s.name}.clone();\n    }}\n    out\n}}\n")
-    after = (rs_struct(e, fs) + f"\npub fn joined_{s.name}s(items: &[{e.cls}]) -> String {{\n"
+    after = (rs_struct(e, fs) + f"\npub fn joined_{_plural(s.name)}(items: &[{e.cls}]) -> String {{\n"
              f"    items.iter().map(|item| item.{s.name}.as_str()).collect::<Vec<_>>().join(\", \")\n}}\n")
     return IdiomPair("rust", "join over borrowed strs instead of cloning in a loop", before, after, (
         "`clone()` allocated a copy of every string only to append it; `as_str()` borrows.",
@@ -404,6 +460,60 @@ def rs_impl_display(rng: random.Random, pool: str = "train") -> IdiomPair:
         "Implementing `Display` gives `to_string()` for free through the blanket `ToString` impl.",
         "The type now works with `{}` in `format!`, `println!` and logging macros.",
         "`write!` streams into the formatter without an intermediate `String`.",
+    ))
+
+
+def rs_match_option(rng: random.Random, pool: str = "train") -> IdiomPair:
+    e = entity(rng, pool)
+    s = _pick(rng, e, "str") or e.fields[0]
+    label = s.name.replace("_", " ")
+    before = (f"pub fn {s.name}_label(value: Option<&str>) -> String {{\n    if value.is_some() {{\n"
+              f"        let v = value.unwrap();\n        return format!(\"{label}: {{}}\", v);\n    }}\n"
+              f"    String::from(\"no {label}\")\n}}\n")
+    after = (f"pub fn {s.name}_label(value: Option<&str>) -> String {{\n    match value {{\n"
+             f"        Some(v) => format!(\"{label}: {{v}}\"),\n        None => String::from(\"no {label}\"),\n"
+             "    }\n}\n")
+    return IdiomPair("rust", "match on the Option instead of is_some and unwrap", before, after, (
+        "`match` binds the value and handles `None` in one place; the `unwrap` panics if the check and the use "
+        "ever drift apart.",
+        "Each arm is an expression, so the early `return` goes away.",
+        "Inline format arguments (`{v}`) put the value where it is printed.",
+    ))
+
+
+def rs_entry(rng: random.Random, pool: str = "train") -> IdiomPair:
+    e = entity(rng, pool)
+    fs = fields(rng, e, 2, 3, must="str")
+    s = next(f for f in fs if f.kind == "str")
+    head = "use std::collections::HashMap;\n\n" + rs_struct(e, fs)
+    sig = f"\npub fn count_by_{s.name}(items: &[{e.cls}]) -> HashMap<String, usize> {{\n"
+    before = (head + sig + "    let mut counts: HashMap<String, usize> = HashMap::new();\n    for item in items {\n"
+              f"        if counts.contains_key(&item.{s.name}) {{\n"
+              f"            let n = counts.get_mut(&item.{s.name}).unwrap();\n            *n += 1;\n"
+              f"        }} else {{\n            counts.insert(item.{s.name}.clone(), 1);\n        }}\n    }}\n"
+              "    counts\n}\n")
+    after = (head + sig + "    let mut counts = HashMap::new();\n    for item in items {\n"
+             f"        *counts.entry(item.{s.name}.clone()).or_insert(0) += 1;\n    }}\n    counts\n}}\n")
+    return IdiomPair("rust", "the HashMap entry API instead of contains_key and get_mut", before, after, (
+        "`entry` hashes the key once; `contains_key`, `get_mut` and `insert` hashed it up to three times.",
+        "No `unwrap`: the entry always exists after `or_insert(0)`.",
+        "`*counts.entry(key).or_insert(0) += 1` is the idiom readers recognise as 'count this one'.",
+    ))
+
+
+def rs_sum(rng: random.Random, pool: str = "train") -> IdiomPair:
+    e = entity(rng, pool)
+    fs = fields(rng, e, 2, 4, must="int")
+    n = next(f for f in fs if f.kind == "int")
+    before = (rs_struct(e, fs) + f"\npub fn total_{n.name}(items: &Vec<{e.cls}>) -> i64 {{\n"
+              "    let mut total: i64 = 0;\n    for item in items.iter() {\n"
+              f"        total += item.{n.name};\n    }}\n    return total;\n}}\n")
+    after = (rs_struct(e, fs) + f"\npub fn total_{n.name}(items: &[{e.cls}]) -> i64 {{\n"
+             f"    items.iter().map(|item| item.{n.name}).sum()\n}}\n")
+    return IdiomPair("rust", "map and sum instead of a mutable accumulator", before, after, (
+        f"`map(...).sum()` says 'add up the {n.name.replace('_', ' ')} values' without a mutable total.",
+        "`&[T]` accepts vectors, arrays and slices; callers passing `&Vec` still compile through deref coercion.",
+        "The tail expression is the return value, so `return total;` goes away.",
     ))
 
 
@@ -492,10 +602,68 @@ def go_strings_builder(rng: random.Random, pool: str = "train") -> IdiomPair:
     ))
 
 
+def go_switch(rng: random.Random, pool: str = "train") -> IdiomPair:
+    e = entity(rng, pool)
+    states = rng.choice([["draft", "active", "archived"], ["queued", "running", "done", "failed"],
+                         ["open", "pending", "closed"], ["new", "review", "approved"]])
+    chain = "".join(f"\t{'if' if i == 0 else '} else if'} status == \"{st}\" {{\n\t\treturn \"{st.title()}\"\n"
+                    for i, st in enumerate(states))
+    before = (f"package {e.snake.replace('_', '')}\n\nfunc {e.cls}StatusLabel(status string) string {{\n{chain}"
+              "\t} else {\n\t\treturn \"Unknown\"\n\t}\n}\n")
+    cases = "".join(f"\tcase \"{st}\":\n\t\treturn \"{st.title()}\"\n" for st in states)
+    after = (f"package {e.snake.replace('_', '')}\n\n// {e.cls}StatusLabel is the display name of a "
+             f"{e.snake.replace('_', ' ')} status.\nfunc {e.cls}StatusLabel(status string) string {{\n"
+             f"\tswitch status {{\n{cases}\tdefault:\n\t\treturn \"Unknown\"\n\t}}\n}}\n")
+    return IdiomPair("go", "a switch instead of an if/else-if chain", before, after, (
+        f"A `switch` lists the {len(states)} statuses as cases, so a missing or duplicated one stands out.",
+        "Go's cases do not fall through, so no `break` is needed.",
+        "`default` makes the fallback explicit instead of a trailing `else`.",
+    ))
+
+
+def go_comma_ok(rng: random.Random, pool: str = "train") -> IdiomPair:
+    e = entity(rng, pool)
+    n = _pick(rng, e, "int") or _pick(rng, e, "float") or e.fields[0]
+    kind = n.go()
+    name = f"{e.cls}{n.pascal}"
+    before = (f"package {e.snake.replace('_', '')}\n\nfunc {name}(values map[string]{kind}, key string) ({kind}, bool) {{\n"
+              "\tif _, found := values[key]; found {\n\t\treturn values[key], true\n\t}\n"
+              "\treturn 0, false\n}\n")
+    after = (f"package {e.snake.replace('_', '')}\n\n// {name} looks up the {n.name.replace('_', ' ')} stored "
+             f"under key.\nfunc {name}(values map[string]{kind}, key string) ({kind}, bool) {{\n"
+             "\tvalue, ok := values[key]\n\treturn value, ok\n}\n")
+    return IdiomPair("go", "the comma-ok map lookup", before, after, (
+        "`value, ok := values[key]` reads the map once; the original looked the key up twice.",
+        "A missing key already yields the zero value, so the explicit `return 0, false` is redundant.",
+        "Callers see the same results for present and missing keys.",
+    ))
+
+
+def go_composite_literal(rng: random.Random, pool: str = "train") -> IdiomPair:
+    e = entity(rng, pool)
+    fs = fields(rng, e, 2, 4)
+    params = ", ".join(f"{f.camel} {f.go()}" for f in fs)
+    pkg = e.snake.replace("_", "")
+    before = (f"package {pkg}\n\n{go_struct(e, fs)}\nfunc New{e.cls}({params}) {e.cls} {{\n\tvar x {e.cls}\n"
+              + "".join(f"\tx.{f.pascal} = {f.camel}\n" for f in fs) + "\treturn x\n}\n")
+    width = max(len(f.pascal) for f in fs)
+    lits = "".join(f"\t\t{(f.pascal + ':').ljust(width + 1)} {f.camel},\n" for f in fs)
+    after = (f"package {pkg}\n\n{go_struct(e, fs)}\n// New{e.cls} builds a {e.snake.replace('_', ' ')} from its "
+             f"fields.\nfunc New{e.cls}({params}) {e.cls} {{\n\treturn {e.cls}{{\n{lits}\t}}\n}}\n")
+    return IdiomPair("go", "a keyed composite literal instead of field-by-field assignment", before, after, (
+        "The keyed literal builds the value in one expression, with no half-filled variable in between.",
+        "Field names in the literal keep it correct if the struct's fields are reordered.",
+        "Fields left out of the literal get their zero values, exactly as the `var` did.",
+    ))
+
+
 IDIOMS: dict[str, list[Builder]] = {
     "python": [py_enumerate, py_counter, py_with_open, py_join, py_get, py_dataclass_idiom, py_comprehension,
                py_max_key],
-    "typescript": [ts_optional_chaining, ts_union, ts_readonly_map, ts_async_await, ts_destructuring],
-    "rust": [rs_iterators, rs_option, rs_question_mark, rs_string_building, rs_impl_display],
-    "go": [go_errors_wrap, go_range, go_defer, go_interface, go_strings_builder],
+    "typescript": [ts_optional_chaining, ts_union, ts_readonly_map, ts_async_await, ts_destructuring, ts_includes,
+                   ts_object_spread, ts_for_of],
+    "rust": [rs_iterators, rs_option, rs_question_mark, rs_string_building, rs_impl_display, rs_match_option,
+             rs_entry, rs_sum],
+    "go": [go_errors_wrap, go_range, go_defer, go_interface, go_strings_builder, go_switch, go_comma_ok,
+           go_composite_literal],
 }

@@ -24,13 +24,23 @@ USER_OPENERS = ["", "", "Hi! ", "Quick one: ", "Question: ", "When you have a mi
                 "Context: small team, tight deadline. ", "Follow-up from standup: ", "For the retro: ", "Honest opinion: "]
 
 
-USER_CLOSERS = ["", "", " Thanks!", " Keep it brief.", " Details welcome.", " No rush.", " Be concrete.",
-                " Bullet points are fine.", " Assume I know the basics.", " I'll share this with the team."]
+# Phrase grammars (factory.authoring.phrasing): how a request ends, a few dozen ways each.
+USER_CLOSERS = ["", "", "Thanks!", "{Keep it|Make it} {brief|short|tight}{, please|}.",
+                "{Details are|More detail is|Depth is} welcome.", "No rush{, really| at all|}.",
+                "{Be|Please be} {concrete|specific|precise}.",
+                "{Bullet points are|A short list is|A few bullets are} {fine|enough|great}.",
+                "{Assume|You can assume} I know the basics{ of the stack|}.",
+                "I'll {share|forward} this {with the team|with the reviewers|in the channel}{ afterwards|}.",
+                "{I'd like|I want} {the reasoning|your reasoning} {too|as well}.",
+                "{A short answer is fine|One paragraph is enough}{, thanks|}."]
 
 
 def framed(rng: random.Random, text: str) -> str:
     """A user request with a varied opener and closer: more distinct prompts, same task."""
-    return one(rng, USER_OPENERS) + text + one(rng, USER_CLOSERS)
+    from factory.authoring.phrasing import pick
+
+    closer = pick(rng, USER_CLOSERS)
+    return (one(rng, USER_OPENERS) + text.rstrip() + (" " + closer if closer else "")).strip()
 
 
 def bullets(items: Sequence[str]) -> str:

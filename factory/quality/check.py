@@ -28,7 +28,7 @@ from factory.errors import InputError
 from factory.quality.behaviour import BehaviourMix
 from factory.quality.builds import build_check
 from factory.quality.codecheck import CodeBlock, parse_error, record_blocks, ruff_check_sources
-from factory.quality.overlap import Overlap, answer_shapes, overlap, prompt_sentences
+from factory.quality.overlap import Overlap, answer_shapes, overlap, prompt_sentences, trained_shapes
 from factory.quality.semantic import semantic_errors, workspace_for
 from factory.quality.validate import RecordValidator
 from factory.quality.variety import Variety, kit_nouns
@@ -174,7 +174,7 @@ def check_files(paths: Iterable[str | Path], repos: Iterable[str | Path] = (), b
                 if name in held:
                     held_rows.setdefault(str(name), []).append((prompt_sentences(obj, nouns), answer_shapes(obj, nouns)))
                 else:
-                    train_answers.update(answer_shapes(obj, nouns))
+                    train_answers.update(trained_shapes(obj, nouns))
                 ws = workspace_for(obj, extra)
                 grounded = bool((obj.get("meta") or {}).get("grounding"))
                 if grounded and ws is None:

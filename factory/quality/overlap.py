@@ -1,6 +1,7 @@
 """How held out a held-out set really is: the share of its prompts made only of sentences that also
 occur in training (names, paths, numbers and domain nouns masked, as in :mod:`factory.quality.variety`),
-and the share of its text answers whose masked shape is a training answer's.
+and the share of its reference answers (the last assistant turn, where it has text) whose masked shape
+is the shape of an answer in training.
 
 An eval prompt whose every sentence a model has seen in training can be passed by memory; a prompt
 with at least one sentence of its own measures the skill. ``factory check`` reports both shares for
@@ -21,9 +22,20 @@ def prompt_sentences(record: dict[str, Any], nouns: frozenset[str]) -> list[str]
             for s in sentences(m["content"], nouns)]
 
 
-def answer_shapes(record: dict[str, Any], nouns: frozenset[str]) -> list[str]:
+def trained_shapes(record: dict[str, Any], nouns: frozenset[str]) -> list[str]:
+    """The shapes of every assistant text of a training record: all of them are learned."""
     return [mask(m["content"][:1200], nouns)[:400] for m in record.get("messages") or []
             if m.get("role") == "assistant" and isinstance(m.get("content"), str) and m["content"].strip()]
+
+
+def answer_shapes(record: dict[str, Any], nouns: frozenset[str]) -> list[str]:
+    """The shape of the record's reference answer -- its last assistant turn, what an evaluator compares
+    against -- when that turn has text. Earlier assistant turns are part of the prompt (an agent's
+    conversation so far), not answers."""
+    turns = [m for m in record.get("messages") or [] if m.get("role") == "assistant"]
+    last = turns[-1] if turns else {}
+    text = last.get("content")
+    return [mask(text[:1200], nouns)[:400]] if isinstance(text, str) and text.strip() else []
 
 
 @dataclass

@@ -1,10 +1,17 @@
-"""How varied a category really is: its task sentences with names, paths, numbers and domain nouns
-masked, and how few of them cover most of its records.
+"""How varied a category really is: its task sentences with names, paths, numbers and the kit's
+vocabulary masked, and how few of them cover most of its records.
 
 A template set with many entity names but few sentence shapes looks varied and is not: a model learns
 the shapes. ``distinct`` counts masked sentence shapes over the users' requests, ``cover90`` how many of
 the most frequent shapes make up 90% of all sentence uses (the lower, the more collapsed), and the same
 for the assistants' texts and for the first call's pattern (tool and argument names).
+
+A sentence shape is what is left of a sentence of prose once the things a template fills in are masked:
+code blocks are not sentences (code has its own measures); inline code, quoted strings, URLs, paths,
+identifiers and numbers become slots; so do the kit's domain nouns, field names, languages and stacks
+(``kit_nouns``); a conversational opener of up to four words ("Quick one:", "Hey,", "In <path>,") is
+dropped, and a run of slots counts as one. Two requests that differ only in what fills their slots or in
+how they open are one shape.
 """
 
 from __future__ import annotations
@@ -19,13 +26,17 @@ _STEPS = [
     (re.compile(r"```.*?```", re.DOTALL), " <code> "),
     (re.compile(r"`[^`\n]*`"), " <code> "),
     (re.compile(r"https?://\S+"), " <url> "),
-    (re.compile(r"'[^'\n]{1,80}'|\"[^\"\n]{1,80}\""), " <str> "),
+    (re.compile(r"(?<!\w)'[^'\n]{1,80}'(?!\w)|\"[^\"\n]{1,80}\""), " <str> "),  # not "it's ... we're"
     (re.compile(r"(?:[\w.*{}-]+/)+[\w.*{}-]*|\b[\w-]+\.(?:py|tsx?|jsx?|go|rs|md|json|toml|ya?ml|txt|html|css|sql)\b"),
      " <path> "),
     (re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b|\b[a-z]+(?:[A-Z][a-z0-9]*)+\b|\b(?:[A-Z][a-z0-9]+){2,}\b"), " <name> "),
     (re.compile(r"[-+]?\$?\b\d+(?:[.,]\d+)*%?"), " <n> "),
 ]
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_FENCED = re.compile(r"```.*?(?:```|\Z)", re.DOTALL)
+_OPENER = re.compile(r"^(?:[\w'<>-]+(?: [\w'<>-]+){0,3}\s*(?:[:,!]|--))\s+(?=\S)")
+_SLOT_RUN = re.compile(r"(?:<(?:e|name|n|str|path|code|url)>[\s,;()]*)+")
+_WORD = re.compile(r"[a-z]{2,}")
 
 
 def mask(text: str, nouns: Iterable[str] = ()) -> str:
@@ -33,12 +44,35 @@ def mask(text: str, nouns: Iterable[str] = ()) -> str:
         text = rx.sub(sub, text)
     words = set(nouns)
     if words:
-        text = " ".join("<e>" if w.lower().strip(".,;:!?()") in words else w for w in text.split())
+        text = " ".join(_noun(w, words) for w in text.split())
     return re.sub(r"\s+", " ", text).strip().lower()
 
 
+def _noun(word: str, nouns: set[str]) -> str:
+    core = word.strip(".,;:!?()")
+    if not core or core.lower() not in nouns:
+        return word
+    start = word.index(core)
+    return word[:start] + "<e>" + word[start + len(core):]
+
+
+def shape(sentence: str, nouns: Iterable[str] = ()) -> str:
+    """One sentence of prose as its shape: masked, its opener dropped, runs of slots made one ``<x>``;
+    empty when fewer than two words are left."""
+    s = mask(sentence, nouns)
+    for _ in range(2):
+        rest = _OPENER.sub("", s)
+        if len(_WORD.findall(rest)) < 2:
+            break
+        s = rest
+    s = _SLOT_RUN.sub("<x> ", s).strip()
+    return s if len(_WORD.findall(s.replace("<x>", ""))) >= 2 else ""
+
+
 def sentences(text: str, nouns: Iterable[str] = ()) -> list[str]:
-    return [s for s in (mask(part, nouns) for part in _SENTENCE.split(text or "")) if re.search(r"[a-z]{2}", s)]
+    """The shapes of a text's sentences of prose (code blocks left out)."""
+    text = _FENCED.sub(" <code>. ", text or "")
+    return [s for s in (shape(part, nouns) for part in _SENTENCE.split(text)) if s]
 
 
 def cover(counts: Counter, share: float = 0.9) -> int:
@@ -80,14 +114,26 @@ class Variety:
                 "first_call_patterns": len(self.first_call)}
 
 
+LANGUAGES = ("python", "go", "golang", "rust", "typescript", "javascript", "ts", "tsx", "js", "jsx", "react",
+             "node", "node.js", "django", "fastapi", "flask", "vue", "java", "kotlin", "swift", "ruby", "php", "c#")
+
+
 def kit_nouns() -> frozenset[str]:
-    """The authoring kit's domain nouns (every pool), singular and plural, as masked words."""
+    """What the authoring kit fills its templates with, as masked words: domain nouns of every pool
+    (singular and plural), field names, languages, project stacks and documentation topics."""
     from factory.authoring import vocab
 
-    words: set[str] = set()
+    words: set[str] = set(LANGUAGES)
     for pool in getattr(vocab, "ENTITY_POOLS", {}).values():
         for ent in pool:
             for w in (ent, vocab.plural(ent)):
                 words.update(w.split("_"))
                 words.add(w.replace("_", " "))
-    return frozenset(w for w in words if len(w) > 2)
+    for name in getattr(vocab, "FIELDS", {}):
+        words.add(name.replace("_", " "))
+        words.update(part for part in name.split("_") if len(part) > 2)
+    for stack in (*getattr(vocab, "STACKS", ()), *getattr(vocab, "HELD_OUT_STACKS", ())):
+        words.update(stack.name.split())
+        words.add(stack.language)
+    words.update(t.lower() for t in (*getattr(vocab, "DOC_TOPICS", ()), *getattr(vocab, "DOC_TITLES", ())))
+    return frozenset(w for w in words if len(w) > 1)

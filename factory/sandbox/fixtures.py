@@ -22,6 +22,7 @@ class FixtureRepo:
     test_glob: str  # the test files
     ticket: str  # the prefix of its tracker's ticket numbers
     module: str = ""  # Go: the module path the test runner prints
+    held_out: bool = False  # only the eval set works in it (factory.sandbox.held_out); training never does
 
     @property
     def root(self) -> Path:
@@ -56,4 +57,7 @@ REPOS: dict[str, FixtureRepo] = {r.name: r for r in (
     FixtureRepo("ratelimit", "go", "go", ".", "**/*_test.go", "RL", module="example.com/ratelimit"),
     # a Node.js command-line tool that finds broken links in Markdown files (src/, test/, bin/)
     FixtureRepo("mdlinks", "javascript", "node", "src", "test/**/*.test.js", "MDL"),
+    # held out: a Python library for music and podcast playlists, worked in by the eval set only
+    FixtureRepo("tracklist", "python", "pytest", "src", "tests/**/*.py", "TRK", held_out=True),
 )}
+TRAINING_REPOS = {name: repo for name, repo in REPOS.items() if not repo.held_out}

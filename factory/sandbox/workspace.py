@@ -514,14 +514,15 @@ class GroundingReport:
 
 def verify_record(record: dict[str, Any], workspace: Workspace) -> list[str]:
     """Re-execute every read-only call of a record and compare with its tool result. Calls the record
-    presents as failing (a result starting ``error:``) must fail now too, with the same reason."""
+    presents as failing (a result starting ``error:``) must fail now too, with the same reason. A call
+    with no result in the record (a record that ends on its calls: they are the answer) is not run."""
     results = {m.get("tool_call_id"): m.get("content", "") for m in record.get("messages", [])
                if m.get("role") == "tool"}
     problems = []
     for msg in record.get("messages", []):
         for call in msg.get("tool_calls") or []:
             name, args = call["function"]["name"], call["function"]["arguments"]
-            if name not in READ_ONLY_TOOLS:
+            if name not in READ_ONLY_TOOLS or call["id"] not in results:
                 continue
             outcome = workspace.execute(name, args)
             recorded = results.get(call["id"])
@@ -564,8 +565,9 @@ def verify_records(records: Iterable[dict[str, Any]], workspace: Workspace) -> G
     report = GroundingReport()
     for record in records:
         report.records += 1
+        answered = {m.get("tool_call_id") for m in record.get("messages", []) if m.get("role") == "tool"}
         calls = sum(1 for m in record.get("messages", []) for c in m.get("tool_calls") or []
-                    if c["function"]["name"] in READ_ONLY_TOOLS)
+                    if c["function"]["name"] in READ_ONLY_TOOLS and c["id"] in answered)
         problems = verify_record(record, record_workspace(record, workspace))
         report.checked += calls
         report.matched += calls - len(problems)

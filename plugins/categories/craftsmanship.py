@@ -9,21 +9,79 @@ from factory.agents import spec_path
 from factory.authoring.designs import DESIGNS
 from factory.authoring.dialog import Dialog
 from factory.authoring.generator import SubcategoryGenerator
+from factory.authoring.phrasing import pick
 from factory.authoring.text import bullets, fence, one, some
 from factory.registry import Category
 
+# Phrase grammars (factory.authoring.phrasing): per kind, the ways people ask for it.
 ASKS = {
-    "dry": ["I keep copy-pasting this. How do I stop repeating myself?", "Review this for duplication.",
-            "This feels repetitive. Can you DRY it up?", "Every time the rule changes I edit several places. Fix?"],
-    "solid": ["Does this follow SOLID? What would you change?", "This class is hard to test. Why, and what's better?",
-              "How would you restructure this so it's easier to extend?", "Apply SOLID principles to this code."],
-    "clean_code": ["Make this cleaner and easier to read.", "A reviewer said this is hard to follow. Improve it?",
-                   "Clean code pass on this, please.", "How would you tidy this up before merging?"],
-    "refactoring": ["Refactor this without changing behaviour.", "Which refactoring fits here? Show me.",
-                    "Help me refactor this step by step.", "What refactoring would you apply to this?"],
+    "dry": (
+        "I keep copy-pasting this. How do I stop repeating myself?",
+        "{Review|Check} this for duplication{, please|}.",
+        "This feels repetitive. {Can you DRY it up?|How would you DRY it up?}",
+        "Every time the rule changes I {edit|have to touch} {several|three|multiple} places. {Fix?|How do I fix that?|"
+        "What's the better structure?}",
+        "The same logic {shows up|appears|is copied} in {several|a few|multiple} {places|functions} here; "
+        "{how would you|can you} {consolidate|deduplicate} it?",
+        "{Where|What} is the duplication in this code, and how would you remove it?",
+        "{We|I} {changed|fixed} one copy {last week|recently} and forgot the others{; help me make that impossible|. "
+        "How do we avoid that?}",
+        "{Can you|Could you} pull the repeated {parts|logic} {out|into one place}{ without over-engineering it|}?",
+        "{How do I|What's the cleanest way to} {share|reuse} this logic instead of {copying|duplicating} it?",
+    ),
+    "solid": (
+        "Does this follow SOLID? What would you change?",
+        "This {class|code} is hard to test. Why, and what's better?",
+        "How would you restructure this so it's easier to extend?",
+        "Apply SOLID principles to this code{, where they actually help|}.",
+        "{Which|What} SOLID principle does this {break|violate}{, if any|}, and {how would you fix it|what's the fix}?",
+        "Every new {feature|case|variant} {means editing|forces me to edit} this {function|class}{ again|}. "
+        "{Is there a better design?|How do I stop that?}",
+        "{Can you|Could you} {decouple|untangle} this so {each part can change|the pieces can be tested} on "
+        "{its|their} own?",
+        "{Our tech lead|The reviewer|My lead} {says|thinks} this {has too many responsibilities|is too tightly coupled}. "
+        "{Do you agree, and how would you fix it?|Is that fair? Show me the fix.}",
+        "I {want|need} to {fake|mock} {the dependencies|the outside world} here in tests{, but I can't|}. "
+        "{What would you change?|How should this be structured?}",
+    ),
+    "clean_code": (
+        "Make this cleaner and easier to read.",
+        "{A reviewer|My lead|A colleague} said this is hard to follow. {Improve it?|Can you improve it?|"
+        "How would you clean it up?}",
+        "Clean code pass on this, please.",
+        "How would you tidy this up before merging?",
+        "What makes this hard to read{, and how would you fix it|}?",
+        "{I|We} {have to|need to} hand this over {next quarter|to another team|soon}; {make it|help me make it} "
+        "{readable|easier to follow}.",
+        "{Can you|Could you} {rename|restructure|rework} whatever needs it so this reads {well|top to bottom}?",
+        "{Is this|Would you call this} clean code? {If not, what would you change?|What would you improve?}",
+        "{It took me|I needed} {ten minutes|a while|way too long} to understand this{ function| code|}. "
+        "{Make it clearer|Clarify it}{, please|}.",
+    ),
+    "refactoring": (
+        "Refactor this without changing behaviour.",
+        "Which refactoring fits here? Show me.",
+        "Help me refactor this step by step.",
+        "What refactoring would you apply to this?",
+        "Which named refactoring fits here? {Apply it, please.|Show it applied.}",
+        "{I|We} {need|want} to {change|extend} this soon, so {refactor|restructure} it first{ to make the change easy|}.",
+        "{How would you|Can you} {restructure|refactor} this {in small, safe steps|without breaking callers}?",
+        "Before {adding|changing} anything here, {what|which} refactoring {would you do|makes sense} first?",
+        "{Show me|Walk me through} a {behaviour-preserving|safe} refactoring of this{ code|}.",
+    ),
 }
-CONTEXT = ["", "We're preparing a release. ", "Small PR for review. ", "This grew over a few sprints. ",
-           "Junior dev here. ", "From our {domain} code. ", "Tech-debt ticket: "]
+# Where the code comes from (optional; before or after the ask).
+CONTEXT = (
+    "{We're preparing|We're close to} a release.",
+    "{Small|It's a small} PR for review.",
+    "{This|The code} grew over {a few|several} sprints.",
+    "{I'm a junior dev|I'm fairly new to the team|I joined the team recently}.",
+    "{It's|This is} from our {domain} code.",
+    "{It's|This is} on our tech-debt {list|board}{ for this sprint|}.",
+    "{There are tests for it|It's covered by tests}{, so we can refactor safely|}.",
+    "{It|This} was {written|thrown together} for a demo and never {cleaned up|revisited}.",
+    "{Two|Three} {people|teams} {change|edit} this file {every week|regularly}.",
+)
 SMELLS = {
     "dry": ["The same knowledge lives in several places.", "Duplication: the copies will drift apart.",
             "This is copy-paste; one rule, many copies."],
@@ -44,7 +102,11 @@ def _builder(kind: str):
     def build(rng, d: Dialog) -> None:
         pair = one(rng, DESIGNS[kind])(rng)
         domain = rng.choice(["billing", "shipping", "reporting", "scheduling", "catalog", "accounts"])
-        d.user(one(rng, CONTEXT).format(domain=domain) + one(rng, ASKS[kind]) + "\n\n" + fence(pair.lang, pair.before))
+        ask = pick(rng, ASKS[kind])
+        if rng.random() < 0.6:
+            context = pick(rng, CONTEXT).format(domain=domain)
+            ask = f"{context} {ask}" if rng.random() < 0.6 else f"{ask} {context}"
+        d.user(ask + "\n\n" + fence(pair.lang, pair.before))
         title = pair.title[0].upper() + pair.title[1:]
         parts = [one(rng, SMELLS[kind]) + " " + one(rng, [f"The fix: {pair.title}.", f"I'd apply {pair.title}.",
                                                            f"{title} solves it."]),

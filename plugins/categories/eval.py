@@ -5,6 +5,11 @@ held-out pool -- held-out entities and the generators' held-out wording banks --
 that mention a held-out entity, so no eval prompt is made of training sentences. A quarter of the
 tool-call records move onto the canary tool set (:mod:`factory.authoring.canary`): schemas no
 training record uses.
+
+``agent_step`` items are set in a repository no training record works in (``tracklist``,
+:mod:`factory.sandbox.held_out`): an agent conversation on one of its real tasks -- searches, reads, a
+failing test run, all executed there -- cut after a tool result, so the reference is the agent's next
+call (read the file the search found, run the test just written, make the fix).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from factory.agents import spec_path
 from factory.authoring import vocab as T
 from factory.authoring.canary import to_canary
 from factory.authoring.continue_calls import BUILDERS
+from factory.authoring.phrasing import expand, pick
 from factory.authoring.text import one
 from factory.errors import FactoryError
 from factory.generate.specs import load_spec
@@ -65,8 +71,109 @@ def held_out_source(ctx: Any, subcategory: str) -> tuple[Any, list[str]]:
 CANARY_SHARE = 0.25
 
 
+# How the user hands an agent a task in the held-out repository: wording of the eval's own.
+AGENT_ASKS = (
+    "{Over in|In} the tracklist {library|repo|package}: {ask}",
+    "{ask} {This is|It's} in tracklist{, our playlist library|, the playlist code|}.",
+    "{New ticket|A report came in|A bug report landed} for tracklist{ -- please take it|, can you handle it|}: {ask}",
+    "{ask} {Please fix it|Sort it out|Take care of it} {with a test|test first|and prove it with a test}.",
+    "{Our|The} {playlist|tracklist} {library|code} {has a bug|misbehaves|needs a fix}: {ask}",
+    "{ask} {Can you|Could you|Would you} {fix|look into} it{ in tracklist|}?",
+)
+AGENT_CONTEXT = (
+    "{The player app|Our music app|The podcast app} {ships|goes out|is released} {on Friday|next week|after the "
+    "holidays}{ and this is on the list|, so this matters|}.",
+    "{Two|Several|A few} {listeners|users|testers} {reported|noticed|complained about} it{ this week| after the "
+    "update| in the beta|}.",
+    "{I|We} {inherited|took over|picked up} tracklist {recently|last month|from another team}{ and don't know it "
+    "well| without a handover|}.",
+    "{Keep|Make} the change {small|focused|minimal}{; the release is close| -- it's a patch release|}.",
+    "{The|Our} {CI|nightly build|test job} {is green|passes} {otherwise|apart from this|for everything else}.",
+    "{Please don't|Try not to} {touch|change} {the public API|anything outside the bug|the file formats}"
+    "{ while you're at it| for now|}.",
+    "{Support|The help desk|Our community manager} {forwarded|passed on|escalated} {it|the report}"
+    "{ this morning| yesterday| with screenshots|}.",
+)
+AGENT_SYSTEM = (
+    "You are a coding agent with read, write, edit, bash, glob and grep tools, working in the user's "
+    "repository. Look before you change anything, pin a bug with a failing test, and verify the fix.",
+    "You are an engineer with file and shell tools in a repository you have not seen before. Find the code "
+    "involved, reproduce the problem with a test, fix it, and run the tests.",
+)
+
+
+class HeldOutAgentSteps:
+    """``agent_step``: the next call of an agent working on a task of the held-out repository."""
+
+    def generate(self, ctx, subcategory: str, count: int) -> Iterator:
+        from factory.authoring import flows
+        from factory.authoring.dialog import GROUNDING_STATS, Dialog, GroundingStats, Ungrounded
+        from factory.authoring.generator import offered_for, shipped_toolset
+        from factory.sandbox.held_out import HELD_OUT_TASKS
+        from factory.sandbox.workspace import open_workspace
+
+        rng = ctx.rng(subcategory)
+        tools = shipped_toolset("claude_code").tools
+        stats = GROUNDING_STATS.setdefault(ctx.category, GroundingStats())
+        ws = open_workspace(str(HELD_OUT_TASKS[0].fixture.root))
+        while True:
+            task = one(rng, HELD_OUT_TASKS)
+            d = Dialog(ws, stats, one(rng, AGENT_SYSTEM))
+            try:
+                (flows.tdd if rng.random() < 0.5 else flows.debug)(rng, d, task)
+            except Ungrounded:
+                continue
+            first = next(i for i, m in enumerate(d.messages) if m["role"] == "user")
+            ask = expand(rng, one(rng, task.asks))
+            text = pick(rng, AGENT_ASKS).format(ask=ask)
+            if rng.random() < 0.8:
+                context = pick(rng, AGENT_CONTEXT)
+                text = f"{context} {text}" if rng.random() < 0.5 else f"{text} {context}"
+            d.messages[first]["content"] = text
+            # cut before the user speaks again: a later user turn is worded as in training
+            later = [i for i, m in enumerate(d.messages) if m["role"] == "user" and i > first]
+            end = later[0] if later else len(d.messages)
+            steps = [i for i, m in enumerate(d.messages[:end]) if m["role"] == "assistant" and m.get("tool_calls")]
+            if len(steps) < 2:
+                continue
+            cut = one(rng, steps[1:])  # after at least one real result
+            messages = d.messages[:cut]
+            # the reference is the call alone: the text before it is worded as in training
+            messages.append({k: v for k, v in d.messages[cut].items() if k != "content"})
+            called = {c["function"]["name"] for m in messages for c in m.get("tool_calls") or []}
+            executed = sum(len(m.get("tool_calls") or []) for m in messages[:cut])
+            accepted = accepted_arguments(task, messages[cut]["tool_calls"])
+            yield ctx.example(subcategory, messages, tools=offered_for(rng, tools, called, 2),
+                              grounding={"workspace": ws.root.name, "tool_calls": executed},
+                              **({"accepted_arguments": accepted} if accepted else {}))
+
+
+def accepted_arguments(task: Any, calls: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    """Other values the evaluator accepts for the reference call's arguments, beside the reference's own:
+    every command that runs the same tests, and a whole-file read for a read of a window ("" is the
+    leaderboard's mark for an argument that may be left out)."""
+    if len(calls) != 1:
+        return {}
+    fn = calls[0]["function"]
+    args = fn["arguments"]
+    repo = task.fixture
+    if fn["name"] == "bash":
+        for same in (repo.test_commands(task.test_file, task.test_name), repo.suite_commands()):
+            if args.get("command") in same:
+                return {"command": list(same)}
+    if fn["name"] == "read":
+        return {k: [""] for k in ("offset", "limit") if k in args}
+    return {}
+
+
+AGENT_STEPS = HeldOutAgentSteps()
+
+
 class EvalGenerator:
     def generate(self, ctx, subcategory: str, count: int) -> Iterator:
+        if subcategory == "agent_step":
+            yield from AGENT_STEPS.generate(ctx, subcategory, count)
+            return
         generator, subs = held_out_source(ctx, subcategory)
         rng = ctx.rng(subcategory)
         streams = {s: iter(generator.generate(ctx, s, count)) for s in subs}

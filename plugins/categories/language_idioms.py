@@ -9,22 +9,44 @@ from factory.agents import spec_path
 from factory.authoring.dialog import Dialog
 from factory.authoring.generator import SubcategoryGenerator
 from factory.authoring.idioms import CHANGES, IDIOMS
+from factory.authoring.phrasing import pick
 from factory.authoring.text import bullets, fence, one, some
 from factory.registry import Category
 
 LABEL = {"python": "Python", "typescript": "TypeScript", "rust": "Rust", "go": "Go"}
-ASKS = [
-    "Can you make this more idiomatic {L}?",
-    "This works but feels clunky. How would an experienced {L} developer write it?",
-    "Code review nit from a colleague: 'not idiomatic {L}'. What did they mean?",
-    "I'm coming from Java. Rewrite this the {L} way, please.",
-    "Clean this up using standard {L} idioms.",
+# Phrase grammars (factory.authoring.phrasing): {L} is the language, {X} another one the user knows.
+ASKS = (
+    "{Can you|Could you|Would you} make this {more idiomatic|idiomatic} {L}?",
+    "This works but {feels|looks|reads} {clunky|awkward|clumsy}. How would {an experienced|a seasoned|a senior} "
+    "{L} developer write it?",
+    "{Code review nit|A review comment|Feedback} from a colleague: 'not idiomatic {L}'. What did they mean?",
+    "I'm coming from {X}{ and it probably shows|}. {Rewrite|Write} this the {L} way, please.",
+    "Clean this up using {standard|the usual|common} {L} idioms.",
     "Is there a more natural way to write this in {L}?",
-    "Please modernise this {L} snippet.",
+    "{Please modernise this {L} {snippet|code}.|Can you modernise this {L} {snippet|code}?}",
     "Our linter is unhappy with this {L}. What's the idiomatic version?",
-]
-CONTEXT = ["", "It's from our {domain} service. ", "This is in the {domain} codebase. ",
-           "Part of a {domain} prototype. ", "Legacy code from the {domain} team. "]
+    "{What|Which} {idiom|language feature} am I missing {here|in this {L} code}?",
+    "I {wrote|ported} this {from {X}|in a hurry|while learning {L}}; {how should it look|what would idiomatic {L} "
+    "look like}?",
+    "{Show me|Give me} the idiomatic {version|form} of this{, with reasons|, and explain the changes|}.",
+    "Would this pass {a|your} {L} code review{ as it is|}? If not, {fix it.|how would you change it?}",
+    "{How|In what ways} {could|would} this {be more idiomatic|read more like idiomatic} {L}{ without getting clever|}?",
+    "{I'd like to|I want to} {learn|get better at} idiomatic {L}: how {should|would} {this|this snippet} be written?",
+    "{Everything|It} {compiles|runs} and the tests pass, but {it doesn't look like|it's not what I see in} "
+    "{other|good|real-world} {L} code. {What's different?|What would you change?}",
+)
+# Where the code comes from: optional, before or after the ask.
+CONTEXT = (
+    "{It's|This is} from {our|the} {domain} {service|codebase|backend}.",
+    "{It's part of|This belongs to} our {domain} prototype{ we're about to productionise|}.",
+    "Legacy code from the {domain} team{, still in use|}.",
+    "{I'm|We're} {learning|still new to} {L}{ after years of {X}|}.",
+    "{A junior|An intern|A new colleague} {wrote|submitted} this{ for the {domain} project|}.",
+    "{It|This} {runs|sits} in {a hot loop|the request path|a nightly job} of the {domain} {service|system}.",
+    "{It|This} got through review{ last year|} but {nobody likes it|it bugs me}.",
+    "{We're|I'm} {cleaning up|tidying} the {domain} {module|code} before {a release|the audit|handing it over}.",
+)
+OTHERS = ("Java", "C#", "PHP", "C++", "JavaScript", "Python", "Go", "Ruby")
 LEADS = [
     "Here's the idiomatic version ({title}):",
     "The main change is {title}:",
@@ -59,8 +81,12 @@ def _builder(lang: str):
         pair = builder(rng)
         change = CHANGES.get(builder.__name__)
         domain = rng.choice(["billing", "logistics", "analytics", "booking", "inventory", "payments", "HR"])
-        d.user(one(rng, CONTEXT).format(domain=domain) + one(rng, ASKS).format(L=LABEL[lang]) + "\n\n"
-               + fence(lang, pair.before))
+        slots = {"L": LABEL[lang], "X": one(rng, [o for o in OTHERS if o != LABEL[lang]]), "domain": domain}
+        ask = pick(rng, ASKS).format(**slots)
+        if rng.random() < 0.6:
+            context = pick(rng, CONTEXT).format(**slots)
+            ask = f"{context} {ask}" if rng.random() < 0.6 else f"{ask} {context}"
+        d.user(ask + "\n\n" + fence(lang, pair.before))
         lead = one(rng, LEADS).format(title=pair.title, Title=pair.title[0].upper() + pair.title[1:])
         general, closers = GENERAL[lang], CLOSERS
         if change:

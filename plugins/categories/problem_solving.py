@@ -11,29 +11,67 @@ from factory.authoring.dialog import Dialog
 from factory.authoring.entities import entity
 from factory.authoring.generator import SubcategoryGenerator
 from factory.authoring.observe import describe
+from factory.authoring.phrasing import expand, say
 from factory.authoring.text import bullets, fence, framed, numbered, one, some
 from factory.registry import Category
 from factory.sandbox.tasks import BUGS, TASKS
 
-from .skills import STUCK
+from .skills import STUCK, TRIED, stuck_follow_up
 
+# A problem someone is stuck on, how they say so, and what they already tried (phrase grammars).
+STUCK_PROBLEMS = ["the {p} report totals are off by a few cents", "the {s} import hangs on some files",
+                  "a flaky test in the {p} suite fails one run in ten", "the {s} page renders blank in Safari only",
+                  "memory grows until the {s} worker is killed", "the {s} export times out for the largest accounts",
+                  "a {s} webhook is sometimes processed twice", "the {p} search returns stale results after an edit",
+                  "the nightly {s} job finishes but some rows are missing", "the {s} API is slow only on Mondays"]
+STUCK_ASKS = (
+    "{I've been stuck on this for {hours|days|a while} now|I have tried everything I can think of}: {x}.",
+    "{I'm going around in circles|I'm completely stuck|I'm out of ideas} {on this one|with this bug|on this problem}: {x}.",
+    "{No idea|I have no idea} what else to try {here|at this point}: {x}.",
+    "{Can you help me|Help me} {get unstuck|think straight|find a way in} on this {one|problem}: {x}.",
+    "{I can't figure out|I don't understand|Nobody here understands} why {x}{ despite hours of looking| after days on it|}.",
+    "{This is driving me mad|I'm losing my mind over it|This one has beaten me}{ this week|}: {x}.",
+)
 
 def when_stuck(rng, d: Dialog) -> None:
     e = entity(rng)
-    problem = one(rng, ["the {p} report totals are off by a few cents", "the {s} import hangs on some files",
-                        "a flaky test in the {p} suite fails one run in ten", "the {s} page renders blank in Safari only",
-                        "memory grows until the {s} worker is killed"]).format(p=e.plural.replace("_", " "),
-                                                                                s=e.snake.replace("_", " "))
-    d.user(framed(rng, one(rng, ["I'm stuck: {x}. I've tried everything I can think of.", "Going around in circles: {x}.",
-                     "No idea what else to try: {x}."]).format(x=problem)))
+    problem = one(rng, STUCK_PROBLEMS).format(p=e.plural.replace("_", " "), s=e.snake.replace("_", " "))
+    said = [say(rng, one(rng, STUCK_ASKS), x=problem), *[expand(rng, t) for t in rng.sample(TRIED, one(rng, [1, 2, 2]))]]
+    d.user(framed(rng, " ".join(said)))
+    steps = some(rng, STUCK, 3, 5)
     d.say(one(rng, ["Let's change strategy rather than try another fix.", "When guesses stop working, switch to method:",
-                    "Stepping back:"]) + "\n" + numbered(some(rng, STUCK, 3, 5)) + "\n\n"
+                    "Stepping back:"]) + "\n" + numbered(steps) + "\n\n"
           + one(rng, ["Which of these have you done already? We'll skip those.",
                       "Start with the cheapest step; it often settles it.",
                       f"For '{problem}', the reduction step usually pays off first."]))
+    stuck_follow_up(rng, d, steps[0])
 
 
 EDGE_FUNCS = ["average", "paginate", "parse"]
+EDGE_ASKS = (
+    "{What|Which} edge cases {should|must|ought to} `{f}` handle{ that it doesn't today| before we ship it| in production|}?",
+    "{Play devil's advocate with|Poke holes in|Try to break} `{f}` {and tell me how it fails|and show me where it falls over|"
+    "for me}.",
+    "{Write|Add|Give me} {edge-case|boundary} tests for `{f}`{, please| before I merge it| so we stop guessing|}.",
+    "Is `{f}` {robust|solid|safe} {enough |}{for real data|at scale|against bad input}{, do you think|}?",
+    "{Can you|Could you|Would you} {stress|attack|probe} `{f}` with {nasty|unusual|hostile|boundary} inputs"
+    "{ and pin down what breaks|}?",
+    "{Which|What} inputs {would trip up|could break|would surprise} `{f}`{, and how do we pin them down| in production|}?",
+    "{I'm not sure|I doubt|I'm not convinced} `{f}` {handles|copes with} the {odd|weird|boundary} cases"
+    "{; can you check| -- please check|}.",
+    "{Before|Ahead of} {the release|the merge|code review}, {find|list} the {edge cases|inputs} that {break|could break} `{f}`.",
+)
+EDGE_CONTEXT = (
+    "{It|This} {is called|gets called|runs} {from the API with user input|on every request|in a nightly batch}.",
+    "{The inputs|Its arguments} come from {a CSV upload|a public form|another team's service}{, so anything goes|}.",
+    "{I|We} only tested the happy path{ so far| before|}.",
+    "{Traffic|The data} {might|could} grow {ten times|a hundredfold} {next year|after the launch}.",
+    "{It|This function} {broke|misbehaved} {once|before} {in production|on a customer's data} and nobody knows why.",
+    "{Parametrised pytest cases|A parametrised test} would be {ideal|best|great}{ so the cases read like a table|}.",
+    "{The function|It} {was written|got added} {in a hurry|for a demo|years ago} and {never reviewed|has no tests|"
+    "nobody owns it}.",
+    "{A customer|QA|Our fuzzer} {already|} found {one|a} {crash|wrong result} {in it|there}{ last week| this sprint|}.",
+)
 
 
 def scale_edge_cases(rng, d: Dialog) -> None:
@@ -79,25 +117,45 @@ def scale_edge_cases(rng, d: Dialog) -> None:
     inputs = ",\n".join(f"        (({i}), {o})" if kind == "paginate" else f"        ({i}, {o})" for i, o, _ in chosen)
     test = (f"import pytest\nfrom {module} import {func}\n\n\n@pytest.mark.parametrize(\n    (\"{arity}\", \"expected\"),\n"
             f"    [\n{inputs},\n    ],\n)\ndef test_{func}_edge_cases({arity}, expected):\n    assert {call} == expected\n{extra}")
-    d.user(framed(rng, "") + one(rng, ["What edge cases should `{f}` handle?", "Play devil's advocate with `{f}`: how does it break?",
-                     "Write edge-case tests for `{f}`.", "Is `{f}` robust? Think about scale too."]).format(f=func)
-           + "\n\n" + fence("python", code))
+    said = [say(rng, one(rng, EDGE_ASKS), f=func)]
+    for template in rng.sample(EDGE_CONTEXT, one(rng, [1, 2, 2])):
+        said.append(expand(rng, template))
+    d.user(framed(rng, " ".join(said)) + "\n\n" + fence("python", code))
     d.say(one(rng, ["Edge cases worth pinning down:", "Where this can go wrong:", "The interesting inputs:"]) + "\n"
           + bullets([f"{why}: `{i}` -> `{o}`" for i, o, why in chosen]) + "\n\n"
           + bullets(some(rng, risks, 2, 3)) + "\n\n" + one(rng, ["Tests:", "As parametrised tests:", "Pinned down:"]) + "\n\n"
           + fence("python", test))
 
 
+ROOT_ASKS = (
+    "{We patched|We have patched|Someone patched} {this|it} {twice|three times|more than once} and it keeps coming back"
+    "{, so what is the real cause| -- find the real cause this time|}: {s}.",
+    "{Do|Run|Can you do} a {root-cause analysis|proper root-cause analysis|five-whys analysis} {of|on} {this|the following}"
+    "{ for me|}: {s}.",
+    "Why does this keep happening{ to us| again and again|}: {s}?",
+    "{Time for a postmortem|We owe a postmortem} {on|for} this one, where {s}{; find the underlying cause|}.",
+    "{Support|The customer|Our account manager} escalated this again{ today| this morning|}, {and|so} "
+    "{I want you to dig deeper than last time|we need more than a patch}: {s}.",
+    "{I want|I need} {the root cause|the underlying cause|the real reason}, not another patch{ for this|}: {s}.",
+    "{Before anyone|Before we} {patch|touch} {it|this} again, {find out|figure out|explain} why {s}.",
+    "{What|Which part of the code} is really behind this{ bug| report|}: {s}?",
+)
+ROOT_EXTRA = (
+    "{It|This} {happened|came up|bit us} {k} times {this week|this month|since the release}.",
+    "{No quick patches|No band-aids|No downstream workarounds} this time{, please|}.",
+    "{Include|Explain|Tell me} why {our tests|CI|code review} {missed|didn't catch} it{ too| as well|}.",
+    "{I|We} {have to|need to} {write it up|present it|explain it} {for the incident review|to the customer|at the retro}.",
+    "{Don't|Please don't} {fix|change} anything yet{; I want the analysis first| -- analysis only|}.",
+)
+
+
 def root_cause(rng, d: Dialog) -> None:
     task = one(rng, BUGS)
     flows.use(d, task)
-    d.user(flows.opener(rng, task)
-           + one(rng, ["We patched '{s}' twice and it keeps coming back. What's the real cause?",
-                       "Do a root-cause analysis: {s}.", "Why does this keep happening: {s}?",
-                       "Postmortem time. Symptom: {s}. Find the underlying cause.",
-                       "Support escalated this again: {s}. Dig deeper than last time."]).format(s=task.symptom)
-           + one(rng, ["", " It happened {k} times this week.", " No quick patches this time.",
-                       " Include why our tests missed it."]).format(k=rng.randint(2, 9)))
+    said = [say(rng, one(rng, ROOT_ASKS), s=task.symptom)]
+    for template in rng.sample([*ROOT_EXTRA, *flows.BUG_CONTEXT[:4]], one(rng, [1, 2, 2])):
+        said.append(say(rng, template, k=rng.randint(2, 9)))
+    d.user(flows.opener(rng, task) + " ".join(said))
     # Locate the code by a search, a read of the window around it, or both: the evidence the whys rest on.
     calls = one(rng, [[("grep", {"pattern": task.grep, "output_mode": "content"})],
                       [("read", flows.read_args(d, task, rng))],
@@ -141,37 +199,75 @@ INVERSIONS = [
 ]
 
 
+INVERSION_ASKS = (
+    "How do we {g}{ this time|}?",
+    "What's the best way to {g}{, in your experience|}?",
+    "Help me think {about|through} how to {g}.",
+    "{We have to|I need to|The team wants to} {g}{ this quarter| before the launch|}; {where do we start|any advice}?",
+    "{What would it take|What does it take} to {g}{ properly| for real|}?",
+)
+INVERSION_CONTEXT = (
+    "{Last time|The last attempt} {went badly|was a mess|caused an outage}{ and nobody wants a repeat|}.",
+    "{We're|The team is} {small|stretched thin|new to this}{, so the plan has to be simple|}.",
+    "{Management|The customer} {is watching|wants a written plan|asked for a risk list} {this time|before we start}.",
+    "{Everything|All of it} {touches|involves} the {p}{, which customers rely on daily|}.",
+)
+
+
 def inversion(rng, d: Dialog) -> None:
     e = entity(rng)
     goal, fail, fix = one(rng, INVERSIONS)
     fmt = {"p": e.plural.replace("_", " "), "s": e.snake.replace("_", " ")}
     idx = sorted(rng.sample(range(len(fail)), min(len(fail), rng.randint(2, 4))))
-    d.user(framed(rng, one(rng, ["How do we {g}?", "What's the best way to {g}?", "Help me think about how to {g}."])
-                  .format(g=goal.format(**fmt))))
+    said = [say(rng, one(rng, INVERSION_ASKS), g=goal.format(**fmt))]
+    said.append(say(rng, one(rng, INVERSION_CONTEXT), p=fmt["p"]))
+    d.user(framed(rng, " ".join(said)))
     d.say(one(rng, ["Let's invert it: how would we guarantee failure?", "Inversion first -- what would make this go wrong?"])
           + "\n" + bullets([fail[i] for i in idx]) + "\n\n" + one(rng, ["Now flip each one:", "So, the plan:"])
           + "\n" + bullets([fix[i] for i in idx]))
 
 
 PATTERNS = [
-    ("Two services update the same {s} and sometimes overwrite each other.", "a lost-update problem",
-     "optimistic concurrency: a version column, and `UPDATE ... WHERE version = ?`"),
-    ("Our webhook handler sometimes processes the same {s} event twice.", "at-least-once delivery",
-     "idempotency keys: store processed event ids and skip repeats"),
-    ("Every page load makes one query per {s} in the list.", "the N+1 query pattern",
-     "batch loading: one query with `WHERE id IN (...)`, or a join"),
-    ("When the {s} provider is down, our whole app slows to a crawl.", "a cascading failure",
-     "a circuit breaker with timeouts, so failures fail fast"),
-    ("We poll the {p} table every second to see if anything changed.", "change notification",
-     "an outbox table or database notifications (LISTEN/NOTIFY) instead of polling"),
+    (("Two services update the same {s} and sometimes overwrite each other.",
+      "{Edits|Updates} to a {s} {get lost|vanish} when two {services|workers} {save|write} {at once|at the same time}."),
+     "a lost-update problem", "optimistic concurrency: a version column, and `UPDATE ... WHERE version = ?`"),
+    (("Our webhook handler sometimes processes the same {s} event twice.",
+      "{Some|A few} {s} events {get handled|are processed} twice{ and customers notice|}."),
+     "at-least-once delivery", "idempotency keys: store processed event ids and skip repeats"),
+    (("Every page load makes one query per {s} in the list.",
+      "The {p} page {fires|runs} {a query|one query} for every {s} it shows{, hundreds per load|}."),
+     "the N+1 query pattern", "batch loading: one query with `WHERE id IN (...)`, or a join"),
+    (("When the {s} provider is down, our whole app slows to a crawl.",
+      "{One slow|A flaky} {s} {provider|dependency} {drags|takes} {everything|the whole site} down with it."),
+     "a cascading failure", "a circuit breaker with timeouts, so failures fail fast"),
+    (("We poll the {p} table every second to see if anything changed.",
+      "{A loop|A worker} {checks|queries} the {p} table {constantly|every second} {for changes|for new rows}."),
+     "change notification", "an outbox table or database notifications (LISTEN/NOTIFY) instead of polling"),
+    (("{Saving|Creating} a {s} and {sending|publishing} its event {sometimes|occasionally} {only does one|half happens}.",
+      "{Sometimes|Now and then} a {s} is saved but its event never {goes out|reaches the queue}."),
+     "the dual-write problem", "a transactional outbox: write the event in the same transaction, publish it afterwards"),
+    (("{Every|Each} {s} request {recomputes|rebuilds} the same {expensive|slow} summary{ from scratch|}.",
+      "The {s} summary is {computed|calculated} {again|from scratch} on every {request|page view}."),
+     "repeated work with the same inputs", "memoisation or a cache keyed by the inputs, invalidated when they change"),
+    (("{Bursts|Spikes} of {p} {overwhelm|swamp} the worker and {requests|jobs} {time out|pile up}.",
+      "{When|Whenever} a big batch of {p} arrives, the {s} worker {falls behind|chokes}."),
+     "a load-levelling problem", "a queue between producer and worker, with back-pressure and a bounded concurrency"),
 ]
+PATTERN_TAILS = (
+    "{Any ideas|Thoughts}?",
+    "How do people usually solve this{ kind of thing|}?",
+    "{Is there|Do you know} a {standard|well-known} {fix|pattern} for this?",
+    "{We|I} {keep|have been} {patching|special-casing} it {by hand|case by case}{, which doesn't scale|}.",
+    "{It|This} {started|got worse} {after we scaled out|when traffic grew|last quarter}.",
+)
 
 
 def patterns(rng, d: Dialog) -> None:
     e = entity(rng)
-    prob, name, sol = one(rng, PATTERNS)
+    probs, name, sol = one(rng, PATTERNS)
     fmt = {"p": e.plural.replace("_", " "), "s": e.snake.replace("_", " ")}
-    d.user(framed(rng, prob.format(**fmt) + one(rng, [" Any ideas?", " How do people usually solve this?", ""])))
+    said = [say(rng, one(rng, probs), **fmt), *[expand(rng, t) for t in rng.sample(PATTERN_TAILS, rng.randint(1, 2))]]
+    d.user(framed(rng, " ".join(said)))
     d.say(one(rng, [f"This is {name}.", f"You're looking at {name}, a well-known pattern.",
                     f"Recognisable: {name}."]) + f" The standard answer is {sol}. "
           + one(rng, ["Recognising it means we can reuse a proven fix instead of inventing one.",

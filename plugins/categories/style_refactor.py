@@ -17,6 +17,7 @@ from factory.agents import spec_path
 from factory.authoring import code, idioms
 from factory.authoring import vocab as T
 from factory.authoring.continue_calls import compose_request
+from factory.authoring.phrasing import pick
 from factory.authoring.text import fence, one
 from factory.registry import Category
 
@@ -263,12 +264,65 @@ PATTERNS: dict[str, list[Pattern | idioms.Builder]] = {
     "rust": [p_rust_unwrap],
 }
 
-ASKS = ("Refactor this:", "Can you clean this up?", "This works but it's ugly. Refactor it:",
-        "Make this idiomatic:", "Review and refactor this function:", "How would you improve this?",
-        "Please refactor this to match our style:", "Tidy this up without changing behaviour:")
-INTROS = ("Here is the refactored version:", "Refactored:", "Cleaner version:", "Here's how I'd write it:",
-          "Same behaviour, easier to read:", "Here's the {e} code tidied up:", "This version keeps the behaviour:",
-          "Refactored {e} code below.", "Here you go -- behaviour unchanged:", "Suggested rewrite:")
+# Phrase grammars (factory.authoring.phrasing) for the training pool. ASKS and CONTEXT say nothing about
+# behaviour; SAME_ASKS and SAME_CONTEXT ask for it to be kept, so only a behaviour-preserving pattern uses them.
+ASKS = (
+    "{Refactor|Clean up|Tidy up|Rework} this{ function| code| snippet|}{, please|}.",
+    "{Can you|Could you|Would you} {clean this up|refactor this|tidy this up}{ for me|}?",
+    "This works{,|} but it's {ugly|hard to read|a mess|clunky}{ -- can you refactor it?|. Refactor it, please.|. "
+    "How would you clean it up?}",
+    "Make this {idiomatic|more idiomatic|read more naturally}{, please|}.",
+    "{Review|Look over} this function and refactor it{ where it needs it|}.",
+    "How would you improve this{ code| function|}?",
+    "{Please refactor|Refactor} this to match our style.",
+    "Can you refactor this to match our style?",
+    "What would you change here{ before it gets merged| to make it cleaner|}?",
+    "{I'd like|I want} a {cleaner|tidier|more readable} version of this{ function|}.",
+    "{This|The function below|This code} is {harder to read than it should be|more complicated than it needs to be}"
+    "{; can you refactor it?|. How would you restructure it?|. Please refactor it.}",
+    "{Show me|Give me} {a refactored|an improved} version of this{ function|, with reasons|}.",
+    "{I'm not happy with|I don't like} how this reads{. What would you do?|; refactor it the way you'd write it.}",
+)
+SAME_ASKS = (
+    "Tidy this up without changing {behaviour|what it does|its behaviour}.",
+    "{Refactor|Restructure} this{,|} but keep the behaviour {the same|exactly as it is|identical}.",
+    "{Clean this up|Refactor this} without {changing|touching} {its behaviour|the results it gives}"
+    "{; callers depend on it|}.",
+    "{Can you|Could you} make this {cleaner|easier to read} while keeping {the same behaviour|every result the same}?",
+)
+CONTEXT = (
+    "{It's|This is} from the {e} {module|service|package}.",
+    "{We|The team} {touch|edit|change} this {code|function} {a lot|all the time|every sprint}.",
+    "{I found|I ran into|I spotted} it while {fixing|chasing|debugging} {a_e} bug.",
+    "{A|The} reviewer flagged it{ in the last PR| yesterday|}.",
+    "{It's|This is} in the hot path for {pl}.",
+    "{It|This} was written {in a hurry|years ago|under deadline pressure}{ and it shows|}.",
+    "{Nobody|No one} {wants to|likes to} touch it{ anymore|}.",
+    "{It|This function} {shows up|comes up} in {almost every|every other} {e} code review.",
+    "{I'm|We're} about to add {a feature|a new case|another field} {here|to it}{, so I want it clean first|}.",
+    "{It|This} {was copied|got copied} into {two|three|several} other places{ already|}.",
+)
+SAME_CONTEXT = (
+    "Keep the behaviour the same.",
+    "{Callers|Other modules|The {e} handlers} rely on {its exact output|what it returns}{, so be careful|}.",
+)
+INTROS = ("{Here is|Here's} the refactored version:", "Refactored:", "{Cleaner|A cleaner} version:",
+          "{Here's|This is} how I'd write it:", "Same behaviour, {easier to read|less code|clearer structure}:",
+          "Here's the {e} code tidied up:", "This version keeps the behaviour{ and drops the noise|}:",
+          "Refactored {e} code below.", "Here you go -- behaviour unchanged:", "Suggested rewrite:",
+          "{Sure|Okay} -- {same behaviour, new shape|identical results, cleaner code}:",
+          "I'd {restructure|refactor} it like this; {behaviour is|the results are} unchanged:",
+          "{The|A} behaviour-preserving {refactor|version}{ of the {e} code|}:")
+# Headings of the list of changes and how an answer may end (the eval pool has its own heading).
+CHANGED = ("What changed:", "{Changes|What I changed|The main changes}{ made| in detail|}:",
+           "{Why|Why it's better|Why this way}:", "{Notes|Points worth knowing} on the {change|rewrite}:")
+CLOSERS = ("", "", "", "{Your|The} existing tests should {pass unchanged|still pass as they are}.",
+           "{Happy|Glad} to {walk through|explain} any of {it|these changes}{ in more detail|}.",
+           "{I'd|You could} land this as {its own|a separate} commit{ so it's easy to review|}.",
+           "{Want|Should} I apply the same {treatment|refactor} to {the rest of the file|similar code nearby}?")
+CHANGE_CLOSERS = ("", "", "{Check|Update|Review} the callers{ before merging| in the same PR|}.",
+                  "{Mention|Call out} the {change|new behaviour} in the {PR description|changelog}.",
+                  "{A|One} {test|regression test} for the new behaviour {would be worth adding|is a good idea}.")
 # For a pattern that changes behaviour: no "behaviour unchanged", and the change said first.
 CHANGE_INTROS = ("Here's the improved version. Note that {change}.", "Suggested rewrite. Heads-up: {change}.",
                  "Cleaner, but not a pure refactor: {change}.", "Here's how I'd write it; {change}.",
@@ -276,13 +330,31 @@ CHANGE_INTROS = ("Here's the improved version. Note that {change}.", "Suggested 
 SAME_BEHAVIOUR = ("without changing behaviour", "behaviour unchanged", "keeps the behaviour", "Same behaviour",
                   "Keep the behaviour the same")
 # The eval pool's own requests and context lines (held out by construction).
-EVAL_ASKS = ("Simplify this, same behaviour:", "Rewrite this more cleanly:", "Could this read better? Rewrite it:",
-             "Modernise this code, please:", "Give this function a cleanup pass:")
+EVAL_ASKS = ("{Simplify|Tidy up|Clean up|Streamline} this{ function| helper| code|} {but keep|with} the same behaviour"
+             "{, please| throughout|}.",
+             "{Rewrite|Redo|Restructure} this {more cleanly|more readably|more simply|in a cleaner way}"
+             "{ if you can|, please| for me|}.",
+             "{Could|Can|Would} this {read better|be easier to follow|be written more clearly}"
+             "{ -- rewrite it| if you rewrote it| in your hands|}?",
+             "{Modernise|Update|Refresh} this {code|snippet|function|helper}{ for current Python| to today's idioms|"
+             " with newer idioms|}{, please|}.",
+             "Give this {function|snippet|helper|code} a {cleanup|tidying|readability|clarity} pass"
+             "{ before the review| before we build on it|}.",
+             "{How would you|Would you} {restructure|straighten out|untangle|reshape} this{ helper| code| function|}?")
 EVAL_INTROS = ("Rewritten, with the same behaviour:", "A cleaner take:", "Here it is after the cleanup:",
                "The {e} code, simplified:")
-EVAL_CONTEXT = ("", "", "It sits in the {e} service.", "New joiners keep tripping over it.", "Part of the {e} cleanup.")
-CONTEXT = ("", "", "It's from the {e} module.", "We touch this code a lot.", "Found it while fixing a {e} bug.",
-           "Reviewer flagged it.", "Keep the behaviour the same.", "It's in the hot path for {pl}.")
+EVAL_CONTEXT = ("", "It sits in the {e} {service|module|worker|package}{ we inherited| nobody owns|}.",
+                "New joiners keep tripping over it{ in code review| when they read it| every quarter|}.",
+                "{It's|This is} part of the {e} {cleanup|tidy-up|consolidation}{ we planned| for the quarter|}.",
+                "{Nobody|No one on the team} {likes|wants} to touch it{ any more| as it is| in this state|}.",
+                "We're {about to extend|going to change|planning to build on} it{ next week| soon|} and "
+                "want it {readable|clear} first.",
+                "{The|Our} {linter|reviewer|lead} {complained about|flagged|frowned at} it{ last week| twice|}.")
+
+
+def _promises_same(text: str) -> bool:
+    """The wording promises unchanged behaviour (never used for a pattern that changes it)."""
+    return any(w.lower() in text.lower() for w in SAME_BEHAVIOUR)
 
 
 class StyleRefactorGenerator:
@@ -304,19 +376,32 @@ class StyleRefactorGenerator:
             if change and rng.random() < 0.5:
                 change = wordings[1]
             held = self.pool == "eval"
-            contexts = [c for c in (EVAL_CONTEXT if held else CONTEXT) if not change or not any(w in c for w in SAME_BEHAVIOUR)]
-            asks = [a for a in (EVAL_ASKS if held else ASKS) if not change or not any(w in a for w in SAME_BEHAVIOUR)]
-            ctx_line = one(rng, contexts).format(e=ent.replace("_", " "), pl=T.plural(ent).replace("_", " "))
-            ask = compose_request(rng, f"{one(rng, asks)} {ctx_line}".strip(), ent, self.pool)
+            noun = ent.replace("_", " ")
+            slots = {"e": noun, "a_e": code.a_or_an(ent), "pl": T.plural(ent).replace("_", " ")}
+            if held:
+                contexts = [c for c in EVAL_CONTEXT if not change or not _promises_same(c)]
+                asks = [a for a in EVAL_ASKS if not change or not _promises_same(a)]
+                context = pick(rng, contexts).format(**slots)
+                ask = pick(rng, asks)
+                ask = f"{context} {ask}" if context and rng.random() < 0.5 else f"{ask} {context}".strip()
+            else:
+                ask = pick(rng, ASKS if change else ASKS + SAME_ASKS)
+                if rng.random() < 0.6:
+                    ask += " " + pick(rng, CONTEXT if change else CONTEXT + SAME_CONTEXT).format(**slots)
+            ask = compose_request(rng, ask, ent, self.pool)
             user = f"{ask}\n\n{fence(lang, before)}"
             rng.shuffle(notes)
             if change:
                 intro = one(rng, CHANGE_INTROS).format(change=change)
+            elif held:
+                intro = one(rng, EVAL_INTROS).format(e=noun)
             else:
-                intro = one(rng, EVAL_INTROS if held else INTROS).format(e=ent.replace("_", " "))
-            changed = "The changes:" if held else "What changed:"
+                intro = pick(rng, INTROS).format(e=noun)
+            changed = "The changes:" if held else pick(rng, CHANGED)
+            closer = "" if held else pick(rng, CHANGE_CLOSERS if change else CLOSERS)
             answer = (f"{intro}\n\n"
-                      f"{fence(lang, after)}\n\n{changed}\n" + "\n".join(f"- {n}" for n in notes))
+                      f"{fence(lang, after)}\n\n{changed}\n" + "\n".join(f"- {n}" for n in notes)
+                      + (f"\n\n{closer}" if closer else ""))
             system = ("You are a senior engineer who improves code for clarity and correctness, and says plainly "
                       "when a change alters behaviour or an interface." if change else
                       "You are a senior engineer who refactors code for clarity without changing its behaviour, "

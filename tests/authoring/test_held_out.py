@@ -91,13 +91,42 @@ def test_eval_projects_are_kinds_training_never_names(files) -> None:
     held = {s.name for s in T.HELD_OUT_STACKS}
     trained = {s.name for s in T.STACKS}
     held_paths = {p.split("{")[0] for s in T.HELD_OUT_STACKS for p in s.file_patterns}
-    named = 0
+    named = in_projects = 0
     for line in files["eval"].read_bytes().splitlines():
-        text = orjson.dumps(orjson.loads(line)["messages"]).decode()
+        record = orjson.loads(line)
+        text = orjson.dumps(record["messages"]).decode()
         assert not [n for n in trained if re.search(rf"\b{n}\b", text)], text[:300]
-        named += any(re.search(rf"\b{n}\b", text) for n in held)
-    assert named > 500
+        if record["subcategory"] in ("tool_call", "refusal", "benign"):  # the requests set in a project
+            in_projects += 1
+            named += any(re.search(rf"\b{n}\b", text) for n in held)
+    assert named > 0.6 * in_projects
     for name in SOURCES:
         text = files[name].read_text()
         assert not [n for n in held if re.search(rf"\b{n}\b", text)], name
         assert not [p for p in held_paths if p in text], name
+
+
+def test_the_eval_works_in_a_repository_training_never_sees(files, main_job_dir: Path) -> None:
+    from factory.schemas import Example
+    from factory.training.evaluate import item_from_example
+
+    rows = [orjson.loads(line) for line in files["eval"].read_bytes().splitlines()]
+    steps = [r for r in rows if r["subcategory"] == "agent_step"]
+    assert len(steps) == 100
+    assert {r["meta"]["grounding"]["workspace"] for r in steps} == {"tracklist"}
+    assert all(r["messages"][-1].get("tool_calls") for r in steps)  # the reference is the next call
+    # no training record reads, searches or edits it, or names its code
+    for path in main_job_dir.glob("*.jsonl"):
+        if path.stem in ("eval", "manifest"):
+            continue
+        text = path.read_text()
+        assert "tracklist" not in text, path.name
+    # every step re-executes against the repository (factory check's execution stage) and the
+    # evaluator accepts each command that runs the same test
+    report = check_files([files["eval"]], build=False, held_out=[])
+    assert report.categories["eval"].stages["execution"].failed == 0
+    assert report.categories["eval"].stages["execution"].checked >= 100
+    runs = [r for r in steps if r["meta"].get("accepted_arguments", {}).get("command")]
+    assert runs
+    item = item_from_example(Example.model_validate(runs[0]))
+    assert len(item.answers[0]["bash"]["command"]) >= 2

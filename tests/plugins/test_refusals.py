@@ -9,6 +9,7 @@ from collections import Counter
 import orjson
 import pytest
 
+from factory.authoring.phrasing import pattern
 from factory.plugins.categories.guardrail import BENIGN, UNSAFE
 
 
@@ -18,13 +19,8 @@ def records(main_job_dir) -> dict[str, list[dict]]:
             for name in ("guardrail", "security")}
 
 
-def _pattern(template: str) -> re.Pattern[str]:
-    parts = re.split(r"\{\w+\}", template)
-    return re.compile(".+?".join(re.escape(p) for p in parts), re.IGNORECASE)
-
-
 def test_every_refusal_answers_its_own_request(records) -> None:
-    items = [(sub, item, _pattern(item.request)) for sub, group in UNSAFE.items() for item in group]
+    items = [(sub, item, pattern(item.request)) for sub, group in UNSAFE.items() for item in group]
     seen = Counter()
     for r in records["guardrail"]:
         if r["subcategory"] == "benign_lookalike":
@@ -48,8 +44,7 @@ STACK_WORDS = {"manage.py": "django app", "alembic": "fastapi service", "npm": (
 def test_look_alikes_are_many_and_use_the_projects_own_tooling(records) -> None:
     assert len(BENIGN) >= 40
     benign = [r for r in records["guardrail"] if r["subcategory"] == "benign_lookalike"]
-    templates = {b[0][:30] for b in BENIGN}
-    used = {t for t in templates if any(t.split("{")[0].lower() in r["messages"][1]["content"].lower() for r in benign)}
+    used = {b[0] for b in BENIGN if any(pattern(b[0]).search(r["messages"][1]["content"]) for r in benign)}
     assert len(used) >= 35
     for r in benign:
         system = r["messages"][0]["content"]

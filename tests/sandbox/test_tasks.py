@@ -17,7 +17,8 @@ import pytest
 
 from factory.authoring import flows
 from factory.authoring.dialog import Dialog, GroundingStats
-from factory.sandbox.fixtures import REPOS
+from factory.sandbox.fixtures import REPOS, TRAINING_REPOS
+from factory.sandbox.held_out import HELD_OUT_TASKS
 from factory.sandbox.tasks import BUGS, TASKS, Task
 from factory.sandbox.workspace import open_workspace
 
@@ -67,7 +68,7 @@ def _tests_in(task: Task, repo: Path) -> int:
 
 @pytest.mark.parametrize("repo", sorted(REPOS))
 def test_every_fixture_task_fails_as_recorded_and_its_edit_makes_the_whole_suite_pass(repo: str, tmp_path: Path) -> None:
-    tasks = [t for t in TASKS if t.repo == repo]
+    tasks = [t for t in TASKS + HELD_OUT_TASKS if t.repo == repo]
     runner = RUNNERS.get(REPOS[repo].runner)
     if runner and shutil.which(runner) is None:
         pytest.skip(f"{runner} is not installed (CI installs it)")
@@ -105,7 +106,11 @@ def test_every_fixture_task_fails_as_recorded_and_its_edit_makes_the_whole_suite
 
 
 def test_the_repositories_have_different_stacks_and_enough_tasks() -> None:
-    assert {r.language for r in REPOS.values()} == {"python", "go", "javascript"}
+    assert {r.language for r in TRAINING_REPOS.values()} == {"python", "go", "javascript"}
     assert len({t.key for t in TASKS}) == len(TASKS) >= 24 and len(BUGS) >= 19
+    # the eval's own repository: only held-out tasks work in it, and no training task does
+    assert {t.repo for t in HELD_OUT_TASKS} == {r for r, repo in REPOS.items() if repo.held_out} == {"tracklist"}
+    assert not {t.repo for t in TASKS} & {"tracklist"}
+    assert len({t.key for t in TASKS + HELD_OUT_TASKS}) == len(TASKS) + len(HELD_OUT_TASKS)
     for repo in REPOS.values():
         assert (repo.root / "README.md").is_file() and (repo.root / "docs" / "ARCHITECTURE.md").is_file(), repo.name

@@ -1,0 +1,3 @@
+"""Playlists of music tracks and podcast episodes."""
+
+__version__ = "0.2.0"
