@@ -29,6 +29,7 @@ from factory.quality.behaviour import BehaviourMix
 from factory.quality.builds import build_check
 from factory.quality.codecheck import CodeBlock, parse_error, record_blocks, ruff_check_sources
 from factory.quality.overlap import Overlap, answer_shapes, overlap, prompt_sentences, trained_shapes
+from factory.quality.probes import make_pair, run_pairs
 from factory.quality.semantic import semantic_errors, workspace_for
 from factory.quality.validate import RecordValidator
 from factory.quality.variety import Variety, kit_nouns
@@ -233,6 +234,16 @@ def _build_stage(pending: list[_Pending], report: CheckReport, reject: Any) -> N
     report.build_blocks.update(built.counts)
     for idx, reasons in built.problems.items():
         problems.setdefault(owner[idx], []).extend(f"{flat[idx][1].where}: {r}" for r in reasons)
+    # refactors labelled behaviour-preserving, executed on both sides (in the sandbox jail)
+    pairs = [pair for i, p in enumerate(pending) if (pair := make_pair(i, p.record)) is not None]
+    if pairs:
+        probed = run_pairs(pairs)
+        if probed.skipped:
+            report.skipped_builds["python refactor probes"] = probed.skipped
+        report.build_blocks["python refactor probes"] += probed.checked
+        report.build_blocks["python refactor probes, no input accepted"] += probed.inconclusive
+        for i, reasons in probed.problems.items():
+            problems.setdefault(i, []).extend(reasons)
     for i, p in enumerate(pending):
         cat = report.category(p.category)
         cat.stages["build"].checked += 1
@@ -251,6 +262,8 @@ def format_check_report(report: CheckReport) -> Iterator[str]:
         yield (f"{name:<17}{c.read:>7}{cells[0]:>9}{cells[1]:>9}{cells[2]:>10}{cells[3]:>9}{c.rejected:>10}"
                + (f"  ({c.unverifiable} grounded in a repository not at hand)" if c.unverifiable else ""))
     yield f"{'total':<17}{report.read:>7}{'':>37}{report.rejected:>10}"
+    if report.build_blocks:
+        yield "build: " + ", ".join(f"{kind} {n:,}" for kind, n in sorted(report.build_blocks.items()))
     for lang, why in sorted(report.skipped_builds.items()):
         yield f"build: {lang} not checked: {why}"
     for name, c in sorted(report.categories.items()):
