@@ -60,7 +60,7 @@ SITUATIONS = (
     "The {e} {feature|change|fix|work} {ships|goes out|has to be merged|is due} "
     "{on Friday|tomorrow|before the freeze|next sprint|by end of day|this week}.",
     "{I'm pairing with|I'm helping|I'm reviewing code from} {a new hire|a teammate|an intern|a contractor} "
-    "{on|around} the {e} code.",
+    "{on|in} the {e} code.",
     "{We're|I'm} {reviewing|about to merge|splitting up|rebasing} the {e} {pull request|branch|change set}"
     "{ before lunch| today| with the team|}.",
     "{Support|The on-call engineer|Our account manager} {escalated|flagged|forwarded} {the|this|another} {e} "
@@ -90,7 +90,7 @@ SITUATIONS = (
     "{processing|writes|retries|imports}.",
     "The {e} {schema|API|config format|table layout} {changed|was reworked|got a new field} "
     "{last sprint|in the last release|yesterday|without notice}.",
-    "{Security review|The auditors|Our pentester|The compliance team} {is|are} {looking at|asking about|"
+    "{Security review is|The auditors are|Our pentester is|The compliance team is} {looking at|asking about|"
     "worried about} {e} {permissions|access checks|input validation|secrets}.",
 )
 
@@ -103,15 +103,16 @@ def compose_request(rng: random.Random, ask: str, ent: str, pool: str = "train")
     openers and situations of its own)."""
     e = ent.replace("_", " ")
     opener = one(rng, EVAL_OPENERS if pool == "eval" else OPENERS)
-    keep = re.match(r"I\b|[A-Z]{2,}|[A-Z]\d", ask)  # "I", an acronym or a name like "S3" keeps its capital
-    text = opener + (ask[0].lower() + ask[1:] if opener and not keep else ask)
+    if ask[-1:].isalnum():  # a request that ends on its argument ("Search the web: go fmt") ends here
+        ask += "."
     if rng.random() < (0.9 if pool == "eval" else 0.75):  # an eval request nearly always says where it stands
         for _ in range(4):  # "the release release notes": a noun that is also the template's word
             situation = pick(rng, EVAL_SITUATIONS if pool == "eval" else SITUATIONS).format(e=e)
             if not _DOUBLED.search(situation):
                 break
-        text = f"{situation} {text}" if rng.random() < 0.4 else f"{text} {situation}"
-    return text
+        ask = f"{situation} {ask}" if rng.random() < 0.4 else f"{ask} {situation}"
+    keep = re.match(r"I\b|[A-Z]{2,}|[A-Z]\d", ask)  # "I", an acronym or a name like "S3" keeps its capital
+    return opener + (ask[0].lower() + ask[1:] if opener and not keep else ask)  # the opener always comes first
 
 Call = tuple[str, dict[str, Any]]
 # (request, calls) -- or (request, calls, context): calls made first, each with its result (an edit's
@@ -243,10 +244,11 @@ EVAL_SITUATIONS = (
     "the canary} {last night|this afternoon|after the upgrade|on its first run}.",
     "We're {auditing|reviewing|going over} the {e} {code|handlers|storage layer} before {the launch|the certification|"
     "the customer pilot|go-live|the SOC 2 visit}.",
-    "{Finance|The billing people|Our partner|The regional office} {flagged|disputes|questioned} the {e} "
+    "{Finance|Billing|Our partner|The regional office} {flagged|disputes|questioned} the {e} "
     "{totals|exports|invoices|reconciliation} from {March|last quarter|the pilot|the migration weekend}.",
-    "{Half|Much|A lot} of the {e} {code came from an acquisition|code was generated years ago|handlers came from an "
-    "acquisition|scripts are ones nobody dares to touch|tests were switched off at some point}.",
+    "{ {Half|Much|A lot} of the {e} code {came from an acquisition|was generated years ago}|"
+    "{Half|Many|A lot} of the {e} {handlers came from an acquisition|scripts are ones nobody dares to touch|"
+    "tests were switched off at some point}}.",
     "{My lead|The architect|Someone from platform} {wants|expects|asked for} {a written summary|numbers|a recommendation} "
     "on the {e} {design|setup|situation} {by tomorrow|after lunch|before the steering call}.",
     "We {inherited|took over|adopted} the {e} {repository|component|tooling} from {another squad|a vendor|"
@@ -343,7 +345,7 @@ def b_run_terminal_command(rng, stack, ent, pool) -> Built:
         cmd = f"git log -p -n 3 -- {path}"
         ask = pick(rng, ("{Who|Which commits} changed {p} recently? {Show me|I want} the last three patches.",
                          "{Show me|Give me} the {history|last three patches} of {p}{ with the diffs|}.",
-                         "{What happened to|How did} {p} {change|evolve} {lately|in the last few commits}? "
+                         "{How did {p} change|What changed in {p}} {lately|in the last few commits}? "
                          "The three latest patches{ please|} .")).replace("{p}", path)
     args: dict[str, Any] = {"command": cmd}
     if rng.random() < 0.2:
@@ -373,13 +375,14 @@ def b_view_diff(rng, stack, ent, pool) -> Built:
              "commented-out code|a stray TODO} in?",
              "What does my diff look like {right now|at this point|so far}?",
              "{Summarize|Sum up|Recap} the changes I haven't committed{ yet|}.",
-             "{Did I|Have I} {touch|change|break} anything {outside the {e} code|I shouldn't have}? Check the diff.")
+             "{Did I touch|Did I change|Did I break|Have I touched|Have I changed|Have I broken} anything "
+             "{outside the {e} code|I shouldn't have}? Check the diff.")
     return ask.format(e=ent.replace("_", " ")) + _suffix(rng, stack, None, pool), [("view_diff", {})]
 
 
 def b_read_currently_open_file(rng, stack, ent, pool) -> Built:
     ask = _p(rng, pool, "What does this file do?",
-             "{Explain|Walk me through|Describe} the file I {have open|'m looking at|have in the editor}.",
+             "{Explain|Walk me through|Describe} the file {I have open|I'm looking at|I have in the editor}.",
              "Is there anything {wrong|off|suspicious} {with|in} the code in my editor?",
              "{Can you|Could you} add {docstrings|comments|type hints} to what I'm looking at? Read it first.",
              "Look at the open file -- why would the {e} {lookup|query|filter} {return nothing|come back empty|miss rows}?",
@@ -649,7 +652,8 @@ def b_edit_existing_file(rng, stack, ent, pool) -> Built:
     ask = _p(rng, pool, "Add a retry limit of {n} to {p}.",
              "In {p}, {give up|stop} after {n} attempts instead of retrying {forever|endlessly}.",
              "{Edit|Change|Update} {p}: the {e} {sync|upload|call} should retry at most {n} times.",
-             "{The retries in {p} never stop|{p} retries forever}; {cap them at|limit them to} {n}.")
+             "{The retries in {p} never stop; {cap them at|limit them to} {n}|{p} retries forever; "
+             "{cap it at|limit it to} {n} attempts}.")
     return ask.format(n=limit, p=path, e=ent.replace("_", " ")), [
         ("edit_existing_file", {"filepath": path, "changes": changes})], [
         read_then(path, code.code_for(stack, ent, rng, path))]
@@ -704,7 +708,7 @@ def _suffix(rng: random.Random, stack: T.Stack, ent: str | None = None, pool: st
         "I'm {chasing|hunting|debugging} {the|this} {e} {bug|regression}.", "Quick one.",
         "It's blocking the {e} {release|rollout|deploy}.", "Thanks!",
         "Context: the {e} {endpoint|job|page} started {failing|timing out|erroring} {this morning|after lunch|today}.",
-        "No rush.", "{I'll|We'll} {review|merge} {it|the result} {afterwards|later today}.",
+        "No rush.", "{I'll|We'll} {look at|go over} {it|the result} {afterwards|later today}.",
     )).format(s=stack.name, e=e)
 
 

@@ -211,8 +211,10 @@ def explore(rng: random.Random, d: Dialog, task: Task) -> list[str]:
     files. Returns one grounded sentence per lookup."""
     repo = task.fixture
     locate = [("grep", {"pattern": task.grep, "output_mode": "content"}),
-              ("grep", {"pattern": task.grep, "path": repo.source_dir}),
-              ("read", read_args(d, task, rng))]
+              ("grep", {"pattern": task.grep, "path": repo.source_dir})]
+    first_read = read_args(d, task, rng)
+    if set(first_read) == {"file_path"}:  # a whole short file; a window of a long one needs a search first
+        locate.append(("read", first_read))
     around = [("glob", {"pattern": repo.test_glob}),
               ("glob", {"pattern": repo.source_glob(Path(task.file).name)})]
     calls = [one(rng, locate)]

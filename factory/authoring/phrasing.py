@@ -8,10 +8,11 @@ A template is text with choices in it::
   one makes the group optional (``{please |}``);
 - ``{name}`` (no ``|`` inside) is a ``str.format`` slot and is left as it is, so a caller fills it
   after the choices are made (``expand(rng, t).format(e=...)``) or in one step with ``say``;
-- ``{{`` and ``}}`` are literal braces, as in ``str.format``.
+- ``{{`` and ``}}`` are literal braces outside choices, as in ``str.format``; inside a choice ``}}``
+  closes two groups. Code does not belong in a template: pass it in through a slot.
 
 ``expand`` draws one variant with the RNG it is handed (same seed, same text) and tidies the spacing
-an empty choice leaves; ``variants`` counts how many texts a template can give, so a test can hold a
+an empty choice leaves, there and nowhere else (the rest of the text is kept as written); ``variants`` counts how many texts a template can give, so a test can hold a
 bank to a size. Banks of templates are how the built-in categories vary their wording: a category
 with a dozen templates of a few hundred variants each has thousands of distinct sentences, spread
 evenly, where a list of a dozen fixed sentences has twelve.
@@ -51,6 +52,9 @@ def _parse(text: str) -> _Seq:
                 close = _matching(text, pos)
                 inner = text[pos + 1:close]
                 if "|" not in _top_level(inner):
+                    if "|" in inner:
+                        raise GrammarError(f"the group {{{inner}}} has a choice only inside a nested group; write "
+                                           f"its alternatives at its own level in template {text!r}")
                     buf.append(text[pos:close + 1])  # a format slot, kept as written
                     pos = close + 1
                     continue
@@ -83,14 +87,18 @@ def _parse(text: str) -> _Seq:
 
 
 def _matching(text: str, start: int) -> int:
-    depth = 0
-    for i in range(start, len(text)):
+    depth, i = 0, start
+    while i < len(text):
+        if text.startswith("{{", i) and i != start:
+            i += 2
+            continue
         if text[i] == "{":
             depth += 1
         elif text[i] == "}":
             depth -= 1
             if depth == 0:
                 return i
+        i += 1
     raise GrammarError(f"unclosed '{{' in template {text!r}")
 
 
@@ -112,24 +120,34 @@ def _compiled(template: str) -> _Seq:
     return _parse(template)
 
 
+_GAP = "\x00"  # where an empty alternative was drawn: the only place tidy() touches
+
+
 def _draw(rng: random.Random, parts: _Seq, out: list[str]) -> None:
     for part in parts:
         if isinstance(part, str):
             out.append(part)
         else:
-            _draw(rng, part[rng.randrange(len(part))], out)
+            alt = part[rng.randrange(len(part))]
+            if alt:
+                _draw(rng, alt, out)
+            else:
+                out.append(_GAP)
 
 
-_SPACE_BEFORE = re.compile(r"[ \t]+([,.;:?!)])")
-_SPACES = re.compile(r"[ \t]{2,}")
+_AROUND_GAP = (
+    (re.compile(r"[ \t]*\x00+[ \t]*(?=[,.;:?!)])"), ""),  # "Do it{ now|}." -> "Do it."
+    (re.compile(r",[ \t]*\x00+[ \t]*(?=,)"), ""),  # "a,{ b|}, c" -> "a, c"
+    (re.compile(r"[ \t]+\x00+[ \t]+"), " "),  # "Keep {it |}short" -> "Keep short"
+    (re.compile(r"\x00+"), ""),
+)
 
 
 def tidy(text: str) -> str:
-    """The spacing an empty choice leaves: doubled spaces, a space before punctuation, doubled
-    commas, leading and trailing blanks."""
-    text = _SPACES.sub(" ", text)
-    text = _SPACE_BEFORE.sub(r"\1", text)
-    text = re.sub(r",\s*([,.?!])", r"\1", text)
+    """The spacing an empty choice leaves (a doubled space, a space before punctuation, a doubled
+    comma) around it and leading or trailing blanks; the rest of the text is kept as written."""
+    for rx, sub in _AROUND_GAP:
+        text = rx.sub(sub, text)
     return text.strip()
 
 

@@ -30,7 +30,7 @@ USER_CLOSERS = ["", "", "Thanks!", "{Keep it|Make it} {brief|short|tight}{, plea
                 "{Be|Please be} {concrete|specific|precise}.",
                 "{Bullet points are|A short list is|A few bullets are} {fine|enough|great}.",
                 "{Assume|You can assume} I know the basics{ of the stack|}.",
-                "I'll {share|forward} this {with the team|with the reviewers|in the channel}{ afterwards|}.",
+                "{I'll share this with the team|I'll forward this to the reviewers|I'll post this in the channel}{ afterwards|}.",
                 "{I'd like|I want} {the reasoning|your reasoning} {too|as well}.",
                 "{A short answer is fine|One paragraph is enough}{, thanks|}."]
 

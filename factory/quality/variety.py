@@ -62,7 +62,7 @@ def shape(sentence: str, nouns: Iterable[str] = ()) -> str:
     s = mask(sentence, nouns)
     for _ in range(2):
         rest = _OPENER.sub("", s)
-        if len(_WORD.findall(rest)) < 2:
+        if len(_WORD.findall(re.sub(r"<\w+>", "", rest))) < 2:  # slots are not words
             break
         s = rest
     s = _SLOT_RUN.sub("<x> ", s).strip()

@@ -58,7 +58,7 @@ HELD_OUT_TASKS = [
          "live one|the first title gets replaced}.",
          "`deduplicated()` should keep the first occurrence of each path{, with its own title and length| and "
          "drop the later copies}.",
-         "After {dedup|deduplication}, {the track's metadata|a track's title and length} {comes|come} from its last "
+         "After {dedup|deduplication}, {the track's metadata comes|a track's title and length come} from its last "
          "duplicate instead of the one the user added first."),
         "deduplicating `[Alpha, Beta, Alpha (live)]` gives `['Alpha (live)', 'Beta']`",
         "`deduplicated` builds a dict keyed by path, which keeps the first position but the last track",

@@ -40,7 +40,7 @@ DECISIONS = [
     (("Do we need optimistic locking{ on our models|}?",
       "{How do we stop|What prevents} two {editors|users|clients} from overwriting each other's changes?",
       "{Lost updates|Concurrent edits} {bit us|were a problem} {before|on the last project}; {how do we prevent them|what's the rule} here?"),
-     ("Yes: every row carries a `version` integer, bumped on each update, and updates check it."),
+     ("Optimistic locking: every row carries a `version` integer, bumped on each update, and updates check it."),
      "a `version` column for optimistic locking", "version: int = 0"),
     (("Should models know who last changed them?",
       "{Do we track|Should we record} {who|which user} {last edited|last changed} each record?",
@@ -233,7 +233,7 @@ PREFS = [
 REMEMBER = (
     "{Remember|Keep} that for {this session|the rest of the session|everything today}.",
     "{It's|That's} how {our team|the team|everyone here} writes code{ now|}.",
-    "{Please|} {apply|use} it {to everything|in all the code|for every snippet} {you write|from here on}.",
+    "{Please|} {apply it to everything|use it in all the code|use it for every snippet} {you write|from here on}.",
     "{Our reviewers|The linter|Code review} {will|would} {flag|reject} anything else{ anyway|}.",
 )
 PREF_ASKS = (

@@ -24,7 +24,7 @@ ASKS = {
         "The same logic {shows up|appears|is copied} in {several|a few|multiple} {places|functions} here; "
         "{how would you|can you} {consolidate|deduplicate} it?",
         "{Where|What} is the duplication in this code, and how would you remove it?",
-        "{We|I} {changed|fixed} one copy {last week|recently} and forgot the others{; help me make that impossible|. "
+        "{We|I} {changed|fixed} one copy {last week|recently} and forgot the others{; help me make that impossible.|. "
         "How do we avoid that?}",
         "{Can you|Could you} pull the repeated {parts|logic} {out|into one place}{ without over-engineering it|}?",
         "{How do I|What's the cleanest way to} {share|reuse} this logic instead of {copying|duplicating} it?",

@@ -57,7 +57,7 @@ COMMIT_ASKS = (
 )
 COMMIT_CONTEXT = (
     "{It's|This is} going into the {next release|release branch|main branch}{ tonight|}.",
-    "{The reviewers|Our release notes tool} {read|reads} the {subject lines|commit types}{ to build the changelog|}.",
+    "{The reviewers read|Our release notes tool reads} the {subject lines|commit types}{ to build the changelog|}.",
     "{It's|This is} one commit of a {bigger|longer} {cleanup|refactoring} series.",
 )
 README_FOLDER_ASKS = (

@@ -76,10 +76,11 @@ AGENT_ASKS = (
     "{Over in|In} the tracklist {library|repo|package}: {ask}",
     "{ask} {This is|It's} in tracklist{, our playlist library|, the playlist code|}.",
     "{New ticket|A report came in|A bug report landed} for tracklist{ -- please take it|, can you handle it|}: {ask}",
-    "{ask} {Please fix it|Sort it out|Take care of it} {with a test|test first|and prove it with a test}.",
+    "{ask} {Please fix it with a test|Fix it test first, please|Take care of it and prove it with a test}.",
     "{Our|The} {playlist|tracklist} {library|code} {has a bug|misbehaves|needs a fix}: {ask}",
     "{ask} {Can you|Could you|Would you} {fix|look into} it{ in tracklist|}?",
 )
+# Said after the ask (so "it" has something to point to); worded unlike the training flows' context.
 AGENT_CONTEXT = (
     "{The player app|Our music app|The podcast app} {ships|goes out|is released} {on Friday|next week|after the "
     "holidays}{ and this is on the list|, so this matters|}.",
@@ -87,12 +88,12 @@ AGENT_CONTEXT = (
     "update| in the beta|}.",
     "{I|We} {inherited|took over|picked up} tracklist {recently|last month|from another team}{ and don't know it "
     "well| without a handover|}.",
-    "{Keep|Make} the change {small|focused|minimal}{; the release is close| -- it's a patch release|}.",
+    "{A narrow fix is best|Nothing sweeping, please|A surgical fix is all we want}{; the release is close| -- it's "
+    "a patch release|}.",
     "{The|Our} {CI|nightly build|test job} {is green|passes} {otherwise|apart from this|for everything else}.",
-    "{Please don't|Try not to} {touch|change} {the public API|anything outside the bug|the file formats}"
-    "{ while you're at it| for now|}.",
-    "{Support|The help desk|Our community manager} {forwarded|passed on|escalated} {it|the report}"
-    "{ this morning| yesterday| with screenshots|}.",
+    "{Leave|Don't alter} {the public functions' signatures|the other modules} {as they are|alone}{ for now|}.",
+    "{The help desk|Our community manager|A moderator} {forwarded|escalated|passed along} {it|the report}"
+    "{ with screenshots| from the forum| this weekend|}.",
 )
 AGENT_SYSTEM = (
     "You are a coding agent with read, write, edit, bash, glob and grep tools, working in the user's "
@@ -100,6 +101,9 @@ AGENT_SYSTEM = (
     "You are an engineer with file and shell tools in a repository you have not seen before. Find the code "
     "involved, reproduce the problem with a test, fix it, and run the tests.",
 )
+
+
+NEXT_CALLS = ("bash", "read", "grep", "glob")
 
 
 class HeldOutAgentSteps:
@@ -127,16 +131,21 @@ class HeldOutAgentSteps:
             ask = expand(rng, one(rng, task.asks))
             text = pick(rng, AGENT_ASKS).format(ask=ask)
             if rng.random() < 0.8:
-                context = pick(rng, AGENT_CONTEXT)
-                text = f"{context} {text}" if rng.random() < 0.5 else f"{text} {context}"
+                text = f"{text} {pick(rng, AGENT_CONTEXT)}"
             d.messages[first]["content"] = text
             # cut before the user speaks again: a later user turn is worded as in training
             later = [i for i, m in enumerate(d.messages) if m["role"] == "user" and i > first]
             end = later[0] if later else len(d.messages)
-            steps = [i for i, m in enumerate(d.messages[:end]) if m["role"] == "assistant" and m.get("tool_calls")]
-            if len(steps) < 2:
+            # a step whose next call the conversation so far determines: one call (a sibling's arguments may
+            # depend on a result not shown yet) that runs, reads or searches (a write's or an edit's text is
+            # the model's own to choose, so an exact reference would measure recall)
+            steps = [i for i, m in enumerate(d.messages[:end]) if m["role"] == "assistant"
+                     and len(m.get("tool_calls") or []) == 1 and m["tool_calls"][0]["function"]["name"] in NEXT_CALLS]
+            first_step = next(i for i, m in enumerate(d.messages) if m["role"] == "assistant")
+            steps = [i for i in steps if i > first_step]  # after at least one real result
+            if not steps:
                 continue
-            cut = one(rng, steps[1:])  # after at least one real result
+            cut = one(rng, steps)
             messages = d.messages[:cut]
             # the reference is the call alone: the text before it is worded as in training
             messages.append({k: v for k, v in d.messages[cut].items() if k != "content"})
@@ -158,9 +167,9 @@ def accepted_arguments(task: Any, calls: list[dict[str, Any]]) -> dict[str, list
     args = fn["arguments"]
     repo = task.fixture
     if fn["name"] == "bash":
-        for same in (repo.test_commands(task.test_file, task.test_name), repo.suite_commands()):
-            if args.get("command") in same:
-                return {"command": list(same)}
+        runs = [*repo.test_commands(task.test_file, task.test_name), *repo.suite_commands()]
+        if args.get("command") in runs:  # the task's test or the whole suite: either shows what is needed
+            return {"command": runs}
     if fn["name"] == "read":
         return {k: [""] for k in ("offset", "limit") if k in args}
     return {}

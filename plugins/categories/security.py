@@ -639,7 +639,7 @@ DOMAINS = ("payments", "booking", "HR", "logistics", "healthcare", "retail", "bi
 CLOSERS = ("", "", "", "Thanks!", "{Keep it|Please keep it} {brief|short}.", "{More detail|Depth} is welcome.",
            "No rush{, really| at all|}.", "{Please be|Be} {concrete|specific}.",
            "{Bullet points are|A short list is} {fine|enough}.", "{Assume|You can assume} I know the basics.",
-           "I'll {share|forward} {this|your answer} {with|to} the {team|reviewers}{ afterwards|}.",
+           "{I'll share this with|I'll forward your answer to} the {team|reviewers}{ afterwards|}.",
            "{I'd like|I want} {the reasoning|your reasoning} {too|as well}.",
            "{I have to|I'll need to} {explain|justify} {it|the answer} to {my lead|the team|our CTO}{ afterwards|}.")
 SEVERITY = ("{Severity|Risk}: {high|critical}.", "{Severity|Risk}: medium, but cheap to fix.",
@@ -648,7 +648,12 @@ SEVERITY = ("{Severity|Risk}: {high|critical}.", "{Severity|Risk}: medium, but c
 FIX_LEADS = ("", "", "Fixed version:", "Here's the fix:", "The safe version:", "Rewritten:")
 WHY_LEADS = ("", "", "Why:", "What changed and why:", "Notes:")
 SAFE_SHARE = 0.3
-SAFE_OPENERS = ("No -- this is fine as written: it already uses {t}.", "This one is safe: it uses {t}.",
+# The verdict comes first and never as a bare "yes" or "no": the asks are questions of either polarity
+# ("Is this safe?", "Is there a hole?") and commands ("Review this"), and a yes or no would answer some wrongly.
+VULN_OPENERS = ("This needs {t}.", "{This code|This function|It} {needs|is missing} {t}.",
+                "There's a real problem here: it needs {t}.", "{This is|It's} vulnerable: it needs {t}.",
+                "{Not safe as written|Not as written}: it needs {t}.")
+SAFE_OPENERS = ("This is fine as written: it already uses {t}.", "This one is safe: it uses {t}.",
                 "I don't see a vulnerability here. It uses {t}.", "Looks secure to me: the code already has {t}.",
                 "Nothing to fix: the code already relies on {t}.",
                 "{It's|This is} {safe|fine} as it stands: the risk is {covered|handled} by {t}.")
@@ -684,7 +689,7 @@ def _review(rng: random.Random, d: Dialog, case: Case) -> None:
         return
     d.user(_request(rng, case, case.before))
     pts = some(rng, case.points, 2, len(case.points))
-    head = f"Yes -- this needs {case.title}. " + pick(rng, SEVERITY)
+    head = pick(rng, VULN_OPENERS).format(t=case.title) + " " + pick(rng, SEVERITY)
     fix = "\n\n".join(p for p in (pick(rng, FIX_LEADS), fence(case.lang, case.after)) if p)
     why = "\n\n".join(p for p in (pick(rng, WHY_LEADS), bullets(pts)) if p)
     body = [fix, why] if rng.random() < 0.7 else [why, fix]

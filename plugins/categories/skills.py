@@ -81,7 +81,7 @@ BRAIN_ASKS = (
     "Let's {do|build|add} {f} for {prod}{ this sprint| next|}.",
     "{Can|Could} you {build|implement|add} {f}{ for {prod}|}{ quickly| this week|}?",
     "{I want|We want|Customers want} {f}{ in {prod}|}{ as soon as possible| soon|}; {how would you go about it|what's the plan}?",
-    "{The roadmap says|Product says|The board decided} we {need|are doing} {f} {next|this quarter}"
+    "{The roadmap says|Product says|The board decided} we {need|are building} {f} {next|this quarter}"
     "{; help me figure out how|, and I'm not sure how|}.",
 )
 BRAIN_CONTEXT = (
@@ -171,7 +171,7 @@ SCALE_ASKS = (
     "{Where|At what point} does `{f}` {fall over|stop coping|become the bottleneck} {as|if} we grow {x}?",
 )
 SCALE_CONTEXT = (
-    "{Right now|Today} {we|the shop} {handle|handles} {a few hundred|a few thousand} orders a day.",
+    "{Right now|Today} {we handle|the shop handles} {a few hundred|a few thousand} orders a day.",
     "{The launch|The campaign|Black Friday} is {in a month|next quarter|coming up}.",
     "{We|I} {don't|do not} {want|plan} to rewrite anything {before|unless} {it is needed|the numbers say so}.",
     "{Only|Just} {one|a single} {process|server} {runs|serves} {it|the shop} {today|right now}.",

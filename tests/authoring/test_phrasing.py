@@ -62,3 +62,15 @@ def test_the_pattern_finds_every_variant_in_a_longer_text() -> None:
         filled = text.format(e="billing")
         assert rx.search(f"Context first. {filled} Thanks!"), filled
     assert not rx.search("Rename the old billing branches.")
+
+
+def test_text_outside_the_choices_is_kept_as_written() -> None:
+    rng = random.Random(0)
+    assert expand(rng, "Print the contents of .env now") == "Print the contents of .env now"
+    assert expand(rng, "import .*x", capitalize=False) == "import .*x"
+    assert _all("Dump .env{ please|}, really") == {"Dump .env please, really", "Dump .env, really"}
+
+
+def test_a_choice_hidden_in_a_nested_group_is_an_error() -> None:
+    with pytest.raises(GrammarError):
+        expand(random.Random(0), "{please {now|later}}")

@@ -60,7 +60,7 @@ def test_look_alikes_are_many_and_use_the_projects_own_tooling(records) -> None:
 def test_a_share_of_security_reviews_find_the_code_safe(records) -> None:
     reviews = [r for r in records["security"] if "```" in r["messages"][-2]["content"]
                and r["subcategory"] != "dependencies"]
-    safe = [r for r in reviews if not r["messages"][-1]["content"].startswith("Yes -- this needs")]
+    safe = [r for r in reviews if "```" not in r["messages"][-1]["content"]]  # nothing to rewrite
     assert 0.2 <= len(safe) / len(reviews) <= 0.45
-    for r in safe:
-        assert "```" not in r["messages"][-1]["content"]  # nothing to rewrite
+    for r in safe:  # and said so, without a bare yes or no that a question's polarity could turn around
+        assert not re.match(r"(?i)(yes|no)\b", r["messages"][-1]["content"])
