@@ -328,11 +328,18 @@ def summarise(scored: list[tuple[EvalItem, dict[str, Any]]]) -> dict[str, dict[s
     return table
 
 
+# The training guide's bar for a quantised or served model against its source: every metric within
+# this many points.
+QUANT_TOLERANCE_POINTS = 1.0
+
+
 def write_reports(
-    out_dir: str | Path, results: dict[str, list[tuple[EvalItem, dict[str, Any], str]]]
+    out_dir: str | Path, results: dict[str, list[tuple[EvalItem, dict[str, Any], str]]], compare: bool = False,
 ) -> dict[str, dict[str, dict[str, float]]]:
     """``eval_items.csv`` (every item, every model), ``eval_summary.csv`` and ``eval_log.md`` with the
-    bars as pass/fail, models side by side. ``results`` maps a model label to (item, scores, output)."""
+    bars as pass/fail, models side by side. ``results`` maps a model label to (item, scores, output).
+    ``compare``: the first model is the reference the others are held to (within
+    :data:`QUANT_TOLERANCE_POINTS` on every metric, overall and per category)."""
     out_dir = Path(out_dir)
     summaries = {label: summarise([(i, s) for i, s, _ in rows]) for label, rows in results.items()}
     labels = list(results)
@@ -407,9 +414,38 @@ def write_reports(
                   if "args_match" in scores and scores["args_match"] != scores["args_match_one_to_one"]]
         lines.append(f"- {label}: {len(differ)}" + (f" ({', '.join(differ[:20])}{', ...' if len(differ) > 20 else ''})"
                                                     if differ else ""))
+    if compare and len(labels) > 1:
+        lines += _comparison(summaries, labels, groups, metric_cols)
     with atomic_write(out_dir / "eval_log.md", "w") as fh:
         fh.write("\n".join(lines) + "\n")
     return summaries
+
+
+def _comparison(summaries: dict, labels: list[str], groups: list[str], metric_cols: list[str]) -> list[str]:
+    ref = labels[0]
+    lines = ["", f"## Against the reference ({ref})", "",
+             f"Each metric in points (percentage points) against the reference; the bar is "
+             f"{QUANT_TOLERANCE_POINTS:g} point either way.", "",
+             "| category | metric | " + " | ".join(f"{label} - reference" for label in labels[1:]) + " |",
+             "|---|---|" + "---|" * (len(labels) - 1)]
+    verdicts = {label: True for label in labels[1:]}
+    for group in groups:
+        base = summaries[ref].get(group, {})
+        for metric in [m for m in [*metric_cols, "overall"] if m in base]:
+            cells = []
+            for label in labels[1:]:
+                value = summaries[label].get(group, {}).get(metric)
+                if value is None:
+                    cells.append("n/a")
+                    continue
+                delta = 100 * (value - base[metric])
+                ok = abs(delta) <= QUANT_TOLERANCE_POINTS + 1e-9
+                verdicts[label] &= ok
+                cells.append(f"{delta:+.1f} {'PASS' if ok else 'FAIL'}")
+            lines.append(f"| {group} | {metric} | " + " | ".join(cells) + " |")
+    lines += ["", *(f"- {label}: {'PASS' if ok else 'FAIL'} -- every metric within {QUANT_TOLERANCE_POINTS:g} point "
+                    f"of the reference" + ("" if ok else " is not met") for label, ok in verdicts.items())]
+    return lines
 
 
 def _fmt(value: float | None) -> str:
@@ -486,12 +522,15 @@ def run_eval(
     max_new_tokens: int = 256,
     log=print,
     underscore_to_dot: bool = False,
+    base_url: str | None = None,
+    reference: str | None = None,
 ) -> dict[str, dict[str, dict[str, float]]]:
-    """Generate with the base and with each adapter on the same items; write the reports to ``out_dir``.
-    ``underscore_to_dot`` expects ``a_b`` for a function ``a.b``, as the leaderboard does for models
-    that cannot send dots in names."""
-    from factory.training.sft import load_base_model, load_tokenizer, pick_device
-
+    """Generate with the model and with each adapter on the same items; write the reports to ``out_dir``.
+    The model is a Hugging Face directory (or hub name), a ``.gguf`` file run through llama.cpp, or -- with
+    ``base_url`` -- a model an OpenAI-compatible server serves under that name. ``reference``: a Hugging
+    Face directory scored beside it (a GGUF's source model), with the difference per metric and the
+    training guide's bar for quantisation (within one point). ``underscore_to_dot`` expects ``a_b`` for a
+    function ``a.b``, as the leaderboard does for models that cannot send dots in names."""
     rejected: list[str] = []
     items = []
     for item in load_eval_items(data, rejected):
@@ -502,26 +541,47 @@ def run_eval(
         log(f"skipped {reason}")
     if not items:
         raise InputError(", ".join(map(str, data)), None, "no eval items", "pass eval.jsonl or a BFCL file")
-    device = pick_device()
-    results: dict[str, list] = {}
-    for label, adapter in [("base", ""), *((Path(a).parent.name or Path(a).name, a) for a in adapters)]:
-        tokenizer = load_tokenizer(adapter or base)
-        model = load_base_model(base, device)
-        if adapter:
-            from peft import PeftModel
+    subjects: list[tuple[str, Any]] = []
+    if reference:
+        subjects.append((f"{Path(reference).name} (reference)", lambda: _hf_responder(reference, "", max_new_tokens)))
+    if base_url:
+        from factory.training.gguf import http_responder
 
-            model = PeftModel.from_pretrained(model, adapter)
-        model.to(device)
+        subjects.append((f"{base} (served)", lambda: http_responder(base_url, base, max_new_tokens)))
+    elif str(base).endswith(".gguf"):
+        from factory.training.gguf import check_gguf, gguf_responder
+
+        check_gguf(base)
+        subjects.append((Path(base).name, lambda: gguf_responder(base, max_new_tokens)))
+    else:
+        subjects.append(("base", lambda: _hf_responder(base, "", max_new_tokens)))
+        subjects += [(Path(a).parent.name or Path(a).name, lambda a=a: _hf_responder(base, a, max_new_tokens))
+                     for a in adapters]
+    results: dict[str, list] = {}
+    for label, make in subjects:
+        respond = make()
         single = [item for item in items if item.kind != "multi_turn"]
-        outputs = generate_outputs(model, tokenizer, single, max_new_tokens)
         results[label] = [(item, score_output(item, text, underscore_to_dot), text)
-                          for item, text in zip(single, outputs)]
-        respond = responder(model, tokenizer, max_new_tokens)
+                          for item, text in zip(single, (respond(i.messages, i.tools) for i in single))]
         results[label] += [(item, *score_multi_turn(item, respond)) for item in items if item.kind == "multi_turn"]
         log(f"{label}: {len(items)} items generated")
-    summaries = write_reports(out_dir, results)
+    summaries = write_reports(out_dir, results, compare=bool(reference))
     log(
         f"wrote {Path(out_dir) / 'eval_log.md'}, eval_summary.csv, eval_items.csv "
         f"({len(items)} items, {len(rejected)} skipped)"
     )
     return summaries
+
+
+def _hf_responder(base: str, adapter: str, max_new_tokens: int):
+    from factory.training.sft import load_base_model, load_tokenizer, pick_device
+
+    device = pick_device()
+    tokenizer = load_tokenizer(adapter or base)
+    model = load_base_model(base, device)
+    if adapter:
+        from peft import PeftModel
+
+        model = PeftModel.from_pretrained(model, adapter)
+    model.to(device)
+    return responder(model, tokenizer, max_new_tokens)

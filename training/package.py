@@ -5,10 +5,6 @@ Ollama Modelfile whose TEMPLATE renders tools, tool calls and tool results the w
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 from factory.errors import FactoryError, InputError
@@ -71,51 +67,46 @@ def merge_adapter(base: str | Path, adapter: str | Path, out: str | Path, dtype:
 
 # -- GGUF --------------------------------------------------------------------------------------------
 
-LLAMA_CPP_HELP = (
-    "llama.cpp is needed for GGUF: git clone https://github.com/ggml-org/llama.cpp && "
-    "pip install -r llama.cpp/requirements.txt && cmake -S llama.cpp -B llama.cpp/build && "
-    "cmake --build llama.cpp/build --target llama-quantize -j; then pass --llama-cpp llama.cpp "
-    "(or set LLAMA_CPP_DIR)."
-)
+
+def hf_chat_template(model_dir: str | Path) -> str:
+    """The chat template a Hugging Face model directory renders with ('' when it has none)."""
+    model_dir = Path(model_dir)
+    jinja = model_dir / "chat_template.jinja"
+    if jinja.is_file():
+        return jinja.read_text(encoding="utf-8")
+    cfg = model_dir / "tokenizer_config.json"
+    try:
+        template = json.loads(cfg.read_text(encoding="utf-8")).get("chat_template", "") if cfg.is_file() else ""
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return ""
+    return template if isinstance(template, str) else ""
 
 
-def find_llama_cpp(llama_cpp: str | Path | None) -> tuple[Path, Path | None]:
-    """(convert_hf_to_gguf.py, llama-quantize or None) from --llama-cpp, $LLAMA_CPP_DIR or PATH."""
-    root = Path(llama_cpp or os.environ.get("LLAMA_CPP_DIR", "") or ".")
-    script = root / "convert_hf_to_gguf.py"
-    if not (llama_cpp or os.environ.get("LLAMA_CPP_DIR")) or not script.is_file():
-        where = f" (looked for {script})" if llama_cpp or os.environ.get("LLAMA_CPP_DIR") else ""
-        raise FactoryError(f"llama.cpp's convert_hf_to_gguf.py not found{where}. {LLAMA_CPP_HELP}")
-    candidates = [root / "build" / "bin" / "llama-quantize", root / "llama-quantize"]
-    quantize = next((p for p in candidates if p.is_file()), None)
-    if quantize is None and shutil.which("llama-quantize"):
-        quantize = Path(shutil.which("llama-quantize"))
-    return script, quantize
+def to_gguf(model_dir: str | Path, out_dir: str | Path, quants: str | list[str] = "Q4_K_M",
+            llama_cpp: str | None = None) -> list[Path]:
+    """Convert a merged model to GGUF (f16) with llama.cpp's converter and quantise it (``Q8_0``,
+    ``Q4_K_M``, ``Q5_K_M``, ...; ``f16`` keeps the f16 file only). The GGUF must carry the chat template
+    the model was trained with, word for word; ``package_report.json`` records the files, their sizes
+    and that check."""
+    from factory.training.gguf import convert, metadata, quantize
 
-
-def to_gguf(
-    model_dir: str | Path, out_dir: str | Path, quant: str = "Q4_K_M", llama_cpp: str | None = None
-) -> Path:
-    """Convert a merged model to GGUF (f16) and quantise it (Q4_K_M, Q5_K_M, ...; ``f16`` keeps it)."""
     model_dir, out_dir = Path(model_dir), Path(out_dir)
-    script, quantize = find_llama_cpp(llama_cpp)
+    wanted = [q.strip() for q in ([quants] if isinstance(quants, str) else quants) for q in q.split(",") if q.strip()]
+    _config(model_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    f16 = out_dir / f"{model_dir.name}-f16.gguf"
-    _run([sys.executable, str(script), str(model_dir), "--outfile", str(f16), "--outtype", "f16"])
-    if quant.lower() == "f16":
-        return f16
-    if quantize is None:
-        raise FactoryError(f"wrote {f16}, but llama-quantize was not found to make {quant}. {LLAMA_CPP_HELP}")
-    target = out_dir / f"{model_dir.name}-{quant}.gguf"
-    _run([str(quantize), str(f16), str(target), quant])
-    return target
-
-
-def _run(cmd: list[str]) -> None:
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-8:])
-        raise FactoryError(f"{Path(cmd[0]).name} failed (exit {proc.returncode}):\n{tail}")
+    f16 = convert(model_dir, out_dir / f"{model_dir.name}-f16.gguf", llama_cpp)
+    template = hf_chat_template(model_dir)
+    carried = str(metadata(f16).get("tokenizer.chat_template", ""))
+    if template and carried != template:
+        raise FactoryError(f"{f16}: the chat template in the GGUF differs from {model_dir}'s; a model served with it "
+                           "would see prompts it was not trained on")
+    files = [f16] + [quantize(f16, out_dir / f"{model_dir.name}-{q.upper()}.gguf", q)
+                     for q in wanted if q.lower() != "f16"]
+    write_json(out_dir / "package_report.json", {
+        "model": str(model_dir), "family": detect_family(model_dir),
+        "chat_template": "the model's, word for word" if template else "none in the model directory",
+        "files": {p.name: p.stat().st_size for p in files}})
+    return files
 
 
 # -- Ollama Modelfile --------------------------------------------------------------------------------
@@ -264,6 +255,29 @@ def detect_family(model_dir: str | Path) -> str:
         f"{model_dir}: cannot tell the chat family (model_type {kind!r}); "
         f"pass --family {' | '.join(FAMILIES)}"
     )
+
+
+# How each family's chat template marks a turn: what tells which family a GGUF's template is.
+TEMPLATE_MARKS = {"qwen": "<|im_start|>", "llama3": "<|start_header_id|>", "mistral": "[INST]",
+                  "deepseek": "### Instruction"}
+
+
+def check_gguf_family(path: str | Path, family: str) -> None:
+    """The GGUF a Modelfile names exists and carries a chat template of ``family`` (the Modelfile's TEMPLATE
+    renders that family's format, so a model trained on another would get prompts it never saw)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FactoryError(f"{path}: no such GGUF file (FROM is read relative to the Modelfile); write it first with "
+                           "factory package")
+    from factory.training.gguf import metadata
+
+    template = str(metadata(path).get("tokenizer.chat_template") or "")
+    if not template:
+        raise FactoryError(f"{path} carries no chat template; convert it from a model directory that has one")
+    found = [f for f, mark in TEMPLATE_MARKS.items() if mark in template]
+    if found and family not in found:
+        raise FactoryError(f"{path} carries a {found[0]} chat template, but the Modelfile would render {family}; "
+                           f"pass --family {found[0]}")
 
 
 def write_modelfile(

@@ -105,7 +105,8 @@ def train_command(ctx: click.Context, config_file: str | None, **values) -> None
 
 
 @click.command("eval")
-@click.option("--model", "base", required=True, help="Base model directory (or hub name).")
+@click.option("--model", "base", required=True,
+              help="Base model directory (or hub name), a .gguf file, or with --base-url the served model's name.")
 @click.option(
     "--adapter", "adapters", multiple=True, help="LoRA adapter directory; repeatable. Scored beside the base."
 )
@@ -119,6 +120,10 @@ def train_command(ctx: click.Context, config_file: str | None, **values) -> None
 @click.option(
     "--out", default="outputs/eval", show_default=True, help="Directory for eval_log.md and the CSVs."
 )
+@click.option("--base-url", default=None, help="An OpenAI-compatible server (factory serve, vLLM, llama.cpp's "
+                                               "server): --model names the model it serves.")
+@click.option("--reference", default=None, help="A Hugging Face model directory scored beside --model (a GGUF's "
+                                                "source): the difference per metric, within 1 point as the bar.")
 @click.option("--limit", type=int, default=None, help="Score only the first N items.")
 @click.option("--max-new-tokens", type=int, default=256, show_default=True)
 @click.option(
@@ -128,12 +133,16 @@ def train_command(ctx: click.Context, config_file: str | None, **values) -> None
 )
 @examples("factory eval --model Qwen/Qwen2.5-Coder-1.5B-Instruct --adapter outputs/RUN/lora --data data/eval.jsonl",
           "factory eval --model BASE --adapter outputs/RUN/lora --data bfcl/BFCL_v4_simple_python.jsonl --limit 200",
-          "factory eval --model BASE --data bfcl/BFCL_v4_multi_turn_base.jsonl")
+          "factory eval --model BASE --data bfcl/BFCL_v4_multi_turn_base.jsonl",
+          "factory eval --model merged-gguf/merged-Q8_0.gguf --reference merged/ --data data/eval.jsonl",
+          "factory eval --base-url http://127.0.0.1:8080/v1 --model merged-Q8_0 --data data/eval.jsonl")
 def eval_command(
     base: str,
     adapters: tuple[str, ...],
     data: tuple[str, ...],
     out: str,
+    base_url: str | None,
+    reference: str | None,
     limit: int | None,
     max_new_tokens: int,
     underscore_to_dot: bool,
@@ -146,8 +155,10 @@ def eval_command(
     _offline_defaults()
     from factory.training.evaluate import BARS, run_eval
 
+    if adapters and (base_url or base.endswith(".gguf")):
+        raise click.UsageError("--adapter applies to a Hugging Face model; merge it first (factory merge-adapter)")
     summaries = run_eval(base, list(adapters), list(data), out, limit, max_new_tokens, log=click.echo,
-                         underscore_to_dot=underscore_to_dot)
+                         underscore_to_dot=underscore_to_dot, base_url=base_url, reference=reference)
     for label, table in summaries.items():
         overall = table.get("overall", {})
         cells = [
@@ -178,19 +189,20 @@ def merge_adapter_command(base: str, adapter: str, out: str, dtype: str) -> None
 @click.option("--out", default=None, help="Directory for the GGUF file(s) and the Modelfile [default: MODEL-gguf "
                                           "beside the model directory].")
 @click.option("--gguf/--no-gguf", default=True, show_default=True, help="Convert to GGUF with llama.cpp.")
-@click.option(
-    "--quant", default="Q4_K_M", show_default=True, help="llama-quantize type (Q4_K_M, Q5_K_M, Q8_0, f16)."
-)
-@click.option("--llama-cpp", default=None, help="A llama.cpp checkout (default: $LLAMA_CPP_DIR).")
+@click.option("--quant", default="Q4_K_M", show_default=True,
+              help="Quantisations to write beside the f16 file, comma-separated (Q8_0, Q4_K_M, Q5_K_M, ...; f16 for none).")
+@click.option("--llama-cpp", default=None, help="A llama.cpp checkout with convert_hf_to_gguf.py [default: "
+                                                "$LLAMA_CPP_DIR, else what `factory setup llama` extracted].")
 @click.option(
     "--family", default=None, help="Chat family for the Modelfile (default: detected from the model)."
 )
 @examples("factory package --model merged/ --gguf --quant Q4_K_M",
-          "factory package --model merged/ --out dist/ --quant Q8_0 --llama-cpp ~/src/llama.cpp")
+          "factory package --model merged/ --out dist/ --quant Q8_0,Q4_K_M,Q5_K_M")
 def package_command(
     model: str, out: str | None, gguf: bool, quant: str, llama_cpp: str | None, family: str | None
 ) -> None:
-    """Convert a merged model to GGUF, quantise it, and write an Ollama Modelfile beside it."""
+    """Convert a merged model to GGUF with llama.cpp's converter, quantise it, check the GGUF carries the
+    model's chat template, and write an Ollama Modelfile beside it."""
     from pathlib import Path
 
     from factory.training.package import detect_family, to_gguf, write_modelfile
@@ -199,9 +211,44 @@ def package_command(
     if out is None:
         source_dir = Path(model).resolve()
         out = str(source_dir.with_name(source_dir.name + "-gguf"))
-    source = to_gguf(model, out, quant, llama_cpp) if gguf else Path(model).resolve()
+    files = to_gguf(model, out, quant, llama_cpp) if gguf else [Path(model).resolve()]
+    source = files[-1]
     modelfile = write_modelfile(Path(out) / "Modelfile", f"./{source.name}" if gguf else str(source), family)
-    click.echo(f"{source}\n{modelfile}  (ollama create NAME -f {modelfile})")
+    for path in files:
+        click.echo(f"{path}" + (f"  ({path.stat().st_size / 1e6:.1f} MB)" if path.is_file() else ""))
+    click.echo(f"{modelfile}  (ollama create NAME -f {modelfile})")
+
+
+@click.command("serve")
+@click.argument("gguf_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8080, show_default=True)
+@click.option("--ctx", "n_ctx", type=int, default=4096, show_default=True, help="Context window in tokens.")
+@examples("factory serve merged-gguf/merged-Q4_K_M.gguf",
+          "factory serve model.gguf --port 9000 --host 127.0.0.1")
+def serve_command(gguf_file: str, host: str, port: int, n_ctx: int) -> None:
+    """Serve a GGUF on an OpenAI-compatible endpoint (llama-cpp-python's server), rendering with the chat
+    template the GGUF carries, tools included; `factory eval --base-url http://HOST:PORT/v1 --model NAME`
+    evaluates what it serves (NAME: the file's name without .gguf)."""
+    from pathlib import Path
+
+    from factory.training.gguf import serve
+
+    click.echo(f"serving {gguf_file} as '{Path(gguf_file).stem}' on http://{host}:{port}/v1", err=True)
+    serve(gguf_file, host, port, n_ctx)
+
+
+@click.command("setup")
+@click.argument("what", type=click.Choice(["llama"]))
+@click.option("--force", is_flag=True, help="Build and extract again even if present.")
+@examples("factory setup llama")
+def setup_command(what: str, force: bool) -> None:
+    """Install what a stage needs from the package index: `llama` builds llama-cpp-python (llama.cpp, its
+    server and bindings; about 12 minutes on 2 cores) and extracts its GGUF converter for `factory package`."""
+    from factory.training.gguf import setup_llama
+
+    root = setup_llama(log=click.echo, force=force)
+    click.echo(f"llama.cpp ready: converter in {root}")
 
 
 @click.command("modelfile")
@@ -215,14 +262,21 @@ def package_command(
 @examples("factory modelfile --from merged-gguf/model-Q4_K_M.gguf --model merged/",
           "factory modelfile --from model.gguf --family qwen --system \"You are a careful coding assistant.\" --out Modelfile")
 def modelfile_command(source: str, family: str | None, model: str | None, system: str, out: str) -> None:
-    """Write an Ollama Modelfile whose TEMPLATE renders tools, tool calls and tool results for the family."""
-    from factory.training.package import detect_family, write_modelfile
+    """Write an Ollama Modelfile whose TEMPLATE renders tools, tool calls and tool results for the family; a
+    .gguf it names must exist and carry a chat template of that family."""
+    from pathlib import Path
+
+    from factory.training.package import check_gguf_family, detect_family, write_modelfile
 
     if not family and not model:
         raise click.UsageError("pass --family, or --model DIR to detect it")
-    path = write_modelfile(out, source, family or detect_family(model), system)
+    family = family or detect_family(model)
+    if source.endswith(".gguf"):  # Ollama reads FROM relative to the Modelfile
+        check_gguf_family(Path(out).parent / source if not Path(source).is_absolute() else Path(source), family)
+    path = write_modelfile(out, source, family, system)
     click.echo(f"{path}  (ollama create NAME -f {path})")
 
 
-COMMANDS = [train_command, eval_command, merge_adapter_command, package_command, modelfile_command]
+COMMANDS = [train_command, eval_command, merge_adapter_command, package_command, serve_command, setup_command,
+            modelfile_command]
 

@@ -99,10 +99,14 @@ def anthropic_messages(messages: list[dict[str, Any]]) -> tuple[str, list[dict[s
 
 
 def openai_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The conversation as chat completions take it (our extra keys dropped)."""
+    """The conversation as chat completions take it (our extra keys dropped). An assistant turn that only
+    calls tools carries ``content: ""``, not null: both are valid for OpenAI, and strict servers
+    (llama-cpp-python's, among others) refuse the null."""
     out = []
     for m in messages:
         msg = {k: v for k, v in m.items() if k in {"role", "content", "tool_calls", "tool_call_id", "name"}}
+        if msg.get("role") == "assistant" and msg.get("content") is None:
+            msg["content"] = ""
         out.append(msg)
     return out
 

@@ -285,10 +285,11 @@ mount --make-rprivate /
 mount -t tmpfs -o "size=$DISK,mode=0755" tmpfs "$BASE/layer"
 mkdir "$BASE/layer/upper" "$BASE/layer/work"
 mount -t overlay overlay -o "lowerdir=$LOWER,upperdir=$BASE/layer/upper,workdir=$BASE/layer/work" "$MERGED"
-awk '{print $2}' /proc/self/mounts | sort -u | while read -r m; do
-  case "$m" in "$MERGED"|"$MERGED"/*|/proc|/proc/*|/dev|/dev/*) continue;; esac
+while read -r _ m _; do
+  case "$m" in "$MERGED"|"$MERGED"/*|/proc|/proc/*|/dev|/dev/*|/sys/fs/cgroup/*) continue;; esac
   mount -o remount,bind,ro "$m" 2>/dev/null || true
-done
+done < /proc/self/mounts
+[ -d /sys/fs/cgroup ] && mount -t tmpfs -o ro,size=4k tmpfs /sys/fs/cgroup 2>/dev/null || true
 mount -o remount,ro /proc
 for d in null zero full random urandom tty; do mount --bind "/dev/$d" "$BASE/dev/$d"; done
 mount --rbind "$BASE/dev" /dev

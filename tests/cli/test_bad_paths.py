@@ -51,6 +51,7 @@ INVOCATIONS: list[list[str]] = [
     ["merge-adapter", "--base", "{D}", "--adapter", "{D}", "--out", "merged_model"],
     ["package", "--model", "{D}", "--no-gguf", "--out", "pkg"],
     ["modelfile", "--from", "model.gguf", "--model", "{D}"],
+    ["serve", "{F}"],
     ["rollout", "--tasks", "{F}", *LLM],
     ["new-category", "api_notes", "--dir", "{D}"],
     ["--config", "{F}", "plugins"],
@@ -67,6 +68,7 @@ MAY_BE_BINARY = {*WRITES, ("status", "--data"), ("--plugins-dir", "--plugins-dir
 # A malformed value for each command that takes no path at all.
 BAD_VALUES: list[list[str]] = [
     ["batches", "--limit", "many"],
+    ["setup", "bogus"],
     ["plugins", "--json", "--bogus"],
     ["run", "--eval-frac", "lots", "--data", "out"],
     ["run", "--count", "tool_neg=-2", "--data", "out"],

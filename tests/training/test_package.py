@@ -54,27 +54,32 @@ def test_family_is_detected_from_the_model_directory(tmp_path):
         detect_family(_model_dir(tmp_path, "gpt2"))
 
 
-def test_gguf_without_llama_cpp_says_how_to_get_it(tmp_path, monkeypatch):
+def test_gguf_without_llama_cpp_says_how_to_get_it_from_the_package_index(tmp_path, monkeypatch):
     monkeypatch.delenv("LLAMA_CPP_DIR", raising=False)
+    monkeypatch.setenv("FACTORY_CACHE_DIR", str(tmp_path / "empty-cache"))
     with pytest.raises(FactoryError) as err:
         to_gguf(_model_dir(tmp_path, "qwen2"), tmp_path / "out")
-    assert "git clone https://github.com/ggml-org/llama.cpp" in str(err.value)
-    assert "--llama-cpp" in str(err.value)
-    with pytest.raises(FactoryError, match=r"looked for .*nowhere/convert_hf_to_gguf.py"):
+    assert "factory setup llama" in str(err.value) and "package index" in str(err.value)
+    assert "github" not in str(err.value) and "git clone" not in str(err.value)
+    with pytest.raises(FactoryError, match=r"not found in .*nowhere"):
         to_gguf(_model_dir(tmp_path, "llama"), tmp_path / "out", llama_cpp=str(tmp_path / "nowhere"))
 
 
 def test_modelfile_and_package_commands(tmp_path, monkeypatch):
     monkeypatch.delenv("LLAMA_CPP_DIR", raising=False)
+    monkeypatch.setenv("FACTORY_CACHE_DIR", str(tmp_path / "empty-cache"))
     model = _model_dir(tmp_path, "qwen2")
     runner = CliRunner()
     result = runner.invoke(
-        modelfile_command, ["--from", "x.gguf", "--model", str(model), "--out", str(tmp_path / "Modelfile")]
+        modelfile_command, ["--from", "merged/", "--model", str(model), "--out", str(tmp_path / "Modelfile")]
     )
     assert result.exit_code == 0, result.output
     assert 'PARAMETER stop "<|im_end|>"' in (tmp_path / "Modelfile").read_text()
     result = runner.invoke(modelfile_command, ["--from", "x.gguf"])
     assert result.exit_code == 2 and "--family" in result.output
+    result = runner.invoke(modelfile_command, ["--from", "missing.gguf", "--family", "qwen", "--out",
+                                               str(tmp_path / "Modelfile")])
+    assert result.exit_code == 1 and "no such GGUF file" in str(result.exception)
     result = runner.invoke(package_command, ["--model", str(model), "--out", str(tmp_path / "pkg")])
     assert result.exit_code == 1 and "llama.cpp" in str(result.exception)
     result = runner.invoke(

@@ -1,0 +1,159 @@
+"""A rollout through an inference server that is not ours: llama-cpp-python's OpenAI-compatible server
+(`factory serve`) running a GGUF that llama.cpp converted. A tiny Qwen2 with the real Qwen2.5 tokenizer
+is first taught one exploration trajectory -- the exact requests the rollout loop sends, captured from a
+scripted run on loopback: a grep call, then an answer grounded in its result -- so greedy decoding
+replays it; then the same rollout runs against the served model: the call comes back as a native
+``tool_calls`` entry, is executed in the sandbox, its real result goes back, and the answer passes.
+Runs where llama-cpp-python is installed (`factory setup llama`; .ci/run does it)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (factory setup llama)")
+
+from factory.config import FactoryConfig
+from factory.generate.specs import load_spec
+from factory.host import default_registry
+from factory.llm.session import EngineSession
+from factory.rollout.blueprints import Blueprint
+from factory.rollout.loop import Settings
+from factory.rollout.run import run_rollouts
+from factory.rollout.sandbox import Limits
+from factory.sandbox.workspace import FIXTURE_REPO
+from factory.testing.agent_scripts import ScriptedAgent, call, say
+from factory.testing.loopback import LoopbackServer
+from factory.training.gguf import cache_dir
+from tests.helpers.cli import ROOT, factory_cli
+
+pytestmark = pytest.mark.skipif(not (cache_dir() / "convert_hf_to_gguf.py").is_file(),
+                                reason="the converter is not extracted (factory setup llama)")
+
+SPEC = ROOT / "agents" / "rollout.md"
+GREP = {"pattern": "def bearer_token", "output_mode": "files_with_matches"}
+ANSWER = "`bearer_token` in `src/shoplite/auth.py` parses the header."
+
+
+def _task() -> Blueprint:
+    return Blueprint(key="bearer", repo=FIXTURE_REPO, prompt="[q] Which function parses the bearer token?",
+                     kind="explore", expect=[r"bearer_token", r"auth\.py"])
+
+
+def _rollout(url: str, model: str, out: Path, tmp: Path):
+    cfg = FactoryConfig()
+    cfg = cfg.model_copy(update={"engine": cfg.engine.model_copy(update={"ledger": tmp / "ledger.sqlite", "workers": 1})})
+    session = EngineSession.from_config(cfg, "openai-compatible", model, url)
+    try:
+        return run_rollouts(session, [_task()], load_spec(SPEC), default_registry().toolsets["claude_code"],
+                            Settings(limits=Limits(timeout=20), max_turns=4, max_tokens=96), out)
+    finally:
+        session.close()
+
+
+def _teach(model_dir: Path, conversations: list[tuple[list[dict], list[dict]]], steps: int = 400) -> None:
+    """Train ``model_dir`` until greedy decoding gives each conversation's last assistant turn."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(model_dir)
+    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
+    batches = []
+    for messages, tools in conversations:
+        prompt = tok.apply_chat_template(messages[:-1], tools=tools, add_generation_prompt=True, tokenize=False)
+        full = tok.apply_chat_template(messages, tools=tools, tokenize=False)
+        target = full[len(prompt):].split("<|im_end|>")[0] + "<|im_end|>"
+        p_ids = tok(prompt, add_special_tokens=False)["input_ids"]
+        t_ids = tok(target, add_special_tokens=False)["input_ids"]
+        batches.append((torch.tensor([p_ids + t_ids]), len(p_ids), torch.tensor(t_ids)))
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+    torch.manual_seed(0)
+    for _ in range(steps):
+        total = 0.0
+        for ids, start, target in batches:
+            hidden = model.model(input_ids=ids).last_hidden_state[0, start - 1:-1]  # logits where targets are
+            loss = torch.nn.functional.cross_entropy(model.lm_head(hidden), target)
+            loss.backward()
+            total += loss.item()
+        opt.step()
+        opt.zero_grad()
+        if total < 1e-3:
+            break
+    model.save_pretrained(model_dir)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_a_rollout_through_llama_cpps_server_calls_a_tool_and_answers_from_its_result(tmp_path: Path) -> None:
+    from factory.training.tiny import build_tiny_qwen
+
+    # 1. the exact requests the loop sends, from a scripted run on loopback
+    with LoopbackServer(ScriptedAgent({"q": [call("grep", GREP), say(ANSWER)]})) as srv:
+        scripted = _rollout(srv.openai_url, "scripted", tmp_path / "scripted.jsonl", tmp_path / "a")
+        bodies = [r.body for r in srv.requests]
+    assert scripted.report["passed"] == 1 and len(bodies) == 2
+    first, second = bodies
+    tools = first["tools"]
+    grep_result = next(m for m in second["messages"] if m["role"] == "tool")["content"]
+    assert grep_result.strip() == "src/shoplite/auth.py"
+
+    def record(messages: list[dict], reply: dict) -> list[dict]:
+        out = []
+        for m in [*messages, reply]:
+            m = dict(m)
+            if m.get("tool_calls"):
+                m["tool_calls"] = [dict(c, function=dict(c["function"], arguments=json.loads(c["function"]["arguments"])
+                                                           if isinstance(c["function"]["arguments"], str)
+                                                           else c["function"]["arguments"])) for c in m["tool_calls"]]
+                m["content"] = m.get("content") or ""
+            out.append(m)
+        return out
+
+    call_turn = {"role": "assistant", "content": "", "tool_calls": [
+        {"id": "call_0", "type": "function", "function": {"name": "grep", "arguments": GREP}}]}
+    conversations = [(record(first["messages"], call_turn), tools),
+                     (record(second["messages"], {"role": "assistant", "content": ANSWER}), tools)]
+
+    # 2. a tiny model taught that trajectory, converted by llama.cpp and served
+    model = build_tiny_qwen(tmp_path / "agent", hidden=64)
+    _teach(model, conversations, steps=300)
+    proc = factory_cli("package", "--model", str(model), "--out", str(tmp_path / "gguf"), "--quant", "f16")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    gguf = tmp_path / "gguf" / "agent-f16.gguf"
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "factory", "serve", str(gguf), "--port", str(port), "--ctx", "4096"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        import httpx2 as httpx
+
+        url = f"http://127.0.0.1:{port}/v1"
+        for _ in range(300):
+            try:
+                if httpx.get(url + "/models", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        else:
+            pytest.fail(f"factory serve did not come up: {server.stderr.read1(2000)!r}")
+        # 3. the same rollout against the served model
+        outcome = _rollout(url, "agent-f16", tmp_path / "served.jsonl", tmp_path / "b")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert outcome.report["passed"] == 1, (outcome.report, server.stderr.read1(4000) if server.stderr else b"")
+    [rec] = [json.loads(line) for line in (tmp_path / "served.jsonl").read_text().splitlines()]
+    calls = [c["function"] for m in rec["messages"] for c in m.get("tool_calls") or []]
+    assert calls == [{"name": "grep", "arguments": GREP}]  # a native call, executed in the sandbox
+    assert next(m for m in rec["messages"] if m["role"] == "tool")["content"].strip() == "src/shoplite/auth.py"
+    assert rec["messages"][-1]["content"] == ANSWER
+    assert rec["meta"]["provider"] == "openai-compatible" and rec["meta"]["model"] == "agent-f16"
