@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import shutil
 import subprocess
 import sys
@@ -42,11 +43,16 @@ def cache_dir() -> Path:
     return Path(base) / f"llama.cpp-{LLAMA_CPP_PYTHON}"
 
 
+def converter_ready() -> bool:
+    """``factory setup llama`` has extracted the converter (completely)."""
+    return (cache_dir() / ".complete").is_file()
+
+
 def bindings_version() -> str | None:
-    """The installed llama-cpp-python's version, or None."""
+    """The installed llama-cpp-python's version, or None (also when its library does not load)."""
     try:
         import llama_cpp
-    except ImportError:
+    except (ImportError, OSError, RuntimeError):
         return None
     return getattr(llama_cpp, "__version__", "?")
 
@@ -55,14 +61,18 @@ def setup_llama(log: Callable[[str], None] = print, force: bool = False) -> Path
     """Install llama-cpp-python (with its server) from the package index and extract its converter;
     the directory that holds ``convert_hf_to_gguf.py``."""
     env = {**os.environ, "CMAKE_ARGS": os.environ.get("CMAKE_ARGS", "-DGGML_NATIVE=OFF")}
-    if force or bindings_version() != LLAMA_CPP_PYTHON or not _importable("sentencepiece", "gguf"):
+    installed = bindings_version()
+    if force or installed != LLAMA_CPP_PYTHON or not _importable("sentencepiece", "gguf", "uvicorn", "fastapi"):
+        if installed not in (None, LLAMA_CPP_PYTHON):
+            log(f"replacing the installed llama-cpp-python {installed} with {LLAMA_CPP_PYTHON}")
         log(f"building llama-cpp-python {LLAMA_CPP_PYTHON} from the package index (CMAKE_ARGS={env['CMAKE_ARGS']})")
-        _pip(["install", f"llama-cpp-python[server]=={LLAMA_CPP_PYTHON}", "gguf>=0.10", "sentencepiece"], env)
+        again = ["--force-reinstall", "--no-cache-dir"] if force else []
+        _pip(["install", *again, f"llama-cpp-python[server]=={LLAMA_CPP_PYTHON}", "gguf>=0.10", "sentencepiece"], env)
     target = cache_dir()
-    if force or not (target / "convert_hf_to_gguf.py").is_file():
+    if force or not (target / ".complete").is_file():
         with tempfile.TemporaryDirectory(prefix="factory-llama-") as tmp:
             log(f"extracting the converter of llama-cpp-python {LLAMA_CPP_PYTHON} into {target}")
-            _pip(["download", "--no-deps", "--no-binary", ":all:", f"llama-cpp-python=={LLAMA_CPP_PYTHON}",
+            _pip(["download", "--no-deps", "--no-binary", "llama-cpp-python", f"llama-cpp-python=={LLAMA_CPP_PYTHON}",
                   "-d", tmp], env)
             sdist = next(Path(tmp).glob("llama_cpp_python-*.tar.gz"))
             vendor = f"llama_cpp_python-{LLAMA_CPP_PYTHON}/vendor/llama.cpp/"
@@ -74,9 +84,13 @@ def setup_llama(log: Callable[[str], None] = print, force: bool = False) -> Path
                 for m in members:
                     m.name = m.name[len(vendor):]
                 tar.extractall(partial, members=members, filter="data")
+            (partial / ".complete").write_text(LLAMA_CPP_PYTHON)  # written last: a cut extraction is redone
             target.parent.mkdir(parents=True, exist_ok=True)
+            staged = Path(tempfile.mkdtemp(prefix=".llama-", dir=target.parent))
+            shutil.move(str(partial), staged / "tools")
             shutil.rmtree(target, ignore_errors=True)
-            shutil.move(str(partial), target)
+            os.replace(staged / "tools", target)
+            shutil.rmtree(staged, ignore_errors=True)
     return target
 
 
@@ -89,15 +103,19 @@ def _importable(*modules: str) -> bool:
 def _pip(args: list[str], env: dict[str, str]) -> None:
     proc = subprocess.run([sys.executable, "-m", "pip", *args], env=env, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
-        tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-12:])
+        lines = (proc.stderr + proc.stdout).strip().splitlines()
+        cause = [ln for ln in lines if "error" in ln.lower()][-6:]  # the compiler's or cmake's own words
+        tail = "\n".join(dict.fromkeys([*cause, *lines[-10:]]))
         raise FactoryError(f"pip {' '.join(args[:2])} failed (exit {proc.returncode}):\n{tail}")
 
 
 def find_converter(llama_cpp: str | Path | None = None) -> Path:
     """The directory with ``convert_hf_to_gguf.py``: --llama-cpp, $LLAMA_CPP_DIR, or ``factory setup llama``'s."""
-    for root in (llama_cpp, os.environ.get("LLAMA_CPP_DIR"), cache_dir()):
+    for root in (llama_cpp, os.environ.get("LLAMA_CPP_DIR")):
         if root and (Path(root) / "convert_hf_to_gguf.py").is_file():
             return Path(root)
+    if converter_ready():
+        return cache_dir()
     named = llama_cpp or os.environ.get("LLAMA_CPP_DIR")
     where = f" in {named}" if named else ""
     raise FactoryError(f"llama.cpp's converter (convert_hf_to_gguf.py) not found{where}: {SETUP_HINT}")
@@ -107,8 +125,8 @@ def convert(model_dir: str | Path, out: str | Path, llama_cpp: str | Path | None
     """An f16 GGUF of a Hugging Face model directory."""
     root = find_converter(llama_cpp)
     out = Path(out)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root / "gguf-py"), str(root), os.environ.get("PYTHONPATH", "")]),
-           "NO_LOCAL_GGUF": ""}
+    paths = [str(root / "gguf-py"), str(root), *filter(None, [os.environ.get("PYTHONPATH")])]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}  # the converter's own gguf-py first
     proc = subprocess.run([sys.executable, str(root / "convert_hf_to_gguf.py"), str(model_dir), "--outfile",
                            str(out), "--outtype", "f16"], env=env, capture_output=True, text=True, check=False)
     if proc.returncode != 0 or not out.is_file():
@@ -132,7 +150,7 @@ def quantize(src: str | Path, dst: str | Path, qtype: str) -> Path:
         import ctypes
 
         import llama_cpp
-    except ImportError:
+    except (ImportError, OSError, RuntimeError):
         raise FactoryError(f"quantising needs llama.cpp: {SETUP_HINT}") from None
     params = llama_cpp.llama_model_quantize_default_params()
     params.ftype = getattr(llama_cpp, f"LLAMA_FTYPE_MOSTLY_{qtype}")
@@ -211,7 +229,7 @@ def parse_tool_calls(message: dict[str, Any]) -> dict[str, Any]:
     if not blocks:
         return message
     calls = []
-    for i, raw in enumerate(blocks):
+    for raw in blocks:
         try:
             obj = json.loads(raw)
         except ValueError:
@@ -219,7 +237,12 @@ def parse_tool_calls(message: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(obj, dict) or not isinstance(obj.get("name"), str):
             return message
         args = obj.get("arguments", {})
-        calls.append({"id": f"call_{i}", "type": "function",
+        if isinstance(args, str):  # a model that wrote the arguments as JSON text
+            try:
+                args = json.loads(args)
+            except ValueError:
+                pass
+        calls.append({"id": f"call_{secrets.token_hex(8)}", "type": "function",  # unique across turns
                       "function": {"name": obj["name"], "arguments": json.dumps(args)}})
     rest = _CALL_BLOCK.sub("", text).strip()
     return {**message, "content": rest or None, "tool_calls": calls}
@@ -232,14 +255,16 @@ def chat_handler(llama: Any) -> Any:
 
     def handle(**kwargs: Any) -> Any:
         kwargs["messages"] = _object_arguments(kwargs.get("messages") or [])
+        kwargs["repeat_penalty"] = 1.0  # sampled as it was trained and evaluated (the server's default is 1.1)
         out = inner(**kwargs)
-        if kwargs.get("stream") or not isinstance(out, dict):
-            return out
+        if kwargs.get("stream") or not isinstance(out, dict) or kwargs.get("tool_choice") == "none":
+            return out  # a stream is passed through as generated: its calls stay <tool_call> text
         for choice in out.get("choices") or []:
             msg = parse_tool_calls(choice.get("message") or {})
             if msg.get("tool_calls"):
                 choice["message"] = msg
-                choice["finish_reason"] = "tool_calls"
+                if choice.get("finish_reason") != "length":
+                    choice["finish_reason"] = "tool_calls"
         return out
 
     return handle
@@ -276,7 +301,7 @@ def load(path: str | Path, n_ctx: int = 4096) -> Any:
     check_gguf(path)
     try:
         import llama_cpp
-    except ImportError:
+    except (ImportError, OSError, RuntimeError):
         raise FactoryError(f"running a GGUF needs llama.cpp: {SETUP_HINT}") from None
     register_chat_format()
     return llama_cpp.Llama(model_path=str(path), n_ctx=n_ctx, chat_format=CHAT_FORMAT, seed=0, verbose=False,
@@ -311,14 +336,34 @@ def _wire(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def gguf_responder(path: str | Path, max_new_tokens: int = 256, n_ctx: int = 4096):
-    """``respond(messages, tools) -> text`` from a GGUF run in this process (greedy), with the same handler
-    and the same wire-format messages a served model gets, so the two agree."""
+def _request(model: str, messages: list[dict[str, Any]], tools: list[dict[str, Any]],
+             max_new_tokens: int) -> dict[str, Any]:
+    body: dict[str, Any] = {"model": model, "messages": _wire(messages), "temperature": 0.0, "top_k": 1,
+                            "max_tokens": max_new_tokens, "seed": 0, "repeat_penalty": 1.0}
+    if tools:
+        body["tools"] = tools
+    return body
+
+
+def gguf_responder(path: str | Path, max_new_tokens: int = 256, n_ctx: int = 4096, log: Callable[[str], None] = print):
+    """``respond(messages, tools) -> text`` from a GGUF run in this process (greedy): the request goes
+    through the server's own request model and the same handler, so it gets what a served model gets.
+    An item longer than the context window is answered with nothing (scored as failed) and counted."""
+    from llama_cpp.server.types import CreateChatCompletionRequest
+
     llm = load(path, n_ctx)
+    name = Path(path).stem
 
     def respond(messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> str:
-        out = llm.create_chat_completion(messages=_wire(messages), tools=tools or None, temperature=0.0, top_k=1,
-                                         max_tokens=max_new_tokens, seed=0)
+        body = CreateChatCompletionRequest(**_request(name, messages, tools, max_new_tokens))
+        kwargs = body.model_dump(exclude={"n", "logit_bias_type", "user", "min_tokens"})  # as the server does
+        try:
+            out = llm.create_chat_completion(**kwargs)
+        except ValueError as exc:
+            if "context window" not in str(exc):
+                raise
+            log(f"an item does not fit the {n_ctx}-token context (raise --ctx): {exc}")
+            return ""
         return reply_text(out["choices"][0]["message"])
 
     return respond
@@ -333,14 +378,12 @@ def http_responder(base_url: str, model: str, max_new_tokens: int = 256, api_key
     client = httpx.Client(timeout=600.0)
 
     def respond(messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> str:
-        body: dict[str, Any] = {"model": model, "messages": _wire(messages), "temperature": 0.0, "top_k": 1,
-                                "max_tokens": max_new_tokens, "seed": 0}
-        if tools:
-            body["tools"] = tools
         try:
-            resp = client.post(url, json=body, headers=headers)
+            resp = client.post(url, json=_request(model, messages, tools, max_new_tokens), headers=headers)
         except httpx.HTTPError as exc:
             raise FactoryError(f"{url}: {exc}") from None
+        if resp.status_code == 400 and "context" in resp.text:
+            return ""  # longer than the server's context window: scored as failed, as in process
         if resp.status_code != 200:
             raise FactoryError(f"{url} answered {resp.status_code}: {resp.text[:300]}")
         return reply_text(resp.json()["choices"][0]["message"])
@@ -355,7 +398,7 @@ def serve(path: str | Path, host: str = "127.0.0.1", port: int = 8080, n_ctx: in
         import uvicorn
         from llama_cpp.server.app import create_app
         from llama_cpp.server.settings import ModelSettings, ServerSettings
-    except ImportError:
+    except (ImportError, OSError, RuntimeError):
         raise FactoryError(f"serving needs llama-cpp-python's server: {SETUP_HINT}") from None
     register_chat_format()
     app = create_app(server_settings=ServerSettings(host=host, port=port),

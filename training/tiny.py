@@ -98,6 +98,43 @@ def build_tiny_qwen(out_dir: str | Path, hidden: int = 32, layers: int = 2, seed
     return out_dir
 
 
+def teach(model_dir: str | Path, conversations: list[tuple[list[dict], list[dict]]], steps: int = 300,
+          lr: float = 3e-3) -> float:
+    """Train ``model_dir`` in place until greedy decoding gives each conversation's last assistant turn
+    (the loss on those tokens only; the logits computed where the targets are). Returns the final loss."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    model_dir = Path(model_dir)
+    tok = AutoTokenizer.from_pretrained(model_dir)
+    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
+    batches = []
+    for messages, tools in conversations:
+        prompt = tok.apply_chat_template(messages[:-1], tools=tools or None, add_generation_prompt=True,
+                                         tokenize=False)
+        full = tok.apply_chat_template(messages, tools=tools or None, tokenize=False)
+        target = full[len(prompt):].split("<|im_end|>")[0] + "<|im_end|>"
+        p_ids = tok(prompt, add_special_tokens=False)["input_ids"]
+        t_ids = tok(target, add_special_tokens=False)["input_ids"]
+        batches.append((torch.tensor([p_ids + t_ids]), len(p_ids), torch.tensor(t_ids)))
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    torch.manual_seed(0)
+    total = float("inf")
+    for _ in range(steps):
+        total = 0.0
+        for ids, start, target in batches:
+            hidden = model.model(input_ids=ids).last_hidden_state[0, start - 1:-1]
+            loss = torch.nn.functional.cross_entropy(model.lm_head(hidden), target)
+            loss.backward()
+            total += loss.item()
+        opt.step()
+        opt.zero_grad()
+        if total < 1e-3 * len(batches):
+            break
+    model.save_pretrained(model_dir)
+    return total
+
+
 _FILES = [
     "src/app.py",
     "src/db.py",

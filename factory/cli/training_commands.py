@@ -124,6 +124,8 @@ def train_command(ctx: click.Context, config_file: str | None, **values) -> None
                                                "server): --model names the model it serves.")
 @click.option("--reference", default=None, help="A Hugging Face model directory scored beside --model (a GGUF's "
                                                 "source): the difference per metric, within 1 point as the bar.")
+@click.option("--ctx", "n_ctx", type=int, default=4096, show_default=True,
+              help="Context window of a .gguf run (an item that does not fit is scored as failed).")
 @click.option("--limit", type=int, default=None, help="Score only the first N items.")
 @click.option("--max-new-tokens", type=int, default=256, show_default=True)
 @click.option(
@@ -143,6 +145,7 @@ def eval_command(
     out: str,
     base_url: str | None,
     reference: str | None,
+    n_ctx: int,
     limit: int | None,
     max_new_tokens: int,
     underscore_to_dot: bool,
@@ -157,8 +160,11 @@ def eval_command(
 
     if adapters and (base_url or base.endswith(".gguf")):
         raise click.UsageError("--adapter applies to a Hugging Face model; merge it first (factory merge-adapter)")
+    if reference and not (base_url or base.endswith(".gguf")):
+        raise click.UsageError("--reference holds a .gguf file or a served model to its source; for adapters, "
+                               "--adapter scores them beside the base")
     summaries = run_eval(base, list(adapters), list(data), out, limit, max_new_tokens, log=click.echo,
-                         underscore_to_dot=underscore_to_dot, base_url=base_url, reference=reference)
+                         underscore_to_dot=underscore_to_dot, base_url=base_url, reference=reference, n_ctx=n_ctx)
     for label, table in summaries.items():
         overall = table.get("overall", {})
         cells = [

@@ -31,7 +31,7 @@ from factory.quality.codecheck import extract_blocks
 
 INPUTS = 60  # input tuples tried per function
 ACCEPTED = 24  # of them, at most this many that the original accepts are compared
-PAIR_SECONDS = 2  # per pair, inside the jail
+CALL_SECONDS = 1.0  # per call of the code under probe (and per loading of it), inside the jail
 BATCH_SECONDS = 120.0
 
 _SCALARS: tuple[Any, ...] = (0, 1, 3, -2, 7, 2.5, "", "abc", "  Ab c ", "x-1", True, False, None)
@@ -275,7 +275,7 @@ _RUNNER = r'''
 import contextlib, copy, io, json, os, re, signal, sys, types
 
 ACCEPTED = int(sys.argv[1])
-PAIR_SECONDS = int(sys.argv[2])
+CALL_SECONDS = float(sys.argv[2])
 OUT = os.open(os.path.abspath("results.jsonl"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
 PAIRS = json.load(open("pairs.json"))
 
@@ -294,17 +294,26 @@ def shown(v):
     return re.sub(r" at 0x[0-9a-fA-F]+", "", repr(v))[:200]
 
 
-def call(ns, name, args):
-    args = copy.deepcopy(args)
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        value = ns[name](*args)
-        if isinstance(value, types.GeneratorType):
-            value = list(value)
-    return value, out.getvalue(), args
+def norm(v, depth=0):
+    # values to compare across the two sides: each side defines its own classes and functions, so an
+    # instance of the code's own class is its class name and fields, a function its name
+    if depth > 6:
+        return shown(v)
+    if isinstance(v, (list, tuple)):
+        return (type(v).__name__, [norm(x, depth + 1) for x in v])
+    if isinstance(v, dict):
+        return ("dict", sorted(((shown(k), norm(x, depth + 1)) for k, x in v.items()), key=lambda kv: kv[0]))
+    if isinstance(v, (set, frozenset)):
+        return (type(v).__name__, sorted(shown(x) for x in v))
+    if isinstance(v, (types.FunctionType, types.LambdaType, type)):
+        return ("code", getattr(v, "__name__", "?"))
+    if getattr(type(v), "__module__", "") == "probe":
+        fields = vars(v) if hasattr(v, "__dict__") else {s: getattr(v, s, None) for s in getattr(v, "__slots__", ())}
+        return ("object", type(v).__name__, norm(fields, depth + 1))
+    return v
 
 
-class Slow(Exception):
+class Slow(BaseException):  # not an Exception: the code under probe may catch those
     pass
 
 
@@ -312,56 +321,87 @@ def alarm(*_):
     raise Slow()
 
 
-signal.signal(signal.SIGALRM, alarm)
+def call(ns, name, args):
+    signal.signal(signal.SIGALRM, alarm)  # the code may have replaced the handler
+    signal.setitimer(signal.ITIMER_REAL, CALL_SECONDS)
+    try:
+        args = copy.deepcopy(args)
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            value = ns[name](*args)
+            if isinstance(value, types.GeneratorType):
+                value = list(value)
+        return norm(value), out.getvalue(), norm(args), shown(value)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def load(code, base=None):
+    ns = dict(base) if base else {"__name__": "probe"}
+    signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, CALL_SECONDS)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            exec(compile(code, "<probe>", "exec"), ns)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+    return ns
+
+
+def same(a, b):
+    try:
+        return a == b
+    except BaseException:
+        return False
+
+
 for pair in PAIRS:
     res = {"key": pair["key"], "accepted": 0, "diffs": [], "error": ""}
     os.write(OUT, (json.dumps({"key": pair["key"], "started": True}) + "\n").encode())
-    signal.alarm(PAIR_SECONDS)
     try:
-        spaces = []
-        for code in (pair["before"], pair["after"]):
-            ns = {"__name__": "probe"}
-            with contextlib.redirect_stdout(io.StringIO()):
-                exec(compile(code, "<probe>", "exec"), ns)
-            spaces.append(ns)
+        before = load(pair["before"])
+        after = load(pair["after"], before)  # an answer that shows only what it changed keeps the rest
+        checked_once = slow = 0
         for name, raw in pair["calls"]:
             if res["accepted"] >= ACCEPTED or len(res["diffs"]) >= 3:
                 break
             args = decode(raw)
             try:
-                want = call(spaces[0], name, args)
+                if checked_once < 3:  # does the original give one answer (no randomness, no clock)? on fresh loads
+                    first, second = call(load(pair["before"]), name, args), call(load(pair["before"]), name, args)
+                    checked_once += 1
+                    if not same(first[:3], second[:3]):
+                        res["error"] = "the original gives different results for the same input"
+                        break
+                want = call(before, name, args)
             except Slow:
-                raise
+                slow += 1
+                if slow >= 2:  # the original itself is too slow to probe
+                    res["error"] = f"the original takes longer than {CALL_SECONDS:g} s a call"
+                    break
+                continue
             except BaseException:
                 continue  # outside the original's domain
             res["accepted"] += 1
+            where = f"{name}({', '.join(shown(a) for a in args)})"
             try:
-                got = call(spaces[1], name, args)
+                got = call(after, name, args)
             except Slow:
-                raise
-            except BaseException as exc:
-                res["diffs"].append(f"{name}({', '.join(shown(a) for a in args)}) returned {shown(want[0])} before, "
-                                    f"raises {type(exc).__name__} after")
+                res["diffs"].append(f"{where} returned {want[3]} before, takes longer than {CALL_SECONDS:g} s after")
                 continue
-            try:
-                same = want[0] == got[0] and type(want[0]) is type(got[0])
-            except Exception:
-                same = shown(want[0]) == shown(got[0])
-            if not same:
-                res["diffs"].append(f"{name}({', '.join(shown(a) for a in args)}): {shown(want[0])} before, "
-                                    f"{shown(got[0])} after")
+            except BaseException as exc:
+                res["diffs"].append(f"{where} returned {want[3]} before, raises {type(exc).__name__} after")
+                continue
+            if not same(want[0], got[0]):
+                res["diffs"].append(f"{where}: {want[3]} before, {got[3]} after")
             elif want[1] != got[1]:
-                res["diffs"].append(f"{name}({', '.join(shown(a) for a in args)}) prints {want[1][:80]!r} before, "
-                                    f"{got[1][:80]!r} after")
-            elif shown(want[2]) != shown(got[2]):
-                res["diffs"].append(f"{name}({', '.join(shown(a) for a in args)}) leaves its arguments as "
-                                    f"{shown(want[2])} before, {shown(got[2])} after")
+                res["diffs"].append(f"{where} prints {want[1][:80]!r} before, {got[1][:80]!r} after")
+            elif not same(want[2], got[2]):
+                res["diffs"].append(f"{where} leaves its arguments changed differently before and after")
     except Slow:
-        res["error"] = f"took longer than {PAIR_SECONDS} s"
+        res["error"] = f"loading the code took longer than {CALL_SECONDS:g} s"
     except BaseException as exc:
         res["error"] = f"{type(exc).__name__}: {str(exc)[:120]}"
-    finally:
-        signal.alarm(0)
     os.write(OUT, (json.dumps(res) + "\n").encode())  # one line a pair: code that kills the process loses no other
 '''
 
@@ -388,12 +428,16 @@ def run_pairs(pairs: Iterable[Pair]) -> ProbeResult:
             (work / "pairs.json").write_text(json.dumps([pair.__dict__ for pair in todo]))
             with open_sandbox(work, limits=Limits(timeout=BATCH_SECONDS, memory=2 << 30),
                               isolation="namespace") as box:
-                done = box.run(f"python runner.py {ACCEPTED} {PAIR_SECONDS}", timeout=BATCH_SECONDS)
+                done = box.run(f"python runner.py {ACCEPTED} {CALL_SECONDS}", timeout=BATCH_SECONDS)
                 lines = (box.root / "results.jsonl").read_text().splitlines() \
                     if (box.root / "results.jsonl").is_file() else []
         started = None
         for line in lines:
-            row = json.loads(line)
+            try:  # the file is written from the process that runs the code under probe
+                row = json.loads(line)
+                str(row["key"])
+            except (ValueError, TypeError, KeyError):
+                continue
             if row.get("started"):
                 started = row["key"]
             else:

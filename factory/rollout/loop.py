@@ -29,7 +29,7 @@ from factory.llm.engine import Engine
 from factory.llm.native import AssistantTurn, function_specs
 from factory.llm.provider import LLMRequest
 from factory.rollout.blueprints import Blueprint
-from factory.rollout.sandbox import Limits, open_sandbox
+from factory.rollout.sandbox import Limits, content_of, open_sandbox
 from factory.rollout.tools import SHELL_TOOLS, SandboxTools, parse_arguments, write_inside
 
 
@@ -314,7 +314,7 @@ def verify_outcome(r: Rollout, box: Any, tools: SandboxTools) -> None:
             continue
         if c.path in task.setup and c.kind != "deleted":
             try:
-                if (box.root / c.path).read_text(encoding="utf-8") == task.setup[c.path]:
+                if content_of(box.root / c.path) == task.setup[c.path].encode("utf-8"):
                     continue  # as the task wrote it
             except (OSError, UnicodeDecodeError):
                 pass

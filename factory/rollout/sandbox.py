@@ -289,7 +289,12 @@ while read -r _ m _; do
   case "$m" in "$MERGED"|"$MERGED"/*|/proc|/proc/*|/dev|/dev/*|/sys/fs/cgroup/*) continue;; esac
   mount -o remount,bind,ro "$m" 2>/dev/null || true
 done < /proc/self/mounts
-[ -d /sys/fs/cgroup ] && mount -t tmpfs -o ro,size=4k tmpfs /sys/fs/cgroup 2>/dev/null || true
+# the cgroup mounts hidden under one read-only tmpfs; where that fails, each made read-only
+if [ -d /sys/fs/cgroup ] && ! mount -t tmpfs -o ro,size=4k tmpfs /sys/fs/cgroup 2>/dev/null; then
+  while read -r _ m _; do
+    case "$m" in /sys/fs/cgroup/*) mount -o remount,bind,ro "$m" 2>/dev/null || true;; esac
+  done < /proc/self/mounts
+fi
 mount -o remount,ro /proc
 for d in null zero full random urandom tty; do mount --bind "/dev/$d" "$BASE/dev/$d"; done
 mount --rbind "$BASE/dev" /dev
@@ -385,6 +390,8 @@ def _run(argv: list[str], limits: Limits, env: dict[str, str], cwd: str | None, 
             os.killpg(proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
+        if cgroup is not None:  # and what left the process group (setsid) but not the cgroup
+            _kill_members(cgroup)
         proc.wait()
         size = out.seek(0, os.SEEK_END)
         out.seek(0)
@@ -434,29 +441,52 @@ def _read(path: str) -> str:
 _cgroups = iter(range(1 << 62))
 
 
+_warned_no_cap: list[bool] = []
+
+
 def _pids_cgroup(limit: int) -> Path | None:
     """A pids cgroup holding at most ``limit`` tasks for one jail's commands (root only: for another user
-    RLIMIT_NPROC does the job, and root ignores RLIMIT_NPROC); None where cgroups are not writable."""
-    root = _pids_root() if os.geteuid() == 0 else None
-    if root is None:
+    RLIMIT_NPROC does the job, and root ignores RLIMIT_NPROC); None where cgroups are not writable.
+    On cgroup v2 a group only gets ``pids.max`` where its parent delegates the pids controller, which a
+    group holding processes (this one's own) cannot do: the parent's is tried next."""
+    if os.geteuid() != 0:
         return None
-    group = root / f"{CGROUP_PREFIX}{os.getpid()}-{next(_cgroups)}"
-    try:
-        group.mkdir()
-        (group / "pids.max").write_text(str(limit))
-    except OSError:
-        _remove_cgroup(group)
-        return None
-    return group
+    root = _pids_root()
+    for parent in (root, root.parent if root is not None else None):
+        if parent is None or not os.access(parent, os.W_OK):
+            continue
+        group = parent / f"{CGROUP_PREFIX}{os.getpid()}-{next(_cgroups)}"
+        try:
+            group.mkdir()
+            (group / "pids.max").write_text(str(limit))
+            return group
+        except OSError:
+            _remove_cgroup(group)
+    if not _warned_no_cap:
+        _warned_no_cap.append(True)
+        print("warning: running as root with no pids cgroup to join (cgroup v2 without the pids controller "
+              "delegated): commands in the sandbox have no process limit; their timeout and PID namespace "
+              "still end them", file=sys.stderr)
+    return None
+
+
+def _kill_members(group: Path) -> None:
+    """Kill every task in ``group`` and wait (half a second at most) until they have left it."""
+    for _ in range(50):
+        members = _read(str(group / "cgroup.procs")).split()
+        if not members:
+            return
+        for pid in members:
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except (ProcessLookupError, PermissionError, ValueError):
+                pass
+        time.sleep(0.01)
 
 
 def _remove_cgroup(group: Path) -> None:
     """Kill what is still in ``group`` (a process that left the command's process group) and remove it."""
-    for pid in _read(str(group / "cgroup.procs")).split():
-        try:
-            os.kill(int(pid), signal.SIGKILL)
-        except (ProcessLookupError, PermissionError, ValueError):
-            pass
+    _kill_members(group)
     for _ in range(50):  # the last killed tasks may take a moment to leave
         try:
             group.rmdir()
@@ -587,11 +617,11 @@ class Sandbox:
                         continue
                     if _whiteout(full):
                         out.append(Change(rel, "deleted"))
-                    elif full.is_file():
-                        before = self.source / rel
-                        if not before.is_file():
+                    elif (now := content_of(full)) is not None:
+                        before = content_of(self.source / rel)
+                        if before is None:
                             out.append(Change(rel, "added"))
-                        elif before.read_bytes() != full.read_bytes():
+                        elif before != now:
                             out.append(Change(rel, "modified"))
             return sorted(out, key=lambda c: c.path)
         seen = set()
@@ -600,12 +630,12 @@ class Sandbox:
                 full = Path(dirpath, name)
                 rel = full.relative_to(self.root).as_posix()
                 seen.add(rel)
-                if _skipped(rel):
+                if _skipped(rel) or (now := content_of(full)) is None:
                     continue
-                before = self.source / rel
-                if not before.is_file():
+                before = content_of(self.source / rel)
+                if before is None:
                     out.append(Change(rel, "added"))
-                elif before.read_bytes() != full.read_bytes():
+                elif before != now:
                     out.append(Change(rel, "modified"))
         for dirpath, _, filenames in os.walk(self.source):
             for name in filenames:
@@ -656,10 +686,32 @@ def _whiteout(path: Path) -> bool:
     return stat.S_ISCHR(st.st_mode) and st.st_rdev == 0
 
 
-def _lines(path: Path) -> list[str]:
+def content_of(path: Path) -> bytes | None:
+    """What a path of the copy holds, read without following a symbolic link: the factory reads the copy
+    from outside the jail (through /proc/PID/root), where a link the model made to ``/proc/self/environ``
+    or ``~/.ssh`` would resolve to the host's file. A link is its target's name; a directory, FIFO or
+    device is None."""
     try:
-        return path.read_text(encoding="utf-8").splitlines(keepends=True)
-    except (OSError, UnicodeDecodeError):
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return None
+    if stat.S_ISLNK(mode):
+        return b"symbolic link to " + os.fsencode(os.readlink(path))
+    if not stat.S_ISREG(mode):
+        return None
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as fh:
+        return fh.read()
+
+
+def _lines(path: Path) -> list[str]:
+    data = content_of(path)
+    try:
+        return data.decode("utf-8").splitlines(keepends=True) if data is not None else []
+    except UnicodeDecodeError:
         return []
 
 

@@ -75,3 +75,24 @@ def test_check_rejects_a_refactor_that_changes_behaviour_at_the_build_stage(tmp_
     assert (st.checked, st.failed) == (2, 1)
     assert report.build_blocks["python refactor probes"] == 2
     assert any(r.startswith("claim refactor") for r in st.reasons)
+
+
+def test_what_the_comparison_must_not_call_a_change_and_what_it_must() -> None:
+    klass = "from dataclasses import dataclass\n\n\n@dataclass\nclass P:\n    x: int\n\n\n"
+    pairs = {
+        # each side defines its own class: equal fields are the same result
+        "dataclass": (klass + "def make(n):\n    return P(x=n * 2)\n", klass + "def make(n):\n    return P(n + n)\n"),
+        # an answer that shows only the function it changed keeps the helpers of the original
+        "partial": ("def helper(n):\n    return n + 1\n\n\ndef use(n):\n    return helper(n) * 2\n",
+                    "def use(n):\n    return 2 * helper(n)\n"),
+        # an original that draws random numbers has no single answer to hold the refactor to
+        "random": ("import random\n\n\ndef pick(n):\n    return random.random() + n\n",
+                   "import random\n\n\ndef pick(n):\n    return n + random.random()\n"),
+        # a refactor that hangs where the original answered, even one that catches Exception
+        "hangs": ("def f(n):\n    return n\n",
+                  "def f(n):\n    while True:\n        try:\n            pass\n        except Exception:\n            pass\n"),
+    }
+    made = [make_pair(i, _record(b, a)) for i, (b, a) in enumerate(pairs.values())]
+    res = run_pairs([p for p in made if p])
+    assert set(res.problems) == {3}, res.problems
+    assert "takes longer than" in res.problems[3][0]

@@ -34,11 +34,11 @@ from factory.rollout.sandbox import Limits
 from factory.sandbox.workspace import FIXTURE_REPO
 from factory.testing.agent_scripts import ScriptedAgent, call, say
 from factory.testing.loopback import LoopbackServer
-from factory.training.gguf import cache_dir
+from factory.training.gguf import converter_ready
 from tests.helpers.cli import ROOT, factory_cli
 
 pytestmark = pytest.mark.skipif(not os.environ.get("FACTORY_REQUIRE_LLAMA")
-                                and not (cache_dir() / "convert_hf_to_gguf.py").is_file(),
+                                and not converter_ready(),
                                 reason="the converter is not extracted (factory setup llama)")
 
 SPEC = ROOT / "agents" / "rollout.md"
@@ -60,37 +60,6 @@ def _rollout(url: str, model: str, out: Path, tmp: Path):
                             Settings(limits=Limits(timeout=20), max_turns=4, max_tokens=96), out)
     finally:
         session.close()
-
-
-def _teach(model_dir: Path, conversations: list[tuple[list[dict], list[dict]]], steps: int = 400) -> None:
-    """Train ``model_dir`` until greedy decoding gives each conversation's last assistant turn."""
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    tok = AutoTokenizer.from_pretrained(model_dir)
-    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
-    batches = []
-    for messages, tools in conversations:
-        prompt = tok.apply_chat_template(messages[:-1], tools=tools, add_generation_prompt=True, tokenize=False)
-        full = tok.apply_chat_template(messages, tools=tools, tokenize=False)
-        target = full[len(prompt):].split("<|im_end|>")[0] + "<|im_end|>"
-        p_ids = tok(prompt, add_special_tokens=False)["input_ids"]
-        t_ids = tok(target, add_special_tokens=False)["input_ids"]
-        batches.append((torch.tensor([p_ids + t_ids]), len(p_ids), torch.tensor(t_ids)))
-    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
-    torch.manual_seed(0)
-    for _ in range(steps):
-        total = 0.0
-        for ids, start, target in batches:
-            hidden = model.model(input_ids=ids).last_hidden_state[0, start - 1:-1]  # logits where targets are
-            loss = torch.nn.functional.cross_entropy(model.lm_head(hidden), target)
-            loss.backward()
-            total += loss.item()
-        opt.step()
-        opt.zero_grad()
-        if total < 1e-3:
-            break
-    model.save_pretrained(model_dir)
 
 
 def _free_port() -> int:
@@ -131,7 +100,9 @@ def test_a_rollout_through_llama_cpps_server_calls_a_tool_and_answers_from_its_r
 
     # 2. a tiny model taught that trajectory, converted by llama.cpp and served
     model = build_tiny_qwen(tmp_path / "agent", hidden=64)
-    _teach(model, conversations, steps=300)
+    from factory.training.tiny import teach
+
+    teach(model, conversations, steps=300)
     proc = factory_cli("package", "--model", str(model), "--out", str(tmp_path / "gguf"), "--quant", "f16")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     gguf = tmp_path / "gguf" / "agent-f16.gguf"

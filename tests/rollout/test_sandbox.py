@@ -227,7 +227,7 @@ def test_a_catastrophic_search_pattern_is_stopped_and_reported(tmp_path: Path, m
 
 @pytest.mark.skipif(bool(namespaces_available()), reason="no namespace jail on this system")
 def test_the_copys_changes_are_capped_and_so_are_the_processes_commands_start(tmp_path: Path) -> None:
-    from factory.rollout.sandbox import Limits, _pids_root
+    from factory.rollout.sandbox import Limits
 
     repo = tmp_path / "repo"
     (repo / "tests").mkdir(parents=True)
@@ -244,8 +244,8 @@ def test_the_copys_changes_are_capped_and_so_are_the_processes_commands_start(tm
     with open_sandbox(repo, limits=Limits(disk=16 << 20, processes=64), isolation="namespace") as box:
         filled = box.run("python -m pytest -q -s tests/test_big.py")
         assert filled.exit_code == 0, filled.output  # the write stopped at the cap, not at the host's disk
-        if os.geteuid() == 0 and _pids_root() is None:
-            pytest.skip("running as root without a writable pids cgroup: no process cap here")
+        if box._jail is not None and box._jail.cgroup is None and os.geteuid() == 0:
+            pytest.skip("running as root without a pids cgroup to join: no process cap here (warned)")
         forked = box.run("python -m pytest -q -s tests/test_fork.py", timeout=60)
         assert forked.exit_code == 0, forked.output
         assert forked.seconds < 20  # the sleeping children went with the command
@@ -271,3 +271,39 @@ def test_a_builtin_task_s_copy_is_a_git_checkout(isolation: str, tmp_path: Path)
         assert "?? NOTES.md" in status.output
         assert [c.path for c in box.changes()] == ["NOTES.md"]  # git's own index is not a change of the work
     assert not (bp.repo / "NOTES.md").exists()
+
+
+@pytest.mark.parametrize("isolation", ISOLATIONS)
+def test_a_link_the_model_makes_is_never_followed_by_the_factory(isolation: str, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    # the factory reads the copy from outside the jail: a link to /proc/self/environ there would be the
+    # factory's own environment (its API keys), and a link to ~/.ssh the host's keys
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-must-not-leak")
+    secret = tmp_path / "host_secret.txt"
+    secret.write_text("the host's secret\n")
+    repo = tmp_path / "repo"
+    (repo / "tests").mkdir(parents=True)
+    (repo / "tests" / "test_link.py").write_text(
+        "import os\n\n\ndef test_link():\n    os.symlink('/proc/self/environ', 'env.txt')\n"
+        f"    os.symlink({str(secret)!r}, 'notes.txt')\n")
+    with open_sandbox(repo, isolation=isolation) as box:
+        assert box.run("python -m pytest -q tests/test_link.py").exit_code == 0
+        diff = SandboxTools(box).run("view_diff", {}).output
+        changes = {c.path: c.kind for c in box.changes()}
+    assert "sk-must-not-leak" not in diff and "the host's secret" not in diff
+    assert changes.get("env.txt") == "added" and changes.get("notes.txt") == "added"
+    assert "symbolic link to /proc/self/environ" in diff
+
+
+@pytest.mark.skipif(bool(namespaces_available()), reason="no namespace jail on this system")
+def test_a_process_that_leaves_its_process_group_is_killed_with_its_command(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / "tests").mkdir(parents=True)
+    (repo / "tests" / "test_daemon.py").write_text(
+        "import os\nimport time\n\n\ndef test_daemon():\n    if os.fork() == 0:\n        os.setsid()\n"
+        "        time.sleep(60)\n        os._exit(0)\n")
+    with open_sandbox(repo, isolation="namespace") as box:
+        if box._jail is None or box._jail.cgroup is None:
+            pytest.skip("no pids cgroup here")
+        assert box.run("python -m pytest -q tests/test_daemon.py").exit_code == 0
+        assert (box._jail.cgroup / "cgroup.procs").read_text().split() == []
