@@ -161,7 +161,11 @@ def output_status(out_dir: Path) -> list[Any]:
     files = category_files(out_dir)
     outputs = [out_dir / "merged", *sorted(p for p in (out_dir / "export").glob("*") if p.is_dir()),
                out_dir / "report"]
-    found = [freshness(d, str(d.relative_to(out_dir)) + "/", files) for d in outputs if d.is_dir()]
+    from factory.view.review import decisions_path
+
+    reviewed = [decisions_path(out_dir)] if decisions_path(out_dir).exists() else []  # merge applies them
+    found = [freshness(d, str(d.relative_to(out_dir)) + "/", [*files, *reviewed] if d.name == "merged" else files)
+             for d in outputs if d.is_dir()]
     merged = next((f for f in found if f.output == "merged/"), None)
     if merged is not None and merged.state == "stale":  # an export of a stale merge is stale too
         for f in found:
@@ -249,9 +253,13 @@ def finish_dataset(host: PluginHost, out_dir: Path, options: FinishOptions,
     if options.merge and available("merge"):
         t = time.perf_counter()
         warn_failed_plugins(host.registry, echo)
+        from factory.view.review import decisions_path, load_decisions
+
         result = merge(inputs_from(files), out_dir / "merged",
                        MergeOptions(seed=options.seed, eval_frac=options.eval_frac, too_long=too_long,
-                                    exclude_categories=held_out_categories(host.registry)), whole_dataset=True)
+                                    exclude_categories=held_out_categories(host.registry),
+                                    reviews=load_decisions(out_dir), reviews_file=decisions_path(out_dir)),
+                       whole_dataset=True)
         rep = result.report
         dropped = ", ".join(f"{n} {why}" for why, n in sorted(rep["dropped"].items())) or "nothing"
         echo(f"merge: {rep['read']} read, {rep['kept']} kept (train {rep['train']['count']}, "

@@ -40,7 +40,10 @@ def merge(state, files, data_dir, out, enhanced, base, seed, eval_frac, near_thr
     from factory.generate.specs import held_out_categories, warn_failed_plugins
     from factory.merge.dataset import MergeOptions, category_files, inputs_from
     from factory.merge.dataset import merge as run_merge
+    from factory.view.review import decisions_path, load_decisions
 
+    reviewed = data_dir or not files
+    reviews = load_decisions(data_dir or state.config.out) if reviewed else {}
     data_dir = data_dir or state.config.out
     whole_dataset = not files
     if not files:
@@ -49,7 +52,9 @@ def merge(state, files, data_dir, out, enhanced, base, seed, eval_frac, near_thr
             raise click.UsageError(f"no input: {data_dir} has no *.jsonl files and no FILES were given")
     out = out or Path(data_dir) / "merged"
     opts = MergeOptions(seed=seed, eval_frac=eval_frac, near_threshold=near_threshold or None, num_perm=num_perm,
-                        exclude_categories=(*held_out_categories(state.host.registry), *exclude))
+                        exclude_categories=(*held_out_categories(state.host.registry), *exclude),
+                        reviews=reviews,
+                        reviews_file=decisions_path(data_dir) if reviewed else None)
     warn_failed_plugins(state.host.registry)
     result = run_merge(inputs_from(files, enhanced, base), out, opts, whole_dataset=whole_dataset)
     click.echo(format_merge_report(result.report))
@@ -63,6 +68,10 @@ def format_merge_report(report: dict) -> str:
         lines.append(f"  dropped {n:>7}  {reason}")
     for ex in report.get("invalid_examples", [])[:5]:
         lines.append(f"  {ex}")
+    review = report.get("review") or {}
+    if review.get("decisions"):
+        lines.append(f"  review decisions {review['decisions']}: rejected {review['rejected']}, "
+                     f"relabelled {review['relabelled']}")
     return "\n".join(lines)
 
 
@@ -143,9 +152,11 @@ def format_export_report(report: dict) -> str:
 @click.option("--tokenizer", default="qwen2.5", show_default=True, help="Tokenizer for the token-length plots.")
 @click.option("--no-tokens", is_flag=True, help="Leave token lengths out (no tokenizer is loaded).")
 @click.option("--license", "license_", default="apache-2.0", show_default=True, help="License in the card metadata.")
+@click.option("--viewer-url", default="http://127.0.0.1:8765", show_default=True,
+              help="Where `factory view` serves this dataset: the report's bars link there ('' for no links).")
 @click.pass_obj
 @examples("factory report --data data")
-def report(state, data_dir, tokenizer, no_tokens, license_):
+def report(state, data_dir, tokenizer, no_tokens, license_, viewer_url):
     """Write the dataset card (README.md with Hugging Face metadata) and report.html with plots.
     """
     from factory.merge.dataset import category_files
@@ -158,7 +169,7 @@ def report(state, data_dir, tokenizer, no_tokens, license_):
         from factory.quality.tokens import load_tokenizer, scan_token_lengths
 
         token_report = scan_token_lengths(files, load_tokenizer(tokenizer), roundtrip=False)
-    paths = build_report(data_dir, files, token_report, license_)
+    paths = build_report(data_dir, files, token_report, license_, viewer_url or None)
     click.echo(f"wrote {paths['card']}, {paths['html']} and {paths['json']}")
 
 

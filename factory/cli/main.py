@@ -68,10 +68,11 @@ def build_cli(state: AppState) -> click.Group:
         plugin_commands,
         rollout_command,
         training_commands,
+        view_command,
     )
 
     for module in (data_commands, dataset_commands, coverage_command, llm_commands, plugin_commands,
-                   ingest_commands, rollout_command, training_commands):
+                   ingest_commands, rollout_command, training_commands, view_command):
         for cmd in module.COMMANDS:
             cli.add_command(cmd)
     state.host.add_commands(cli)

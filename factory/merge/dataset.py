@@ -8,6 +8,10 @@ One streaming pass decides every record's fate, in this order, first reason wins
 3. ``over --max-tokens``: lines a token scan flagged (``MergeOptions.too_long``);
    ``base record not label true``: a base file keeps only ``label: true`` records;
 4. ``superseded by enhanced version``: some input record names it in ``meta.parent_id``;
+   ``rejected in review``: a reviewer rejected it (``DATA/review/decisions.jsonl``, see
+   :mod:`factory.view.review`; its exact and near duplicates leave with it, as ``duplicate of a record
+   rejected in review``; a relabel decision sets the kept record's ``label`` instead, and a record
+   relabelled good loses its ``meta.defect``: it is a positive, no longer a defect/correct pair);
 5. ``exact duplicate``: same normalised training content (case, whitespace) as a kept record;
 6. ``near duplicate``: MinHash LSH (datasketch) over word shingles finds a kept record whose
    estimated Jaccard similarity is at least ``threshold``.
@@ -15,7 +19,9 @@ One streaming pass decides every record's fate, in this order, first reason wins
 Kept records lose metadata not meant for training (scores and provenance other than the keys in
 ``KEEP_META``) and are spilled to a temporary file; only their byte offsets and categories stay in
 memory, beside the dedupe index. A seeded shuffle of the offsets and a per-category cut give the
-stratified split. ``read == kept + sum(dropped)`` always holds and is written to the report.
+stratified split. ``read == kept + sum(dropped)`` always holds and is written to the report;
+``dropped.jsonl`` lists every dropped record (file, line, id, category, reason, and for a duplicate
+the id of the record it duplicates), which ``factory view`` shows beside the kept one.
 Originals replaced by an enhanced version go to ``originals.jsonl`` (not training data): the
 DPO/KTO exports pair them with their enhanced versions.
 """
@@ -68,6 +74,9 @@ class MergeOptions:
     validate: bool = True
     # file path -> line numbers to drop as too long (from factory.quality.tokens.scan_token_lengths)
     too_long: dict[str, set[int]] = field(default_factory=dict)
+    # record id -> a reviewer's latest decision (factory.view.review.load_decisions)
+    reviews: dict[str, dict[str, Any]] = field(default_factory=dict)
+    reviews_file: Path | None = None  # where they were read from: recorded as an input of the merge
 
 
 @dataclass
@@ -211,7 +220,7 @@ def merge(inputs: Sequence[MergeInput], out_dir: str | Path, options: MergeOptio
     # enhance, ingest); `factory check` runs every stage on any file.
     validator = RecordValidator(semantic=False) if opts.validate else None
     parents = _parent_ids(inputs)
-    seen_exact: set[bytes] = set()
+    seen_exact: dict[bytes, int] = {}  # normalised content -> index of the kept record
     near = NearDuplicateIndex(opts.near_threshold, opts.num_perm, opts.shingle) if opts.near_threshold else None
     dropped: Counter = Counter()
     dropped_by_file: dict[str, Counter] = {}
@@ -224,7 +233,10 @@ def merge(inputs: Sequence[MergeInput], out_dir: str | Path, options: MergeOptio
     ids: list[str] = []
 
     originals_path = out_dir / "originals.jsonl"
-    with tempfile.TemporaryFile(dir=out_dir) as spill, JsonlWriter(originals_path) as originals:
+    relabelled = 0
+    rejected_ids: list[str] = []  # records rejected in review, still deduplicated against (keys -1, -2, ...)
+    with tempfile.TemporaryFile(dir=out_dir) as spill, JsonlWriter(originals_path) as originals, \
+            JsonlWriter(out_dir / "dropped.jsonl") as drops:
         for inp in inputs:
             name = str(inp.path)
             per_file = dropped_by_file.setdefault(name, Counter())
@@ -234,27 +246,53 @@ def merge(inputs: Sequence[MergeInput], out_dir: str | Path, options: MergeOptio
                 reason = _fate(obj, inp, opts, validator, parents)
                 if reason is None and line in too_long:
                     reason = "over --max-tokens"
-                if reason is None:
+                kept_as: int | None = None
+                if reason == "rejected in review":
+                    # its duplicates go with it: a copy under another id must not come back in its place
+                    key = exact_key(obj)
+                    if key not in seen_exact:
+                        seen_exact[key] = -len(rejected_ids) - 1
+                        rejected_ids.append(obj.get("id", ""))
+                        if near is not None:
+                            near.find_or_add(seen_exact[key], training_text(obj))
+                elif reason is None:
                     key = exact_key(obj)
                     if key in seen_exact:
                         reason = "exact duplicate"
+                        kept_as = seen_exact[key]
                     else:
-                        seen_exact.add(key)
+                        seen_exact[key] = len(offsets)
                         if near is not None:
                             other = near.find_or_add(len(offsets), training_text(obj))
                             if other is not None:
                                 reason = "near duplicate"
-                                if len(near_examples) < 20:
+                                kept_as = seen_exact[key] = other
+                                if other >= 0 and len(near_examples) < 20:
                                     near_examples.append({"dropped": f"{name}:{line}", "kept_id": ids[other]})
+                duplicate_of = None if kept_as is None else ids[kept_as] if kept_as >= 0 else rejected_ids[-kept_as - 1]
+                if kept_as is not None and kept_as < 0:  # a duplicate of a record a reviewer rejected
+                    reason = "duplicate of a record rejected in review"
                 if reason is not None:
                     if reason == "superseded by enhanced version":  # kept apart for DPO/KTO pairs
                         originals.write(strip_for_training(obj))
                     if reason.startswith("invalid") and len(invalid_examples) < 20:
                         invalid_examples.append(f"{name}:{line}: {reason}")
+                    drops.write({"file": name, "line": line, "id": obj.get("id") if isinstance(obj, dict) else None,
+                                 "category": obj.get("category") if isinstance(obj, dict) else None,
+                                 "reason": reason, "kept_id": duplicate_of})
                     reason = reason.split(":")[0]
                     dropped[reason] += 1
                     per_file[reason] += 1
                     continue
+                review = opts.reviews.get(obj.get("id") or "")
+                if review and review["decision"] == "relabel" and obj.get("label") is not review["label"]:
+                    obj["label"] = review["label"]
+                    meta = obj.get("meta") if isinstance(obj.get("meta"), dict) else {}
+                    if review["label"] is True and meta.get("defect"):
+                        # a reviewer judged the "defective" call right: the record is a positive now, not
+                        # a defect/correct pair for KTO and DPO
+                        obj["meta"] = {k: v for k, v in meta.items() if k != "defect"}
+                    relabelled += 1
                 offsets.append(spill.tell())
                 spill.write(orjson.dumps(strip_for_training(obj)) + b"\n")
                 cat = obj["category"]
@@ -290,10 +328,15 @@ def merge(inputs: Sequence[MergeInput], out_dir: str | Path, options: MergeOptio
                     "num_perm": opts.num_perm, "shingle_words": opts.shingle,
                     "exclude_categories": list(opts.exclude_categories), "kept_meta": list(KEEP_META)},
         "near_duplicate_examples": near_examples, "invalid_examples": invalid_examples,
+        "review": {"decisions": len(opts.reviews), "rejected": dropped.get("rejected in review", 0),
+                   "relabelled": relabelled},
     }
     report_path = out_dir / "merge_report.json"
     write_json(report_path, report)
-    record_inputs(out_dir, "merge", [i.path for i in inputs], whole_dataset=whole_dataset)
+    sources = [i.path for i in inputs]
+    if opts.reviews_file is not None and opts.reviews_file.exists():  # a new decision makes merged/ stale
+        sources.append(opts.reviews_file)
+    record_inputs(out_dir, "merge", sources, whole_dataset=whole_dataset)
     return MergeResult(paths["train"], paths["eval"], report_path, report, originals_path)
 
 
@@ -316,6 +359,9 @@ def _fate(obj: Any, inp: MergeInput, opts: MergeOptions, validator: RecordValida
         return "base record not label true"
     if obj.get("id") in parents:
         return "superseded by enhanced version"
+    review = opts.reviews.get(obj.get("id") or "")
+    if review and review["decision"] == "reject":
+        return "rejected in review"
     return None
 
 

@@ -37,6 +37,7 @@ INVOCATIONS: list[list[str]] = [
     ["export", "--format", "trl", "--merged", "{D}", "--out", "exported"],
     ["report", "--data", "{D}", "--no-tokens"],
     ["coverage", "--data", "{D}"],
+    ["view", "{D}", "--index-only", "--no-tokens"],
     ["status", "--data", "{D}"],
     ["generate", "tool_neg", "--count", "2", "--repo", "{D}", "--data", "out"],
     ["run", "--only", "tool_neg", "--count", "2", "--repo", "{D}", "--data", "out"],

@@ -64,8 +64,8 @@ def test_card_metadata_is_valid_hugging_face_yaml_with_configs_and_sizes(reporte
 def test_report_json_lists_every_plot(reported):
     _data, paths, _ = reported
     rep = orjson.loads(paths["json"].read_bytes())
-    assert rep["plots"] == ["Category mix", "Token lengths per category", "Tool usage", "Score distributions",
-                           "What merge dropped"]
+    assert rep["plots"] == ["Category mix", "Token lengths per category", "Tool usage per tool set",
+                           "Score distributions", "What was dropped, and why"]
     assert rep["tools"] == {"read_file": 30, "create_new_file": 8}
 
 
@@ -95,10 +95,44 @@ def test_html_report_renders_with_visible_plots_in_headless_chromium(reported, t
 def test_the_card_says_what_each_category_teaches_how_varied_it_is_and_what_it_cannot_teach(reported):
     _, paths, _ = reported
     text = paths["card"].read_text()
-    assert text.splitlines()[text.splitlines().index("---", 1) + 2] == "# Fine-tuning data for coding and tool-using assistants"
+    assert text.splitlines()[text.splitlines().index("---", 1) + 2] == (
+        "# data: fine-tuning data for coding and tool-using assistants")
     row = next(line for line in text.splitlines() if line.startswith("| tool_core | 30 |"))
     cells = [c.strip() for c in row.strip("|").split("|")]
     assert cells[2].startswith("Correct, well-chosen calls") and cells[3] == "template"
     assert int(cells[4].split()[0]) >= 1 and cells[4].endswith(")")  # distinct task sentences (90% cover)
     assert "**Held out: never trained on.**" in next(line for line in text.splitlines() if line.startswith("| eval |"))
     assert "## What this data cannot teach" in text and "## More and better data: the LLM path" in text
+
+
+def test_the_reports_bars_link_into_the_viewer(reported):
+    """Each bar is an SVG link: a category's bar opens its records, a tool's bar the records calling it
+    (good and negative apart), a drop reason's bar what merge dropped for it."""
+    import re
+    from urllib.parse import parse_qs, urlparse
+
+    _, paths, merge_report = reported
+    page = paths["html"].read_text()
+    links = [urlparse(h.replace("&amp;", "&")) for h in re.findall(r'<a xlink:href="([^"]+)"', page)]
+    assert all(u.netloc == "127.0.0.1:8765" for u in links)
+    by_table: dict[str, list[dict]] = {}
+    for u in links:
+        by_table.setdefault(u.path, []).append({k: v[0] for k, v in parse_qs(u.query).items()})
+    categories = {q["category"] for q in by_table["/dataset/records"] if "category" in q}
+    assert {"tool_core", "style_core", "tool_neg", "guardrail", "eval"} <= categories
+    tools = {(q["_search"], q["label"]) for q in by_table["/dataset/records"] if "_search" in q}
+    assert ('"read_file"', "true") in tools and ('"create_new_file"', "false") in tools
+    assert {q["reason__startswith"] for q in by_table["/dataset/dropped"]} == set(merge_report["dropped"])
+    # one token plot for every category, on one axis
+    assert page.count("<h2>Token lengths") == 1 and page.count("id='token-lengths-per-category'") == 1
+
+
+def test_the_card_has_splits_a_sample_per_category_how_it_was_made_and_a_license(reported):
+    _, paths, merge_report = reported
+    text = paths["card"].read_text()
+    assert "## Splits" in text and "## A sample per category" in text and "## License" in text
+    row = next(line for line in text.splitlines() if line.startswith("| tool_core |") and line.count("|") == 5)
+    assert row == (f"| tool_core | {merge_report['train']['by_category']['tool_core']:,} | "
+                   f"{merge_report['eval']['by_category']['tool_core']:,} |  |")
+    assert "| eval | 0 | 0 | held out (evaluation only) |" in text
+    assert "**tool_core** /" in text and "assistant: read_file(" in text
