@@ -10,7 +10,8 @@ temporary file and renamed into place when finished, so a running viewer never s
   tool results), searched with datasette's ``_search=`` (``/?q=`` too);
 - ``dropped``: what merge left out and why (``merged/dropped.jsonl``), a duplicate with the id of the
   record it duplicates;
-- ``rejections``: generation rejects counted per category and reason (``manifest.json``), and every
+- ``rejections``: generation rejects counted per category and reason (``manifest.json``), ingest
+  rejections and skipped units per reason (each ``OUT.jsonl.report.json`` under DATA), and every
   line of the ``*.rejects.jsonl`` files that LLM generation, ``check`` and enhancement rounds write;
 - ``pairs``: records to read side by side -- an enhanced record beside its original with the scores
   per dimension before and after (every ``pairs.jsonl`` an enhancement run wrote under DATA), and DPO
@@ -64,6 +65,10 @@ def _category_files(data_dir: Path) -> list[Path]:
     return [p for p in category_files(data_dir) if not p.name.endswith(".rejects.jsonl")]
 
 
+def _ingest_reports(data_dir: Path) -> list[Path]:
+    return sorted(p for p in data_dir.rglob("*.jsonl.report.json") if ".view" not in p.parts)
+
+
 def _pair_files(data_dir: Path) -> list[Path]:
     enhanced = [p for p in data_dir.rglob("pairs.jsonl") if ".view" not in p.parts]
     dpo = sorted((data_dir / "export" / "dpo").glob("*.jsonl")) if (data_dir / "export" / "dpo").is_dir() else []
@@ -82,7 +87,7 @@ def source_files(data_dir: str | Path) -> list[Path]:
     data_dir = Path(data_dir)
     extra = [data_dir / "manifest.json", data_dir / "merged" / "dropped.jsonl", data_dir / "merged" / "train.jsonl",
              data_dir / "merged" / "eval.jsonl", decisions_path(data_dir)]
-    return [*_category_files(data_dir), *_reject_files(data_dir), *_pair_files(data_dir),
+    return [*_category_files(data_dir), *_reject_files(data_dir), *_pair_files(data_dir), *_ingest_reports(data_dir),
             *[p for p in extra if p.exists()]]
 
 
@@ -380,6 +385,19 @@ def build_index(data_dir: str | Path, *, count_tokens: bool = True, progress: An
             for reason, count in (entry.get("rejected") or {}).items():
                 db.execute("insert into rejections(stage, category, reason, count, file) values "
                            "('generate', ?, ?, ?, ?)", (entry.get("category") or name, reason, count, name))
+        for path in _ingest_reports(data_dir):  # what an ingestor left out, counted per reason
+            try:
+                rep = orjson.loads(path.read_bytes())
+            except orjson.JSONDecodeError:
+                continue
+            if not isinstance(rep, dict) or "ingestor" not in rep:
+                continue
+            out = Path(str(rep.get("output") or path.name[:-len(".report.json")])).name
+            for kind, counts in (("rejected", rep.get("rejected")), ("skipped", rep.get("units_skipped"))):
+                for reason, count in (counts or {}).items() if isinstance(counts, dict) else []:
+                    db.execute("insert into rejections(stage, category, reason, count, file) values (?, ?, ?, ?, ?)",
+                               (f"ingest ({rep['ingestor']}, {kind})", out.split(".")[0], str(reason), count,
+                                str(path)))
         n_rejects = 0
         for path in _reject_files(data_dir):
             stage = "enhance" if "enhance" in str(path.relative_to(data_dir)) else (

@@ -214,3 +214,18 @@ def test_records_of_unexpected_shapes_are_listed_not_fatal_and_still_drawn(datas
     for rec in odd:
         page = safe_html(conversation_html, rec)
         assert "conversation" in page or "could not be drawn" in page
+
+
+def test_ingest_rejections_are_listed_per_reason(dataset: Path) -> None:
+    fixtures = Path(__file__).parents[1] / "fixtures" / "claude_logs"
+    factory_cli("ingest", "claude-logs", fixtures, "--out", dataset / "claude_logs.jsonl", check=True)
+    report = orjson.loads((dataset / "claude_logs.jsonl.report.json").read_bytes())
+    result = build_index(dataset, count_tokens=False)
+    db = sqlite3.connect(result.path)
+    got = dict(db.execute("select reason, count from rejections where stage = 'ingest (claude-logs, rejected)'"
+                          ).fetchall())
+    assert got == report["rejected"]
+    skipped = dict(db.execute("select reason, count from rejections where stage = 'ingest (claude-logs, skipped)'"
+                              ).fetchall())
+    assert skipped == report["units_skipped"]
+    assert sum(report["rejected"].values()) + sum(report["units_skipped"].values()) > 0
