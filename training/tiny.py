@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 # Qwen2.5's control tokens: the chat turns and the tool-call / tool-response wrappers.
 SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
@@ -66,7 +67,10 @@ def build_tiny_model(
         pad_token_id=tokenizer.pad_token_id,
         bos_token_id=None,
     )
-    model = Qwen2ForCausalLM(config)
+    return _save_new_model(Qwen2ForCausalLM(config), tokenizer, out_dir)
+
+
+def _save_new_model(model: Any, tokenizer: Any, out_dir: Path) -> Path:
     model.generation_config.eos_token_id = tokenizer.eos_token_id
     model.generation_config.pad_token_id = tokenizer.pad_token_id
     model.save_pretrained(out_dir)
@@ -90,12 +94,7 @@ def build_tiny_qwen(out_dir: str | Path, hidden: int = 32, layers: int = 2, seed
         vocab_size=len(tokenizer), hidden_size=hidden, intermediate_size=hidden * 2, num_hidden_layers=layers,
         num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=4096, tie_word_embeddings=True,
         eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id, bos_token_id=None)
-    model = Qwen2ForCausalLM(config)
-    model.generation_config.eos_token_id = tokenizer.eos_token_id
-    model.generation_config.pad_token_id = tokenizer.pad_token_id
-    model.save_pretrained(out_dir)
-    tokenizer.save_pretrained(out_dir)
-    return out_dir
+    return _save_new_model(Qwen2ForCausalLM(config), tokenizer, out_dir)
 
 
 def teach(model_dir: str | Path, conversations: list[tuple[list[dict], list[dict]]], steps: int = 300,

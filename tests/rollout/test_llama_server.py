@@ -10,10 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -36,6 +32,7 @@ from factory.testing.agent_scripts import ScriptedAgent, call, say
 from factory.testing.loopback import LoopbackServer
 from factory.training.gguf import converter_ready
 from tests.helpers.cli import ROOT, factory_cli
+from tests.helpers.serving import factory_serve
 
 pytestmark = pytest.mark.skipif(not os.environ.get("FACTORY_REQUIRE_LLAMA")
                                 and not converter_ready(),
@@ -60,12 +57,6 @@ def _rollout(url: str, model: str, out: Path, tmp: Path):
                             Settings(limits=Limits(timeout=20), max_turns=4, max_tokens=96), out)
     finally:
         session.close()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_a_rollout_through_llama_cpps_server_calls_a_tool_and_answers_from_its_result(tmp_path: Path) -> None:
@@ -106,27 +97,10 @@ def test_a_rollout_through_llama_cpps_server_calls_a_tool_and_answers_from_its_r
     proc = factory_cli("package", "--model", str(model), "--out", str(tmp_path / "gguf"), "--quant", "f16")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     gguf = tmp_path / "gguf" / "agent-f16.gguf"
-    port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "factory", "serve", str(gguf), "--port", str(port), "--ctx", "4096"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        import httpx2 as httpx
-
-        url = f"http://127.0.0.1:{port}/v1"
-        for _ in range(300):
-            try:
-                if httpx.get(url + "/models", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        else:
-            pytest.fail(f"factory serve did not come up: {server.stderr.read1(2000)!r}")
+    with factory_serve(gguf, ctx=4096) as url:
         # 3. the same rollout against the served model
         outcome = _rollout(url, "agent-f16", tmp_path / "served.jsonl", tmp_path / "b")
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    assert outcome.report["passed"] == 1, (outcome.report, server.stderr.read1(4000) if server.stderr else b"")
+    assert outcome.report["passed"] == 1, outcome.report
     [rec] = [json.loads(line) for line in (tmp_path / "served.jsonl").read_text().splitlines()]
     calls = [c["function"] for m in rec["messages"] for c in m.get("tool_calls") or []]
     assert calls == [{"name": "grep", "arguments": GREP}]  # a native call, executed in the sandbox

@@ -7,10 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -31,6 +27,7 @@ from factory.training.gguf import (
 )
 from factory.training.package import hf_chat_template
 from tests.helpers.cli import factory_cli
+from tests.helpers.serving import factory_serve
 
 pytestmark = pytest.mark.skipif(not os.environ.get("FACTORY_REQUIRE_LLAMA")
                                 and not converter_ready(),
@@ -116,34 +113,11 @@ def test_generated_calls_come_back_as_tool_calls() -> None:
     assert parse_tool_calls(broken) == broken
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def served(packaged):
     """`factory serve` on the Q8_0 file, on 127.0.0.1, for the module's tests; stopped after them."""
-    import httpx2 as httpx
-
-    port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "factory", "serve", str(packaged["q8"]), "--port", str(port),
-                               "--ctx", "2048"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}/v1"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(url + "/models", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        else:
-            pytest.fail(f"factory serve did not come up: {server.stderr.read1(2000)!r}")
+    with factory_serve(packaged["q8"], ctx=2048) as url:
         yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def test_the_gguf_reads_back_with_the_gguf_package(packaged) -> None:
