@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from factory.rollout.cgroups import CGROUP_PREFIX, kill_members, pids_cgroup, pids_root, remove_cgroup
+
 MAX_OUTPUT = 30_000  # characters of command output the model sees (head and tail kept)
 DEFAULT_TIMEOUT = 60.0
 MAX_TIMEOUT = 300.0
@@ -391,7 +393,7 @@ def _run(argv: list[str], limits: Limits, env: dict[str, str], cwd: str | None, 
         except (ProcessLookupError, PermissionError):
             pass
         if cgroup is not None:  # and what left the process group (setsid) but not the cgroup
-            _kill_members(cgroup)
+            kill_members(cgroup)
         proc.wait()
         size = out.seek(0, os.SEEK_END)
         out.seek(0)
@@ -406,95 +408,6 @@ def _run(argv: list[str], limits: Limits, env: dict[str, str], cwd: str | None, 
         text += f"\n(killed by signal {-code})"
         code = 128 - code
     return CommandResult(" ".join(argv[-1:]), code, text, timed_out=timed_out, seconds=time.monotonic() - start)
-
-
-CGROUP_PREFIX = "factory-sandbox-"  # then the owning process id and a counter
-
-
-def _pids_root() -> Path | None:
-    """Where this process may make a pids cgroup (cgroup v2's own group, or v1's pids hierarchy), or
-    None where there is none or it is not writable."""
-    try:
-        lines = Path("/proc/self/cgroup").read_text().splitlines()
-    except OSError:
-        return None
-    for line in lines:
-        _, controllers, path = line.split(":", 2)
-        if controllers == "pids":
-            root = Path("/sys/fs/cgroup/pids") / path.lstrip("/")
-            break
-        if controllers == "" and "pids" in _read("/sys/fs/cgroup/cgroup.controllers").split():
-            root = Path("/sys/fs/cgroup") / path.lstrip("/")
-            break
-    else:
-        return None
-    return root if os.access(root, os.W_OK) else None
-
-
-def _read(path: str) -> str:
-    try:
-        return Path(path).read_text()
-    except OSError:
-        return ""
-
-
-_cgroups = iter(range(1 << 62))
-
-
-_warned_no_cap: list[bool] = []
-
-
-def _pids_cgroup(limit: int) -> Path | None:
-    """A pids cgroup holding at most ``limit`` tasks for one jail's commands (root only: for another user
-    RLIMIT_NPROC does the job, and root ignores RLIMIT_NPROC); None where cgroups are not writable.
-    On cgroup v2 a group only gets ``pids.max`` where its parent delegates the pids controller, which a
-    group holding processes (this one's own) cannot do: the parent's is tried next."""
-    if os.geteuid() != 0:
-        return None
-    root = _pids_root()
-    for parent in (root, root.parent if root is not None else None):
-        if parent is None or not os.access(parent, os.W_OK):
-            continue
-        group = parent / f"{CGROUP_PREFIX}{os.getpid()}-{next(_cgroups)}"
-        try:
-            group.mkdir()
-            (group / "pids.max").write_text(str(limit))
-            return group
-        except OSError:
-            _remove_cgroup(group)
-    if not _warned_no_cap:
-        _warned_no_cap.append(True)
-        print("warning: running as root with no pids cgroup to join (cgroup v2 without the pids controller "
-              "delegated): commands in the sandbox have no process limit; their timeout and PID namespace "
-              "still end them", file=sys.stderr)
-    return None
-
-
-def _kill_members(group: Path) -> None:
-    """Kill every task in ``group`` and wait (half a second at most) until they have left it."""
-    for _ in range(50):
-        members = _read(str(group / "cgroup.procs")).split()
-        if not members:
-            return
-        for pid in members:
-            try:
-                os.kill(int(pid), signal.SIGKILL)
-            except (ProcessLookupError, PermissionError, ValueError):
-                pass
-        time.sleep(0.01)
-
-
-def _remove_cgroup(group: Path) -> None:
-    """Kill what is still in ``group`` (a process that left the command's process group) and remove it."""
-    _kill_members(group)
-    for _ in range(50):  # the last killed tasks may take a moment to leave
-        try:
-            group.rmdir()
-            return
-        except FileNotFoundError:
-            return
-        except OSError:
-            time.sleep(0.01)
 
 
 def jail_mount_root() -> Path:
@@ -515,7 +428,7 @@ class _Jail:
             (fixed / d).mkdir(parents=True, exist_ok=True)
         self.merged = str(fixed / name)
         self.scratch, self.home = fixed / ".scratch", fixed / ".home"
-        self.cgroup = _pids_cgroup(limits.processes)
+        self.cgroup = pids_cgroup(limits.processes)
         (base / "dev" / "shm").mkdir(parents=True, exist_ok=True)
         for d in ("null", "zero", "full", "random", "urandom", "tty"):
             (base / "dev" / d).touch()
@@ -566,7 +479,7 @@ class _Jail:
             if stream is not None:
                 stream.close()
         if self.cgroup is not None:
-            _remove_cgroup(self.cgroup)
+            remove_cgroup(self.cgroup)
             self.cgroup = None
 
 
@@ -735,11 +648,11 @@ def remove_stale_sandboxes(base_dir: str | Path | None = None) -> list[Path]:
         if pid.isdigit() and stale.is_dir() and not process_alive(int(pid)):
             shutil.rmtree(stale, ignore_errors=True)
             removed.append(stale)
-    pids = _pids_root() if os.geteuid() == 0 else None
+    pids = pids_root() if os.geteuid() == 0 else None
     for group in pids.glob(f"{CGROUP_PREFIX}*-*") if pids else ():
         pid = group.name[len(CGROUP_PREFIX):].split("-", 1)[0]
         if pid.isdigit() and not process_alive(int(pid)):
-            _remove_cgroup(group)
+            remove_cgroup(group)
     return removed
 
 
