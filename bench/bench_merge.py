@@ -2,6 +2,12 @@
 recall and precision. Targets: <= 60 s, <= 1.5 GB, recall and precision >= 0.95.
 
     python bench/bench_merge.py [--records 100000] [--near 5000] [--exact 2000]
+                                [--executor in-process|local|ray|both] [--workers N] [--tasks N]
+
+``--executor local`` runs near-dedupe on datatrove (factory.merge.distributed); ``both`` runs the
+in-process path and then the local engine on the same files and says whether their outputs are the
+same bytes. Peak RSS is that of the merge's whole process tree (the engine's workers included),
+sampled every 50 ms.
 
 Records are valid Examples (tool calls against the Continue tools, one in three) whose texts draw
 from a 5,000-word vocabulary; planted near-duplicates copy a random record and change 1-3 words of
@@ -13,10 +19,10 @@ runs in a child process so its peak RSS is its own.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -110,23 +116,55 @@ CHILD = """
 import json, resource, sys, time
 from pathlib import Path
 from factory.merge.dataset import MergeOptions, inputs_from, merge
-src = Path(sys.argv[1])
+from factory.merge.distributed import EngineOptions
+src, out = Path(sys.argv[1]), Path(sys.argv[3])
+engine = EngineOptions(sys.argv[4], int(sys.argv[5]), int(sys.argv[6]))
 t, cpu = time.perf_counter(), time.process_time()
-res = merge(inputs_from(sorted(src.glob("part*.jsonl"))), src / "merged", MergeOptions(near_threshold=float(sys.argv[2])))
+res = merge(inputs_from(sorted(src.glob("part*.jsonl"))), out, MergeOptions(near_threshold=float(sys.argv[2])),
+            engine=engine, echo=lambda line: print(line, file=sys.stderr))
 wall = time.perf_counter() - t
 print(json.dumps({"wall_s": wall, "cpu_s": time.process_time() - cpu, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "report": res.report}))
 """
 
 
-def score(src: Path) -> dict:
+def run_child(src: Path, out: Path, threshold: float, executor: str, workers: int, tasks: int) -> dict:
+    """The merge in a child process; its peak RSS summed over the child and its descendants."""
+    try:
+        import psutil
+    except ImportError:
+        psutil = None
+    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(src), str(threshold), str(out), executor, str(workers),
+                             str(tasks)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    peak = 0
+    while proc.poll() is None and psutil is not None:
+        total = 0
+        try:
+            me = psutil.Process(proc.pid)
+            for p in [me, *me.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):
+                    total += p.memory_info().rss
+        except psutil.Error:
+            pass
+        peak = max(peak, total)
+        time.sleep(0.05)
+    stdout, stderr = proc.communicate()
+    if proc.returncode:
+        raise SystemExit(f"merge failed:\n{stderr[-3000:]}")
+    res = json.loads(stdout)
+    res["tree_peak_rss_mb"] = peak / 2**20
+    res["log"] = stderr.strip()
+    return res
+
+
+def score(src: Path, merged: Path) -> dict:
     """Recall: planted duplicates whose group (copy + its original) lost a member. Precision: of all
     records dropped as duplicates, those that belong to a planted group (the rest are false positives:
     distinct records judged alike)."""
     planted = json.loads((src / "planted.json").read_text())
     kept = set()
     for name in ("train.jsonl", "eval.jsonl"):
-        for line in (src / "merged" / name).read_bytes().splitlines():
+        for line in (merged / name).read_bytes().splitlines():
             kept.add(orjson.loads(line)["id"])
     all_ids = set()
     for p in sorted(src.glob("part*.jsonl")):
@@ -150,28 +188,48 @@ def main() -> None:
     ap.add_argument("--near", type=int, default=5_000)
     ap.add_argument("--exact", type=int, default=2_000)
     ap.add_argument("--threshold", type=float, default=0.8)
+    ap.add_argument("--executor", default="in-process", choices=("in-process", "local", "ray", "auto", "both"))
+    ap.add_argument("--workers", type=int, default=0)
+    ap.add_argument("--tasks", type=int, default=0)
+    ap.add_argument("--keep", type=Path, help="write the inputs here and keep them (reused when present)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        src = Path(tmp)
+        src = args.keep or Path(tmp)
+        src.mkdir(parents=True, exist_ok=True)
         t = time.perf_counter()
-        write_inputs(src, args.records, args.near, args.exact)
-        print(f"wrote {args.records:,} records ({args.near:,} near + {args.exact:,} exact duplicates and "
-              f"{args.near:,} distinct look-alikes planted) "
-              f"in {time.perf_counter() - t:.1f} s")
-        out = subprocess.run([sys.executable, "-c", CHILD, str(src), str(args.threshold)], capture_output=True,
-                             text=True, check=True, cwd=ROOT)
-        res = json.loads(out.stdout)
-        rep = res["report"]
-        s = score(src)
-        print(f"merge + dedupe: {rep['read']:,} read, {rep['kept']:,} kept, dropped {rep['dropped']} "
-              f"(reconciles: {rep['reconciles']})")
-        print(f"  wall {res['wall_s']:.1f} s ({rep['read'] / res['wall_s']:,.0f} records/s), CPU {res['cpu_s']:.1f} s, "
-              f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores, "
-              f"peak RSS {res['peak_rss_mb']:.0f} MB")
-        print(f"  near-duplicate recall {s['near_recall']:.3f}, exact-duplicate recall {s['exact_recall']:.3f}, "
-              f"precision {s['precision']:.3f} ({s['false_positives']} distinct records dropped; "
-              f"threshold {args.threshold})")
-        print(f"  bench process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+        if not (src / "planted.json").exists():
+            # in a child: a million records in memory here would be every later child's ru_maxrss
+            # (Linux keeps it across exec), and this process's own
+            import multiprocessing
+
+            writer = multiprocessing.get_context("fork").Process(
+                target=write_inputs, args=(src, args.records, args.near, args.exact))
+            writer.start()
+            writer.join()
+            print(f"wrote {args.records:,} records ({args.near:,} near + {args.exact:,} exact duplicates and "
+                  f"{args.near:,} distinct look-alikes planted) "
+                  f"in {time.perf_counter() - t:.1f} s")
+        executors = ["in-process", "local"] if args.executor == "both" else [args.executor]
+        for executor in executors:
+            out = Path(tmp) / f"merged-{executor}"
+            res = run_child(src, out, args.threshold, executor, args.workers, args.tasks)
+            rep = res["report"]
+            s = score(src, out)
+            print(f"merge + dedupe ({executor}, near-dedupe {rep['near_dedupe']}): {rep['read']:,} read, "
+                  f"{rep['kept']:,} kept, dropped {rep['dropped']} (reconciles: {rep['reconciles']})")
+            if res["log"]:
+                print(f"  {res['log']}")
+            print(f"  wall {res['wall_s']:.1f} s ({rep['read'] / res['wall_s']:,.0f} records/s), CPU of the merge "
+                  f"process {res['cpu_s']:.1f} s, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores, "
+                  f"peak RSS {res['peak_rss_mb']:.0f} MB (process), {res['tree_peak_rss_mb']:.0f} MB (with its workers)")
+            print(f"  near-duplicate recall {s['near_recall']:.3f}, exact-duplicate recall {s['exact_recall']:.3f}, "
+                  f"precision {s['precision']:.3f} ({s['false_positives']} distinct records dropped; "
+                  f"threshold {args.threshold})")
+        if len(executors) == 2:
+            a, b = (Path(tmp) / f"merged-{e}" for e in executors)
+            same = {name: (a / name).read_bytes() == (b / name).read_bytes()
+                    for name in ("train.jsonl", "eval.jsonl", "dropped.jsonl", "originals.jsonl")}
+            print(f"  same bytes in-process vs local engine: {same}")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ Example::
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import tomllib
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -46,6 +47,17 @@ class EngineConfig(BaseModel):
     workers: int = Field(default=0, ge=0)
 
 
+class MergeConfig(BaseModel):
+    """``[merge]``: where near-dedupe runs (see factory.merge.distributed)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # auto: in this process up to 50,000 records, datatrove's local executor above; in-process, local, ray.
+    executor: Literal["auto", "in-process", "local", "ray"] = "auto"
+    workers: int = Field(default=0, ge=0)  # engine tasks at once; 0 = this machine's cores
+    tasks: int = Field(default=0, ge=0)  # text shards / signature tasks; 0 = one per 50,000 records
+
+
 class PriceConfig(BaseModel):
     """``[prices."MODEL"]``: USD per million tokens."""
 
@@ -66,6 +78,7 @@ class FactoryConfig(BaseModel):
     # Categories `factory run` skips.
     skip: list[str] = Field(default_factory=list)
     engine: EngineConfig = Field(default_factory=EngineConfig)
+    merge: MergeConfig = Field(default_factory=MergeConfig)
     # Model name (prefix) -> price, overriding factory.llm.prices.DEFAULT_PRICES.
     prices: dict[str, PriceConfig] = Field(default_factory=dict)
 

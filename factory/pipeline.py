@@ -185,6 +185,9 @@ class FinishOptions:
     eval_frac: float = 0.15
     formats: tuple[str, ...] = ("trl",)  # empty: no export
     report: bool = True
+    executor: str = "auto"  # where merge's near-dedupe runs (factory.merge.distributed)
+    workers: int = 0
+    tasks: int = 0
 
 
 # What each stage after generation imports, and the extra that installs it.
@@ -214,6 +217,7 @@ def finish_dataset(host: PluginHost, out_dir: Path, options: FinishOptions,
     import time
 
     from factory.merge.dataset import MergeOptions, category_files, inputs_from, merge
+    from factory.merge.distributed import EngineOptions
 
     out_dir = Path(out_dir)
     files = category_files(out_dir)
@@ -259,7 +263,8 @@ def finish_dataset(host: PluginHost, out_dir: Path, options: FinishOptions,
                        MergeOptions(seed=options.seed, eval_frac=options.eval_frac, too_long=too_long,
                                     exclude_categories=held_out_categories(host.registry),
                                     reviews=load_decisions(out_dir), reviews_file=decisions_path(out_dir)),
-                       whole_dataset=True)
+                       whole_dataset=True, echo=echo,
+                       engine=EngineOptions(options.executor, options.workers, options.tasks))
         rep = result.report
         dropped = ", ".join(f"{n} {why}" for why, n in sorted(rep["dropped"].items())) or "nothing"
         echo(f"merge: {rep['read']} read, {rep['kept']} kept (train {rep['train']['count']}, "

@@ -118,7 +118,8 @@ def run(state, data_dir, seed, only, skip, counts, tokenizer, max_tokens, format
     timings = {"generate": time.perf_counter() - t}
     options = FinishOptions(seed=seed, tokenizer=None if no_tokens else tokenizer, max_tokens=max_tokens,
                             merge=not no_merge, eval_frac=eval_frac, formats=() if no_export else tuple(formats),
-                            report=not no_report)
+                            report=not no_report, executor=cfg.merge.executor, workers=cfg.merge.workers,
+                            tasks=cfg.merge.tasks)
     timings.update(finish_dataset(state.host, Path(out), options, echo=click.echo))
     click.echo("stage wall time: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items())
                + f"; total {sum(timings.values()):.1f} s")

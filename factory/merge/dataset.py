@@ -30,13 +30,15 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import heapq
 import random
 import re
+import shutil
 import tempfile
 import zlib
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +46,13 @@ from typing import Any
 import orjson
 
 from factory.errors import FactoryError, InputError
+from factory.merge.distributed import (
+    SHARD_RECORDS,
+    EngineOptions,
+    TextShards,
+    near_duplicates,
+    require_datatrove,
+)
 from factory.quality.validate import RecordValidator
 from factory.store.jsonl import JsonlWriter, read_jsonl, write_json
 from factory.store.provenance import record_inputs
@@ -150,7 +159,7 @@ class NearDuplicateIndex:
         self._minhash = MinHash
         self.threshold, self.num_perm, self.shingle = threshold, num_perm, shingle
         self.lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-        self._sigs: dict[int, Any] = {}
+        self._sigs: dict[int, tuple[int, Any]] = {}  # key -> (order added, signature values)
         self._template = MinHash(num_perm=num_perm, seed=1)
 
     def signature(self, text: str) -> Any:
@@ -161,28 +170,36 @@ class NearDuplicateIndex:
         return mh
 
     def find_or_add(self, key: int, text: str) -> int | None:
-        """The key of a kept near-duplicate of ``text``, or None after adding ``text`` under ``key``."""
+        """The key of the earliest-added kept near-duplicate of ``text``, or None after adding ``text``
+        under ``key``. (The earliest, so that the engine path, which walks candidates in input order,
+        names the same kept record.)"""
         import numpy as np
 
         sig = self.signature(text)
         values = sig.hashvalues.astype(np.uint32)  # datasketch 2 "affine32": already 32-bit
-        for other in self.lsh.query(sig):
-            if np.count_nonzero(values == self._sigs[other]) / self.num_perm >= self.threshold:
+        for other in sorted(self.lsh.query(sig), key=lambda k: self._sigs[k][0]):
+            if np.count_nonzero(values == self._sigs[other][1]) / self.num_perm >= self.threshold:
                 return other
         self.lsh.insert(key, sig, check_duplication=False)
-        self._sigs[key] = values
+        self._sigs[key] = (len(self._sigs), values)
         return None
 
     def __len__(self) -> int:
         return len(self._sigs)
 
 
-def _parent_ids(inputs: Sequence[MergeInput]) -> set[str]:
-    """Ids named by ``meta.parent_id`` anywhere: cheap first pass that parses only lines naming one."""
+def _scan_inputs(inputs: Sequence[MergeInput]) -> tuple[set[str], int, str]:
+    """One cheap pass before the real one: the ids named by ``meta.parent_id`` anywhere (only lines
+    naming one are parsed), the number of lines, and a digest of every input's bytes."""
     parents: set[str] = set()
+    lines = 0
+    digest = hashlib.blake2b(digest_size=16)
     for inp in inputs:
+        digest.update(f"{inp.role}:{inp.path}\n".encode())
         with open(inp.path, "rb") as fh:
             for raw in fh:
+                lines += 1
+                digest.update(raw)
                 if b'"parent_id"' not in raw:
                     continue
                 try:
@@ -191,14 +208,42 @@ def _parent_ids(inputs: Sequence[MergeInput]) -> set[str]:
                     continue
                 if pid:
                     parents.add(pid)
-    return parents
+    return parents, lines, digest.hexdigest()
+
+
+class _Drops:
+    """Counts every dropped record and writes it to ``dropped.jsonl``; keeps the report's examples."""
+
+    def __init__(self, writer: JsonlWriter, names: list[str]) -> None:
+        self.writer, self.names = writer, names
+        self.total: Counter = Counter()
+        self.by_file: dict[str, Counter] = {n: Counter() for n in names}
+        self.near_examples: list[dict[str, Any]] = []
+        self.invalid_examples: list[str] = []
+
+    def add(self, file: int, line: int, rid: Any, category: Any, reason: str, kept_id: str | None,
+            kept_is_record: bool = True) -> None:
+        name = self.names[file]
+        if reason.startswith("invalid") and len(self.invalid_examples) < 20:
+            self.invalid_examples.append(f"{name}:{line}: {reason}")
+        if reason == "near duplicate" and kept_is_record and len(self.near_examples) < 20:
+            self.near_examples.append({"dropped": f"{name}:{line}", "kept_id": kept_id})
+        self.writer.write({"file": name, "line": line, "id": rid, "category": category, "reason": reason,
+                           "kept_id": kept_id})
+        reason = reason.split(":")[0]
+        self.total[reason] += 1
+        self.by_file[name][reason] += 1
 
 
 def merge(inputs: Sequence[MergeInput], out_dir: str | Path, options: MergeOptions | None = None, *,
-          whole_dataset: bool = False) -> MergeResult:
+          whole_dataset: bool = False, engine: EngineOptions | None = None,
+          echo: Callable[[str], None] | None = None) -> MergeResult:
     """Merge ``inputs`` into ``out_dir``/train.jsonl, eval.jsonl and merge_report.json, and record the
     inputs' digests in ``built_from.json`` (``whole_dataset``: they are every category file of a
-    dataset directory, so ``factory status`` also flags a category file added later)."""
+    dataset directory, so ``factory status`` also flags a category file added later).
+
+    ``engine`` says where near-dedupe runs (:mod:`factory.merge.distributed`): in this process, or
+    on datatrove's local or Ray executor; both keep the same records."""
     opts = options or MergeOptions()
     if opts.exclude_categories is None:
         from factory.generate.specs import held_out_categories
@@ -209,6 +254,8 @@ def merge(inputs: Sequence[MergeInput], out_dir: str | Path, options: MergeOptio
         raise FactoryError(f"--eval-frac must be in [0, 1), got {opts.eval_frac}")
     if opts.near_threshold is not None and not 0 < opts.near_threshold <= 1:
         raise FactoryError(f"--near-threshold must be in (0, 1], got {opts.near_threshold}")
+    engine = engine or EngineOptions()
+    engine.chosen(0)  # checks the executor's name and counts before any work
     out_dir = Path(out_dir)
     for inp in inputs:
         if not Path(inp.path).is_file():
@@ -219,27 +266,48 @@ def merge(inputs: Sequence[MergeInput], out_dir: str | Path, options: MergeOptio
     # Structure only: the factory checks claims and preconditions where records are made (generate,
     # enhance, ingest); `factory check` runs every stage on any file.
     validator = RecordValidator(semantic=False) if opts.validate else None
-    parents = _parent_ids(inputs)
-    seen_exact: dict[bytes, int] = {}  # normalised content -> index of the kept record
-    near = NearDuplicateIndex(opts.near_threshold, opts.num_perm, opts.shingle) if opts.near_threshold else None
-    dropped: Counter = Counter()
-    dropped_by_file: dict[str, Counter] = {}
+    parents, lines, digest = _scan_inputs(inputs)
+    executor = engine.chosen(lines) if opts.near_threshold else "in-process"
+    shards: TextShards | None = None
+    work: Path | None = None
+    if executor != "in-process":
+        require_datatrove(executor)
+        settings = {k: sorted(v) if isinstance(v, set) else v for k, v in dataclasses.asdict(opts).items()}
+        settings["too_long"] = {k: sorted(v) for k, v in opts.too_long.items()}
+        key = hashlib.blake2b(orjson.dumps([digest, settings, engine.tasks], default=str,
+                                           option=orjson.OPT_SORT_KEYS), digest_size=8).hexdigest()
+        work = out_dir / ".dedupe" / key
+        per_shard = -(-lines // engine.tasks) if engine.tasks else SHARD_RECORDS
+        shards = TextShards(work / "text", per_shard)
+    near = NearDuplicateIndex(opts.near_threshold, opts.num_perm, opts.shingle) \
+        if opts.near_threshold and shards is None else None
+    seen_exact: dict[bytes, int] = {}  # normalised content -> key of the kept record (<0: rejected in review)
+    names = [str(i.path) for i in inputs]
     read_by_file: Counter = Counter()
-    near_examples: list[dict[str, Any]] = []
-    invalid_examples: list[str] = []
     offsets = array("q")
     cat_of: list[int] = []
     cat_names: dict[str, int] = {}
     ids: list[str] = []
+    source = array("q")  # per kept record: file index * 2**40 + line (the engine path's late drops)
+    candidate_key = array("q")  # engine path: candidate number -> key (spill index, or <0: rejected)
+    relabelled: set[int] = set()
+
+    def near_match(key: int, text: str) -> int | None:
+        if near is not None:
+            return near.find_or_add(key, text)
+        if shards is not None:
+            shards.add(text)
+            candidate_key.append(key)
+        return None  # the engine decides after the pass
 
     originals_path = out_dir / "originals.jsonl"
-    relabelled = 0
     rejected_ids: list[str] = []  # records rejected in review, still deduplicated against (keys -1, -2, ...)
     with tempfile.TemporaryFile(dir=out_dir) as spill, JsonlWriter(originals_path) as originals, \
-            JsonlWriter(out_dir / "dropped.jsonl") as drops:
-        for inp in inputs:
-            name = str(inp.path)
-            per_file = dropped_by_file.setdefault(name, Counter())
+            JsonlWriter(out_dir / "dropped.jsonl") as drop_writer, \
+            tempfile.TemporaryFile(dir=out_dir) as early:
+        drops = _Drops(drop_writer, names)
+        for file, inp in enumerate(inputs):
+            name = names[file]
             too_long = opts.too_long.get(name, set())
             for line, obj in read_jsonl(inp.path, strict=False):
                 read_by_file[name] += 1
@@ -253,8 +321,8 @@ def merge(inputs: Sequence[MergeInput], out_dir: str | Path, options: MergeOptio
                     if key not in seen_exact:
                         seen_exact[key] = -len(rejected_ids) - 1
                         rejected_ids.append(obj.get("id", ""))
-                        if near is not None:
-                            near.find_or_add(seen_exact[key], training_text(obj))
+                        if opts.near_threshold:
+                            near_match(seen_exact[key], training_text(obj))
                 elif reason is None:
                     key = exact_key(obj)
                     if key in seen_exact:
@@ -262,27 +330,20 @@ def merge(inputs: Sequence[MergeInput], out_dir: str | Path, options: MergeOptio
                         kept_as = seen_exact[key]
                     else:
                         seen_exact[key] = len(offsets)
-                        if near is not None:
-                            other = near.find_or_add(len(offsets), training_text(obj))
+                        if opts.near_threshold:
+                            other = near_match(len(offsets), training_text(obj))
                             if other is not None:
                                 reason = "near duplicate"
                                 kept_as = seen_exact[key] = other
-                                if other >= 0 and len(near_examples) < 20:
-                                    near_examples.append({"dropped": f"{name}:{line}", "kept_id": ids[other]})
-                duplicate_of = None if kept_as is None else ids[kept_as] if kept_as >= 0 else rejected_ids[-kept_as - 1]
-                if kept_as is not None and kept_as < 0:  # a duplicate of a record a reviewer rejected
-                    reason = "duplicate of a record rejected in review"
                 if reason is not None:
                     if reason == "superseded by enhanced version":  # kept apart for DPO/KTO pairs
                         originals.write(strip_for_training(obj))
-                    if reason.startswith("invalid") and len(invalid_examples) < 20:
-                        invalid_examples.append(f"{name}:{line}: {reason}")
-                    drops.write({"file": name, "line": line, "id": obj.get("id") if isinstance(obj, dict) else None,
-                                 "category": obj.get("category") if isinstance(obj, dict) else None,
-                                 "reason": reason, "kept_id": duplicate_of})
-                    reason = reason.split(":")[0]
-                    dropped[reason] += 1
-                    per_file[reason] += 1
+                    rid = obj.get("id") if isinstance(obj, dict) else None
+                    category = obj.get("category") if isinstance(obj, dict) else None
+                    if shards is None:
+                        _drop(drops, file, line, rid, category, reason, kept_as, ids, rejected_ids)
+                    else:  # a duplicate's kept record may still fall to near-dedupe: decided after it
+                        early.write(orjson.dumps([file, line, rid, category, reason, kept_as]) + b"\n")
                     continue
                 review = opts.reviews.get(obj.get("id") or "")
                 if review and review["decision"] == "relabel" and obj.get("label") is not review["label"]:
@@ -292,44 +353,56 @@ def merge(inputs: Sequence[MergeInput], out_dir: str | Path, options: MergeOptio
                         # a reviewer judged the "defective" call right: the record is a positive now, not
                         # a defect/correct pair for KTO and DPO
                         obj["meta"] = {k: v for k, v in meta.items() if k != "defect"}
-                    relabelled += 1
+                    relabelled.add(len(offsets))
                 offsets.append(spill.tell())
                 spill.write(orjson.dumps(strip_for_training(obj)) + b"\n")
                 cat = obj["category"]
                 cat_of.append(cat_names.setdefault(cat, len(cat_names)))
                 ids.append(obj.get("id", ""))
+                source.append(file << 40 | line)
+        names_of_cat = {v: k for k, v in cat_names.items()}
+        alive: Sequence[int] = range(len(offsets))
+        if shards is not None and work is not None:
+            removed = _near_on_engine(shards, work, candidate_key, opts, engine, executor, echo)
+            _late_drops(drops, early, removed, source, ids, cat_of, names_of_cat, rejected_ids)
+            alive = [i for i in range(len(offsets)) if i not in removed]
+            relabelled -= removed.keys()
         spill.flush()
-        if not offsets:  # nothing survived: the outputs already there stay as they are
+        if not alive:  # nothing survived: the outputs already there stay as they are
             read = sum(read_by_file.values())
-            why = ", ".join(f"{n} {r}" for r, n in dropped.most_common(3)) or "the inputs hold no line"
-            first = f"; first: {invalid_examples[0]}" if invalid_examples else ""
+            why = ", ".join(f"{n} {r}" for r, n in drops.total.most_common(3)) or "the inputs hold no line"
+            first = f"; first: {drops.invalid_examples[0]}" if drops.invalid_examples else ""
             raise FactoryError(f"nothing to merge: read {read} records from {', '.join(read_by_file)}, kept 0 "
                                f"({why}{first}); {out_dir} was left as it was")
-        train_idx, eval_idx = stratified_split(cat_of, opts.eval_frac, opts.seed)
-        names = {v: k for k, v in cat_names.items()}
+        train_pos, eval_pos = stratified_split([cat_of[i] for i in alive], opts.eval_frac, opts.seed)
         written: dict[str, Counter] = {"train": Counter(), "eval": Counter()}
         paths = {"train": out_dir / "train.jsonl", "eval": out_dir / "eval.jsonl"}
-        for split, idx in (("train", train_idx), ("eval", eval_idx)):
+        for split, positions in (("train", train_pos), ("eval", eval_pos)):
             with JsonlWriter(paths[split]) as w:
-                for i in idx:
+                for p in positions:
+                    i = alive[p]
                     spill.seek(offsets[i])
                     w.write(spill.readline().rstrip(b"\n"))
-                    written[split][names[cat_of[i]]] += 1
+                    written[split][names_of_cat[cat_of[i]]] += 1
+    if work is not None:
+        shutil.rmtree(work.parent, ignore_errors=True)  # finished: no shard is needed again
 
     read = sum(read_by_file.values())
-    kept = len(offsets)
+    kept = len(alive)
+    dropped = drops.total
     report = {
         "inputs": [{"path": str(i.path), "role": i.role, "read": read_by_file[str(i.path)],
-                    "dropped": dict(dropped_by_file[str(i.path)])} for i in inputs],
+                    "dropped": dict(drops.by_file[str(i.path)])} for i in inputs],
         "read": read, "kept": kept, "dropped": dict(dropped), "reconciles": read == kept + sum(dropped.values()),
         "train": {"count": sum(written["train"].values()), "by_category": dict(sorted(written["train"].items()))},
         "eval": {"count": sum(written["eval"].values()), "by_category": dict(sorted(written["eval"].items()))},
         "options": {"seed": opts.seed, "eval_frac": opts.eval_frac, "near_threshold": opts.near_threshold,
                     "num_perm": opts.num_perm, "shingle_words": opts.shingle,
                     "exclude_categories": list(opts.exclude_categories), "kept_meta": list(KEEP_META)},
-        "near_duplicate_examples": near_examples, "invalid_examples": invalid_examples,
+        "near_duplicate_examples": drops.near_examples, "invalid_examples": drops.invalid_examples,
         "review": {"decisions": len(opts.reviews), "rejected": dropped.get("rejected in review", 0),
-                   "relabelled": relabelled},
+                   "relabelled": len(relabelled)},
+        "near_dedupe": executor,
     }
     report_path = out_dir / "merge_report.json"
     write_json(report_path, report)
@@ -338,6 +411,53 @@ def merge(inputs: Sequence[MergeInput], out_dir: str | Path, options: MergeOptio
         sources.append(opts.reviews_file)
     record_inputs(out_dir, "merge", sources, whole_dataset=whole_dataset)
     return MergeResult(paths["train"], paths["eval"], report_path, report, originals_path)
+
+
+def _drop(drops: _Drops, file: int, line: int, rid: Any, category: Any, reason: str, kept_as: int | None,
+          ids: list[str], rejected_ids: list[str]) -> None:
+    """One dropped record; ``kept_as`` is the key of the record it duplicates (<0: one rejected in review)."""
+    kept_id = None if kept_as is None else ids[kept_as] if kept_as >= 0 else rejected_ids[-kept_as - 1]
+    if kept_as is not None and kept_as < 0:
+        reason = "duplicate of a record rejected in review"
+    drops.add(file, line, rid, category, reason, kept_id, kept_is_record=kept_as is None or kept_as >= 0)
+
+
+def _near_on_engine(shards: TextShards, work: Path, candidate_key: array, opts: MergeOptions,
+                    engine: EngineOptions, executor: str, echo: Callable[[str], None] | None) -> dict[int, int]:
+    """Near-dedupe on datatrove: {spill index of a dropped record: key of the record it duplicates}."""
+    try:
+        starts = shards.close()
+    except BaseException:
+        shards.abort()
+        raise
+    found = near_duplicates(work, starts, shards.count, threshold=opts.near_threshold or 1.0,
+                            num_perm=opts.num_perm, shingle=opts.shingle, executor=executor,
+                            workers=engine.workers, echo=echo)
+    # a rejected record that matches an earlier kept one was already dropped: it is no candidate key
+    return {candidate_key[c]: candidate_key[k] for c, k in found.items() if candidate_key[c] >= 0}
+
+
+def _late_drops(drops: _Drops, early: Any, removed: dict[int, int], source: array, ids: list[str],
+                cat_of: list[int], names_of_cat: dict[int, str], rejected_ids: list[str]) -> None:
+    """The engine path's dropped.jsonl, in input order as the in-process path writes it: the drops
+    decided during the pass, with a duplicate of a record that near-dedupe dropped pointed at that
+    record's keeper (as the in-process index does), merged with the near-duplicate drops."""
+    early.flush()
+    early.seek(0)
+
+    def decided() -> Iterator[tuple[int, int, Any, Any, str, int | None]]:
+        for raw in early:
+            file, line, rid, category, reason, kept_as = orjson.loads(raw)
+            if kept_as is not None and kept_as >= 0:
+                kept_as = removed.get(kept_as, kept_as)
+            yield file, line, rid, category, reason, kept_as
+
+    def near() -> Iterator[tuple[int, int, Any, Any, str, int | None]]:
+        for i in sorted(removed):
+            yield source[i] >> 40, source[i] & (2**40 - 1), ids[i], names_of_cat[cat_of[i]], "near duplicate", removed[i]
+
+    for file, line, rid, category, reason, kept_as in heapq.merge(decided(), near(), key=lambda d: (d[0], d[1])):
+        _drop(drops, file, line, rid, category, reason, kept_as, ids, rejected_ids)
 
 
 def _fate(obj: Any, inp: MergeInput, opts: MergeOptions, validator: RecordValidator | None,

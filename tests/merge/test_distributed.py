@@ -1,0 +1,248 @@
+"""Merge with near-dedupe on datatrove (its local executor, and a real local Ray cluster): the same
+files, byte for byte, as the in-process path; a killed run resumes from the finished shards."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import orjson
+import pytest
+
+from factory.errors import FactoryError
+from factory.merge.dataset import MergeOptions, inputs_from, merge
+from factory.merge.distributed import ENGINE_ABOVE, EngineOptions
+from tests.helpers.datasets import WORDS, enhanced_pair, text_record
+
+pytest.importorskip("datatrove")
+FACTORY = [sys.executable, "-m", "factory.cli.main"]
+OUTPUTS = ("train.jsonl", "eval.jsonl", "dropped.jsonl", "originals.jsonl")
+
+
+def _edit(text: str, rng: random.Random, edits: int) -> str:
+    words = text.split()
+    for _ in range(edits):
+        k = rng.randrange(len(words))
+        op = rng.random()
+        if op < 0.5:
+            words[k] = rng.choice(WORDS)
+        elif op < 0.75:
+            words.insert(k, rng.choice(WORDS))
+        else:
+            del words[k]
+    return " ".join(words)
+
+
+def _copy(rec: dict, rid: str) -> dict:
+    dup = orjson.loads(orjson.dumps(rec))
+    dup["id"] = rid
+    return dup
+
+
+def _dataset(folder: Path, n: int = 2400, seed: int = 3) -> tuple[list[Path], dict]:
+    """Category files with every kind of drop merge knows, in an order where duplicates come before
+    and after their originals: near copies (1-3 word edits), copies of copies, exact copies of near
+    copies, look-alikes that must be kept, invalid lines, an enhanced batch replacing originals, and
+    review decisions (a reject with a near and an exact copy of it, relabels)."""
+    rng = random.Random(seed)
+    rows = [text_record(i, rng.choice(["style_core", "guardrail", "tool_core"]), words=rng.randint(50, 90), rng=rng)
+            for i in range(n)]
+    for r in rows[: n // 2]:
+        r["meta"] = {**r.get("meta", {}), "source": "tests"}
+    planted = []
+    for j in range(n // 8):
+        src = rng.choice(rows)
+        near = _copy(src, f"near{j}")
+        near["messages"][1]["content"] = _edit(near["messages"][1]["content"], rng, rng.randint(1, 3))
+        planted.append(near)
+        if j % 4 == 0:  # a copy of the copy, and an exact copy (case, spaces) of the copy
+            again = _copy(near, f"again{j}")
+            again["messages"][1]["content"] = _edit(again["messages"][1]["content"], rng, 1)
+            exact = _copy(near, f"exact{j}")
+            exact["messages"][1]["content"] = "  " + exact["messages"][1]["content"].upper()
+            planted += [again, exact]
+        if j % 5 == 0:  # a look-alike: same prompt, half the answer new
+            alike = _copy(src, f"alike{j}")
+            words = alike["messages"][1]["content"].split()
+            alike["messages"][1]["content"] = " ".join(words[: len(words) // 2] + [rng.choice(WORDS) for _ in range(len(words) // 2)])
+            planted.append(alike)
+    rejected = rows[7]
+    near_rejected = _copy(rejected, "near-rejected")
+    near_rejected["messages"][1]["content"] = _edit(near_rejected["messages"][1]["content"], rng, 1)
+    exact_rejected = _copy(rejected, "exact-rejected")
+    exact_rejected["messages"][0]["content"] = exact_rejected["messages"][0]["content"].upper()
+    everything = rows + planted + [near_rejected, exact_rejected]
+    rng.shuffle(everything)
+    everything.remove(rejected)
+    everything.insert(5, rejected)  # the rejected record comes before its copies
+    folder.mkdir(parents=True, exist_ok=True)
+    files = []
+    per = len(everything) // 3 + 1
+    for k in range(3):
+        lines = [orjson.dumps(r) for r in everything[k * per:(k + 1) * per]]
+        if k == 1:
+            lines[10:10] = [b"{not json", b'{"category": "style_core"}']
+        files.append(folder / f"part{k}.jsonl")
+        files[-1].write_bytes(b"\n".join(lines) + b"\n")
+    originals, better = zip(*(enhanced_pair(i) for i in range(30)), strict=True)
+    (folder / "enhanced.jsonl").write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in better))
+    with open(files[0], "ab") as fh:
+        fh.write(b"".join(orjson.dumps(r) + b"\n" for r in originals))
+    reviews = {rejected["id"]: {"decision": "reject", "label": None},
+               rows[20]["id"]: {"decision": "relabel", "label": False},
+               rows[21]["id"]: {"decision": "relabel", "label": False}}
+    return files, reviews
+
+
+def _inputs(folder: Path, files: list[Path]):
+    return inputs_from(files, enhanced=[folder / "enhanced.jsonl"])
+
+
+def _same_outputs(a: Path, b: Path) -> None:
+    for name in OUTPUTS:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    ra, rb = orjson.loads((a / "merge_report.json").read_bytes()), orjson.loads((b / "merge_report.json").read_bytes())
+    assert ra.pop("near_dedupe") == "in-process" and rb.pop("near_dedupe") != "in-process"
+    assert ra == rb
+
+
+def test_the_local_engine_keeps_and_drops_exactly_what_the_in_process_path_does(tmp_path):
+    files, reviews = _dataset(tmp_path / "data")
+    opts = MergeOptions(exclude_categories=(), reviews=reviews, too_long={str(files[2]): {3, 4}})
+    here = merge(_inputs(tmp_path / "data", files), tmp_path / "in-process", opts,
+                 engine=EngineOptions("in-process"))
+    lines = []
+    engine = merge(_inputs(tmp_path / "data", files), tmp_path / "local", opts,
+                   engine=EngineOptions("local", workers=2, tasks=4), echo=lines.append)
+    rep = here.report
+    assert rep["reconciles"] and engine.report["reconciles"]
+    # every kind of drop happened, so the comparison covers each path through the code
+    for reason in ("near duplicate", "exact duplicate", "invalid", "superseded by enhanced version",
+                   "rejected in review", "duplicate of a record rejected in review", "over --max-tokens"):
+        assert rep["dropped"].get(reason), reason
+    assert rep["dropped"]["near duplicate"] > 250 and rep["review"]["relabelled"] == 2
+    _same_outputs(tmp_path / "in-process", tmp_path / "local")
+    assert "near-dedupe on datatrove (local, 2 workers, 4 shards, 9x13 bands)" in lines[0]
+    assert not (tmp_path / "local" / ".dedupe").exists()  # the work directory goes once the merge is done
+    drops = {d["id"]: d for d in map(orjson.loads, (tmp_path / "local" / "dropped.jsonl").read_bytes().splitlines())}
+    assert drops["near-rejected"]["reason"] == "duplicate of a record rejected in review"
+    assert drops["exact-rejected"]["reason"] == "duplicate of a record rejected in review"
+    # auto picks the engine only above the measured break-even
+    assert EngineOptions().chosen(ENGINE_ABOVE) == "in-process"
+    assert EngineOptions().chosen(ENGINE_ABOVE + 1) == "local"
+
+
+def test_a_killed_engine_run_resumes_from_its_finished_shards(tmp_path, monkeypatch):
+    files, _ = _dataset(tmp_path / "data", n=6000, seed=5)
+    args = [*FACTORY, "merge", *map(str, files), "--enhanced", str(tmp_path / "data" / "enhanced.jsonl"),
+            "--executor", "local", "--workers", "1", "--tasks", "6", "--out", str(tmp_path / "local")]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    done = None
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        found = list((tmp_path / "local" / ".dedupe").glob("*/logs/signatures/completions/*"))
+        if found:
+            done = found
+            break
+        time.sleep(0.01)
+    assert done, "no signature task finished before the merge did"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    work = done[0].parents[3]
+    finished = sorted(p.name for p in (work / "logs" / "signatures" / "completions").iterdir())
+    assert 1 <= len(finished) < 6
+    before = {r: (work / "signatures" / "full" / f"{r}.sig").stat().st_mtime_ns for r in finished}
+    assert not (tmp_path / "local" / "train.jsonl").exists()  # nothing half-written took the outputs' place
+
+    # the rerun, in this process so that the signature files can be looked at before the merge
+    # removes its work directory: the finished shards' files are still the ones the killed run wrote
+    import factory.merge.distributed as distributed
+
+    seen = {}
+    real = distributed.keep_first
+
+    def looking(sigs, *rest):
+        seen.update({r: (sigs / "full" / f"{r}.sig").stat().st_mtime_ns for r in finished})
+        return real(sigs, *rest)
+
+    monkeypatch.setattr(distributed, "keep_first", looking)
+    lines = []
+    merge(_inputs(tmp_path / "data", files), tmp_path / "local", MergeOptions(exclude_categories=("eval",)),
+          engine=EngineOptions("local", workers=1, tasks=6), echo=lines.append)
+    assert seen == before
+    assert f"resumed: {len(finished)} signature and 0 bucket tasks were done" in lines[0]
+    assert not (tmp_path / "local" / ".dedupe").exists()
+    merge(_inputs(tmp_path / "data", files), tmp_path / "in-process", MergeOptions(exclude_categories=("eval",)),
+          engine=EngineOptions("in-process"))
+    _same_outputs(tmp_path / "in-process", tmp_path / "local")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.timeout(400)
+def test_a_local_ray_cluster_keeps_the_same_records(tmp_path):
+    ray = shutil.which("ray", path=str(Path(sys.executable).parent))
+    if ray is None:
+        pytest.skip("ray is not installed (pip install 'factory[ray]')")
+    files, _ = _dataset(tmp_path / "data", n=1200, seed=9)
+    port = _free_port()
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
+    # a head and its workers on this machine (Ray advertises the machine's address, not 127.0.0.1)
+    start = subprocess.run([ray, "start", "--head", "--port", str(port),
+                            "--num-cpus", "2", "--include-dashboard", "false",
+                            "--disable-usage-stats"], capture_output=True, text=True, timeout=180, env=env)
+    assert start.returncode == 0, start.stderr[-2000:]
+    try:
+        out = subprocess.run([*FACTORY, "merge", *map(str, files), "--enhanced", str(tmp_path / "data" / "enhanced.jsonl"),
+                              "--executor", "ray", "--workers", "2", "--tasks", "3", "--out", str(tmp_path / "ray")],
+                             capture_output=True, text=True, timeout=300,
+                             env={**env, "RAY_ADDRESS": f"127.0.0.1:{port}"})
+        assert out.returncode == 0, out.stderr[-3000:]
+        assert "near-dedupe on datatrove (ray, 2 workers, 3 shards" in out.stdout
+    finally:
+        subprocess.run([ray, "stop", "--force"], capture_output=True, timeout=120, env=env)
+    merge(_inputs(tmp_path / "data", files), tmp_path / "in-process", MergeOptions(exclude_categories=("eval",)),
+          engine=EngineOptions("in-process"))
+    _same_outputs(tmp_path / "in-process", tmp_path / "ray")
+
+
+def test_an_engine_that_is_not_installed_or_misnamed_is_one_clear_error(tmp_path, monkeypatch):
+    files, _ = _dataset(tmp_path / "data", n=200)
+    monkeypatch.setitem(sys.modules, "datatrove", None)  # as if the scale extra were not installed
+    with pytest.raises(FactoryError, match=r"pip install 'factory\[scale\]'"):
+        merge(inputs_from(files), tmp_path / "out", MergeOptions(exclude_categories=()),
+              engine=EngineOptions("local"))
+    with pytest.raises(FactoryError, match="--executor must be one of auto, in-process, local, ray"):
+        merge(inputs_from(files), tmp_path / "out", MergeOptions(exclude_categories=()),
+              engine=EngineOptions("slurm"))
+    assert not (tmp_path / "out" / "train.jsonl").exists()
+
+
+def test_factory_toml_chooses_the_executor_of_merge(tmp_path):
+    files, _ = _dataset(tmp_path / "data", n=600, seed=11)
+    (tmp_path / "factory.toml").write_text('[merge]\nexecutor = "local"\nworkers = 2\ntasks = 2\n')
+    out = subprocess.run([*FACTORY, "merge", *map(str, files), "--out", str(tmp_path / "merged")],
+                         capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "near-dedupe on datatrove (local, 2 workers, 2 shards, 9x13 bands)" in out.stdout
+    # the command line wins over the file
+    out = subprocess.run([*FACTORY, "merge", *map(str, files), "--out", str(tmp_path / "here"), "--executor",
+                          "in-process"], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert out.returncode == 0 and "datatrove" not in out.stdout
+    assert (tmp_path / "merged" / "train.jsonl").read_bytes() == (tmp_path / "here" / "train.jsonl").read_bytes()
+    (tmp_path / "factory.toml").write_text('[merge]\nexecutor = "slurm"\n')
+    out = subprocess.run([*FACTORY, "merge", *map(str, files), "--out", str(tmp_path / "x")],
+                         capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert out.returncode != 0 and "Traceback" not in out.stderr
+    assert "factory.toml: merge.executor: Input should be 'auto', 'in-process', 'local' or 'ray'" in out.stderr
