@@ -193,11 +193,19 @@ def _close_stream(task: asyncio.Task) -> None:
 
 
 def ramped_transport(max_connections: int, ramp: ConnectionRamp | None = None) -> Any:
-    """An httpx transport whose pool opens its connections through a :class:`ConnectionRamp`."""
+    """An httpx transport whose pool opens its connections through a :class:`ConnectionRamp`.
+
+    HTTP/2 where the server offers it (TLS with ALPN ``h2``: the hosted APIs, most gateways): every call
+    of this process then shares one connection as a stream of its own, so neither the connection
+    burst nor a handshake per call happens at all. A server that offers only HTTP/1.1, and every
+    ``http://`` endpoint, gets HTTP/1.1 as before."""
+    import importlib.util
+
     import httpcore2
     import httpx2 as httpx
 
     transport = httpx.AsyncHTTPTransport(
+        http2=importlib.util.find_spec("h2") is not None,
         limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections))
     pool = getattr(transport, "_pool", None)
     if isinstance(pool, httpcore2.AsyncConnectionPool) and hasattr(pool, "_network_backend"):
