@@ -6,8 +6,8 @@ recall and precision. Targets: <= 60 s, <= 1.5 GB, recall and precision >= 0.95.
 
 ``--executor local`` runs near-dedupe on datatrove (factory.merge.distributed); ``both`` runs the
 in-process path and then the local engine on the same files and says whether their outputs are the
-same bytes. Peak RSS is that of the merge's whole process tree (the engine's workers included),
-sampled every 50 ms.
+same bytes. Peak memory is that of the merge's whole process tree (the engine's workers included),
+as PSS sampled every 0.2 s.
 
 Records are valid Examples (tool calls against the Continue tools, one in three) whose texts draw
 from a 5,000-word vocabulary; planted near-duplicates copy a random record and change 1-3 words of
@@ -129,26 +129,30 @@ print(json.dumps({"wall_s": wall, "cpu_s": time.process_time() - cpu, "peak_rss_
 
 
 def run_child(src: Path, out: Path, threshold: float, executor: str, workers: int, tasks: int) -> dict:
-    """The merge in a child process; its peak RSS summed over the child and its descendants."""
+    """The merge in a child process; its peak memory summed over the child and its descendants as
+    PSS (each page shared by forked workers counted once, split between them), sampled every 0.2 s."""
     try:
         import psutil
     except ImportError:
         psutil = None
+    # files, not pipes: nobody reads them while it runs
+    outputs = tempfile.TemporaryFile(), tempfile.TemporaryFile()  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen([sys.executable, "-c", CHILD, str(src), str(threshold), str(out), executor, str(workers),
-                             str(tasks)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+                             str(tasks)], stdout=outputs[0], stderr=outputs[1], cwd=ROOT)
     peak = 0
     while proc.poll() is None and psutil is not None:
         total = 0
         try:
             me = psutil.Process(proc.pid)
             for p in [me, *me.children(recursive=True)]:
-                with contextlib.suppress(psutil.Error):
-                    total += p.memory_info().rss
+                with contextlib.suppress(psutil.Error, AttributeError):
+                    total += p.memory_full_info().pss
         except psutil.Error:
             pass
         peak = max(peak, total)
-        time.sleep(0.05)
-    stdout, stderr = proc.communicate()
+        time.sleep(0.2)
+    proc.wait()
+    stdout, stderr = (f.seek(0) or f.read().decode() for f in outputs)
     if proc.returncode:
         raise SystemExit(f"merge failed:\n{stderr[-3000:]}")
     res = json.loads(stdout)
@@ -221,7 +225,8 @@ def main() -> None:
                 print(f"  {res['log']}")
             print(f"  wall {res['wall_s']:.1f} s ({rep['read'] / res['wall_s']:,.0f} records/s), CPU of the merge "
                   f"process {res['cpu_s']:.1f} s, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores, "
-                  f"peak RSS {res['peak_rss_mb']:.0f} MB (process), {res['tree_peak_rss_mb']:.0f} MB (with its workers)")
+                  f"peak RSS {res['peak_rss_mb']:.0f} MB (the merge process), peak PSS "
+                  f"{res['tree_peak_rss_mb']:.0f} MB (with its workers)")
             print(f"  near-duplicate recall {s['near_recall']:.3f}, exact-duplicate recall {s['exact_recall']:.3f}, "
                   f"precision {s['precision']:.3f} ({s['false_positives']} distinct records dropped; "
                   f"threshold {args.threshold})")

@@ -52,10 +52,10 @@ class MergeConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    # auto: in this process up to 50,000 records, datatrove's local executor above; in-process, local, ray.
+    # auto: in this process up to 50,000 input lines, datatrove's local executor above (when installed).
     executor: Literal["auto", "in-process", "local", "ray"] = "auto"
     workers: int = Field(default=0, ge=0)  # engine tasks at once; 0 = this machine's cores
-    tasks: int = Field(default=0, ge=0)  # text shards / signature tasks; 0 = one per 50,000 records
+    tasks: int = Field(default=0, ge=0)  # text shards / signature tasks; 0 = 50,000 input lines a shard
 
 
 class PriceConfig(BaseModel):

@@ -34,11 +34,13 @@ from factory.cli.options import examples
                    "held_out are always kept out.")
 @click.option("--executor", type=click.Choice(["auto", "in-process", "local", "ray"]), default=None,
               help="Where near-dedupe runs: in this process, or on datatrove's local or Ray executor (same "
-                   "records kept); auto: local above 50,000 records [default: factory.toml [merge] or auto].")
+                   "records kept); auto: local above 50,000 input lines when datatrove is installed "
+                   "[default: factory.toml [merge] or auto].")
 @click.option("--workers", type=click.IntRange(min=0), default=None,
               help="Engine tasks at once [default: this machine's cores].")
 @click.option("--tasks", type=click.IntRange(min=0), default=None,
-              help="Text shards, one signature task each [default: one per 50,000 records].")
+              help="Text shards, one signature task each: the input lines cut into this many "
+                   "[default: 50,000 lines a shard].")
 @click.pass_obj
 @examples("factory merge --data data --enhanced enhanced_batch_001.jsonl --eval-frac 0.15",
           "factory merge --data data --executor local --workers 2")

@@ -31,9 +31,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import heapq
+import importlib.metadata
 import random
 import re
-import shutil
 import tempfile
 import zlib
 from array import array
@@ -50,6 +50,7 @@ from factory.merge.distributed import (
     SHARD_RECORDS,
     EngineOptions,
     TextShards,
+    clean,
     near_duplicates,
     require_datatrove,
 )
@@ -272,12 +273,14 @@ def merge(inputs: Sequence[MergeInput], out_dir: str | Path, options: MergeOptio
     work: Path | None = None
     if executor != "in-process":
         require_datatrove(executor)
+        per_shard = -(-lines // engine.tasks) if engine.tasks else SHARD_RECORDS
+        # what the work files depend on: a rerun with anything else starts afresh, never from them
         settings = {k: sorted(v) if isinstance(v, set) else v for k, v in dataclasses.asdict(opts).items()}
         settings["too_long"] = {k: sorted(v) for k, v in opts.too_long.items()}
-        key = hashlib.blake2b(orjson.dumps([digest, settings, engine.tasks], default=str,
+        versions = {name: _version(name) for name in ("factory", "datasketch", "datatrove")}
+        key = hashlib.blake2b(orjson.dumps([digest, settings, per_shard, versions], default=str,
                                            option=orjson.OPT_SORT_KEYS), digest_size=8).hexdigest()
         work = out_dir / ".dedupe" / key
-        per_shard = -(-lines // engine.tasks) if engine.tasks else SHARD_RECORDS
         shards = TextShards(work / "text", per_shard)
     near = NearDuplicateIndex(opts.near_threshold, opts.num_perm, opts.shingle) \
         if opts.near_threshold and shards is None else None
@@ -288,6 +291,7 @@ def merge(inputs: Sequence[MergeInput], out_dir: str | Path, options: MergeOptio
     cat_of: list[int] = []
     cat_names: dict[str, int] = {}
     ids: list[str] = []
+    no_id: set[int] = set()  # kept records without an "id" key (their drop line says null, as in-process)
     source = array("q")  # per kept record: file index * 2**40 + line (the engine path's late drops)
     candidate_key = array("q")  # engine path: candidate number -> key (spill index, or <0: rejected)
     relabelled: set[int] = set()
@@ -359,16 +363,19 @@ def merge(inputs: Sequence[MergeInput], out_dir: str | Path, options: MergeOptio
                 cat = obj["category"]
                 cat_of.append(cat_names.setdefault(cat, len(cat_names)))
                 ids.append(obj.get("id", ""))
+                if "id" not in obj:
+                    no_id.add(len(ids) - 1)
                 source.append(file << 40 | line)
         names_of_cat = {v: k for k, v in cat_names.items()}
         alive: Sequence[int] = range(len(offsets))
         if shards is not None and work is not None:
             removed = _near_on_engine(shards, work, candidate_key, opts, engine, executor, echo)
-            _late_drops(drops, early, removed, source, ids, cat_of, names_of_cat, rejected_ids)
-            alive = [i for i in range(len(offsets)) if i not in removed]
+            _late_drops(drops, early, removed, source, ids, no_id, cat_of, names_of_cat, rejected_ids)
+            alive = array("q", (i for i in range(len(offsets)) if i not in removed))
             relabelled -= removed.keys()
         spill.flush()
         if not alive:  # nothing survived: the outputs already there stay as they are
+            clean(out_dir)
             read = sum(read_by_file.values())
             why = ", ".join(f"{n} {r}" for r, n in drops.total.most_common(3)) or "the inputs hold no line"
             first = f"; first: {drops.invalid_examples[0]}" if drops.invalid_examples else ""
@@ -384,8 +391,7 @@ def merge(inputs: Sequence[MergeInput], out_dir: str | Path, options: MergeOptio
                     spill.seek(offsets[i])
                     w.write(spill.readline().rstrip(b"\n"))
                     written[split][names_of_cat[cat_of[i]]] += 1
-    if work is not None:
-        shutil.rmtree(work.parent, ignore_errors=True)  # finished: no shard is needed again
+    clean(out_dir)  # finished: no work file is needed again (nor one a killed engine run left)
 
     read = sum(read_by_file.values())
     kept = len(alive)
@@ -413,6 +419,13 @@ def merge(inputs: Sequence[MergeInput], out_dir: str | Path, options: MergeOptio
     return MergeResult(paths["train"], paths["eval"], report_path, report, originals_path)
 
 
+def _version(package: str) -> str:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:  # run from a source tree
+        return "unknown"
+
+
 def _drop(drops: _Drops, file: int, line: int, rid: Any, category: Any, reason: str, kept_as: int | None,
           ids: list[str], rejected_ids: list[str]) -> None:
     """One dropped record; ``kept_as`` is the key of the record it duplicates (<0: one rejected in review)."""
@@ -437,7 +450,7 @@ def _near_on_engine(shards: TextShards, work: Path, candidate_key: array, opts: 
     return {candidate_key[c]: candidate_key[k] for c, k in found.items() if candidate_key[c] >= 0}
 
 
-def _late_drops(drops: _Drops, early: Any, removed: dict[int, int], source: array, ids: list[str],
+def _late_drops(drops: _Drops, early: Any, removed: dict[int, int], source: array, ids: list[str], no_id: set[int],
                 cat_of: list[int], names_of_cat: dict[int, str], rejected_ids: list[str]) -> None:
     """The engine path's dropped.jsonl, in input order as the in-process path writes it: the drops
     decided during the pass, with a duplicate of a record that near-dedupe dropped pointed at that
@@ -454,7 +467,8 @@ def _late_drops(drops: _Drops, early: Any, removed: dict[int, int], source: arra
 
     def near() -> Iterator[tuple[int, int, Any, Any, str, int | None]]:
         for i in sorted(removed):
-            yield source[i] >> 40, source[i] & (2**40 - 1), ids[i], names_of_cat[cat_of[i]], "near duplicate", removed[i]
+            rid = None if i in no_id else ids[i]
+            yield source[i] >> 40, source[i] & (2**40 - 1), rid, names_of_cat[cat_of[i]], "near duplicate", removed[i]
 
     for file, line, rid, category, reason, kept_as in heapq.merge(decided(), near(), key=lambda d: (d[0], d[1])):
         _drop(drops, file, line, rid, category, reason, kept_as, ids, rejected_ids)

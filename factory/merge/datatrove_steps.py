@@ -10,7 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import orjson
 from datatrove.pipeline.dedup.minhash import MinhashDedupSignature
+from datatrove.pipeline.readers import JsonlReader
 from datatrove.utils.word_tokenizers import WordTokenizer
 
 from factory.merge.dataset import NearDuplicateIndex
@@ -21,6 +23,19 @@ def text_adapter(self: Any, data: dict, path: str, id_in_file: int | str) -> dic
     datatrove's reader drops a document whose text is empty, which would shift every later document
     index; such a record gets one NUL instead (its signature is that of no words, as in-process)."""
     return {"text": data["text"] or "\x00", "id": str(data["id"]), "metadata": {}}
+
+
+class TextShardReader(JsonlReader):
+    """The text shards as bytes: the stock reader opens them as text in the locale's encoding (which
+    would change non-ASCII words on a machine whose locale is not UTF-8) and skips a line it cannot
+    parse (which would shift every later document index); this one reads UTF-8 and fails instead."""
+
+    def read_file(self, filepath: str) -> Any:
+        with self.data_folder.open(filepath, "rb") as fh:
+            for number, line in enumerate(fh):
+                with self.track_time():
+                    document = self.get_document_from_dict(orjson.loads(line), filepath, number)
+                yield document
 
 
 class _UnusedTokenizer(WordTokenizer):

@@ -36,7 +36,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import orjson
 
 from factory.errors import FactoryError
@@ -73,7 +72,9 @@ class EngineOptions:
 
 def require_datatrove(executor: str) -> None:
     try:
+        import datasketch  # noqa: F401
         import datatrove  # noqa: F401
+        import numpy  # noqa: F401
     except ImportError:
         raise FactoryError(f"--executor {executor} runs near-dedupe on datatrove, which is not installed: "
                            "pip install 'factory[scale]' (or --executor in-process)") from None
@@ -113,7 +114,7 @@ class TextShards:
             self._finish()
             self._shard = shard
             self._fh = open(self.folder / f"{shard:05d}.jsonl.part", "wb")  # noqa: SIM115 - closed in _finish
-        self._fh.write(orjson.dumps({"id": self.count, "text": text}) + b"\n")
+        self._fh.write(orjson.dumps({"id": self.count, "text": text}) + b"\n")  # UTF-8, read as bytes
         self.count += 1
         return self.count - 1
 
@@ -166,7 +167,7 @@ def _executor(kind: str, pipeline: list, tasks: int, workers: int, logs: Path) -
             # RAY_ADDRESS, else the cluster `ray start` left on this machine, else a new local one
             try:
                 ray.init(address=address, log_to_driver=False, include_dashboard=False, configure_logging=False)
-            except (ConnectionError, RuntimeError) as exc:
+            except Exception as exc:  # noqa: BLE001 - Ray's errors share no base class: one message for all
                 raise FactoryError(f"--executor ray: no Ray cluster at {address or 'this machine'} ({exc}); start "
                                    "one with `ray start --head` and set RAY_ADDRESS to its address, or use "
                                    "--executor local") from None
@@ -183,24 +184,23 @@ def near_duplicates(work: Path, starts: list[int], count: int, *, threshold: flo
     kept candidate it duplicates}. ``starts``: first candidate of each shard; ``count``: candidates."""
     from datasketch import MinHashLSH
     from datatrove.pipeline.dedup.minhash import MinhashConfig, MinhashDedupBuckets
-    from datatrove.pipeline.readers import JsonlReader
     from datatrove.utils.hashing import HashConfig
 
-    from factory.merge.datatrove_steps import FactoryMinhashSignature, text_adapter
+    from factory.merge.datatrove_steps import FactoryMinhashSignature, TextShardReader, text_adapter
 
     if count == 0:
         return {}
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)  # the bands the in-process index uses
     config = MinhashConfig(n_grams=shingle, num_buckets=lsh.b, hashes_per_bucket=lsh.r, seed=1,
                            hash_config=HashConfig(precision=32, hash_fc="sha1"))
-    workers = workers or os.cpu_count() or 1
+    workers = min(workers or os.cpu_count() or 1, max(len(starts), lsh.b))
     sigs, buckets, logs = work / "signatures", work / "buckets", work / "logs"
     done = {stage: len(list((logs / stage / "completions").glob("*"))) for stage in ("signatures", "buckets")}
     timings = {}
     with _quiet(work / "datatrove.log"):
         t = time.perf_counter()
-        reader = JsonlReader(str(work / "text"), glob_pattern="*.jsonl", adapter=text_adapter, compression=None,
-                             add_file_path=False)
+        reader = TextShardReader(str(work / "text"), glob_pattern="*.jsonl", adapter=text_adapter, compression=None,
+                                 add_file_path=False)
         step = FactoryMinhashSignature(str(sigs), config, threshold, num_perm, shingle)
         _run(_executor(executor, [reader, step], len(starts), min(workers, len(starts)), logs / "signatures"), work)
         timings["signatures"] = time.perf_counter() - t
@@ -209,7 +209,7 @@ def near_duplicates(work: Path, starts: list[int], count: int, *, threshold: flo
                        min(workers, lsh.b), logs / "buckets"), work)
         timings["buckets"] = time.perf_counter() - t
     t = time.perf_counter()
-    removed = keep_first(sigs, buckets, starts, count, num_perm, threshold)
+    removed = keep_first(sigs, buckets, starts, count, num_perm, threshold, lsh.b)
     timings["keep-first"] = time.perf_counter() - t
     if echo:
         resumed = f"; resumed: {done['signatures']} signature and {done['buckets']} bucket tasks were done" \
@@ -234,17 +234,27 @@ def _run(executor: Any, work: Path) -> None:
 
 
 def keep_first(sigs: Path, buckets: Path, starts: list[int], count: int, num_perm: int,
-               threshold: float) -> dict[int, int]:
+               threshold: float, bands: int) -> dict[int, int]:
     """The in-process rule over datatrove's band matches: in candidate order, drop a candidate when a
     band it shares holds an earlier kept candidate with estimated Jaccard >= ``threshold``.
 
     Each ``.dups`` file lists, for one band, consecutive pairs of documents with equal band values,
     sorted by (values, shard, document): ``(a, b), (b, c)`` is one group {a, b, c} in input order, and a
     pair whose first member is not the previous pair's second starts a new group."""
+    import numpy as np
+
     offsets = np.asarray(starts, dtype=np.int64)
+    sizes = np.diff([*starts, count]).tolist()
+    found = sorted(buckets.glob("*.dups"))
+    full_files = [sigs / f"full/{rank:05d}.sig" for rank in range(len(starts))]
+    complete = len(found) == bands and all(
+        f.exists() and f.stat().st_size == n * num_perm * 4 for f, n in zip(full_files, sizes, strict=True))
+    if not complete:  # finished tasks whose files are gone (a work directory half removed)
+        raise FactoryError(f"{buckets.parent}: the near-dedupe work files are incomplete; remove that directory "
+                           "and run the merge again")
     group_parts, member_parts = [], []
     groups = 0
-    for f in sorted(buckets.glob("*.dups")):
+    for f in found:
         pairs = np.fromfile(f, dtype="<u4").reshape(-1, 4).astype(np.int64)
         if not len(pairs):
             continue
@@ -259,8 +269,7 @@ def keep_first(sigs: Path, buckets: Path, starts: list[int], count: int, num_per
         return {}
     group, member = np.concatenate(group_parts), np.concatenate(member_parts)
     nodes = np.unique(member)  # candidates that share a band with another one, ascending = input order
-    full = [np.memmap(sigs / f"full/{rank:05d}.sig", dtype=np.uint32, mode="r").reshape(-1, num_perm)
-            for rank in range(len(starts))]
+    full = [np.memmap(f, dtype=np.uint32, mode="r").reshape(-1, num_perm) for f in full_files]
     rank_of = np.searchsorted(offsets, nodes, side="right") - 1
     signature = np.empty((len(nodes), num_perm), dtype=np.uint32)
     for rank, rows in enumerate(full):
@@ -292,9 +301,12 @@ def keep_first(sigs: Path, buckets: Path, starts: list[int], count: int, num_per
     return removed
 
 
-def work_dir(out_dir: Path, key: str) -> Path:
-    return out_dir / ".dedupe" / key
-
-
 def clean(out_dir: Path) -> None:
-    shutil.rmtree(out_dir / ".dedupe", ignore_errors=True)
+    """Remove every near-dedupe work directory under ``out_dir``: renamed first, so that a removal cut
+    short never leaves completion markers without the files they stand for."""
+    folder = out_dir / ".dedupe"
+    if not folder.exists():
+        return
+    doomed = out_dir / f".dedupe.removing.{os.getpid()}"
+    os.replace(folder, doomed)
+    shutil.rmtree(doomed, ignore_errors=True)

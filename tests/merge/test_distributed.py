@@ -78,7 +78,10 @@ def _dataset(folder: Path, n: int = 2400, seed: int = 3) -> tuple[list[Path], di
     near_rejected["messages"][1]["content"] = _edit(near_rejected["messages"][1]["content"], rng, 1)
     exact_rejected = _copy(rejected, "exact-rejected")
     exact_rejected["messages"][0]["content"] = exact_rejected["messages"][0]["content"].upper()
-    everything = rows + planted + [near_rejected, exact_rejected]
+    nameless = _copy(rows[30], "x")  # a near copy without an id: its drop names none, on both paths
+    del nameless["id"]
+    nameless["messages"][1]["content"] = _edit(nameless["messages"][1]["content"], rng, 1)
+    everything = rows + planted + [near_rejected, exact_rejected, nameless]
     rng.shuffle(everything)
     everything.remove(rejected)
     everything.insert(5, rejected)  # the rejected record comes before its copies
@@ -132,6 +135,7 @@ def test_the_local_engine_keeps_and_drops_exactly_what_the_in_process_path_does(
     assert "near-dedupe on datatrove (local, 2 workers, 4 shards, 9x13 bands)" in lines[0]
     assert not (tmp_path / "local" / ".dedupe").exists()  # the work directory goes once the merge is done
     drops = {d["id"]: d for d in map(orjson.loads, (tmp_path / "local" / "dropped.jsonl").read_bytes().splitlines())}
+    assert drops[None]["reason"] == "near duplicate"
     assert drops["near-rejected"]["reason"] == "duplicate of a record rejected in review"
     assert drops["exact-rejected"]["reason"] == "duplicate of a record rejected in review"
     # auto picks the engine only above the measured break-even
@@ -227,6 +231,25 @@ def test_an_engine_that_is_not_installed_or_misnamed_is_one_clear_error(tmp_path
         merge(inputs_from(files), tmp_path / "out", MergeOptions(exclude_categories=()),
               engine=EngineOptions("slurm"))
     assert not (tmp_path / "out" / "train.jsonl").exists()
+    monkeypatch.undo()  # datatrove is back
+    # nothing survives: the outputs stay as they were, and so does the directory (no work files left)
+    lines = [line for f in files for line in f.read_bytes().splitlines() if line.startswith(b'{"')]
+    rejected = {r["id"]: {"decision": "reject", "label": None} for r in map(orjson.loads, lines) if "id" in r}
+    with pytest.raises(FactoryError, match="nothing to merge"):
+        merge(inputs_from(files), tmp_path / "out", MergeOptions(exclude_categories=(), reviews=rejected),
+              engine=EngineOptions("local"))
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == []
+
+
+def test_merge_status_and_report_still_import_on_a_base_install_without_numpy(tmp_path):
+    # numpy comes with the quality extra; the engine module must not pull it in on import
+    _dataset(tmp_path, n=50)
+    code = ("import sys; sys.modules['numpy'] = None\n"
+            "from factory.cli.main import main\n"
+            f"sys.exit(main(['status', '--data', {str(tmp_path)!r}]))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert "Traceback" not in out.stderr and "numpy" not in out.stderr, out.stderr
+    assert out.returncode == 0 and "tool_core" in out.stdout
 
 
 def test_factory_toml_chooses_the_executor_of_merge(tmp_path):
