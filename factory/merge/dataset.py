@@ -33,9 +33,7 @@ import hashlib
 import heapq
 import importlib.metadata
 import random
-import re
 import tempfile
-import zlib
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -54,13 +52,13 @@ from factory.merge.distributed import (
     near_duplicates,
     require_datatrove,
 )
+from factory.merge.minhash import NearDuplicateIndex
 from factory.quality.validate import RecordValidator
 from factory.store.jsonl import JsonlWriter, read_jsonl, write_json
 from factory.store.provenance import record_inputs
 
 # Meta keys exporters need (DPO/KTO pairs, FIM text, licences of ingested code); the rest is provenance.
 KEEP_META = ("defect", "parent_id", "fim", "license", "source")
-_WORD = re.compile(r"\w+", re.UNICODE)
 
 
 @dataclass
@@ -124,69 +122,12 @@ def exact_key(record: dict[str, Any]) -> bytes:
     return hashlib.blake2b(orjson.dumps([msgs, tools], option=orjson.OPT_SORT_KEYS), digest_size=16).digest()
 
 
-def shingle_hashes(text: str, n: int, _cache: dict[str, int] = {}) -> list[int]:  # noqa: B006 - a memo
-    """32-bit hashes of the distinct word ``n``-grams of ``text``: each word is hashed once (crc32,
-    deterministic across runs, unlike ``hash``) and n-grams are combined in numpy."""
-    import numpy as np
-
-    words = _WORD.findall(text)
-    if len(_cache) > 1_000_000:
-        _cache.clear()
-    hashes = np.fromiter((_cache.get(w) or _cache.setdefault(w, zlib.crc32(w.encode()) | 1) for w in words),
-                         dtype=np.uint64, count=len(words))
-    if len(hashes) <= n:
-        return [int(zlib.crc32(hashes.tobytes()))]
-    mixed = np.zeros(len(hashes) - n + 1, dtype=np.uint64)
-    for k in range(n):  # polynomial rolling combination mod 2**32
-        mixed = (mixed * np.uint64(1_000_003) + hashes[k:len(hashes) - n + 1 + k]) & np.uint64(0xFFFFFFFF)
-    return np.unique(mixed).tolist()
-
-
 def strip_for_training(record: dict[str, Any]) -> dict[str, Any]:
     out = {k: record[k] for k in ("id", "category", "subcategory", "messages", "tools", "label") if k in record}
     meta = {k: v for k, v in (record.get("meta") or {}).items() if k in KEEP_META and v is not None}
     if meta:
         out["meta"] = meta
     return out
-
-
-class NearDuplicateIndex:
-    """MinHash LSH over word shingles; a candidate counts only if its estimated Jaccard similarity
-    (from the stored signatures) reaches the threshold, so LSH false positives are not dropped."""
-
-    def __init__(self, threshold: float, num_perm: int = 128, shingle: int = 3) -> None:
-        from datasketch import MinHash, MinHashLSH
-
-        self._minhash = MinHash
-        self.threshold, self.num_perm, self.shingle = threshold, num_perm, shingle
-        self.lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-        self._sigs: dict[int, tuple[int, Any]] = {}  # key -> (order added, signature values)
-        self._template = MinHash(num_perm=num_perm, seed=1)
-
-    def signature(self, text: str) -> Any:
-        # shingles arrive already hashed (shingle_hashes): the hash function only passes them through
-        mh = self._minhash(num_perm=self.num_perm, seed=1, hashfunc=int,
-                           permutations=self._template.permutations, scheme=self._template.scheme)
-        mh.update_batch(shingle_hashes(text, self.shingle))
-        return mh
-
-    def find_or_add(self, key: int, text: str) -> int | None:
-        """The key of the earliest-added kept near-duplicate of ``text``, or None after adding ``text``
-        under ``key``. (The earliest, so that the engine path, which walks candidates in input order,
-        names the same kept record.)"""
-        import numpy as np
-
-        sig = self.signature(text)
-        values = sig.hashvalues.astype(np.uint32)  # datasketch 2 "affine32": already 32-bit
-        for other in sorted(self.lsh.query(sig), key=lambda k: self._sigs[k][0]):
-            if np.count_nonzero(values == self._sigs[other][1]) / self.num_perm >= self.threshold:
-                return other
-        self.lsh.insert(key, sig, check_duplication=False)
-        self._sigs[key] = (len(self._sigs), values)
-        return None
-
-    def __len__(self) -> int:
-        return len(self._sigs)
 
 
 def _scan_inputs(inputs: Sequence[MergeInput]) -> tuple[set[str], int, str]:

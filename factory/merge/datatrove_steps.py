@@ -15,7 +15,7 @@ from datatrove.pipeline.dedup.minhash import MinhashDedupSignature
 from datatrove.pipeline.readers import JsonlReader
 from datatrove.utils.word_tokenizers import WordTokenizer
 
-from factory.merge.dataset import NearDuplicateIndex
+from factory.merge.minhash import NearDuplicateIndex
 
 
 def text_adapter(self: Any, data: dict, path: str, id_in_file: int | str) -> dict:
@@ -58,13 +58,14 @@ class _UnusedTokenizer(WordTokenizer):
 class FactoryMinhashSignature(MinhashDedupSignature):
     """Stage 1 with the in-process path's exact signature: the same word shingles and the same
     datasketch MinHash (``NearDuplicateIndex.signature``), so both paths see the same candidates and
-    the same estimated Jaccard. The first ``num_buckets * hashes_per_bucket`` values are banded as
+    the same estimated Jaccard. The first ``num_hashes`` values (bands x rows) are banded as
     datasketch's MinHashLSH bands them; every value of every document also goes, in document order,
     to ``full/RANK.sig`` (``num_perm`` uint32 a row) for the similarity check of the keep-first step."""
 
-    def __init__(self, output_folder: str, config: Any, threshold: float, num_perm: int, shingle: int) -> None:
+    def __init__(self, output_folder: str, config: Any, threshold: float, num_perm: int, shingle: int,
+                 bands: int) -> None:
         super().__init__(output_folder, config=config, language=_UnusedTokenizer())
-        self.threshold, self.num_perm, self.shingle = threshold, num_perm, shingle
+        self.threshold, self.num_perm, self.shingle, self.bands = threshold, num_perm, shingle, bands
         self._index: NearDuplicateIndex | None = None
         self._full: Any = None
 
@@ -77,8 +78,7 @@ class FactoryMinhashSignature(MinhashDedupSignature):
             self._index = NearDuplicateIndex(self.threshold, self.num_perm, self.shingle)
         values = self._index.signature(str(shingles[0, 0])).hashvalues.astype(np.uint32)
         self._full.write(values.tobytes())
-        used = values[: self.config.num_buckets * self.config.hashes_per_bucket]
-        return [band.tolist() for band in np.split(used, self.config.num_buckets)]
+        return [band.tolist() for band in np.split(values[: self.num_hashes], self.bands)]
 
     def run(self, data: Any, rank: int = 0, world_size: int = 1) -> Any:
         self._full = self.output_folder.open(f"full/{rank:05d}.sig", mode="wb")

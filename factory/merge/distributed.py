@@ -1,6 +1,6 @@
 """Near-duplicate removal past one process: datatrove's MinHash pipeline, factory's decisions.
 
-The in-process path (:class:`factory.merge.dataset.NearDuplicateIndex`) holds every kept record's
+The in-process path (:class:`factory.merge.minhash.NearDuplicateIndex`) holds every kept record's
 MinHash and LSH entries in memory, about 4.5 KB a record: fine for the main job, 4.5 GB at a million
 records and too slow on one core. The engine path keeps merge's one streaming pass (validation,
 review, exact dedupe, the spill of kept records) and moves the near-duplicate search to datatrove, the
@@ -11,7 +11,7 @@ pipeline library Hugging Face uses for its own corpora, on any of its executors:
 2. **signatures** (datatrove, one task a shard): :class:`FactoryMinhashSignature` computes the
    in-process path's exact MinHash and writes its LSH bands (the bands datasketch's ``MinHashLSH``
    picks for the threshold) plus the whole signature;
-3. **buckets** (datatrove's own ``MinhashDedupBuckets``, one task a band): sorts each band and lists
+3. **band matches** (datatrove's own ``MinhashDedupBuckets``, one task a band): sorts each band and lists
    the documents that share it;
 4. **keep-first** (here, :func:`keep_first`): walks the candidates in input order and drops one when
    a band it shares holds an earlier *kept* candidate whose estimated Jaccard similarity (equal
@@ -191,28 +191,28 @@ def near_duplicates(work: Path, starts: list[int], count: int, *, threshold: flo
     if count == 0:
         return {}
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)  # the bands the in-process index uses
-    config = MinhashConfig(n_grams=shingle, num_buckets=lsh.b, hashes_per_bucket=lsh.r, seed=1,
-                           hash_config=HashConfig(precision=32, hash_fc="sha1"))
+    # word n-grams, bands, rows a band, seed (the signature step computes its own values)
+    config = MinhashConfig(shingle, lsh.b, lsh.r, 1, hash_config=HashConfig(precision=32, hash_fc="sha1"))
     workers = min(workers or os.cpu_count() or 1, max(len(starts), lsh.b))
-    sigs, buckets, logs = work / "signatures", work / "buckets", work / "logs"
-    done = {stage: len(list((logs / stage / "completions").glob("*"))) for stage in ("signatures", "buckets")}
+    sigs, matches, logs = work / "signatures", work / "matches", work / "logs"
+    done = {stage: len(list((logs / stage / "completions").glob("*"))) for stage in ("signatures", "matches")}
     timings = {}
     with _quiet(work / "datatrove.log"):
         t = time.perf_counter()
         reader = TextShardReader(str(work / "text"), glob_pattern="*.jsonl", adapter=text_adapter, compression=None,
                                  add_file_path=False)
-        step = FactoryMinhashSignature(str(sigs), config, threshold, num_perm, shingle)
+        step = FactoryMinhashSignature(str(sigs), config, threshold, num_perm, shingle, lsh.b)
         _run(_executor(executor, [reader, step], len(starts), min(workers, len(starts)), logs / "signatures"), work)
         timings["signatures"] = time.perf_counter() - t
         t = time.perf_counter()
-        _run(_executor(executor, [MinhashDedupBuckets(str(sigs), str(buckets), config=config)], lsh.b,
-                       min(workers, lsh.b), logs / "buckets"), work)
-        timings["buckets"] = time.perf_counter() - t
+        _run(_executor(executor, [MinhashDedupBuckets(str(sigs), str(matches), config=config)], lsh.b,
+                       min(workers, lsh.b), logs / "matches"), work)
+        timings["band matches"] = time.perf_counter() - t
     t = time.perf_counter()
-    removed = keep_first(sigs, buckets, starts, count, num_perm, threshold, lsh.b)
+    removed = keep_first(sigs, matches, starts, count, num_perm, threshold, lsh.b)
     timings["keep-first"] = time.perf_counter() - t
     if echo:
-        resumed = f"; resumed: {done['signatures']} signature and {done['buckets']} bucket tasks were done" \
+        resumed = f"; resumed: {done['signatures']} signature and {done['matches']} band tasks were done" \
             if any(done.values()) else ""
         echo(f"near-dedupe on datatrove ({executor}, {workers} workers, {len(starts)} shards, {lsh.b}x{lsh.r} bands): "
              + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()) + f"; {len(removed)} near duplicates"
@@ -233,7 +233,7 @@ def _run(executor: Any, work: Path) -> None:
                            f"{work / 'datatrove.log'}; rerun the same merge to resume")
 
 
-def keep_first(sigs: Path, buckets: Path, starts: list[int], count: int, num_perm: int,
+def keep_first(sigs: Path, matches: Path, starts: list[int], count: int, num_perm: int,
                threshold: float, bands: int) -> dict[int, int]:
     """The in-process rule over datatrove's band matches: in candidate order, drop a candidate when a
     band it shares holds an earlier kept candidate with estimated Jaccard >= ``threshold``.
@@ -245,12 +245,12 @@ def keep_first(sigs: Path, buckets: Path, starts: list[int], count: int, num_per
 
     offsets = np.asarray(starts, dtype=np.int64)
     sizes = np.diff([*starts, count]).tolist()
-    found = sorted(buckets.glob("*.dups"))
+    found = sorted(matches.glob("*.dups"))
     full_files = [sigs / f"full/{rank:05d}.sig" for rank in range(len(starts))]
     complete = len(found) == bands and all(
         f.exists() and f.stat().st_size == n * num_perm * 4 for f, n in zip(full_files, sizes, strict=True))
     if not complete:  # finished tasks whose files are gone (a work directory half removed)
-        raise FactoryError(f"{buckets.parent}: the near-dedupe work files are incomplete; remove that directory "
+        raise FactoryError(f"{matches.parent}: the near-dedupe work files are incomplete; remove that directory "
                            "and run the merge again")
     group_parts, member_parts = [], []
     groups = 0

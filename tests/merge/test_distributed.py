@@ -181,7 +181,7 @@ def test_a_killed_engine_run_resumes_from_its_finished_shards(tmp_path, monkeypa
     merge(_inputs(tmp_path / "data", files), tmp_path / "local", MergeOptions(exclude_categories=("eval",)),
           engine=EngineOptions("local", workers=1, tasks=6), echo=lines.append)
     assert seen == before
-    assert f"resumed: {len(finished)} signature and 0 bucket tasks were done" in lines[0]
+    assert f"resumed: {len(finished)} signature and 0 band tasks were done" in lines[0]
     assert not (tmp_path / "local" / ".dedupe").exists()
     merge(_inputs(tmp_path / "data", files), tmp_path / "in-process", MergeOptions(exclude_categories=("eval",)),
           engine=EngineOptions("in-process"))
