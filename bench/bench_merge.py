@@ -58,17 +58,10 @@ def make_record(i: int, rng: random.Random, vocab: list[str]) -> dict:
 
 
 def plant_near(rec: dict, rng: random.Random, vocab: list[str], j: int) -> dict:
+    from tests.helpers.datasets import edit_words
+
     dup = orjson.loads(orjson.dumps(rec))
-    words = dup["messages"][-1]["content"].split()
-    for _ in range(rng.randint(1, 3)):
-        op, k = rng.random(), rng.randrange(len(words))
-        if op < 0.5:
-            words[k] = rng.choice(vocab)
-        elif op < 0.75:
-            words.insert(k, rng.choice(vocab))
-        else:
-            del words[k]
-    dup["messages"][-1]["content"] = " ".join(words)
+    dup["messages"][-1]["content"] = edit_words(dup["messages"][-1]["content"], rng, rng.randint(1, 3), vocab)
     dup["id"] = f"near{j}"
     dup["meta"]["planted_from"] = rec["id"]
     return dup

@@ -43,7 +43,7 @@ from factory.errors import FactoryError
 EXECUTORS = ("auto", "in-process", "local", "ray")
 # `auto` moves near-dedupe to the local engine above this many input records. On 2 cores the two
 # paths take the same time at about 25,000 (the main job: 9.2 s in-process, 8.0-9.1 s local); at
-# 100,000 the engine takes 21 s against 33 s, at 1,000,000 217 s and 1.4 GB against 393 s and 4.3 GB.
+# 100,000 the engine takes 19-21 s against 32-33 s, at 1,000,000 217-220 s and 0.95 GB against 393 s and 4.3 GB.
 ENGINE_ABOVE = 50_000
 SHARD_RECORDS = 50_000  # candidates per text shard (= signature task) unless --tasks says otherwise
 

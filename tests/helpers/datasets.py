@@ -42,6 +42,21 @@ def tool_record(i: int, category: str = "tool_core", rng: random.Random | None =
     }).to_dict()
 
 
+def edit_words(text: str, rng: random.Random, edits: int, vocab: list[str] = WORDS) -> str:
+    """``text`` with ``edits`` random word edits (a word replaced, inserted or deleted): a planted
+    near duplicate."""
+    words = text.split()
+    for _ in range(edits):
+        op, k = rng.random(), rng.randrange(len(words))
+        if op < 0.5:
+            words[k] = rng.choice(vocab)
+        elif op < 0.75:
+            words.insert(k, rng.choice(vocab))
+        else:
+            del words[k]
+    return " ".join(words)
+
+
 def text_record(i: int, category: str = "style_core", words: int = 40, rng: random.Random | None = None,
                 label: bool | None = True) -> dict[str, Any]:
     rng = rng or random.Random(f"{category}:{i}")

@@ -19,25 +19,11 @@ import pytest
 from factory.errors import FactoryError
 from factory.merge.dataset import MergeOptions, inputs_from, merge
 from factory.merge.distributed import ENGINE_ABOVE, EngineOptions
-from tests.helpers.datasets import WORDS, enhanced_pair, text_record
+from tests.helpers.datasets import WORDS, edit_words, enhanced_pair, text_record
 
 pytest.importorskip("datatrove")
 FACTORY = [sys.executable, "-m", "factory.cli.main"]
 OUTPUTS = ("train.jsonl", "eval.jsonl", "dropped.jsonl", "originals.jsonl")
-
-
-def _edit(text: str, rng: random.Random, edits: int) -> str:
-    words = text.split()
-    for _ in range(edits):
-        k = rng.randrange(len(words))
-        op = rng.random()
-        if op < 0.5:
-            words[k] = rng.choice(WORDS)
-        elif op < 0.75:
-            words.insert(k, rng.choice(WORDS))
-        else:
-            del words[k]
-    return " ".join(words)
 
 
 def _copy(rec: dict, rid: str) -> dict:
@@ -60,11 +46,11 @@ def _dataset(folder: Path, n: int = 2400, seed: int = 3) -> tuple[list[Path], di
     for j in range(n // 8):
         src = rng.choice(rows)
         near = _copy(src, f"near{j}")
-        near["messages"][1]["content"] = _edit(near["messages"][1]["content"], rng, rng.randint(1, 3))
+        near["messages"][1]["content"] = edit_words(near["messages"][1]["content"], rng, rng.randint(1, 3))
         planted.append(near)
         if j % 4 == 0:  # a copy of the copy, and an exact copy (case, spaces) of the copy
             again = _copy(near, f"again{j}")
-            again["messages"][1]["content"] = _edit(again["messages"][1]["content"], rng, 1)
+            again["messages"][1]["content"] = edit_words(again["messages"][1]["content"], rng, 1)
             exact = _copy(near, f"exact{j}")
             exact["messages"][1]["content"] = "  " + exact["messages"][1]["content"].upper()
             planted += [again, exact]
@@ -75,16 +61,17 @@ def _dataset(folder: Path, n: int = 2400, seed: int = 3) -> tuple[list[Path], di
             planted.append(alike)
     rejected = rows[7]
     near_rejected = _copy(rejected, "near-rejected")
-    near_rejected["messages"][1]["content"] = _edit(near_rejected["messages"][1]["content"], rng, 1)
+    near_rejected["messages"][1]["content"] = edit_words(near_rejected["messages"][1]["content"], rng, 1)
     exact_rejected = _copy(rejected, "exact-rejected")
     exact_rejected["messages"][0]["content"] = exact_rejected["messages"][0]["content"].upper()
     nameless = _copy(rows[30], "x")  # a near copy without an id: its drop names none, on both paths
     del nameless["id"]
-    nameless["messages"][1]["content"] = _edit(nameless["messages"][1]["content"], rng, 1)
-    everything = rows + planted + [near_rejected, exact_rejected, nameless]
+    nameless["messages"][1]["content"] = edit_words(nameless["messages"][1]["content"], rng, 1)
+    everything = rows + planted + [near_rejected, exact_rejected]
     rng.shuffle(everything)
     everything.remove(rejected)
     everything.insert(5, rejected)  # the rejected record comes before its copies
+    everything.append(nameless)  # after its original
     folder.mkdir(parents=True, exist_ok=True)
     files = []
     per = len(everything) // 3 + 1
@@ -134,8 +121,9 @@ def test_the_local_engine_keeps_and_drops_exactly_what_the_in_process_path_does(
     _same_outputs(tmp_path / "in-process", tmp_path / "local")
     assert "near-dedupe on datatrove (local, 2 workers, 4 shards, 9x13 bands)" in lines[0]
     assert not (tmp_path / "local" / ".dedupe").exists()  # the work directory goes once the merge is done
-    drops = {d["id"]: d for d in map(orjson.loads, (tmp_path / "local" / "dropped.jsonl").read_bytes().splitlines())}
-    assert drops[None]["reason"] == "near duplicate"
+    listed = [orjson.loads(line) for line in (tmp_path / "local" / "dropped.jsonl").read_bytes().splitlines()]
+    drops = {d["id"]: d for d in listed}
+    assert sum(d["id"] is None and d["reason"] == "near duplicate" for d in listed) == 1
     assert drops["near-rejected"]["reason"] == "duplicate of a record rejected in review"
     assert drops["exact-rejected"]["reason"] == "duplicate of a record rejected in review"
     # auto picks the engine only above the measured break-even
@@ -233,11 +221,12 @@ def test_an_engine_that_is_not_installed_or_misnamed_is_one_clear_error(tmp_path
     assert not (tmp_path / "out" / "train.jsonl").exists()
     monkeypatch.undo()  # datatrove is back
     # nothing survives: the outputs stay as they were, and so does the directory (no work files left)
-    lines = [line for f in files for line in f.read_bytes().splitlines() if line.startswith(b'{"')]
-    rejected = {r["id"]: {"decision": "reject", "label": None} for r in map(orjson.loads, lines) if "id" in r}
+    rows = [r for r in map(orjson.loads, files[0].read_bytes().splitlines()[:40]) if r.get("id")]
+    (tmp_path / "named.jsonl").write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows))
+    rejected = {r["id"]: {"decision": "reject", "label": None} for r in rows}
     with pytest.raises(FactoryError, match="nothing to merge"):
-        merge(inputs_from(files), tmp_path / "out", MergeOptions(exclude_categories=(), reviews=rejected),
-              engine=EngineOptions("local"))
+        merge(inputs_from([tmp_path / "named.jsonl"]), tmp_path / "out",
+              MergeOptions(exclude_categories=(), reviews=rejected), engine=EngineOptions("local"))
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == []
 
 
