@@ -379,11 +379,7 @@ def _drop(drops: _Drops, file: int, line: int, rid: Any, category: Any, reason: 
 def _near_on_engine(shards: TextShards, work: Path, candidate_key: array, opts: MergeOptions,
                     engine: EngineOptions, executor: str, echo: Callable[[str], None] | None) -> dict[int, int]:
     """Near-dedupe on datatrove: {spill index of a dropped record: key of the record it duplicates}."""
-    try:
-        starts = shards.close()
-    except BaseException:
-        shards.abort()
-        raise
+    starts = shards.close()
     found = near_duplicates(work, starts, shards.count, threshold=opts.near_threshold or 1.0,
                             num_perm=opts.num_perm, shingle=opts.shingle, executor=executor,
                             workers=engine.workers, echo=echo)

@@ -130,9 +130,6 @@ class TextShards:
         self._finish()
         return [i * self.per_shard for i in range((self.count + self.per_shard - 1) // self.per_shard)]
 
-    def abort(self) -> None:
-        if self._fh is not None:
-            self._fh.close()
 
 
 @contextlib.contextmanager

@@ -7,7 +7,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from factory.errors import FactoryError
 from factory.merge.dataset import MergeOptions, inputs_from, merge
 from factory.merge.distributed import ENGINE_ABOVE, EngineOptions
 from tests.helpers.datasets import WORDS, edit_words, enhanced_pair, text_record
+from tests.helpers.serving import free_port
 
 pytest.importorskip("datatrove")
 FACTORY = [sys.executable, "-m", "factory.cli.main"]
@@ -176,19 +176,13 @@ def test_a_killed_engine_run_resumes_from_its_finished_shards(tmp_path, monkeypa
     _same_outputs(tmp_path / "in-process", tmp_path / "local")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.timeout(400)
 def test_a_local_ray_cluster_keeps_the_same_records(tmp_path):
     ray = shutil.which("ray", path=str(Path(sys.executable).parent))
     if ray is None:
         pytest.skip("ray is not installed (pip install 'factory[ray]')")
     files, _ = _dataset(tmp_path / "data", n=1200, seed=9)
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
     # a head and its workers on this machine (Ray advertises the machine's address, not 127.0.0.1)
     start = subprocess.run([ray, "start", "--head", "--port", str(port),
