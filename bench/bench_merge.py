@@ -109,7 +109,7 @@ CHILD = """
 import json, resource, sys, time
 from pathlib import Path
 from factory.merge.dataset import MergeOptions, inputs_from, merge
-from factory.merge.distributed import EngineOptions
+from factory.scale import EngineOptions
 src, out = Path(sys.argv[1]), Path(sys.argv[3])
 engine = EngineOptions(sys.argv[4], int(sys.argv[5]), int(sys.argv[6]))
 t, cpu = time.perf_counter(), time.process_time()

@@ -13,7 +13,7 @@ Example::
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import tomllib
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -47,15 +47,33 @@ class EngineConfig(BaseModel):
     workers: int = Field(default=0, ge=0)
 
 
-class MergeConfig(BaseModel):
-    """``[merge]``: where near-dedupe runs (see factory.merge.distributed)."""
+class ExecutorConfig(BaseModel):
+    """Where a heavy pass runs (see factory.scale)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    # auto: in this process up to 50,000 input lines, datatrove's local executor above (when installed).
+    # auto: in this process for small inputs, datatrove's local executor above the pass's break-even
+    # (when installed); local / ray: datatrove's executors; in-process: never the engine.
     executor: Literal["auto", "in-process", "local", "ray"] = "auto"
     workers: int = Field(default=0, ge=0)  # engine tasks at once; 0 = this machine's cores
-    tasks: int = Field(default=0, ge=0)  # text shards / signature tasks; 0 = 50,000 input lines a shard
+    tasks: int = Field(default=0, ge=0)  # shards of the input; 0 = the pass's own shard size
+
+    def options(self, executor: str | None = None, workers: int | None = None, tasks: int | None = None) -> Any:
+        """factory.scale.EngineOptions: the command line's values over this table's."""
+        from factory.scale import EngineOptions
+
+        return EngineOptions(executor or self.executor, self.workers if workers is None else workers,
+                             self.tasks if tasks is None else tasks)
+
+
+class MergeConfig(ExecutorConfig):
+    """``[merge]``: where near-dedupe runs (factory.merge.distributed; auto: the engine above 50,000
+    input lines; tasks: text shards, 50,000 lines each when 0)."""
+
+
+class TokensConfig(ExecutorConfig):
+    """``[tokens]``: where token counting runs, for ``validate --tokenizer`` and ``factory run``
+    (factory.quality.token_engine; auto: the engine above its break-even; tasks: shards)."""
 
 
 class PriceConfig(BaseModel):
@@ -79,6 +97,7 @@ class FactoryConfig(BaseModel):
     skip: list[str] = Field(default_factory=list)
     engine: EngineConfig = Field(default_factory=EngineConfig)
     merge: MergeConfig = Field(default_factory=MergeConfig)
+    tokens: TokensConfig = Field(default_factory=TokensConfig)
     # Model name (prefix) -> price, overriding factory.llm.prices.DEFAULT_PRICES.
     prices: dict[str, PriceConfig] = Field(default_factory=dict)
 

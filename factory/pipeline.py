@@ -17,6 +17,7 @@ from factory.generate.category import CategoryResult, generate_category
 from factory.generate.specs import held_out_categories, load_spec, warn_failed_plugins
 from factory.host import PluginHost
 from factory.quality.validate import RecordValidator
+from factory.scale import EngineOptions
 from factory.store.jsonl import ensure_directory
 from factory.store.manifest import load_manifest, update_manifest
 
@@ -185,9 +186,9 @@ class FinishOptions:
     eval_frac: float = 0.15
     formats: tuple[str, ...] = ("trl",)  # empty: no export
     report: bool = True
-    executor: str = "auto"  # where merge's near-dedupe runs (factory.merge.distributed)
-    workers: int = 0
-    tasks: int = 0
+    # where merge's near-dedupe and the token count run (factory.scale; None: auto)
+    merge_engine: EngineOptions | None = None
+    tokens_engine: EngineOptions | None = None
 
 
 # What each stage after generation imports, and the extra that installs it.
@@ -217,7 +218,6 @@ def finish_dataset(host: PluginHost, out_dir: Path, options: FinishOptions,
     import time
 
     from factory.merge.dataset import MergeOptions, category_files, inputs_from, merge
-    from factory.merge.distributed import EngineOptions
 
     out_dir = Path(out_dir)
     files = category_files(out_dir)
@@ -233,10 +233,12 @@ def finish_dataset(host: PluginHost, out_dir: Path, options: FinishOptions,
 
     if options.tokenizer and available("tokens"):
         from factory.quality.table import quality_table
-        from factory.quality.tokens import format_token_report, load_tokenizer, scan_token_lengths
+        from factory.quality.token_engine import count_tokens
+        from factory.quality.tokens import format_token_report
 
         t = time.perf_counter()
-        token_report = scan_token_lengths(files, load_tokenizer(options.tokenizer), options.max_tokens)
+        token_report = count_tokens(files, options.tokenizer, options.max_tokens, engine=options.tokens_engine,
+                                    echo=echo)
         echo(format_token_report(token_report))
         for f in token_report.findings[:10]:
             echo(f"{f.path}:{f.line}: {f.reason}")
@@ -264,7 +266,7 @@ def finish_dataset(host: PluginHost, out_dir: Path, options: FinishOptions,
                                     exclude_categories=held_out_categories(host.registry),
                                     reviews=load_decisions(out_dir), reviews_file=decisions_path(out_dir)),
                        whole_dataset=True, echo=echo,
-                       engine=EngineOptions(options.executor, options.workers, options.tasks))
+                       engine=options.merge_engine)
         rep = result.report
         dropped = ", ".join(f"{n} {why}" for why, n in sorted(rep["dropped"].items())) or "nothing"
         echo(f"merge: {rep['read']} read, {rep['kept']} kept (train {rep['train']['count']}, "

@@ -11,6 +11,7 @@ from factory.cli.options import (
     counts_option,
     dataset_dir_option,
     examples,
+    executor_options,
     provider_create,
     resolve_counts,
     timeout_option,
@@ -118,8 +119,8 @@ def run(state, data_dir, seed, only, skip, counts, tokenizer, max_tokens, format
     timings = {"generate": time.perf_counter() - t}
     options = FinishOptions(seed=seed, tokenizer=None if no_tokens else tokenizer, max_tokens=max_tokens,
                             merge=not no_merge, eval_frac=eval_frac, formats=() if no_export else tuple(formats),
-                            report=not no_report, executor=cfg.merge.executor, workers=cfg.merge.workers,
-                            tasks=cfg.merge.tasks)
+                            report=not no_report, merge_engine=cfg.merge.options(),
+                            tokens_engine=cfg.tokens.options())
     timings.update(finish_dataset(state.host, Path(out), options, echo=click.echo))
     click.echo("stage wall time: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items())
                + f"; total {sum(timings.values()):.1f} s")
@@ -225,9 +226,17 @@ def _run_llm_generation(state, out: Path, seed: int, names: list[str], counts: d
 @click.option("--no-roundtrip", is_flag=True, help="Skip the encode/decode round-trip check.")
 @click.option("--max-chars", type=click.IntRange(min=1), default=None,
               help="Flag a message longer than this many characters [default: 16 x --max-tokens, 32,768].")
+@executor_options("token counting", "tokens", "local above 10,000 input lines",
+                  "Shards of the input lines, one task each [default: 20,000 lines a shard, at least "
+                  "four shards a worker].")
+@click.option("--work-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where the engine keeps its shards' results until the count is done (on a Ray cluster: "
+                   "a folder every node sees) [default: ~/.cache/factory/work/tokens].")
 @click.pass_obj
-@examples("factory validate data/*.jsonl --tokenizer qwen2.5 --tokenizer deepseek --quality")
-def validate(state, files, max_errors, tokenizers, max_tokens, quality, context_fields, no_roundtrip, max_chars):
+@examples("factory validate data/*.jsonl --tokenizer qwen2.5 --tokenizer deepseek --quality",
+          "factory validate data/*.jsonl --tokenizer qwen2.5 --executor local --workers 2")
+def validate(state, files, max_errors, tokenizers, max_tokens, quality, context_fields, no_roundtrip, max_chars,
+             executor, workers, tasks, work_dir):
     """Check every line of FILES: JSON, record schema, roles and order, tool calls against the
     offered tools' JSON schemas, declared defects, messages longer than --max-chars. A file with no
     record (empty, or blank lines only) is an error too. Exits 1 listing file:line: reason on any error.
@@ -253,11 +262,13 @@ def validate(state, files, max_errors, tokenizers, max_tokens, quality, context_
     if max_tokens is not None and not tokenizers:
         tokenizers = ("qwen2.5",)
     if tokenizers:
-        from factory.quality.tokens import format_token_report, load_tokenizer, scan_token_lengths
+        from factory.quality.token_engine import count_tokens
+        from factory.quality.tokens import format_token_report
 
+        engine = state.config.tokens.options(executor, workers, tasks)
         for name in tokenizers:
-            tok_report = scan_token_lengths(files, load_tokenizer(name), max_tokens or 2048,
-                                            roundtrip=not no_roundtrip)
+            tok_report = count_tokens(files, name, max_tokens or 2048, roundtrip=not no_roundtrip, engine=engine,
+                                      work_root=work_dir, echo=click.echo)
             click.echo(format_token_report(tok_report))
             for f in tok_report.findings[:max_errors]:
                 click.echo(f"{f.path}:{f.line}: {f.reason}", err=True)

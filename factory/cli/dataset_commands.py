@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from factory.cli.options import examples
+from factory.cli.options import examples, executor_options
 
 
 @click.command()
@@ -32,15 +32,9 @@ from factory.cli.options import examples
 @click.option("--exclude-category", "exclude", multiple=True, default=None,
               help="More categories to keep out of both splits (repeatable); those whose spec says "
                    "held_out are always kept out.")
-@click.option("--executor", type=click.Choice(["auto", "in-process", "local", "ray"]), default=None,
-              help="Where near-dedupe runs: in this process, or on datatrove's local or Ray executor (same "
-                   "records kept); auto: local above 50,000 input lines when datatrove is installed "
-                   "[default: factory.toml [merge] or auto].")
-@click.option("--workers", type=click.IntRange(min=0), default=None,
-              help="Engine tasks at once [default: this machine's cores].")
-@click.option("--tasks", type=click.IntRange(min=0), default=None,
-              help="Text shards, one signature task each: the input lines cut into this many "
-                   "[default: 50,000 lines a shard].")
+@executor_options("near-dedupe", "merge", "local above 50,000 input lines",
+                  "Text shards, one signature task each: the input lines cut into this many "
+                  "[default: 50,000 lines a shard].")
 @click.pass_obj
 @examples("factory merge --data data --enhanced enhanced_batch_001.jsonl --eval-frac 0.15",
           "factory merge --data data --executor local --workers 2")
@@ -51,7 +45,6 @@ def merge(state, files, data_dir, out, enhanced, base, seed, eval_frac, near_thr
     from factory.generate.specs import held_out_categories, warn_failed_plugins
     from factory.merge.dataset import MergeOptions, category_files, inputs_from
     from factory.merge.dataset import merge as run_merge
-    from factory.merge.distributed import EngineOptions
     from factory.view.review import decisions_path, load_decisions
 
     reviewed = data_dir or not files
@@ -68,9 +61,7 @@ def merge(state, files, data_dir, out, enhanced, base, seed, eval_frac, near_thr
                         reviews=reviews,
                         reviews_file=decisions_path(data_dir) if reviewed else None)
     warn_failed_plugins(state.host.registry)
-    cfg = state.config.merge
-    engine = EngineOptions(executor or cfg.executor, cfg.workers if workers is None else workers,
-                           cfg.tasks if tasks is None else tasks)
+    engine = state.config.merge.options(executor, workers, tasks)
     result = run_merge(inputs_from(files, enhanced, base), out, opts, whole_dataset=whole_dataset, engine=engine,
                        echo=click.echo)
     click.echo(format_merge_report(result.report))

@@ -147,3 +147,21 @@ def resolve_counts(values: tuple[tuple[str | None, int], ...], names: list[str],
         else:
             counts[name] = n
     return counts
+
+
+def executor_options(what: str, table: str, auto: str, tasks_help: str) -> Callable[[Any], Any]:
+    """``--executor / --workers / --tasks`` of a pass that can run on datatrove (factory.scale);
+    ``table``: the factory.toml table that holds their defaults."""
+
+    def wrap(f: Any) -> Any:
+        from factory.scale import EXECUTORS
+
+        f = click.option("--tasks", type=click.IntRange(min=0), default=None, help=tasks_help)(f)
+        f = click.option("--workers", type=click.IntRange(min=0), default=None,
+                         help="Engine tasks at once [default: this machine's cores].")(f)
+        return click.option(
+            "--executor", type=click.Choice(EXECUTORS), default=None,
+            help=f"Where {what} runs: in this process, or on datatrove's local or Ray executor (the same "
+                 f"answer); auto: {auto} when datatrove is installed [default: factory.toml [{table}] or auto].")(f)
+
+    return wrap

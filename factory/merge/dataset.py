@@ -44,16 +44,10 @@ from typing import Any
 import orjson
 
 from factory.errors import FactoryError, InputError
-from factory.merge.distributed import (
-    SHARD_RECORDS,
-    EngineOptions,
-    TextShards,
-    clean,
-    near_duplicates,
-    require_datatrove,
-)
+from factory.merge.distributed import ENGINE_ABOVE, SHARD_RECORDS, TextShards, clean, near_duplicates
 from factory.merge.minhash import NearDuplicateIndex
 from factory.quality.validate import RecordValidator
+from factory.scale import EngineOptions, require_datatrove
 from factory.store.jsonl import JsonlWriter, read_jsonl, write_json
 from factory.store.provenance import record_inputs
 
@@ -197,7 +191,7 @@ def merge(inputs: Sequence[MergeInput], out_dir: str | Path, options: MergeOptio
     if opts.near_threshold is not None and not 0 < opts.near_threshold <= 1:
         raise FactoryError(f"--near-threshold must be in (0, 1], got {opts.near_threshold}")
     engine = engine or EngineOptions()
-    engine.chosen(0)  # checks the executor's name and counts before any work
+    engine.chosen(0, ENGINE_ABOVE)  # checks the executor's name and counts before any work
     out_dir = Path(out_dir)
     for inp in inputs:
         if not Path(inp.path).is_file():
@@ -209,12 +203,12 @@ def merge(inputs: Sequence[MergeInput], out_dir: str | Path, options: MergeOptio
     # enhance, ingest); `factory check` runs every stage on any file.
     validator = RecordValidator(semantic=False) if opts.validate else None
     parents, lines, digest = _scan_inputs(inputs)
-    executor = engine.chosen(lines) if opts.near_threshold else "in-process"
+    executor = engine.chosen(lines, ENGINE_ABOVE) if opts.near_threshold else "in-process"
     shards: TextShards | None = None
     work: Path | None = None
     if executor != "in-process":
-        require_datatrove(executor)
-        per_shard = -(-lines // engine.tasks) if engine.tasks else SHARD_RECORDS
+        require_datatrove(executor, "near-dedupe")
+        per_shard = engine.shards(lines, SHARD_RECORDS)
         # what the work files depend on: a rerun with anything else starts afresh, never from them
         settings = {k: sorted(v) if isinstance(v, set) else v for k, v in dataclasses.asdict(opts).items()}
         settings["too_long"] = {k: sorted(v) for k, v in opts.too_long.items()}

@@ -26,75 +26,23 @@ run that is killed resumes from the finished shards; a merge that finishes remov
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import sys
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from factory.errors import FactoryError
+from factory.scale import finished_tasks, make_executor, quiet, run_stage
 
-EXECUTORS = ("auto", "in-process", "local", "ray")
 # `auto` moves near-dedupe to the local engine above this many input records. On 2 cores the two
 # paths take the same time at about 25,000 (the main job: 9.2 s in-process, 8.0-9.1 s local); at
 # 100,000 the engine takes 19-21 s against 32-33 s, at 1,000,000 217-220 s and 0.95 GB against 393 s and 4.3 GB.
 ENGINE_ABOVE = 50_000
 SHARD_RECORDS = 50_000  # candidates per text shard (= signature task) unless --tasks says otherwise
-
-
-@dataclass
-class EngineOptions:
-    """How merge runs near-dedupe: ``executor`` one of :data:`EXECUTORS`; ``workers`` tasks at once
-    (0: this machine's cores); ``tasks`` text shards / signature tasks (0: one per 50,000 records)."""
-
-    executor: str = "auto"
-    workers: int = 0
-    tasks: int = 0
-
-    def chosen(self, records: int) -> str:
-        if self.executor not in EXECUTORS:
-            raise FactoryError(f"--executor must be one of {', '.join(EXECUTORS)}, got {self.executor!r}")
-        if self.workers < 0 or self.tasks < 0:
-            raise FactoryError("--workers and --tasks must be 0 (automatic) or more")
-        if self.executor == "auto":  # the engine where it is faster, when it is installed
-            import importlib.util
-
-            big = records > ENGINE_ABOVE and importlib.util.find_spec("datatrove") is not None
-            return "local" if big else "in-process"
-        return self.executor
-
-
-def require_datatrove(executor: str) -> None:
-    try:
-        import datasketch  # noqa: F401
-        import datatrove  # noqa: F401
-        import numpy  # noqa: F401
-    except ImportError:
-        raise FactoryError(f"--executor {executor} runs near-dedupe on datatrove, which is not installed: "
-                           "pip install 'factory[scale]' (or --executor in-process)") from None
-    if executor == "ray":
-        _ray_token_mode()
-        try:
-            import ray  # noqa: F401
-        except ImportError:
-            raise FactoryError("--executor ray needs Ray: pip install 'factory[scale]' 'ray[default]' "
-                               "(and a cluster: `ray start --head`, or RAY_ADDRESS)") from None
-
-
-def _ray_token_mode() -> None:
-    """``ray start`` makes a token-authenticated cluster, and a driver given its address (RAY_ADDRESS)
-    does not pick the token up by itself (only when it finds the cluster on its own). Ray reads the
-    mode when it is imported, so this runs before the first ``import ray``."""
-    token = Path(os.environ.get("RAY_AUTH_TOKEN_PATH") or Path.home() / ".ray" / "auth_token")
-    if os.environ.get("RAY_ADDRESS") and "RAY_AUTH_MODE" not in os.environ \
-            and (token.exists() or os.environ.get("RAY_AUTH_TOKEN")):
-        os.environ["RAY_AUTH_MODE"] = "token"
 
 
 class TextShards:
@@ -132,49 +80,6 @@ class TextShards:
 
 
 
-@contextlib.contextmanager
-def _quiet(log: Path) -> Iterator[None]:
-    """datatrove logs every task to stderr; its tasks' output goes to ``log`` instead (the forked
-    workers inherit the redirected descriptor), and its loguru handlers are put back afterwards."""
-    from loguru import logger
-
-    log.parent.mkdir(parents=True, exist_ok=True)
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with open(log, "ab") as fh:
-        os.dup2(fh.fileno(), 2)
-        handler = logger.add(fh, level="INFO")
-        try:
-            yield
-        finally:
-            sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
-            with contextlib.suppress(ValueError):
-                logger.remove(handler)
-
-
-def _executor(kind: str, pipeline: list, tasks: int, workers: int, logs: Path) -> Any:
-    if kind == "ray":
-        address = os.environ.get("RAY_ADDRESS") or None
-        import ray
-        from datatrove.executor import RayPipelineExecutor
-
-        if not ray.is_initialized():
-            # RAY_ADDRESS, else the cluster `ray start` left on this machine, else a new local one
-            try:
-                ray.init(address=address, log_to_driver=False, include_dashboard=False, configure_logging=False)
-            except Exception as exc:  # noqa: BLE001 - Ray's errors share no base class: one message for all
-                raise FactoryError(f"--executor ray: no Ray cluster at {address or 'this machine'} ({exc}); start "
-                                   "one with `ray start --head` and set RAY_ADDRESS to its address, or use "
-                                   "--executor local") from None
-        return RayPipelineExecutor(pipeline, tasks=tasks, workers=workers, logging_dir=str(logs),
-                                   cpus_per_task=1, mem_per_cpu_gb=0.5)
-    from datatrove.executor import LocalPipelineExecutor
-
-    return LocalPipelineExecutor(pipeline, tasks=tasks, workers=workers, logging_dir=str(logs), start_method="fork")
-
-
 def near_duplicates(work: Path, starts: list[int], count: int, *, threshold: float, num_perm: int, shingle: int,
                     executor: str, workers: int, echo: Callable[[str], None] | None = None) -> dict[int, int]:
     """Run the stages over the text shards in ``work/text``; returns {dropped candidate: the earlier
@@ -192,17 +97,17 @@ def near_duplicates(work: Path, starts: list[int], count: int, *, threshold: flo
     config = MinhashConfig(shingle, lsh.b, lsh.r, 1, hash_config=HashConfig(precision=32, hash_fc="sha1"))
     workers = min(workers or os.cpu_count() or 1, max(len(starts), lsh.b))
     sigs, matches, logs = work / "signatures", work / "matches", work / "logs"
-    done = {stage: len(list((logs / stage / "completions").glob("*"))) for stage in ("signatures", "matches")}
+    done = {stage: finished_tasks(logs / stage) for stage in ("signatures", "matches")}
     timings = {}
-    with _quiet(work / "datatrove.log"):
+    with quiet(work / "datatrove.log"):
         t = time.perf_counter()
         reader = TextShardReader(str(work / "text"), glob_pattern="*.jsonl", adapter=text_adapter, compression=None,
                                  add_file_path=False)
         step = FactoryMinhashSignature(str(sigs), config, threshold, num_perm, shingle, lsh.b)
-        _run(_executor(executor, [reader, step], len(starts), min(workers, len(starts)), logs / "signatures"), work)
+        _stage(make_executor(executor, [reader, step], len(starts), min(workers, len(starts)), logs / "signatures"), work)
         timings["signatures"] = time.perf_counter() - t
         t = time.perf_counter()
-        _run(_executor(executor, [MinhashDedupBuckets(str(sigs), str(matches), config=config)], lsh.b,
+        _stage(make_executor(executor, [MinhashDedupBuckets(str(sigs), str(matches), config=config)], lsh.b,
                        min(workers, lsh.b), logs / "matches"), work)
         timings["band matches"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -217,17 +122,8 @@ def near_duplicates(work: Path, starts: list[int], count: int, *, threshold: flo
     return removed
 
 
-def _run(executor: Any, work: Path) -> None:
-    try:
-        executor.run()
-    except Exception as exc:  # noqa: BLE001 - a task's failure: its traceback is in the log, the finished tasks stay done
-        raise FactoryError(f"near-dedupe on datatrove failed ({type(exc).__name__}: {exc}); see "
-                           f"{work / 'datatrove.log'}; rerun the same merge to resume from the finished "
-                           "shards") from None
-    incomplete = executor.get_incomplete_ranks()
-    if incomplete:
-        raise FactoryError(f"near-dedupe on datatrove left {len(incomplete)} task(s) unfinished; see "
-                           f"{work / 'datatrove.log'}; rerun the same merge to resume")
+def _stage(executor: Any, work: Path) -> None:
+    run_stage(executor, work, "near-dedupe", "rerun the same merge")
 
 
 def keep_first(sigs: Path, matches: Path, starts: list[int], count: int, num_perm: int,

@@ -355,28 +355,35 @@ def scan_token_lengths(
     batches, and flag records over ``max_tokens`` and texts that do not decode back to themselves.
 
     Streams: holds one batch of texts plus one int per record. Lines that are not JSON objects with
-    ``messages`` are left to the record validator and skipped here.
+    ``messages`` are left to the record validator and skipped here. :mod:`factory.quality.token_engine`
+    runs the same scan over shards of the files on datatrove.
     """
     from factory.store.jsonl import read_jsonl
 
     report = TokenReport(tok.name, max_tokens, {}, [], [], [])
     for path in paths:
-        batch: list[tuple[int, str, str]] = []  # (line, category, text)
-        for line, obj in read_jsonl(path, strict=False):
-            if not isinstance(obj, dict) or not isinstance(obj.get("messages"), list):
-                continue
-            try:
-                text = tok.render(obj)
-            except Exception as exc:  # noqa: BLE001 - jinja errors of every kind name the record
-                report.render_errors.append(TokenFinding(
-                    str(path), line, f"{tok.name} chat template cannot render it: {type(exc).__name__}: {exc}"))
-                continue
-            batch.append((line, str(obj.get("category", "?")), text))
-            if len(batch) >= batch_size:
-                _count_batch(report, tok, str(path), batch, roundtrip)
-                batch = []
-        _count_batch(report, tok, str(path), batch, roundtrip)
+        scan_records(report, tok, str(path), read_jsonl(path, strict=False), batch_size, roundtrip)
     return report
+
+
+def scan_records(report: TokenReport, tok: ChatTokenizer, path: str, records: Iterable[tuple[int, Any]],
+                 batch_size: int = 256, roundtrip: bool = True) -> None:
+    """Add the (line, record) pairs of one file (or a run of its lines) to ``report``."""
+    batch: list[tuple[int, str, str]] = []  # (line, category, text)
+    for line, obj in records:
+        if not isinstance(obj, dict) or not isinstance(obj.get("messages"), list):
+            continue
+        try:
+            text = tok.render(obj)
+        except Exception as exc:  # noqa: BLE001 - jinja errors of every kind name the record
+            report.render_errors.append(TokenFinding(
+                path, line, f"{tok.name} chat template cannot render it: {type(exc).__name__}: {exc}"))
+            continue
+        batch.append((line, str(obj.get("category", "?")), text))
+        if len(batch) >= batch_size:
+            _count_batch(report, tok, path, batch, roundtrip)
+            batch = []
+    _count_batch(report, tok, path, batch, roundtrip)
 
 
 def format_token_report(report: TokenReport) -> str:

@@ -21,14 +21,21 @@ import orjson
 from factory.errors import FactoryError, InputError
 
 
-def read_jsonl(path: str | Path, strict: bool = True) -> Iterator[tuple[int, Any]]:
+def read_jsonl(path: str | Path, strict: bool = True, *, start: int = 0, stop: int | None = None,
+               first_line: int = 1) -> Iterator[tuple[int, Any]]:
     """Yield (line number, parsed object) per non-blank line.
 
     With ``strict`` a line that is not UTF-8 or not JSON raises :class:`InputError` naming the line;
-    otherwise the error is yielded in place of the object.
+    otherwise the error is yielded in place of the object. ``start`` / ``stop`` read only the lines
+    that begin in that byte range (a shard of the file, ``start`` at a line start numbered ``first_line``).
     """
     with open(path, "rb") as fh:
-        for lineno, raw in enumerate(fh, 1):
+        fh.seek(start)
+        pos = start
+        for lineno, raw in enumerate(fh, first_line):
+            if stop is not None and pos >= stop:
+                return
+            pos += len(raw)
             if not raw.strip():
                 continue
             try:

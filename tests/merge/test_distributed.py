@@ -1,5 +1,6 @@
 """Merge with near-dedupe on datatrove (its local executor, and a real local Ray cluster): the same
-files, byte for byte, as the in-process path; a killed run resumes from the finished shards."""
+files, byte for byte, as the in-process path; a killed run resumes from the finished shards. The Ray
+test also counts tokens on its cluster (the local executor's token tests: tests/quality/test_token_engine.py)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ import pytest
 
 from factory.errors import FactoryError
 from factory.merge.dataset import MergeOptions, inputs_from, merge
-from factory.merge.distributed import ENGINE_ABOVE, EngineOptions
+from factory.merge.distributed import ENGINE_ABOVE
+from factory.scale import EngineOptions
 from tests.helpers.datasets import WORDS, edit_words, enhanced_pair, text_record
 from tests.helpers.serving import free_port
 
@@ -127,8 +129,8 @@ def test_the_local_engine_keeps_and_drops_exactly_what_the_in_process_path_does(
     assert drops["near-rejected"]["reason"] == "duplicate of a record rejected in review"
     assert drops["exact-rejected"]["reason"] == "duplicate of a record rejected in review"
     # auto picks the engine only above the measured break-even
-    assert EngineOptions().chosen(ENGINE_ABOVE) == "in-process"
-    assert EngineOptions().chosen(ENGINE_ABOVE + 1) == "local"
+    assert EngineOptions().chosen(ENGINE_ABOVE, ENGINE_ABOVE) == "in-process"
+    assert EngineOptions().chosen(ENGINE_ABOVE + 1, ENGINE_ABOVE) == "local"
 
 
 def test_a_killed_engine_run_resumes_from_its_finished_shards(tmp_path, monkeypatch):
@@ -177,7 +179,7 @@ def test_a_killed_engine_run_resumes_from_its_finished_shards(tmp_path, monkeypa
 
 
 @pytest.mark.timeout(400)
-def test_a_local_ray_cluster_keeps_the_same_records(tmp_path):
+def test_a_local_ray_cluster_keeps_the_same_records_and_counts_the_same_tokens(tmp_path):
     ray = shutil.which("ray", path=str(Path(sys.executable).parent))
     if ray is None:
         pytest.skip("ray is not installed (pip install 'factory[ray]')")
@@ -196,11 +198,20 @@ def test_a_local_ray_cluster_keeps_the_same_records(tmp_path):
                              env={**env, "RAY_ADDRESS": f"127.0.0.1:{port}"})
         assert out.returncode == 0, out.stderr[-3000:]
         assert "near-dedupe on datatrove (ray, 2 workers, 3 shards" in out.stdout
+        # token counting on the same cluster: the in-process report, finding for finding
+        args = [*FACTORY, "validate", *map(str, files), "--max-tokens", "150", "--work-dir", str(tmp_path / "work")]
+        counted = subprocess.run([*args, "--executor", "ray", "--workers", "2", "--tasks", "4"], capture_output=True,
+                                 text=True, timeout=300, env={**env, "RAY_ADDRESS": f"127.0.0.1:{port}"})
+        assert "tokens on datatrove (ray, 2 workers, 4 shards)" in counted.stdout, counted.stderr[-3000:]
     finally:
         subprocess.run([ray, "stop", "--force"], capture_output=True, timeout=120, env=env)
     merge(_inputs(tmp_path / "data", files), tmp_path / "in-process", MergeOptions(exclude_categories=("eval",)),
           engine=EngineOptions("in-process"))
     _same_outputs(tmp_path / "in-process", tmp_path / "ray")
+    here = subprocess.run([*args, "--executor", "in-process"], capture_output=True, text=True, timeout=300)
+    assert counted.returncode == here.returncode == 1 and "> --max-tokens 150" in here.stderr
+    assert counted.stderr == here.stderr
+    assert [line for line in counted.stdout.splitlines() if "on datatrove" not in line] == here.stdout.splitlines()
 
 
 def test_an_engine_that_is_not_installed_or_misnamed_is_one_clear_error(tmp_path, monkeypatch):
