@@ -53,8 +53,8 @@ class ExecutorConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     # auto: in this process for small inputs, datatrove's local executor above the pass's break-even
-    # (when installed); local / ray: datatrove's executors; in-process: never the engine.
-    executor: Literal["auto", "in-process", "local", "ray"] = "auto"
+    # (when installed); local / ray / slurm: datatrove's executors; in-process: never the engine.
+    executor: Literal["auto", "in-process", "local", "ray", "slurm"] = "auto"
     workers: int = Field(default=0, ge=0)  # engine tasks at once; 0 = this machine's cores
     tasks: int = Field(default=0, ge=0)  # shards of the input; 0 = the pass's own shard size
 

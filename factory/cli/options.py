@@ -158,10 +158,10 @@ def executor_options(what: str, table: str, auto: str, tasks_help: str) -> Calla
 
         f = click.option("--tasks", type=click.IntRange(min=0), default=None, help=tasks_help)(f)
         f = click.option("--workers", type=click.IntRange(min=0), default=None,
-                         help="Engine tasks at once [default: this machine's cores].")(f)
+                         help="Engine tasks at once [default: this machine's cores; on Slurm, every task].")(f)
         return click.option(
             "--executor", type=click.Choice(EXECUTORS), default=None,
-            help=f"Where {what} runs: in this process, or on datatrove's local or Ray executor (the same "
+            help=f"Where {what} runs: in this process, or on datatrove's local, Ray or Slurm executor (the same "
                  f"answer); auto: {auto} when datatrove is installed [default: factory.toml [{table}] or auto].")(f)
 
     return wrap

@@ -179,7 +179,7 @@ def merge(inputs: Sequence[MergeInput], out_dir: str | Path, options: MergeOptio
     dataset directory, so ``factory status`` also flags a category file added later).
 
     ``engine`` says where near-dedupe runs (:mod:`factory.merge.distributed`): in this process, or
-    on datatrove's local or Ray executor; both keep the same records."""
+    on datatrove's local, Ray or Slurm executor; all keep the same records."""
     opts = options or MergeOptions()
     if opts.exclude_categories is None:
         from factory.generate.specs import held_out_categories

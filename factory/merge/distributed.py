@@ -36,7 +36,7 @@ from typing import Any
 import orjson
 
 from factory.errors import FactoryError
-from factory.scale import finished_tasks, make_executor, quiet, run_stage
+from factory.scale import default_workers, finished_tasks, make_executor, quiet, run_stage
 
 # `auto` moves near-dedupe to the local engine above this many input records. On 2 cores the two
 # paths take the same time at about 25,000 (the main job: 9.2 s in-process, 8.0-9.1 s local); at
@@ -95,7 +95,7 @@ def near_duplicates(work: Path, starts: list[int], count: int, *, threshold: flo
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)  # the bands the in-process index uses
     # word n-grams, bands, rows a band, seed (the signature step computes its own values)
     config = MinhashConfig(shingle, lsh.b, lsh.r, 1, hash_config=HashConfig(precision=32, hash_fc="sha1"))
-    workers = min(workers or os.cpu_count() or 1, max(len(starts), lsh.b))
+    workers = default_workers(executor, workers, max(len(starts), lsh.b))
     sigs, matches, logs = work / "signatures", work / "matches", work / "logs"
     done = {stage: finished_tasks(logs / stage) for stage in ("signatures", "matches")}
     timings = {}
@@ -104,11 +104,12 @@ def near_duplicates(work: Path, starts: list[int], count: int, *, threshold: flo
         reader = TextShardReader(str(work / "text"), glob_pattern="*.jsonl", adapter=text_adapter, compression=None,
                                  add_file_path=False)
         step = FactoryMinhashSignature(str(sigs), config, threshold, num_perm, shingle, lsh.b)
-        _stage(make_executor(executor, [reader, step], len(starts), min(workers, len(starts)), logs / "signatures"), work)
+        _stage(make_executor(executor, [reader, step], len(starts), min(workers, len(starts)), logs / "signatures",
+                             name="factory-signatures"), work)
         timings["signatures"] = time.perf_counter() - t
         t = time.perf_counter()
         _stage(make_executor(executor, [MinhashDedupBuckets(str(sigs), str(matches), config=config)], lsh.b,
-                       min(workers, lsh.b), logs / "matches"), work)
+                       min(workers, lsh.b), logs / "matches", name="factory-band-matches"), work)
         timings["band matches"] = time.perf_counter() - t
     t = time.perf_counter()
     removed = keep_first(sigs, matches, starts, count, num_perm, threshold, lsh.b)

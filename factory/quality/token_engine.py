@@ -27,7 +27,15 @@ import orjson
 
 from factory.errors import FactoryError
 from factory.quality.tokens import ChatTokenizer, TokenFinding, TokenReport, load_tokenizer, scan_records
-from factory.scale import EngineOptions, finished_tasks, make_executor, quiet, require_datatrove, run_stage
+from factory.scale import (
+    EngineOptions,
+    default_workers,
+    finished_tasks,
+    make_executor,
+    quiet,
+    require_datatrove,
+    run_stage,
+)
 
 # `auto` counts on the local engine above this many input lines. bench/bench_tokens.py --executors, 2
 # cores, whole counts (tokenizer load included): 2,000 lines 3.6 s in-process against 3.9 s on the engine,
@@ -43,12 +51,9 @@ def default_work_root() -> Path:
     return Path(base) / "work" / "tokens"
 
 
-def plan_shards(paths: Sequence[str | Path], per_shard: int) -> tuple[list[list[list[Any]]], int, str]:
-    """Shards of ``per_shard`` input lines as ``[path, start byte, stop byte, first line number]``
-    segments, the number of lines, and a digest of the files' bytes. One streaming pass."""
-    shards: list[list[list[Any]]] = []
-    current: list[list[Any]] = []
-    in_shard = 0
+def scan_inputs(paths: Sequence[str | Path]) -> tuple[int, str]:
+    """The files' lines (as ``read_jsonl`` numbers them) and a digest of their names and bytes: one
+    pass in blocks of 1 MiB."""
     lines = 0
     digest = hashlib.blake2b(digest_size=16)
     for path in paths:
@@ -58,23 +63,38 @@ def plan_shards(paths: Sequence[str | Path], per_shard: int) -> tuple[list[list[
         except OSError as exc:
             raise FactoryError(f"{path}: cannot read it ({exc.strerror})") from None
         with fh:
+            last = b"\n"
+            for block in iter(lambda fh=fh: fh.read(1 << 20), b""):
+                digest.update(block)
+                lines += block.count(b"\n")
+                last = block[-1:]
+            lines += last != b"\n"  # a last line without its newline
+        digest.update(b"\0")
+    return lines, digest.hexdigest()
+
+
+def plan_shards(paths: Sequence[str | Path], per_shard: int) -> list[list[list[Any]]]:
+    """Shards of ``per_shard`` input lines as ``[path, start byte, stop byte, first line number]``
+    segments (a shard may end in one file and go on in the next). One streaming pass."""
+    shards: list[list[list[Any]]] = []
+    current: list[list[Any]] = []
+    in_shard = 0
+    for path in paths:
+        with open(path, "rb") as fh:
             pos = seg_start = 0
             seg_line = 1
             for lineno, raw in enumerate(fh, 1):
-                digest.update(raw)
                 if in_shard == per_shard:  # this line starts the next shard
                     current.append([str(path), seg_start, pos, seg_line])
                     shards.append(current)
                     current, in_shard, seg_start, seg_line = [], 0, pos, lineno
                 pos += len(raw)
                 in_shard += 1
-                lines += 1
             if pos > seg_start:
                 current.append([str(path), seg_start, pos, seg_line])
-        digest.update(b"\0")
     if current:
         shards.append(current)
-    return shards, lines, digest.hexdigest()
+    return shards
 
 
 class CountShard:
@@ -147,7 +167,7 @@ def count_tokens(paths: Sequence[str | Path], tokenizer: str, max_tokens: int = 
     tok = load_tokenizer(tokenizer)
     if engine.executor == "in-process":
         return scan_token_lengths(paths, tok, max_tokens, roundtrip=roundtrip)
-    shards, lines, digest = plan_shards(paths, SHARD_LINES)
+    lines, digest = scan_inputs(paths)
     executor = engine.chosen(lines, ENGINE_ABOVE)
     if executor == "in-process":
         return scan_token_lengths(paths, tok, max_tokens, roundtrip=roundtrip)
@@ -155,16 +175,14 @@ def count_tokens(paths: Sequence[str | Path], tokenizer: str, max_tokens: int = 
     workers = engine.workers or os.cpu_count() or 1
     # at least four shards a worker: records differ in length, and equal line counts are not equal work
     per_shard = engine.shards(lines, min(SHARD_LINES, max(1, -(-lines // (4 * workers)))))
-    if per_shard != SHARD_LINES:
-        shards, lines, digest = plan_shards(paths, per_shard)
-    return _on_engine(paths, tokenizer, tok, max_tokens, roundtrip, executor, engine.workers, shards, digest,
+    return _on_engine(paths, tokenizer, tok, max_tokens, roundtrip, executor, engine.workers, lines, digest,
                       per_shard, work_root or default_work_root(), echo)
 
 
-def _on_engine(paths: Sequence[str | Path], tokenizer: str, tok: ChatTokenizer, max_tokens: int, roundtrip: bool, executor: str,
-               workers: int, shards: list, digest: str, per_shard: int, work_root: Path,
+def _on_engine(paths: Sequence[str | Path], tokenizer: str, tok: ChatTokenizer, max_tokens: int, roundtrip: bool,
+               executor: str, workers: int, lines: int, digest: str, per_shard: int, work_root: Path,
                echo: Callable[[str], Any] | None) -> TokenReport:
-    if not shards:
+    if not lines:
         return TokenReport(tok.name, max_tokens, {}, [], [], [])
     # what the parts depend on: a rerun with anything else starts afresh, never from them
     versions = {name: _version(name) for name in ("factory", "tokenizers", "transformers", "jinja2")}
@@ -174,12 +192,15 @@ def _on_engine(paths: Sequence[str | Path], tokenizer: str, tok: ChatTokenizer, 
     work = work_root / key
     work.mkdir(parents=True, exist_ok=True)
     plan = work / "plan.json"
-    if not plan.exists():
+    if plan.exists():  # a resumed count: the same shards as the first time
+        shards = orjson.loads(plan.read_bytes())["shards"]
+    else:
+        shards = plan_shards(paths, per_shard)
         tmp = plan.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_bytes(orjson.dumps({"inputs": [str(p) for p in paths], "shards": shards}))
         os.replace(tmp, plan)
     cores = os.cpu_count() or 1
-    workers = min(workers or cores, len(shards))
+    workers = default_workers(executor, workers, len(shards))
     logs = work / "logs"
     done = finished_tasks(logs)
     t = time.perf_counter()
@@ -187,8 +208,8 @@ def _on_engine(paths: Sequence[str | Path], tokenizer: str, tok: ChatTokenizer, 
     threads = max(1, cores // workers) if executor == "local" and workers > 1 else 0
     step = CountShard(str(work), tokenizer, max_tokens, roundtrip, threads)
     with quiet(work / "datatrove.log"):
-        run_stage(make_executor(executor, [step], len(shards), workers, logs, mem_per_cpu_gb=1.0), work,
-                  "token counting", "rerun the same command")
+        stage = make_executor(executor, [step], len(shards), workers, logs, mem_per_cpu_gb=1.0, name="factory-tokens")
+        run_stage(stage, work, "token counting", "rerun the same command")
     parts = [work / "parts" / f"{rank:05d}.json" for rank in range(len(shards))]
     missing = [p.name for p in parts if not p.exists()]
     if missing:  # finished tasks whose files are gone (a work directory half removed)

@@ -214,15 +214,43 @@ def test_a_local_ray_cluster_keeps_the_same_records_and_counts_the_same_tokens(t
     assert [line for line in counted.stdout.splitlines() if "on datatrove" not in line] == here.stdout.splitlines()
 
 
+@pytest.mark.timeout(400)
+def test_a_slurm_cluster_keeps_the_same_records_and_counts_the_same_tokens(tmp_path):
+    from tests.helpers import slurm
+
+    why = slurm.missing()
+    if why:
+        pytest.skip(why)
+    files, _ = _dataset(tmp_path / "data", n=1200, seed=9)
+    merge_args = [*FACTORY, "merge", *map(str, files), "--enhanced", str(tmp_path / "data" / "enhanced.jsonl")]
+    count_args = [*FACTORY, "validate", *map(str, files), "--max-tokens", "150", "--work-dir", str(tmp_path / "work")]
+    with slurm.slurm_cluster(tmp_path / "cluster") as cluster:
+        env = {**os.environ, **cluster}
+        out = subprocess.run([*merge_args, "--executor", "slurm", "--workers", "2", "--tasks", "3", "--out",
+                              str(tmp_path / "slurm")], capture_output=True, text=True, timeout=300, env=env)
+        assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
+        assert "near-dedupe on datatrove (slurm, 2 workers, 3 shards" in out.stdout
+        counted = subprocess.run([*count_args, "--executor", "slurm", "--workers", "2", "--tasks", "4"],
+                                 capture_output=True, text=True, timeout=300, env=env)
+        assert "tokens on datatrove (slurm, 2 workers, 4 shards)" in counted.stdout, counted.stderr[-3000:]
+    subprocess.run([*merge_args, "--executor", "in-process", "--out", str(tmp_path / "in-process")], check=True,
+                   capture_output=True, timeout=300)
+    _same_outputs(tmp_path / "in-process", tmp_path / "slurm")
+    here = subprocess.run([*count_args, "--executor", "in-process"], capture_output=True, text=True, timeout=300)
+    assert counted.returncode == here.returncode == 1 and counted.stderr == here.stderr
+    assert [line for line in counted.stdout.splitlines() if "on datatrove" not in line] == here.stdout.splitlines()
+    assert not (tmp_path / "slurm" / ".dedupe").exists() and list((tmp_path / "work").iterdir()) == []
+
+
 def test_an_engine_that_is_not_installed_or_misnamed_is_one_clear_error(tmp_path, monkeypatch):
     files, _ = _dataset(tmp_path / "data", n=200)
     monkeypatch.setitem(sys.modules, "datatrove", None)  # as if the scale extra were not installed
     with pytest.raises(FactoryError, match=r"pip install 'factory\[scale\]'"):
         merge(inputs_from(files), tmp_path / "out", MergeOptions(exclude_categories=()),
               engine=EngineOptions("local"))
-    with pytest.raises(FactoryError, match="--executor must be one of auto, in-process, local, ray"):
+    with pytest.raises(FactoryError, match="--executor must be one of auto, in-process, local, ray, slurm"):
         merge(inputs_from(files), tmp_path / "out", MergeOptions(exclude_categories=()),
-              engine=EngineOptions("slurm"))
+              engine=EngineOptions("spark"))
     assert not (tmp_path / "out" / "train.jsonl").exists()
     monkeypatch.undo()  # datatrove is back
     # nothing survives: the outputs stay as they were, and so does the directory (no work files left)
@@ -258,8 +286,9 @@ def test_factory_toml_chooses_the_executor_of_merge(tmp_path):
                           "in-process"], capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert out.returncode == 0 and "datatrove" not in out.stdout
     assert (tmp_path / "merged" / "train.jsonl").read_bytes() == (tmp_path / "here" / "train.jsonl").read_bytes()
-    (tmp_path / "factory.toml").write_text('[merge]\nexecutor = "slurm"\n')
+    (tmp_path / "factory.toml").write_text('[merge]\nexecutor = "spark"\n')
     out = subprocess.run([*FACTORY, "merge", *map(str, files), "--out", str(tmp_path / "x")],
                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert out.returncode != 0 and "Traceback" not in out.stderr
-    assert "factory.toml: merge.executor: Input should be 'auto', 'in-process', 'local' or 'ray'" in out.stderr
+    assert "factory.toml: merge.executor: Input should be 'auto', 'in-process', 'local', 'ray' or 'slurm'" \
+        in out.stderr

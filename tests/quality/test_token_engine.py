@@ -13,7 +13,7 @@ import pytest
 
 from factory.errors import FactoryError
 from factory.quality import token_engine
-from factory.quality.token_engine import count_tokens, plan_shards
+from factory.quality.token_engine import count_tokens, plan_shards, scan_inputs
 from factory.quality.tokens import format_token_report
 from factory.scale import EngineOptions
 from tests.helpers.datasets import neg_record, text_record, tool_record
@@ -51,8 +51,8 @@ def _text(report) -> str:
 
 def test_shards_cut_the_lines_in_order_across_files(tmp_path):
     files = _files(tmp_path)
-    shards, lines, _digest = plan_shards(files, 37)
-    assert lines == 212 and len(shards) == 6
+    shards = plan_shards(files, 37)
+    assert scan_inputs(files)[0] == 212 and len(shards) == 6
     seen = []
     for shard in shards:
         n = 0
@@ -122,7 +122,7 @@ def test_auto_counts_small_inputs_here_and_a_bad_executor_is_one_error(tmp_path,
     assert said == []  # 212 lines: in this process
     assert EngineOptions().chosen(token_engine.ENGINE_ABOVE + 1, token_engine.ENGINE_ABOVE) == "local"
     with pytest.raises(FactoryError, match="--executor must be one of"):
-        count_tokens(files, "qwen2.5", engine=EngineOptions("slurm"))
+        count_tokens(files, "qwen2.5", engine=EngineOptions("spark"))
     monkeypatch.setitem(sys.modules, "datatrove", None)
     with pytest.raises(FactoryError, match=r"runs token counting on datatrove.*pip install 'factory\[scale\]'"):
         count_tokens(files, "qwen2.5", engine=EngineOptions("local"), work_root=tmp_path / "work")
