@@ -76,6 +76,11 @@ class TokensConfig(ExecutorConfig):
     (factory.quality.token_engine; auto: the engine above its break-even; tasks: shards)."""
 
 
+class CheckConfig(ExecutorConfig):
+    """``[check]``: where ``factory check`` runs (factory.quality.check_engine; auto: the engine above
+    its break-even; tasks: shards)."""
+
+
 class PriceConfig(BaseModel):
     """``[prices."MODEL"]``: USD per million tokens."""
 
@@ -98,6 +103,7 @@ class FactoryConfig(BaseModel):
     engine: EngineConfig = Field(default_factory=EngineConfig)
     merge: MergeConfig = Field(default_factory=MergeConfig)
     tokens: TokensConfig = Field(default_factory=TokensConfig)
+    check: CheckConfig = Field(default_factory=CheckConfig)
     # Model name (prefix) -> price, overriding factory.llm.prices.DEFAULT_PRICES.
     prices: dict[str, PriceConfig] = Field(default_factory=dict)
 

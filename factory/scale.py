@@ -11,8 +11,10 @@ every executor; a killed run resumes from the tasks datatrove marked finished.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import importlib.util
 import os
+import shutil
 import sys
 import time
 from collections.abc import Iterator
@@ -61,18 +63,18 @@ def default_workers(executor: str, workers: int, tasks: int) -> int:
     return max(1, min(workers or (tasks if executor == "slurm" else os.cpu_count() or 1), tasks))
 
 
-def require_datatrove(executor: str, what: str) -> None:
-    """A clear error when ``executor`` needs a package that is not installed; ``what`` names the pass."""
-    try:
-        import datatrove  # noqa: F401
-        import numpy  # noqa: F401
-    except ImportError:
-        raise FactoryError(f"--executor {executor} runs {what} on datatrove, which is not installed: "
-                           "pip install 'factory[scale]' (or --executor in-process)") from None
+def require_datatrove(executor: str, what: str, extra: tuple[str, ...] = ()) -> None:
+    """A clear error when ``executor`` needs a package that is not installed; ``what`` names the pass,
+    ``extra`` the modules it needs beside datatrove."""
+    for module in ("datatrove", "numpy", *extra):
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            raise FactoryError(f"--executor {executor} runs {what} on datatrove, and {module} is not installed: "
+                               "pip install 'factory[scale]' (or --executor in-process)") from None
     if executor == "slurm":
-        import shutil
-
-        missing = [c for c in ("sbatch", "squeue", "srun") if shutil.which(c) is None]
+        slurm_settings()
+        missing = [c for c in ("sbatch", "squeue", "scancel", "srun") if shutil.which(c) is None]
         if missing:
             raise FactoryError(f"--executor slurm submits job arrays with sbatch, and {', '.join(missing)} "
                                "is not on PATH: run it on a machine of the cluster (a login node), or use "
@@ -144,35 +146,120 @@ def make_executor(kind: str, pipeline: list, tasks: int, workers: int, logs: Pat
 
 
 def _slurm_executor(pipeline: list, tasks: int, workers: int, logs: Path, name: str) -> Any:
+    import uuid
+
     from factory.slurm_executor import FactorySlurmExecutor
 
     venv = Path(sys.prefix) / "bin" / "activate"
     return FactorySlurmExecutor(
-        pipeline, tasks=tasks, workers=workers or -1, time=os.environ.get("FACTORY_SLURM_TIME", "4:00:00"),
-        partition=os.environ.get("FACTORY_SLURM_PARTITION", ""), qos=os.environ.get("FACTORY_SLURM_QOS", ""),
-        cpus_per_task=1, mem_per_cpu_gb=int(os.environ.get("FACTORY_SLURM_MEM_GB", "2")), job_name=name,
-        logging_dir=str(logs), requeue=False, mail_type="NONE",
+        pipeline, tasks=tasks, workers=workers or -1, cpus_per_task=1, **slurm_settings(),
+        # a name of its own, so that squeue and scancel find every array of this stage and no other
+        job_name=f"{name}-{uuid.uuid4().hex[:8]}", logging_dir=str(logs), requeue=False, mail_type="NONE",
         # the jobs run this interpreter's environment (they inherit this one's variables too)
         venv_path=str(venv) if sys.prefix != sys.base_prefix and venv.exists() else None)
 
 
 def _wait_for_slurm(executor: Any, what: str, work: Path) -> None:
-    """Poll ``squeue`` until the stage's job array has left the queue; Ctrl-C cancels it."""
+    """Poll ``squeue`` until the stage's job arrays have left the queue; Ctrl-C cancels them. Only a
+    clear answer counts as gone (no line, or "Invalid job id"); a controller that does not answer is
+    asked again, for up to ten minutes in a row."""
     import subprocess
 
     job = executor.job_id
     if job in (None, -1):  # every task was finished already
         return
+    # datatrove submits one array per 1,001 tasks; the last id is the newest, and all share the job name
+    print(f"{what}: Slurm job {job} ({executor.job_name}) submitted; waiting for it (Ctrl-C cancels it)",
+          flush=True)
+    wait, silent_since = 1.0, None
     try:
         while True:
-            out = subprocess.run(["squeue", "-h", "-j", str(job), "-o", "%T"], capture_output=True, text=True,
-                                 timeout=60)
-            if out.returncode != 0 or not out.stdout.strip():  # gone (or already purged)
-                return
-            time.sleep(1.0)
+            try:
+                out = subprocess.run(["squeue", "-h", "--name", executor.job_name, "-o", "%i %T"],
+                                     capture_output=True, text=True, timeout=60)
+                answered = out.returncode == 0 or "Invalid job id" in out.stderr
+            except subprocess.TimeoutExpired:
+                out, answered = None, False
+            if answered:
+                silent_since = None
+                if out is not None and not out.stdout.strip():
+                    return
+            else:
+                silent_since = silent_since or time.monotonic()
+                if time.monotonic() - silent_since > 600:
+                    raise FactoryError(f"{what}: the Slurm controller has not answered squeue for 10 minutes; "
+                                       f"job {job} may still run (squeue -j {job}); rerun the same command once it "
+                                       "is done to pick up its finished tasks")
+            time.sleep(wait)
+            wait = min(wait * 1.5, 15.0)
     except KeyboardInterrupt:
-        subprocess.run(["scancel", str(job)], capture_output=True, timeout=60)
+        subprocess.run(["scancel", "--name", executor.job_name], capture_output=True, timeout=60)
         raise FactoryError(f"{what}: interrupted; Slurm job {job} cancelled (the finished tasks stay done)") from None
+
+
+def slurm_settings() -> dict[str, Any]:
+    """The ``FACTORY_SLURM_*`` settings, checked: one message for a bad value."""
+    mem = os.environ.get("FACTORY_SLURM_MEM_GB", "2")
+    if not mem.isdigit() or int(mem) < 1:
+        raise FactoryError(f"FACTORY_SLURM_MEM_GB must be a whole number of GB (1 or more), got {mem!r}")
+    return {"time": os.environ.get("FACTORY_SLURM_TIME", "4:00:00"),
+            "partition": os.environ.get("FACTORY_SLURM_PARTITION", ""),
+            "qos": os.environ.get("FACTORY_SLURM_QOS", ""), "mem_per_cpu_gb": int(mem)}
+
+
+def work_dir(root: Path, identity: Any) -> Path:
+    """``root/KEY``: KEY names everything the work files depend on (``identity``), so a rerun with
+    anything else starts afresh instead of resuming from them."""
+    import hashlib
+
+    import orjson
+
+    key = hashlib.blake2b(orjson.dumps(identity, default=str), digest_size=12).hexdigest()
+    work = root.resolve() / key
+    work.mkdir(parents=True, exist_ok=True)
+    return work
+
+
+def shard_plan(work: Path, paths: Any, per_shard: int) -> list:
+    """The shards of ``work/plan.json``, written on the first run (a resumed run keeps its shards)."""
+    import orjson
+
+    from factory.store.shards import plan_shards
+
+    plan = work / "plan.json"
+    if plan.exists():
+        return orjson.loads(plan.read_bytes())["shards"]
+    shards = plan_shards(paths, per_shard)
+    tmp = plan.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_bytes(orjson.dumps({"inputs": [str(p) for p in paths], "shards": shards}))
+    os.replace(tmp, plan)
+    return shards
+
+
+def shard_segments(work: Path, rank: int) -> list:
+    """Shard ``rank``'s segments, in a task: ``[absolute path, start, stop, first line, path as given]``."""
+    import orjson
+
+    return orjson.loads((work / "plan.json").read_bytes())["shards"][rank]
+
+
+def part_files(work: Path, count: int, suffix: str, what: str) -> list[Path]:
+    """``work/parts/RANK{suffix}`` of every shard; an error when a finished task's part is gone."""
+    parts = [work / "parts" / f"{rank:05d}{suffix}" for rank in range(count)]
+    missing = [p.name for p in parts if not p.exists()]
+    if missing:  # finished tasks whose files are gone (a work directory half removed)
+        raise FactoryError(f"{work}: {len(missing)} finished {what} part(s) are missing; remove that directory "
+                           "and run again")
+    return parts
+
+
+def remove_work(work: Path) -> None:
+    """Renamed first, so that a removal cut short never leaves completion markers without the parts."""
+    import tempfile
+
+    doomed = tempfile.mkdtemp(prefix=f"{work.name}.removing.", dir=work.parent)
+    os.replace(work, Path(doomed) / "work")
+    shutil.rmtree(doomed, ignore_errors=True)
 
 
 def finished_tasks(logs: Path) -> int:

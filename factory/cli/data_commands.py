@@ -340,18 +340,29 @@ def status(state, data_dir):
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the figures as JSON here.")
 @click.option("--no-build", is_flag=True, help="Skip the build stage (compilers, gofmt, go vet, rustc, ruff).")
-@examples("factory check data/*.jsonl --rejects data/check.rejects.jsonl --report data/check.json")
-def check(files, repos, rejects, report_path, no_build):
+@executor_options("the check", "check", "local above 10,000 input lines",
+                  "Shards of the input lines, one task each [default: 5,000 lines a shard, at least "
+                  "four shards a worker].")
+@click.option("--work-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where the engine keeps its shards' results until the check is done (on a cluster: a "
+                   "folder every node sees) [default: ~/.cache/factory/work/check].")
+@click.pass_obj
+@examples("factory check data/*.jsonl --rejects data/check.rejects.jsonl --report data/check.json",
+          "factory check data/*.jsonl --executor local --workers 2")
+def check(state, files, repos, rejects, report_path, no_build, executor, workers, tasks, work_dir):
     """Verify records from any source in four stages -- format, execution (grounded read-only calls
     re-run against their repository), semantic (claims against results, listed conventions, tool
     preconditions), build (Python ast + ruff, gofmt + go vet, rustc, tsc where installed) -- and print
     each stage's pass rate per category, the variety measures and the behaviour mix. Exits 1 when any
     record is rejected.
     """
-    from factory.quality.check import check_files, format_check_report
+    from factory.quality.check import format_check_report
+    from factory.quality.check_engine import run_check
     from factory.store.jsonl import write_json
 
-    report = check_files(files, repos, build=not no_build, rejects=rejects)
+    report = run_check(files, repos, build=not no_build, rejects=rejects,
+                       engine=state.config.check.options(executor, workers, tasks), work_root=work_dir,
+                       echo=click.echo)
     for line in format_check_report(report):
         click.echo(line)
     passed = report.read - report.rejected

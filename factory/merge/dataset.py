@@ -207,7 +207,7 @@ def merge(inputs: Sequence[MergeInput], out_dir: str | Path, options: MergeOptio
     shards: TextShards | None = None
     work: Path | None = None
     if executor != "in-process":
-        require_datatrove(executor, "near-dedupe")
+        require_datatrove(executor, "near-dedupe", extra=("datasketch",))
         per_shard = engine.shards(lines, SHARD_RECORDS)
         # what the work files depend on: a rerun with anything else starts afresh, never from them
         settings = {k: sorted(v) if isinstance(v, set) else v for k, v in dataclasses.asdict(opts).items()}

@@ -18,6 +18,7 @@ mix (:mod:`factory.quality.behaviour`). Counts reconcile: read = passed + reject
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ from factory.store.jsonl import JsonlWriter, read_jsonl
 
 STAGES = ("format", "execution", "semantic", "build")
 BUILD_BATCH = 4000  # blocks per toolchain batch
+RECORD_BATCH = 4000  # records held (pending a build, or rejected) before a batch is built and written
 
 
 @dataclass
@@ -117,92 +119,134 @@ class _Pending:
     category: str
     record: dict[str, Any]
     blocks: list[CodeBlock]
+    seq: int = 0  # the record's place in the input
+
+
+class Checker:
+    """The four stages over records fed one at a time (:meth:`add`), in input order. Rejects are held
+    until the next build batch is done and then written in input order, so the rejects file is the same
+    however the records are cut into batches or shards; :meth:`finish` builds the last batch."""
+
+    def __init__(self, repos: Iterable[str | Path], build: bool, held: set[str], writer: JsonlWriter | Any | None):
+        self.report = CheckReport()
+        self.held = held
+        self.held_rows: dict[str, list[tuple[list[str], list[str]]]] = {}
+        self.train_answers: set[str] = set()
+        self.build = build
+        self.writer = writer
+        self._validator = RecordValidator(semantic=False)
+        self._extra = tuple(Path(r) for r in repos)
+        self._nouns = kit_nouns()
+        self._pending: list[_Pending] = []
+        self._blocks = 0
+        self._seq = 0
+        self._rejects: list[tuple[int, dict[str, Any]]] = []
+
+    def reject(self, file: str, line: int, cat: CategoryCheck, stage: str, reasons: list[str], record: Any,
+               seq: int | None = None) -> None:
+        """``seq``: the record's place in the input (default: the record being added)."""
+        st = cat.stages[stage]
+        st.failed += 1
+        st.reasons.update({_reason_key(r) for r in reasons})
+        if self.writer is not None:
+            self._rejects.append((self._seq if seq is None else seq,
+                                  {"file": file, "line": line, "stage": stage, "reasons": reasons, "record": record}))
+
+    def add(self, path: str, lineno: int, obj: Any) -> None:
+        self._seq += 1
+        name = obj.get("category", "?") if isinstance(obj, dict) else "?"
+        cat = self.report.category(str(name))
+        cat.read += 1
+        cat.stages["format"].checked += 1
+        errors = [obj.reason] if isinstance(obj, InputError) else self._validator.check(obj)
+        if errors:
+            self.reject(path, lineno, cat, "format", errors, None if isinstance(obj, InputError) else obj)
+            self._maybe_flush()
+            return
+        nouns = self._nouns
+        cat.variety.add(obj, nouns)
+        cat.behaviour.add(obj)
+        if name in self.held:
+            self.held_rows.setdefault(str(name), []).append((prompt_sentences(obj, nouns), answer_shapes(obj, nouns)))
+        else:
+            self.train_answers.update(trained_shapes(obj, nouns))
+        ws = workspace_for(obj, self._extra)
+        grounded = bool((obj.get("meta") or {}).get("grounding"))
+        if grounded and ws is None:
+            cat.unverifiable += 1
+        if ws is not None:
+            cat.stages["execution"].checked += 1
+            problems = verify_record(obj, ws)
+            if problems:
+                self.reject(path, lineno, cat, "execution", problems, obj)
+                self._maybe_flush()
+                return
+        cat.stages["semantic"].checked += 1
+        defect = (obj.get("meta") or {}).get("defect")
+        skip = (max((i for i, m in enumerate(obj["messages"]) if m.get("role") == "assistant"), default=None)
+                if defect else None)
+        problems = semantic_errors(obj, skip_turn=skip, workspace=ws)
+        if problems:
+            self.reject(path, lineno, cat, "semantic", problems, obj)
+            self._maybe_flush()
+            return
+        blocks = record_blocks(obj) if self.build else []
+        self._pending.append(_Pending(path, lineno, str(name), obj, blocks, self._seq))
+        self._blocks += len(blocks)
+        self._maybe_flush()
+
+    def _maybe_flush(self) -> None:
+        if self._blocks >= BUILD_BATCH or len(self._pending) + len(self._rejects) >= RECORD_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.build and self._pending:
+            _build_stage(self._pending, self.report, self.reject)
+        else:
+            for p in self._pending:
+                self.report.category(p.category).stages["build"].checked += 1
+        self._pending.clear()
+        self._blocks = 0
+        if self.writer is not None:
+            for _, payload in sorted(self._rejects, key=lambda r: r[0]):
+                self.writer.write(payload)
+        self._rejects.clear()
+
+    def finish(self) -> CheckReport:
+        self.flush()
+        return self.report
+
+
+def resolve_held_out(held_out: Iterable[str] | None) -> set[str]:
+    if held_out is None:
+        from factory.generate.specs import held_out_categories
+        from factory.host import default_registry
+
+        held_out = held_out_categories(default_registry())
+    return set(held_out)
 
 
 def check_files(paths: Iterable[str | Path], repos: Iterable[str | Path] = (), build: bool = True,
                 rejects: str | Path | None = None, lint: bool = True,
                 held_out: Iterable[str] | None = None) -> CheckReport:
     """``held_out``: categories kept out of training (default: those the registry's specs mark so);
-    when the inputs hold both kinds, the report measures how much of the held-out text training has."""
-    report = CheckReport()
-    if held_out is None:
-        from factory.generate.specs import held_out_categories
-        from factory.host import default_registry
-
-        held_out = held_out_categories(default_registry())
-    held = set(held_out)
-    held_rows: dict[str, list[tuple[list[str], list[str]]]] = {}
-    train_answers: set[str] = set()
-    validator = RecordValidator(semantic=False)
-    extra = tuple(Path(r) for r in repos)
-    nouns = kit_nouns()
+    when the inputs hold both kinds, the report measures how much of the held-out text training has.
+    :func:`factory.quality.check_engine.run_check` runs the same pass on datatrove's executors."""
+    held = resolve_held_out(held_out)
     writer = JsonlWriter(rejects) if rejects else None
-    pending: list[_Pending] = []
-    n_blocks = 0
-
-    def reject(file: str, line: int, cat: CategoryCheck, stage: str, reasons: list[str], record: Any) -> None:
-        st = cat.stages[stage]
-        st.failed += 1
-        st.reasons.update({_reason_key(r) for r in reasons})
-        if writer is not None:
-            writer.write({"file": file, "line": line, "stage": stage, "reasons": reasons, "record": record})
-
-    def flush() -> None:
-        nonlocal n_blocks
-        if build and pending:
-            _build_stage(pending, report, reject)
-        else:
-            for p in pending:
-                report.category(p.category).stages["build"].checked += 1
-        pending.clear()
-        n_blocks = 0
-
-    try:
-        if writer is not None:
-            writer.__enter__()
+    with writer if writer is not None else contextlib.nullcontext():
+        checker = Checker(repos, build, held, writer)
         for path in paths:
             for lineno, obj in read_jsonl(path, strict=False):
-                name = obj.get("category", "?") if isinstance(obj, dict) else "?"
-                cat = report.category(str(name))
-                cat.read += 1
-                cat.stages["format"].checked += 1
-                errors = [obj.reason] if isinstance(obj, InputError) else validator.check(obj)
-                if errors:
-                    reject(str(path), lineno, cat, "format", errors, None if isinstance(obj, InputError) else obj)
-                    continue
-                cat.variety.add(obj, nouns)
-                cat.behaviour.add(obj)
-                if name in held:
-                    held_rows.setdefault(str(name), []).append((prompt_sentences(obj, nouns), answer_shapes(obj, nouns)))
-                else:
-                    train_answers.update(trained_shapes(obj, nouns))
-                ws = workspace_for(obj, extra)
-                grounded = bool((obj.get("meta") or {}).get("grounding"))
-                if grounded and ws is None:
-                    cat.unverifiable += 1
-                if ws is not None:
-                    cat.stages["execution"].checked += 1
-                    problems = verify_record(obj, ws)
-                    if problems:
-                        reject(str(path), lineno, cat, "execution", problems, obj)
-                        continue
-                cat.stages["semantic"].checked += 1
-                defect = (obj.get("meta") or {}).get("defect")
-                skip = (max((i for i, m in enumerate(obj["messages"]) if m.get("role") == "assistant"), default=None)
-                        if defect else None)
-                problems = semantic_errors(obj, skip_turn=skip, workspace=ws)
-                if problems:
-                    reject(str(path), lineno, cat, "semantic", problems, obj)
-                    continue
-                blocks = record_blocks(obj) if build else []
-                pending.append(_Pending(str(path), lineno, str(name), obj, blocks))
-                n_blocks += len(blocks)
-                if n_blocks >= BUILD_BATCH:
-                    flush()
-        flush()
-    finally:
-        if writer is not None:
-            writer.__exit__(None, None, None)
+                checker.add(str(path), lineno, obj)
+        checker.finish()
+    return finish_report(checker.report, checker.held_rows, checker.train_answers)
+
+
+def finish_report(report: CheckReport, held_rows: dict[str, list[tuple[list[str], list[str]]]],
+                  train_answers: set[str]) -> CheckReport:
+    """The measures that need every record: how much of the held-out text training has."""
+    held = set(held_rows)
     train_sentences = {s for n, c in report.categories.items() if n not in held for s in c.variety.task}
     if train_sentences:
         for name, rows in held_rows.items():
@@ -248,7 +292,7 @@ def _build_stage(pending: list[_Pending], report: CheckReport, reject: Any) -> N
         cat = report.category(p.category)
         cat.stages["build"].checked += 1
         if problems.get(i):
-            reject(p.file, p.line, cat, "build", problems[i], p.record)
+            reject(p.file, p.line, cat, "build", problems[i], p.record, seq=p.seq)
 
 
 def format_check_report(report: CheckReport) -> Iterator[str]:

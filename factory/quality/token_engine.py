@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -25,19 +24,24 @@ from typing import Any
 
 import orjson
 
-from factory.errors import FactoryError
 from factory.quality.tokens import ChatTokenizer, TokenFinding, TokenReport, load_tokenizer, scan_records
 from factory.scale import (
     EngineOptions,
     default_workers,
     finished_tasks,
     make_executor,
+    part_files,
     quiet,
+    remove_work,
     require_datatrove,
     run_stage,
+    shard_plan,
+    shard_segments,
+    work_dir,
 )
+from factory.store.shards import scan_inputs
 
-# `auto` counts on the local engine above this many input lines. bench/bench_tokens.py --executors, 2
+# `auto` counts on the local engine above this many input lines. bench/bench_engine_passes.py, 2
 # cores, whole counts (tokenizer load included): 2,000 lines 3.6 s in-process against 3.9 s on the engine,
 # 5,000 5.0 / 5.0 s, 10,000 6.1 / 5.7 s, the main job's 25,000 14.9 / 12.8 s, 100,000 56.7 / 46.6 s.
 # (The tokenizer already encodes on every core; the engine adds the rendering and the round trip.)
@@ -51,52 +55,6 @@ def default_work_root() -> Path:
     return Path(base) / "work" / "tokens"
 
 
-def scan_inputs(paths: Sequence[str | Path]) -> tuple[int, str]:
-    """The files' lines (as ``read_jsonl`` numbers them) and a digest of their names and bytes: one
-    pass in blocks of 1 MiB."""
-    lines = 0
-    digest = hashlib.blake2b(digest_size=16)
-    for path in paths:
-        digest.update(os.fsencode(str(path)) + b"\0")
-        try:
-            fh = open(path, "rb")  # noqa: SIM115 - closed below
-        except OSError as exc:
-            raise FactoryError(f"{path}: cannot read it ({exc.strerror})") from None
-        with fh:
-            last = b"\n"
-            for block in iter(lambda fh=fh: fh.read(1 << 20), b""):
-                digest.update(block)
-                lines += block.count(b"\n")
-                last = block[-1:]
-            lines += last != b"\n"  # a last line without its newline
-        digest.update(b"\0")
-    return lines, digest.hexdigest()
-
-
-def plan_shards(paths: Sequence[str | Path], per_shard: int) -> list[list[list[Any]]]:
-    """Shards of ``per_shard`` input lines as ``[path, start byte, stop byte, first line number]``
-    segments (a shard may end in one file and go on in the next). One streaming pass."""
-    shards: list[list[list[Any]]] = []
-    current: list[list[Any]] = []
-    in_shard = 0
-    for path in paths:
-        with open(path, "rb") as fh:
-            pos = seg_start = 0
-            seg_line = 1
-            for lineno, raw in enumerate(fh, 1):
-                if in_shard == per_shard:  # this line starts the next shard
-                    current.append([str(path), seg_start, pos, seg_line])
-                    shards.append(current)
-                    current, in_shard, seg_start, seg_line = [], 0, pos, lineno
-                pos += len(raw)
-                in_shard += 1
-            if pos > seg_start:
-                current.append([str(path), seg_start, pos, seg_line])
-    if current:
-        shards.append(current)
-    return shards
-
-
 class CountShard:
     """The datatrove task: count shard ``rank`` of the plan and write its part of the report.
     A module-level callable ``(data, rank, world_size)``, so the executors can pickle it."""
@@ -106,22 +64,18 @@ class CountShard:
         self.threads = threads
 
     def __call__(self, data: Any, rank: int = 0, world_size: int = 1) -> None:
-        from factory.store.jsonl import read_jsonl
+        from factory.store.jsonl import atomic_write, read_jsonl
 
         if self.threads:  # before the tokenizer's thread pool starts in this worker
             os.environ.setdefault("RAYON_NUM_THREADS", str(self.threads))
         work = Path(self.work)
-        segments = orjson.loads((work / "plan.json").read_bytes())["shards"][rank]
         tok = load_tokenizer(self.tokenizer)
         report = TokenReport(tok.name, self.max_tokens, {}, [], [], [])
-        for path, start, stop, first_line in segments:
-            scan_records(report, tok, path, read_jsonl(path, strict=False, start=start, stop=stop,
-                                                       first_line=first_line), roundtrip=self.roundtrip)
-        out = work / "parts" / f"{rank:05d}.json"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(orjson.dumps(_report_part(report)))
-        os.replace(tmp, out)
+        for where, start, stop, first_line, shown in shard_segments(work, rank):
+            scan_records(report, tok, shown, read_jsonl(where, strict=False, start=start, stop=stop,
+                                                        first_line=first_line), roundtrip=self.roundtrip)
+        with atomic_write(work / "parts" / f"{rank:05d}.json") as fh:
+            fh.write(orjson.dumps(_report_part(report)))
 
 
 def _report_part(report: TokenReport) -> dict[str, Any]:
@@ -186,19 +140,10 @@ def _on_engine(paths: Sequence[str | Path], tokenizer: str, tok: ChatTokenizer, 
         return TokenReport(tok.name, max_tokens, {}, [], [], [])
     # what the parts depend on: a rerun with anything else starts afresh, never from them
     versions = {name: _version(name) for name in ("factory", "tokenizers", "transformers", "jinja2")}
-    identity = [digest, tok.name, hashlib.sha256(tok.chat_template.encode()).hexdigest(), len(tok.backend.get_vocab()),
-                max_tokens, roundtrip, per_shard, versions]
-    key = hashlib.blake2b(orjson.dumps(identity), digest_size=12).hexdigest()
-    work = work_root / key
-    work.mkdir(parents=True, exist_ok=True)
-    plan = work / "plan.json"
-    if plan.exists():  # a resumed count: the same shards as the first time
-        shards = orjson.loads(plan.read_bytes())["shards"]
-    else:
-        shards = plan_shards(paths, per_shard)
-        tmp = plan.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(orjson.dumps({"inputs": [str(p) for p in paths], "shards": shards}))
-        os.replace(tmp, plan)
+    vocabulary = hashlib.sha256(tok.backend.to_str().encode()).hexdigest()
+    work = work_dir(work_root, [digest, tok.name, hashlib.sha256(tok.chat_template.encode()).hexdigest(), vocabulary,
+                                max_tokens, roundtrip, per_shard, versions])
+    shards = shard_plan(work, paths, per_shard)
     cores = os.cpu_count() or 1
     workers = default_workers(executor, workers, len(shards))
     logs = work / "logs"
@@ -206,21 +151,16 @@ def _on_engine(paths: Sequence[str | Path], tokenizer: str, tok: ChatTokenizer, 
     t = time.perf_counter()
     # forked workers share the cores: the tokenizer's threads a worker, so that workers x threads = cores
     threads = max(1, cores // workers) if executor == "local" and workers > 1 else 0
-    step = CountShard(str(work), tokenizer, max_tokens, roundtrip, threads)
+    # a tokenizer given as a local folder is found from anywhere (a cluster's workers start elsewhere)
+    name = os.path.abspath(tokenizer) if os.path.isdir(tokenizer) else tokenizer
+    step = CountShard(str(work), name, max_tokens, roundtrip, threads)
     with quiet(work / "datatrove.log"):
         stage = make_executor(executor, [step], len(shards), workers, logs, mem_per_cpu_gb=1.0, name="factory-tokens")
         run_stage(stage, work, "token counting", "rerun the same command")
-    parts = [work / "parts" / f"{rank:05d}.json" for rank in range(len(shards))]
-    missing = [p.name for p in parts if not p.exists()]
-    if missing:  # finished tasks whose files are gone (a work directory half removed)
-        raise FactoryError(f"{work}: {len(missing)} finished token-count part(s) are missing; remove that "
-                           "directory and run again")
-    report = join_parts(parts, tok.name, max_tokens)
+    report = join_parts(part_files(work, len(shards), ".json", "token-count"), tok.name, max_tokens)
     if echo:
         resumed = f"; resumed: {done} of them were done" if done else ""
         echo(f"tokens on datatrove ({executor}, {workers} workers, {len(shards)} shards): "
              f"{time.perf_counter() - t:.1f} s{resumed}")
-    doomed = work.with_name(f"{work.name}.removing.{os.getpid()}")
-    os.replace(work, doomed)  # renamed first: a removal cut short never leaves markers without parts
-    shutil.rmtree(doomed, ignore_errors=True)
+    remove_work(work)
     return report

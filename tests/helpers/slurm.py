@@ -66,7 +66,8 @@ def slurm_cluster(base: Path, cpus: int = 2) -> Iterator[dict[str, str]]:
     node = socket.gethostname().split(".")[0]
     hosts = Path("/etc/hosts")
     if subprocess.run(["getent", "hosts", node], capture_output=True).returncode != 0:
-        hosts.write_text(hosts.read_text() + f"127.0.0.1 {node}\n")
+        text = hosts.read_text()
+        hosts.write_text(text + ("" if text.endswith("\n") or not text else "\n") + f"127.0.0.1 {node}\n")
     _munge()
     conf = base / "slurm.conf"
     conf.write_text("\n".join([
@@ -79,12 +80,12 @@ def slurm_cluster(base: Path, cpus: int = 2) -> Iterator[dict[str, str]]:
         f"SlurmctldPidFile={base / 'slurmctld.pid'}", f"SlurmdPidFile={base / 'slurmd.pid'}",
         f"SlurmctldLogFile={base / 'log' / 'slurmctld.log'}", f"SlurmdLogFile={base / 'log' / 'slurmd.log'}",
         f"SlurmctldPort={free_port()}", f"SlurmdPort={free_port()}",
-        f"NodeName={node} NodeAddr=127.0.0.1 CPUs={cpus} RealMemory={min(4096, _detected_memory())} State=UNKNOWN",
+        f"NodeName={node} NodeAddr=127.0.0.1 CPUs={min(cpus, os.cpu_count() or 1)} RealMemory={min(4096, _detected_memory())} State=UNKNOWN",
         "PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP", ""]))
     env = {**os.environ, "SLURM_CONF": str(conf)}
-    subprocess.run(["slurmctld", "-c", "-f", str(conf)], check=True, env=env)
-    subprocess.run(["slurmd", "-f", str(conf)], check=True, env=env)
     try:
+        subprocess.run(["slurmctld", "-c", "-f", str(conf)], check=True, env=env)
+        subprocess.run(["slurmd", "-f", str(conf)], check=True, env=env)
         state = ""
         for _ in range(600):
             state = subprocess.run(["sinfo", "-h", "-N", "-o", "%T"], capture_output=True, text=True, env=env,

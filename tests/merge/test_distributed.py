@@ -238,7 +238,9 @@ def test_a_slurm_cluster_keeps_the_same_records_and_counts_the_same_tokens(tmp_p
     _same_outputs(tmp_path / "in-process", tmp_path / "slurm")
     here = subprocess.run([*count_args, "--executor", "in-process"], capture_output=True, text=True, timeout=300)
     assert counted.returncode == here.returncode == 1 and counted.stderr == here.stderr
-    assert [line for line in counted.stdout.splitlines() if "on datatrove" not in line] == here.stdout.splitlines()
+    assert "token counting: Slurm job " in counted.stdout  # the user sees what to look for in squeue
+    assert [line for line in counted.stdout.splitlines()
+            if "on datatrove" not in line and "Slurm job" not in line] == here.stdout.splitlines()
     assert not (tmp_path / "slurm" / ".dedupe").exists() and list((tmp_path / "work").iterdir()) == []
 
 

@@ -13,9 +13,10 @@ import pytest
 
 from factory.errors import FactoryError
 from factory.quality import token_engine
-from factory.quality.token_engine import count_tokens, plan_shards, scan_inputs
+from factory.quality.token_engine import count_tokens
 from factory.quality.tokens import format_token_report
 from factory.scale import EngineOptions
+from factory.store.shards import plan_shards, scan_inputs
 from tests.helpers.datasets import neg_record, text_record, tool_record
 
 pytest.importorskip("datatrove")
@@ -56,7 +57,8 @@ def test_shards_cut_the_lines_in_order_across_files(tmp_path):
     seen = []
     for shard in shards:
         n = 0
-        for path, start, stop, first in shard:
+        for where, start, stop, first, path in shard:
+            assert Path(where).is_absolute() and Path(where) == Path(path).resolve()
             with open(path, "rb") as fh:
                 fh.seek(start)
                 chunk = fh.read(stop - start).splitlines()
@@ -104,15 +106,22 @@ def test_a_failed_count_resumes_from_its_finished_shards(tmp_path, monkeypatch):
     with pytest.raises(FactoryError, match=r"token counting on datatrove failed.*rerun the same command"):
         count_tokens(files, "qwen2.5", 600, engine=EngineOptions("local", 2, 6), work_root=tmp_path / "work")
     (work,) = (tmp_path / "work").iterdir()
-    parts = {p.name: p.stat().st_mtime_ns for p in (work / "parts").iterdir()}
+    finished = sorted(p.name for p in (work / "logs" / "completions").iterdir())
+    parts = {rank: (work / "parts" / f"{int(rank):05d}.json").stat().st_mtime_ns for rank in finished}
     assert 0 < len(parts) < 6
     monkeypatch.undo()
     said = []
+    kept = []
+    monkeypatch.setattr(token_engine, "remove_work", kept.append)  # to look at the parts after the rerun
     resumed = count_tokens(files, "qwen2.5", 600, engine=EngineOptions("local", 2, 6), work_root=tmp_path / "work",
                            echo=said.append)
     assert _text(resumed) == _text(plain)
     assert f"resumed: {len(parts)} of them were done" in said[0]
-    assert not work.exists()
+    assert kept == [work]  # the finished shards' parts were not written again
+    assert {r: (work / "parts" / f"{int(r):05d}.json").stat().st_mtime_ns for r in parts} == parts
+    monkeypatch.undo()
+    count_tokens(files, "qwen2.5", 600, engine=EngineOptions("local", 2, 6), work_root=tmp_path / "work")
+    assert list((tmp_path / "work").iterdir()) == []  # a finished count removes its work files
 
 
 def test_auto_counts_small_inputs_here_and_a_bad_executor_is_one_error(tmp_path, monkeypatch):

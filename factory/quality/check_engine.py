@@ -1,0 +1,184 @@
+"""``factory check`` past one process: the four stages over shards of the files on datatrove
+(:mod:`factory.scale`).
+
+Each task runs :class:`factory.quality.check.Checker`, the in-process pass itself, over one shard
+(:mod:`factory.store.shards`) and keeps its part: the report's counts, variety and behaviour counters,
+the held-out rows and training answers (pickled), and its rejects in input order. The parts added in
+shard order are the in-process report (counters keep their first-seen order, so ties rank alike) and
+the rejects file is the same bytes. The held-out overlap, which needs every record, is measured once
+on the joined parts. Work files live under ``WORK/KEY`` and go once the check is done; a failed or killed
+check resumes from the shards datatrove marked finished.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import fields, is_dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from factory.quality.check import Checker, CheckReport, check_files, finish_report, resolve_held_out
+from factory.scale import (
+    EngineOptions,
+    default_workers,
+    finished_tasks,
+    make_executor,
+    part_files,
+    quiet,
+    remove_work,
+    require_datatrove,
+    run_stage,
+    shard_plan,
+    shard_segments,
+    work_dir,
+)
+from factory.store.jsonl import JsonlWriter, atomic_write, read_jsonl
+from factory.store.shards import scan_inputs
+
+# `auto` checks on the local engine above this many input lines (bench/bench_engine_passes.py, 2 cores).
+ENGINE_ABOVE = 10_000
+SHARD_LINES = 5_000  # input lines a shard (= task) unless --tasks says otherwise
+
+
+def default_work_root() -> Path:
+    base = os.environ.get("FACTORY_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "factory")
+    return Path(base) / "work" / "check"
+
+
+class _Lines:
+    """The rejects of one shard, as the lines the final JsonlWriter writes."""
+
+    def __init__(self, fh: Any) -> None:
+        self.fh = fh
+
+    def write(self, obj: Any) -> None:
+        self.fh.write(orjson.dumps(obj) + b"\n")
+
+
+class CheckShard:
+    """The datatrove task: check shard ``rank`` of the plan and write its part and its rejects.
+    A module-level callable ``(data, rank, world_size)``, so the executors can pickle it."""
+
+    def __init__(self, work: str, repos: tuple[str, ...], build: bool, held: tuple[str, ...], rejects: bool) -> None:
+        self.work, self.repos, self.build, self.held, self.rejects = work, repos, build, held, rejects
+
+    def __call__(self, data: Any, rank: int = 0, world_size: int = 1) -> None:
+        work = Path(self.work)
+        parts = work / "parts"
+        with atomic_write(parts / f"{rank:05d}.rejects.jsonl") as fh:
+            checker = Checker(self.repos, self.build, set(self.held), _Lines(fh) if self.rejects else None)
+            for where, start, stop, first_line, shown in shard_segments(work, rank):
+                for lineno, obj in read_jsonl(where, strict=False, start=start, stop=stop, first_line=first_line):
+                    checker.add(shown, lineno, obj)
+            checker.finish()
+        with atomic_write(parts / f"{rank:05d}.pickle") as fh:  # the part last: it says the rejects are there
+            fh.write(pickle.dumps((checker.report, checker.held_rows, checker.train_answers)))
+
+
+def add_into(into: Any, part: Any) -> None:
+    """Add one shard's report (or any of its dataclasses) into ``into``: counts add, counters add in
+    the part's first-seen order, per-name entries join, nested reports add field by field."""
+    for f in fields(into):
+        mine, theirs = getattr(into, f.name), getattr(part, f.name)
+        if isinstance(mine, Counter):
+            mine.update(theirs)
+        elif isinstance(mine, dict):
+            for key, value in theirs.items():
+                if key in mine and is_dataclass(value):
+                    add_into(mine[key], value)
+                else:
+                    mine.setdefault(key, value)
+        elif isinstance(mine, int) and not isinstance(mine, bool):
+            setattr(into, f.name, mine + theirs)
+        elif is_dataclass(mine):
+            add_into(mine, theirs)
+        else:
+            raise TypeError(f"{type(into).__name__}.{f.name}: no rule to add a {type(mine).__name__}")
+
+
+def _version(name: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "-"
+
+
+def run_check(paths: Sequence[str | Path], repos: Sequence[str | Path] = (), build: bool = True,
+              rejects: str | Path | None = None, held_out: Sequence[str] | None = None, *,
+              engine: EngineOptions | None = None, work_root: Path | None = None,
+              echo: Callable[[str], Any] | None = None) -> CheckReport:
+    """:func:`factory.quality.check.check_files` on the executor ``engine`` picks for the input's size."""
+    held = resolve_held_out(held_out)
+    if engine is not None and engine.executor != "in-process":
+        done = check_on_engine([str(p) for p in paths], tuple(str(r) for r in repos), build, rejects, held, engine,
+                               work_root, echo)
+        if done is not None:
+            return finish_report(*done)
+    return check_files(paths, repos, build=build, rejects=rejects, held_out=held)
+
+
+def check_on_engine(paths: Sequence[str], repos: tuple[str, ...], build: bool, rejects: str | Path | None,
+                    held: set[str], engine: EngineOptions, work_root: Path | None,
+                    echo: Callable[[str], Any] | None) -> tuple[CheckReport, dict, set] | None:
+    """The check on the executor ``engine`` picks, or None when that is this process (small input)."""
+    engine.chosen(0, ENGINE_ABOVE)  # checks the executor's name and counts before any work
+    lines, digest = scan_inputs(paths)
+    executor = engine.chosen(lines, ENGINE_ABOVE)
+    if executor == "in-process" or not lines:
+        return None
+    require_datatrove(executor, "factory check")
+    cores = engine.workers or os.cpu_count() or 1
+    # at least four shards a worker: records differ in cost, and equal line counts are not equal work
+    per_shard = engine.shards(lines, min(SHARD_LINES, max(1, -(-lines // (4 * cores)))))
+    # what the parts depend on: a rerun with anything else starts afresh, never from them
+    versions = {name: _version(name) for name in ("factory", "ruff")}
+    work = work_dir(work_root or default_work_root(),
+                    [digest, sorted(repos), build, sorted(held), bool(rejects), per_shard, versions])
+    shards = shard_plan(work, paths, per_shard)
+    workers = default_workers(executor, engine.workers, len(shards))
+    logs = work / "logs"
+    done = finished_tasks(logs)
+    t = time.perf_counter()
+    step = CheckShard(str(work), tuple(os.path.abspath(r) for r in repos), build, tuple(sorted(held)), bool(rejects))
+    with quiet(work / "datatrove.log"):
+        stage = make_executor(executor, [step], len(shards), workers, logs, mem_per_cpu_gb=2.0, name="factory-check")
+        run_stage(stage, work, "factory check", "rerun the same check")
+    parts = part_files(work, len(shards), ".pickle", "check")
+    report = CheckReport()
+    held_rows: dict[str, list] = {}
+    train_answers: set[str] = set()
+    writer = JsonlWriter(rejects) if rejects else None
+    if writer is not None:
+        writer.__enter__()
+    try:
+        for part in parts:
+            shard_report, shard_rows, shard_answers = pickle.loads(part.read_bytes())
+            add_into(report, shard_report)
+            for name, rows in shard_rows.items():
+                held_rows.setdefault(name, []).extend(rows)
+            train_answers |= shard_answers
+            if writer is not None:
+                with open(part.with_suffix(".rejects.jsonl"), "rb") as fh:
+                    for line in fh:
+                        writer.write(line.rstrip(b"\n"))
+    except BaseException as exc:
+        if writer is not None:
+            writer.__exit__(type(exc), exc, exc.__traceback__)
+        raise
+    if writer is not None:
+        writer.__exit__(None, None, None)
+    if echo:
+        resumed = f"; resumed: {done} of them were done" if done else ""
+        echo(f"check on datatrove ({executor}, {workers} workers, {len(shards)} shards): "
+             f"{time.perf_counter() - t:.1f} s{resumed}")
+    remove_work(work)
+    return report, held_rows, train_answers

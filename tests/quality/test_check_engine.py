@@ -1,0 +1,79 @@
+"""`factory check` on datatrove's local executor: the same report and the same rejects file, byte for
+byte, as the in-process pass, over shards that cut the files anywhere; rejects come in input order."""
+
+from __future__ import annotations
+
+import copy
+import shutil
+from pathlib import Path
+
+import orjson
+import pytest
+
+from factory.generate.category import generate_category
+from factory.host import PluginHost
+from factory.quality.check import format_check_report
+from factory.quality.check_engine import run_check
+from factory.scale import EngineOptions
+from tests.helpers.cli import factory_cli
+
+pytest.importorskip("datatrove")
+HOST = PluginHost(entry_points=False).load()
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """Every default category, 30 records each, with records that fail each stage planted among them."""
+    out = tmp_path_factory.mktemp("check_engine")
+    files = [generate_category(entry.obj, HOST.registry, out, seed=7, count=30).path
+             for entry in HOST.registry.categories.entries()]
+    agentic = next(p for p in files if p.name == "agentic.jsonl")
+    style = next(p for p in files if p.name == "style_core.jsonl")
+    rows = [orjson.loads(line) for line in agentic.read_bytes().splitlines()]
+    for n, row in enumerate(rows[:6]):  # recorded results that are not what the tool returns (execution)
+        tool_msg = next((m for m in row["messages"] if m["role"] == "tool"), None)
+        if tool_msg is not None and n % 2 == 0:
+            tool_msg["content"] = "src/shoplite/invented.py"
+    rows.insert(4, {"category": "agentic", "messages": "not a list"})  # format
+    agentic.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows) + b"{not json\n")
+    styled = [orjson.loads(line) for line in style.read_bytes().splitlines()]
+    for row in styled:
+        if row.get("subcategory") == "go_struct" and "\treturn nil" in row["messages"][-1]["content"]:
+            bad = copy.deepcopy(row)  # four spaces where gofmt puts a tab (build)
+            bad["messages"][-1]["content"] = row["messages"][-1]["content"].replace("\treturn nil", "    return nil")
+            styled.insert(3, bad)
+            break
+    style.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in styled))
+    return files
+
+
+def test_the_local_engine_writes_the_in_process_report_and_rejects(dataset: list[Path], tmp_path: Path) -> None:
+    build = bool(shutil.which("gofmt") and shutil.which("go"))
+    plain = run_check(dataset, build=build, rejects=tmp_path / "plain.jsonl", engine=EngineOptions("in-process"))
+    stages = {s for c in plain.categories.values() for s, st in c.stages.items() if st.failed}
+    assert {"format", "execution"} <= stages and ("build" in stages or not build)
+    rejected = [orjson.loads(line) for line in (tmp_path / "plain.jsonl").read_bytes().splitlines()]
+    assert len(rejected) == plain.rejected
+    order = [(r["file"], r["line"]) for r in rejected]
+    assert order == sorted(order, key=lambda fl: ([str(p) for p in dataset].index(fl[0]), fl[1]))  # input order
+    said = []
+    for tasks in (1, 4, 11):
+        engine = run_check(dataset, build=build, rejects=tmp_path / f"engine{tasks}.jsonl",
+                           engine=EngineOptions("local", 2, tasks), work_root=tmp_path / "work", echo=said.append)
+        assert engine.to_dict() == plain.to_dict()
+        assert list(format_check_report(engine)) == list(format_check_report(plain))
+        assert (tmp_path / f"engine{tasks}.jsonl").read_bytes() == (tmp_path / "plain.jsonl").read_bytes()
+    assert said[-1].startswith("check on datatrove (local, 2 workers, 11 shards)")
+    assert list((tmp_path / "work").iterdir()) == []
+
+
+def test_factory_toml_runs_the_check_on_the_engine(dataset: list[Path], tmp_path: Path) -> None:
+    (tmp_path / "factory.toml").write_text('[check]\nexecutor = "local"\nworkers = 2\ntasks = 3\n')
+    args = ["check", *map(str, dataset), "--no-build", "--work-dir", str(tmp_path / "work")]
+    engine = factory_cli(*args, "--rejects", str(tmp_path / "engine.jsonl"), cwd=tmp_path)
+    plain = factory_cli(*args, "--rejects", str(tmp_path / "plain.jsonl"), "--executor", "in-process", cwd=tmp_path)
+    assert "check on datatrove (local, 2 workers, 3 shards)" in engine.stdout
+    assert engine.returncode == plain.returncode == 1 and "Traceback" not in engine.stderr
+    assert [line.replace("engine.jsonl", "plain.jsonl") for line in engine.stdout.splitlines()
+            if "on datatrove" not in line] == plain.stdout.splitlines()
+    assert (tmp_path / "engine.jsonl").read_bytes() == (tmp_path / "plain.jsonl").read_bytes()
