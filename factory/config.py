@@ -81,6 +81,11 @@ class CheckConfig(ExecutorConfig):
     its break-even; tasks: shards)."""
 
 
+class IngestConfig(ExecutorConfig):
+    """``[ingest]``: where ``factory ingest repo-fim`` cuts its files' examples
+    (factory.ingest.fim_engine; auto: the engine above 500 files, without caps; tasks: shards of files)."""
+
+
 class PriceConfig(BaseModel):
     """``[prices."MODEL"]``: USD per million tokens."""
 
@@ -104,6 +109,7 @@ class FactoryConfig(BaseModel):
     merge: MergeConfig = Field(default_factory=MergeConfig)
     tokens: TokensConfig = Field(default_factory=TokensConfig)
     check: CheckConfig = Field(default_factory=CheckConfig)
+    ingest: IngestConfig = Field(default_factory=IngestConfig)
     # Model name (prefix) -> price, overriding factory.llm.prices.DEFAULT_PRICES.
     prices: dict[str, PriceConfig] = Field(default_factory=dict)
 

@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from factory import hookimpl
+from factory.cli.options import executor_params
 from factory.registry import Ingestor
 
 KEEP = click.Option(["--keep"], default="error_resolution,debugging,code_explanation", show_default=True,
@@ -78,15 +79,24 @@ def git_history(report: Any, repo: Path, rev: str, mode: str, max_commits: int |
 
 
 def repo_fim(report: Any, repo: Path, per_file: int, max_len: int, max_examples: int | None,
-             max_per_language: int | None, seed: int, allow_unlicensed: bool, refuse_license: tuple[str, ...]) -> Any:
-    from factory.ingest.repo_fim import FimOptions, ingest_repo_fim
+             max_per_language: int | None, seed: int, allow_unlicensed: bool, refuse_license: tuple[str, ...],
+             executor: str | None = None, workers: int | None = None, tasks: int | None = None,
+             work_dir: Path | None = None) -> Any:
+    from factory.config import IngestConfig
+    from factory.ingest.fim_engine import ingest_repo_fim_on
+    from factory.ingest.repo_fim import FimOptions
 
     if per_file < 1 or max_len < 64:
         raise click.BadParameter("--per-file must be >= 1 and --max-len >= 64")
     options = FimOptions(per_file=per_file, max_len=max_len, max_examples=max_examples,
                          max_per_language=max_per_language, seed=seed,
                          license=_policy(allow_unlicensed, refuse_license))
-    return ingest_repo_fim(str(repo), report, options)
+    ctx = click.get_current_context(silent=True)
+    state = ctx.find_root().obj if ctx is not None else None
+    table = state.config.ingest if state is not None and hasattr(state, "config") else IngestConfig()
+    engine = table.options(executor, workers, tasks)
+    engine.chosen(0, 0)  # a misnamed executor is an error before the sink opens
+    return ingest_repo_fim_on(str(repo), report, options, engine, work_dir, echo=click.echo)
 
 
 @hookimpl
@@ -151,6 +161,13 @@ def register_ingestors(register):
                          help="At most this many records per language, so one language cannot dominate."),
             click.Option(["--seed"], type=int, default=0, show_default=True),
             *LICENSE,
+            *executor_params("cutting the files' examples", "ingest",
+                             "local above 500 files, unless --max-examples or --max-per-language is given",
+                             "Shards of the repository's files, one task each [default: 1,000 files a shard, at "
+                             "least four shards a worker]."),
+            click.Option(["--work-dir"], type=click.Path(file_okay=False, path_type=Path), default=None,
+                         help="Where the engine keeps its shards' results until the ingest is done (on a cluster: "
+                              "a folder every node sees) [default: ~/.cache/factory/work/repo-fim]."),
         ),
         help="Source files of a local git repository -> fill-in-the-middle records cut at syntax "
              "boundaries."

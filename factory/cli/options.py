@@ -149,19 +149,28 @@ def resolve_counts(values: tuple[tuple[str | None, int], ...], names: list[str],
     return counts
 
 
-def executor_options(what: str, table: str, auto: str, tasks_help: str) -> Callable[[Any], Any]:
+def executor_params(what: str, table: str, auto: str, tasks_help: str) -> tuple[click.Option, ...]:
     """``--executor / --workers / --tasks`` of a pass that can run on datatrove (factory.scale);
     ``table``: the factory.toml table that holds their defaults."""
+    from factory.scale import EXECUTORS
+
+    return (
+        click.Option(["--executor"], type=click.Choice(EXECUTORS), default=None,
+                     help=f"Where {what} runs: in this process, or on datatrove's local, Ray or Slurm executor (the "
+                          f"same answer); auto: {auto} when datatrove is installed [default: factory.toml "
+                          f"[{table}] or auto]."),
+        click.Option(["--workers"], type=click.IntRange(min=0), default=None,
+                     help="Engine tasks at once [default: this machine's cores; on Slurm, every task]."),
+        click.Option(["--tasks"], type=click.IntRange(min=0), default=None, help=tasks_help),
+    )
+
+
+def executor_options(what: str, table: str, auto: str, tasks_help: str) -> Callable[[Any], Any]:
+    """:func:`executor_params` as a decorator."""
 
     def wrap(f: Any) -> Any:
-        from factory.scale import EXECUTORS
-
-        f = click.option("--tasks", type=click.IntRange(min=0), default=None, help=tasks_help)(f)
-        f = click.option("--workers", type=click.IntRange(min=0), default=None,
-                         help="Engine tasks at once [default: this machine's cores; on Slurm, every task].")(f)
-        return click.option(
-            "--executor", type=click.Choice(EXECUTORS), default=None,
-            help=f"Where {what} runs: in this process, or on datatrove's local, Ray or Slurm executor (the same "
-                 f"answer); auto: {auto} when datatrove is installed [default: factory.toml [{table}] or auto].")(f)
+        for param in reversed(executor_params(what, table, auto, tasks_help)):
+            click.decorators._param_memo(f, param)
+        return f
 
     return wrap

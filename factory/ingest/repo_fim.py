@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from factory.errors import FactoryError
@@ -205,7 +205,18 @@ def _round_robin(by_language: dict[str, list[str]]) -> Iterator[str]:
         queues = [q for q in queues if q]
 
 
-def ingest_repo_fim(repo_path: str, report: IngestReport, options: FimOptions) -> Iterator[Candidate]:
+@dataclass
+class FimPlan:
+    """What a repository offers, in the order files are taken: languages interleaved round-robin."""
+
+    root: str  # the repository's folder, absolute
+    meta: dict[str, Any]  # every record's provenance and licence
+    files: list[tuple[str, str]]  # (path, language)
+
+
+def plan_repo_fim(repo_path: str, report: IngestReport, options: FimOptions) -> FimPlan:
+    """Open the repository, check its licence, list its files and drop the vendored, generated and
+    unknown-language ones (counted in ``report``)."""
     repo = GitRepo.open(repo_path)
     report.sources += 1
     license_info = repo.license("HEAD") if repo.has_commits() else None
@@ -233,40 +244,73 @@ def ingest_repo_fim(repo_path: str, report: IngestReport, options: FimOptions) -
         by_language[language or "?"].append(path)
     unknown = by_language.pop("?", [])
     report.units_skipped["not a known source language"] += len(unknown)
-    meta_base = {"generator": "ingest:repo-fim", "provider": "git", "repo": repo.name,
-                 "license": license_info.to_meta()}
-    for path in _round_robin(by_language):
-        language = LANGUAGES[PurePosixPath(path).suffix.lower()]
+    meta = {"generator": "ingest:repo-fim", "provider": "git", "repo": repo.name, "license": license_info.to_meta()}
+    files = [(path, LANGUAGES[PurePosixPath(path).suffix.lower()]) for path in _round_robin(by_language)]
+    return FimPlan(str(repo.path.resolve()), meta, files)
+
+
+def file_fims(root: str, path: str, language: str, options: FimOptions) -> str | list[dict[str, str]]:
+    """One file's FIM examples, or why the file is skipped."""
+    full = Path(root) / path
+    try:
+        if not full.is_file() or full.is_symlink():
+            return "not a regular file"
+        if full.stat().st_size > options.max_file_bytes:
+            return "file too large"
+        data = full.read_bytes()
+    except OSError:
+        return "unreadable"
+    reason = skip_reason(path, data[:8192])
+    if reason is None:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            reason = "binary"
+    if reason:
+        return reason
+    # capped at what one file can give: the caller stops taking them at --max-examples
+    return list(fim_examples(path, text, language, options))
+
+
+def candidate(fim: dict[str, str], meta: dict[str, Any]) -> Candidate:
+    return Candidate(CATEGORY, fim["language"], chat_rendering(fim), [], {**meta, "fim": fim})
+
+
+def take_files(plan: FimPlan, report: IngestReport, options: FimOptions,
+               results: Iterable[Callable[[], str | list[Any]]]) -> Iterator[Any]:
+    """The files of ``plan`` in order, each given by a call that makes (or reads) its result: the
+    caps checked before a file is made, as the sink writes (``report.written``), its skip counted or
+    its items yielded until a cap is reached. One loop for both paths, so they count alike."""
+    for (_path, language), result in zip(plan.files, results, strict=True):
         if options.max_examples and report.written >= options.max_examples:
             report.units_skipped["--max-examples reached"] += 1
             continue
         if options.max_per_language and report.subcategories[language] >= options.max_per_language:
             report.units_skipped["--max-per-language reached"] += 1
             continue
-        full = repo.path / path
-        try:
-            if not full.is_file() or full.is_symlink():
-                report.units_skipped["not a regular file"] += 1
-                continue
-            if full.stat().st_size > options.max_file_bytes:
-                report.units_skipped["file too large"] += 1
-                continue
-            data = full.read_bytes()
-        except OSError:
-            report.units_skipped["unreadable"] += 1
+        made = result()
+        if isinstance(made, str):
+            report.units_skipped[made] += 1
             continue
-        reason = skip_reason(path, data[:8192])
-        if reason is None:
-            try:
-                text = data.decode("utf-8")
-            except UnicodeDecodeError:
-                reason = "binary"
-        if reason:
-            report.units_skipped[reason] += 1
-            continue
-        for fim in fim_examples(path, text, language, options):
+        for item in made:
             if options.max_examples and report.written >= options.max_examples:
                 break
             if options.max_per_language and report.subcategories[language] >= options.max_per_language:
                 break
-            yield Candidate(CATEGORY, fim["language"], chat_rendering(fim), [], {**meta_base, "fim": fim})
+            yield item
+
+
+def take_in_process(plan: FimPlan, report: IngestReport, options: FimOptions) -> Iterator[Candidate]:
+    """Every file's candidates, made here as they are taken."""
+
+    def made(path: str, language: str) -> Callable[[], str | list[Candidate]]:
+        def make() -> str | list[Candidate]:
+            fims = file_fims(plan.root, path, language, options)
+            return fims if isinstance(fims, str) else [candidate(f, plan.meta) for f in fims]
+        return make
+
+    yield from take_files(plan, report, options, (made(p, lang) for p, lang in plan.files))
+
+
+def ingest_repo_fim(repo_path: str, report: IngestReport, options: FimOptions) -> Iterator[Candidate]:
+    yield from take_in_process(plan_repo_fim(repo_path, report, options), report, options)

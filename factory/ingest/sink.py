@@ -84,6 +84,41 @@ class Candidate(NamedTuple):
     meta: dict[str, Any]
 
 
+class Prepared(NamedTuple):
+    """A candidate scrubbed, built and validated (:func:`prepare`), before the sink's dedupe and write:
+    what the sink's order-dependent part needs. Engine tasks prepare candidates in parallel."""
+
+    scrubbed: dict[str, int]  # kind -> findings in this candidate
+    rejected: str | None  # the reason, or None
+    id: str | None
+    subcategory: str
+    line: bytes | None  # the record as JSON
+
+
+def prepare(scrubber: Scrubber, validator: RecordValidator, category: str, subcategory: str,
+            messages: list[dict[str, Any]], tools: list[dict[str, Any]], meta: dict[str, Any]) -> Prepared:
+    """Scrub, build the Example and validate one candidate; touches nothing but ``scrubber``'s counts."""
+    before, scrubber.counts = scrubber.counts, Counter()
+    try:
+        scrubber.begin_record(iter_strings([messages, meta]))
+        messages = scrubber.scrub_messages(messages)
+        meta = scrubber.scrub_value(meta)
+        found = dict(scrubber.counts)
+    finally:  # the scrubber keeps its running totals too
+        before.update(scrubber.counts)
+        scrubber.counts = before
+    try:
+        example = Example(category=category, subcategory=subcategory, messages=messages, tools=tools, meta=meta)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        return Prepared(found, f"invalid: {'.'.join(map(str, err['loc']))}: {err['msg']}", None, subcategory, None)
+    errors = validator.check(example.to_dict())
+    if errors:
+        # Keep the reason's shape, not its instance details, so reasons aggregate.
+        return Prepared(found, "invalid: " + errors[0].split(": ", 1)[-1][:120], None, subcategory, None)
+    return Prepared(found, None, example.id, subcategory, example.to_json())
+
+
 class RecordSink:
     """Scrubs, validates, dedupes and writes candidate records atomically; counts everything."""
 
@@ -95,6 +130,7 @@ class RecordSink:
         self.scrubber = scrubber or Scrubber()
         self.validator = RecordValidator()
         self._ids: set[str] = set()
+        self._scrubbed: Counter = Counter()
         self._writer = JsonlWriter(self.out, allow_empty=allow_empty)
 
     def __enter__(self) -> RecordSink:
@@ -103,43 +139,38 @@ class RecordSink:
 
     def __exit__(self, *exc: object) -> None:
         self._writer.__exit__(*exc)
-        self.report.scrubbed = Counter(self.scrubber.counts)
+        self.report.scrubbed = Counter(self._scrubbed)
         if exc[0] is None:
             write_json(self.out.with_name(self.out.name + ".report.json"), self.report.to_dict())
 
-    def feed(self, candidates: Iterable[Candidate]) -> IngestReport:
+    def feed(self, candidates: Iterable[Candidate | Prepared]) -> IngestReport:
         """Offer every candidate an ingestor yields, one at a time (the ingestor may read
-        ``report.written`` between two), and return the report."""
+        ``report.written`` between two), and return the report. A :class:`Prepared` candidate (made
+        by an engine task) skips straight to the dedupe and the write."""
         for candidate in candidates:
-            self.offer(*candidate)
+            if isinstance(candidate, Prepared):
+                self.take(candidate)
+            else:
+                self.offer(*candidate)
         return self.report
 
     def offer(self, category: str, subcategory: str, messages: list[dict[str, Any]],
               tools: list[dict[str, Any]], meta: dict[str, Any]) -> bool:
         """Take one candidate; return whether it was written."""
+        return self.take(prepare(self.scrubber, self.validator, category, subcategory, messages, tools, meta))
+
+    def take(self, prepared: Prepared) -> bool:
+        """Count, dedupe and write one prepared candidate; return whether it was written."""
         self.report.candidates += 1
-        scrub = self.scrubber
-        scrub.begin_record(iter_strings([messages, meta]))
-        messages = scrub.scrub_messages(messages)
-        meta = scrub.scrub_value(meta)
-        try:
-            example = Example(category=category, subcategory=subcategory, messages=messages, tools=tools,
-                              meta=meta)
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            self.report.rejected[f"invalid: {'.'.join(map(str, err['loc']))}: {err['msg']}"] += 1
+        self._scrubbed.update(prepared.scrubbed)
+        if prepared.rejected is not None:
+            self.report.rejected[prepared.rejected] += 1
             return False
-        record = example.to_dict()
-        errors = self.validator.check(record)
-        if errors:
-            # Keep the reason's shape, not its instance details, so reasons aggregate.
-            self.report.rejected["invalid: " + errors[0].split(": ", 1)[-1][:120]] += 1
-            return False
-        if example.id in self._ids:
+        if prepared.id in self._ids:
             self.report.rejected["duplicate"] += 1
             return False
-        self._ids.add(example.id)
-        self._writer.write(example.to_json())
+        self._ids.add(prepared.id)
+        self._writer.write(prepared.line)
         self.report.written += 1
-        self.report.subcategories[subcategory] += 1
+        self.report.subcategories[prepared.subcategory] += 1
         return True
