@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -85,6 +86,9 @@ class Rollout:
     verify_passed: bool | None = None
     isolation: str = ""
     setup_seconds: float = 0.0
+    # time in the sandbox's own work (set-up, tool calls, verification, clean-up), measured in the
+    # worker thread that ran it: a rollout's share of the wall that no model latency explains
+    tool_seconds: float = 0.0
 
     @property
     def final_answer(self) -> str:
@@ -189,27 +193,37 @@ class Runner:
     async def _thread(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)
 
+    async def _sandbox(self, r: Rollout, fn: Callable[..., Any], *args: Any) -> Any:
+        """``fn`` in a worker thread, its running time (not its wait for a thread) added to the rollout's."""
+        def timed() -> Any:
+            start = time.perf_counter()
+            try:
+                return fn(*args)
+            finally:
+                r.tool_seconds += time.perf_counter() - start
+        return await self._thread(timed)
+
     async def run_one(self, task: Blueprint, sample: int) -> Rollout:
         r = Rollout(task, sample)
         try:
-            box = await self._thread(open_sandbox, task.repo, self.settings.limits, None, self.settings.isolation)
+            box = await self._sandbox(r, open_sandbox, task.repo, self.settings.limits, None, self.settings.isolation)
         except OSError as exc:
             r.status, r.reason = "error", f"cannot set up the sandbox: {exc}"
             return r
         r.isolation, r.setup_seconds = box.isolation, box.setup_seconds
         try:
             tools = SandboxTools(box)
-            setup_error = await self._thread(_set_up, box, tools, task)
+            setup_error = await self._sandbox(r, _set_up, box, tools, task)
             if setup_error:
                 r.status, r.reason = "error", setup_error
                 return r
             await self._converse(r, tools)
             if r.status == "answered":
-                await self._thread(verify_outcome, r, box, tools)
+                await self._sandbox(r, verify_outcome, r, box, tools)
         except Exception as exc:  # noqa: BLE001 - one rollout's failure must not stop the others
             r.status, r.reason = "error", f"{type(exc).__name__}: {exc}"
         finally:
-            await self._thread(box.close)
+            await self._sandbox(r, box.close)
         return r
 
     async def _converse(self, r: Rollout, tools: SandboxTools) -> None:
@@ -265,7 +279,7 @@ class Runner:
 
     async def _execute(self, r: Rollout, tools: SandboxTools, turn: AssistantTurn, key: str) -> None:
         recorded = self.engine.ledger.tool_results(key)
-        logs: list[CallLog] = await self._thread(self._run_calls, tools, turn)
+        logs: list[CallLog] = await self._sandbox(r, self._run_calls, tools, turn)
         if recorded is not None and len(recorded) == len(logs):
             for log, (ok, output) in zip(logs, recorded):
                 if r.status == "running" and _diverged(log, bool(ok), str(output)):
