@@ -215,7 +215,7 @@ def test_a_local_ray_cluster_keeps_the_same_records_and_counts_the_same_tokens(t
 
 
 @pytest.mark.timeout(400)
-def test_a_slurm_cluster_keeps_the_same_records_and_counts_the_same_tokens(tmp_path):
+def test_a_slurm_cluster_keeps_the_same_records_counts_the_same_tokens_and_checks_alike(tmp_path):
     from tests.helpers import slurm
 
     why = slurm.missing()
@@ -224,6 +224,7 @@ def test_a_slurm_cluster_keeps_the_same_records_and_counts_the_same_tokens(tmp_p
     files, _ = _dataset(tmp_path / "data", n=1200, seed=9)
     merge_args = [*FACTORY, "merge", *map(str, files), "--enhanced", str(tmp_path / "data" / "enhanced.jsonl")]
     count_args = [*FACTORY, "validate", *map(str, files), "--max-tokens", "150", "--work-dir", str(tmp_path / "work")]
+    check_args = [*FACTORY, "check", *map(str, files), "--no-build", "--work-dir", str(tmp_path / "work")]
     with slurm.slurm_cluster(tmp_path / "cluster") as cluster:
         env = {**os.environ, **cluster}
         out = subprocess.run([*merge_args, "--executor", "slurm", "--workers", "2", "--tasks", "3", "--out",
@@ -233,6 +234,9 @@ def test_a_slurm_cluster_keeps_the_same_records_and_counts_the_same_tokens(tmp_p
         counted = subprocess.run([*count_args, "--executor", "slurm", "--workers", "2", "--tasks", "4"],
                                  capture_output=True, text=True, timeout=300, env=env)
         assert "tokens on datatrove (slurm, 2 workers, 4 shards)" in counted.stdout, counted.stderr[-3000:]
+        checked = subprocess.run([*check_args, "--rejects", str(tmp_path / "slurm-rejects.jsonl"), "--executor",
+                                  "slurm", "--tasks", "3"], capture_output=True, text=True, timeout=300, env=env)
+        assert "check on datatrove (slurm, 3 workers, 3 shards)" in checked.stdout, checked.stderr[-3000:]
     subprocess.run([*merge_args, "--executor", "in-process", "--out", str(tmp_path / "in-process")], check=True,
                    capture_output=True, timeout=300)
     _same_outputs(tmp_path / "in-process", tmp_path / "slurm")
@@ -241,6 +245,12 @@ def test_a_slurm_cluster_keeps_the_same_records_and_counts_the_same_tokens(tmp_p
     assert "token counting: Slurm job " in counted.stdout  # the user sees what to look for in squeue
     assert [line for line in counted.stdout.splitlines()
             if "on datatrove" not in line and "Slurm job" not in line] == here.stdout.splitlines()
+    plain = subprocess.run([*check_args, "--rejects", str(tmp_path / "rejects.jsonl"), "--executor", "in-process"],
+                           capture_output=True, text=True, timeout=300)
+    assert checked.returncode == plain.returncode
+    assert (tmp_path / "slurm-rejects.jsonl").read_bytes() == (tmp_path / "rejects.jsonl").read_bytes()
+    assert [line.replace("slurm-rejects", "rejects") for line in checked.stdout.splitlines()
+            if "on datatrove" not in line and "Slurm job" not in line] == plain.stdout.splitlines()
     assert not (tmp_path / "slurm" / ".dedupe").exists() and list((tmp_path / "work").iterdir()) == []
 
 
