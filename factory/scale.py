@@ -17,7 +17,7 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,6 +52,12 @@ class EngineOptions:
             big = records > engine_above and importlib.util.find_spec("datatrove") is not None
             return "local" if big else "in-process"
         return self.executor
+
+    def balanced(self, records: int, largest: int) -> int:
+        """Records a shard: ``--tasks`` cuts the input into that many; else at most ``largest`` and at
+        least four shards a worker (records differ in cost: equal counts are not equal work)."""
+        workers = self.workers or os.cpu_count() or 1
+        return self.shards(records, min(largest, max(1, -(-records // (4 * workers)))))
 
     def shards(self, records: int, per_shard: int) -> int:
         """Records a shard: ``--tasks`` cuts the input into that many, else ``per_shard`` a shard."""
@@ -207,6 +213,23 @@ def slurm_settings() -> dict[str, Any]:
             "qos": os.environ.get("FACTORY_SLURM_QOS", ""), "mem_per_cpu_gb": int(mem)}
 
 
+def default_work_root(what: str) -> Path:
+    """``~/.cache/factory/work/WHAT`` (``FACTORY_CACHE_DIR`` / ``XDG_CACHE_HOME`` move it)."""
+    base = os.environ.get("FACTORY_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "factory")
+    return Path(base) / "work" / what
+
+
+def package_version(name: str) -> str:
+    """An installed distribution's version, "-" when it is not installed (work keys hold them)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "-"
+
+
 def work_dir(root: Path, identity: Any) -> Path:
     """``root/KEY``: KEY names everything the work files depend on (``identity``), so a rerun with
     anything else starts afresh instead of resuming from them."""
@@ -260,6 +283,25 @@ def remove_work(work: Path) -> None:
     doomed = tempfile.mkdtemp(prefix=f"{work.name}.removing.", dir=work.parent)
     os.replace(work, Path(doomed) / "work")
     shutil.rmtree(doomed, ignore_errors=True)
+
+
+def run_shards(step: Any, executor: str, workers: int, count: int, work: Path, *, label: str, what: str,
+               rerun: str, suffix: str, mem_gb: float = 1.0, echo: Callable[[str], Any] | None = None) -> list[Path]:
+    """Run ``step`` as ``count`` datatrove tasks (one a shard of ``work``'s plan) on ``executor``;
+    returns the tasks' parts (``work/parts/RANK{suffix}``) in shard order. Tasks finished by an
+    earlier run are skipped, and the echo line says how many."""
+    logs = work / "logs"
+    done = finished_tasks(logs)
+    t = time.perf_counter()
+    with quiet(work / "datatrove.log"):
+        stage = make_executor(executor, [step], count, workers, logs, mem_per_cpu_gb=mem_gb, name=f"factory-{label}")
+        run_stage(stage, work, what, rerun)
+    parts = part_files(work, count, suffix, label)
+    if echo:
+        resumed = f"; resumed: {done} of them were done" if done else ""
+        echo(f"{label} on datatrove ({executor}, {workers} workers, {count} shards): "
+             f"{time.perf_counter() - t:.1f} s{resumed}")
+    return parts
 
 
 def finished_tasks(logs: Path) -> int:

@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from factory import hookimpl
-from factory.cli.options import executor_params
+from factory.cli.options import executor_params, work_dir_param
 from factory.registry import Ingestor
 
 KEEP = click.Option(["--keep"], default="error_resolution,debugging,code_explanation", show_default=True,
@@ -165,9 +165,7 @@ def register_ingestors(register):
                              "local above 500 files, unless --max-examples or --max-per-language is given",
                              "Shards of the repository's files, one task each [default: 1,000 files a shard, at "
                              "least four shards a worker]."),
-            click.Option(["--work-dir"], type=click.Path(file_okay=False, path_type=Path), default=None,
-                         help="Where the engine keeps its shards' results until the ingest is done (on a cluster: "
-                              "a folder every node sees) [default: ~/.cache/factory/work/repo-fim]."),
+            work_dir_param("ingest", "repo-fim"),
         ),
         help="Source files of a local git repository -> fill-in-the-middle records cut at syntax "
              "boundaries."

@@ -228,10 +228,7 @@ def _run_llm_generation(state, out: Path, seed: int, names: list[str], counts: d
               help="Flag a message longer than this many characters [default: 16 x --max-tokens, 32,768].")
 @executor_options("token counting", "tokens", "local above 10,000 input lines",
                   "Shards of the input lines, one task each [default: 20,000 lines a shard, at least "
-                  "four shards a worker].")
-@click.option("--work-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where the engine keeps its shards' results until the count is done (on a Ray cluster: "
-                   "a folder every node sees) [default: ~/.cache/factory/work/tokens].")
+                  "four shards a worker].", "count", "tokens")
 @click.pass_obj
 @examples("factory validate data/*.jsonl --tokenizer qwen2.5 --tokenizer deepseek --quality",
           "factory validate data/*.jsonl --tokenizer qwen2.5 --executor local --workers 2")
@@ -342,10 +339,7 @@ def status(state, data_dir):
 @click.option("--no-build", is_flag=True, help="Skip the build stage (compilers, gofmt, go vet, rustc, ruff).")
 @executor_options("the check", "check", "local above 10,000 input lines",
                   "Shards of the input lines, one task each [default: 5,000 lines a shard, at least "
-                  "four shards a worker].")
-@click.option("--work-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where the engine keeps its shards' results until the check is done (on a cluster: a "
-                   "folder every node sees) [default: ~/.cache/factory/work/check].")
+                  "four shards a worker].", "check", "check")
 @click.pass_obj
 @examples("factory check data/*.jsonl --rejects data/check.rejects.jsonl --report data/check.json",
           "factory check data/*.jsonl --executor local --workers 2")

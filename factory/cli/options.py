@@ -165,11 +165,20 @@ def executor_params(what: str, table: str, auto: str, tasks_help: str) -> tuple[
     )
 
 
-def executor_options(what: str, table: str, auto: str, tasks_help: str) -> Callable[[Any], Any]:
-    """:func:`executor_params` as a decorator."""
+def work_dir_param(done: str, folder: str) -> click.Option:
+    """``--work-dir``: where an engine pass keeps its shards' results until it is ``done``."""
+    return click.Option(["--work-dir"], type=click.Path(file_okay=False, path_type=Path), default=None,
+                        help=f"Where the engine keeps its shards' results until the {done} is done (on a cluster: "
+                             f"a folder every node sees) [default: ~/.cache/factory/work/{folder}].")
+
+
+def executor_options(what: str, table: str, auto: str, tasks_help: str, done: str = "", folder: str = "") \
+        -> Callable[[Any], Any]:
+    """:func:`executor_params` (and :func:`work_dir_param` when ``folder`` is given) as a decorator."""
 
     def wrap(f: Any) -> Any:
-        for param in reversed(executor_params(what, table, auto, tasks_help)):
+        work = [work_dir_param(done, folder)] if folder else []
+        for param in reversed([*executor_params(what, table, auto, tasks_help), *work]):
             click.decorators._param_memo(f, param)
         return f
 

@@ -13,15 +13,14 @@ once the ingest is done; a failed or killed run resumes from the finished shards
 
 from __future__ import annotations
 
-import os
 import pickle
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from factory import scale
 from factory.ingest.repo_fim import (
     FimOptions,
     FimPlan,
@@ -33,18 +32,6 @@ from factory.ingest.repo_fim import (
     take_in_process,
 )
 from factory.ingest.sink import IngestReport, Prepared, prepare
-from factory.scale import (
-    EngineOptions,
-    default_workers,
-    finished_tasks,
-    make_executor,
-    part_files,
-    quiet,
-    remove_work,
-    require_datatrove,
-    run_stage,
-    work_dir,
-)
 from factory.store.jsonl import atomic_write
 
 # `auto` cuts on the local engine above this many files. bench/bench_engine_passes.py --pass fim, 2 cores:
@@ -53,11 +40,6 @@ from factory.store.jsonl import atomic_write
 ENGINE_ABOVE = 500
 SHARD_FILES = 1_000  # files a shard (= task) unless --tasks says otherwise
 
-
-def default_work_root() -> Path:
-    base = os.environ.get("FACTORY_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "factory")
-    return Path(base) / "work" / "repo-fim"
 
 
 class FimShard:
@@ -101,16 +83,8 @@ def _entries(parts: list[Path]) -> Iterator[Callable[[], str | list[Prepared]]]:
                 yield made
 
 
-def _version(name: str) -> str:
-    from importlib.metadata import PackageNotFoundError, version
 
-    try:
-        return version(name)
-    except PackageNotFoundError:
-        return "-"
-
-
-def ingest_repo_fim_on(repo_path: str, report: IngestReport, options: FimOptions, engine: EngineOptions,
+def ingest_repo_fim_on(repo_path: str, report: IngestReport, options: FimOptions, engine: scale.EngineOptions,
                        work_root: Path | None = None, echo: Callable[[str], Any] | None = None) -> Iterator[Any]:
     """:func:`factory.ingest.repo_fim.ingest_repo_fim` with the files' work on the executor ``engine``
     picks for the repository's size; yields what the sink takes (candidates or prepared ones)."""
@@ -125,11 +99,9 @@ def ingest_repo_fim_on(repo_path: str, report: IngestReport, options: FimOptions
     if executor == "in-process":
         yield from take_in_process(plan, report, options)
         return
-    require_datatrove(executor, "the repo-fim ingest")
+    scale.require_datatrove(executor, "the repo-fim ingest")
     files = len(plan.files)
-    cores = engine.workers or os.cpu_count() or 1
-    # at least four shards a worker: files differ in size, and equal counts are not equal work
-    per_shard = engine.shards(files, min(SHARD_FILES, max(1, -(-files // (4 * cores)))))
+    per_shard = engine.balanced(files, SHARD_FILES)
     shards = max(1, -(-files // per_shard))
     stamps = []
     for path, _language in plan.files:  # what the parts depend on: each file as it is now
@@ -138,25 +110,16 @@ def ingest_repo_fim_on(repo_path: str, report: IngestReport, options: FimOptions
             stamps.append((path, st.st_size, st.st_mtime_ns))
         except OSError:
             stamps.append((path, -1, -1))
-    versions = {name: _version(name) for name in ("factory", "tree-sitter", "detect-secrets")}
-    work = work_dir(work_root or default_work_root(),
+    versions = {name: scale.package_version(name) for name in ("factory", "tree-sitter", "detect-secrets")}
+    work = scale.work_dir(work_root or scale.default_work_root("repo-fim"),
                     [plan.root, stamps, plan.meta, repr(options), per_shard, versions])
     for name, value in (("plan.pickle", plan), ("options.pickle", options)):
         if not (work / name).exists():
             with atomic_write(work / name) as fh:
                 fh.write(pickle.dumps(value))
-    workers = default_workers(executor, engine.workers, shards)
-    logs = work / "logs"
-    done = finished_tasks(logs)
-    t = time.perf_counter()
-    with quiet(work / "datatrove.log"):
-        stage = make_executor(executor, [FimShard(str(work), per_shard)], shards, workers, logs, mem_per_cpu_gb=2.0,
-                              name="factory-repo-fim")
-        run_stage(stage, work, "the repo-fim ingest", "rerun the same ingest")
-    parts = part_files(work, shards, ".jsonl", "repo-fim")
-    if echo:
-        resumed = f"; resumed: {done} of them were done" if done else ""
-        echo(f"repo-fim on datatrove ({executor}, {workers} workers, {shards} shards): "
-             f"{time.perf_counter() - t:.1f} s{resumed}")
+    workers = scale.default_workers(executor, engine.workers, shards)
+    parts = scale.run_shards(FimShard(str(work), per_shard), executor, workers, shards, work, label="repo-fim",
+                       what="the repo-fim ingest", rerun="rerun the same ingest", suffix=".jsonl", mem_gb=2.0,
+                       echo=echo)
     yield from take_files(plan, report, options, _entries(parts))
-    remove_work(work)
+    scale.remove_work(work)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import fields, is_dataclass
@@ -23,21 +22,8 @@ from typing import Any
 
 import orjson
 
+from factory import scale
 from factory.quality.check import Checker, CheckReport, check_files, finish_report, resolve_held_out
-from factory.scale import (
-    EngineOptions,
-    default_workers,
-    finished_tasks,
-    make_executor,
-    part_files,
-    quiet,
-    remove_work,
-    require_datatrove,
-    run_stage,
-    shard_plan,
-    shard_segments,
-    work_dir,
-)
 from factory.store.jsonl import JsonlWriter, atomic_write, read_jsonl
 from factory.store.shards import scan_inputs
 
@@ -45,11 +31,6 @@ from factory.store.shards import scan_inputs
 ENGINE_ABOVE = 10_000
 SHARD_LINES = 5_000  # input lines a shard (= task) unless --tasks says otherwise
 
-
-def default_work_root() -> Path:
-    base = os.environ.get("FACTORY_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "factory")
-    return Path(base) / "work" / "check"
 
 
 class _Lines:
@@ -74,7 +55,7 @@ class CheckShard:
         parts = work / "parts"
         with atomic_write(parts / f"{rank:05d}.rejects.jsonl") as fh:
             checker = Checker(self.repos, self.build, set(self.held), _Lines(fh) if self.rejects else None)
-            for where, start, stop, first_line, shown in shard_segments(work, rank):
+            for where, start, stop, first_line, shown in scale.shard_segments(work, rank):
                 for lineno, obj in read_jsonl(where, strict=False, start=start, stop=stop, first_line=first_line):
                     checker.add(shown, lineno, obj)
             checker.finish()
@@ -103,18 +84,10 @@ def add_into(into: Any, part: Any) -> None:
             raise TypeError(f"{type(into).__name__}.{f.name}: no rule to add a {type(mine).__name__}")
 
 
-def _version(name: str) -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(name)
-    except PackageNotFoundError:
-        return "-"
-
 
 def run_check(paths: Sequence[str | Path], repos: Sequence[str | Path] = (), build: bool = True,
               rejects: str | Path | None = None, held_out: Sequence[str] | None = None, *,
-              engine: EngineOptions | None = None, work_root: Path | None = None,
+              engine: scale.EngineOptions | None = None, work_root: Path | None = None,
               echo: Callable[[str], Any] | None = None) -> CheckReport:
     """:func:`factory.quality.check.check_files` on the executor ``engine`` picks for the input's size."""
     held = resolve_held_out(held_out)
@@ -127,7 +100,7 @@ def run_check(paths: Sequence[str | Path], repos: Sequence[str | Path] = (), bui
 
 
 def check_on_engine(paths: Sequence[str], repos: tuple[str, ...], build: bool, rejects: str | Path | None,
-                    held: set[str], engine: EngineOptions, work_root: Path | None,
+                    held: set[str], engine: scale.EngineOptions, work_root: Path | None,
                     echo: Callable[[str], Any] | None) -> tuple[CheckReport, dict, set] | None:
     """The check on the executor ``engine`` picks, or None when that is this process (small input)."""
     engine.chosen(0, ENGINE_ABOVE)  # checks the executor's name and counts before any work
@@ -135,24 +108,17 @@ def check_on_engine(paths: Sequence[str], repos: tuple[str, ...], build: bool, r
     executor = engine.chosen(lines, ENGINE_ABOVE)
     if executor == "in-process" or not lines:
         return None
-    require_datatrove(executor, "factory check")
-    cores = engine.workers or os.cpu_count() or 1
-    # at least four shards a worker: records differ in cost, and equal line counts are not equal work
-    per_shard = engine.shards(lines, min(SHARD_LINES, max(1, -(-lines // (4 * cores)))))
+    scale.require_datatrove(executor, "factory check")
+    per_shard = engine.balanced(lines, SHARD_LINES)
     # what the parts depend on: a rerun with anything else starts afresh, never from them
-    versions = {name: _version(name) for name in ("factory", "ruff")}
-    work = work_dir(work_root or default_work_root(),
+    versions = {name: scale.package_version(name) for name in ("factory", "ruff")}
+    work = scale.work_dir(work_root or scale.default_work_root("check"),
                     [digest, sorted(repos), build, sorted(held), bool(rejects), per_shard, versions])
-    shards = shard_plan(work, paths, per_shard)
-    workers = default_workers(executor, engine.workers, len(shards))
-    logs = work / "logs"
-    done = finished_tasks(logs)
-    t = time.perf_counter()
+    shards = scale.shard_plan(work, paths, per_shard)
+    workers = scale.default_workers(executor, engine.workers, len(shards))
     step = CheckShard(str(work), tuple(os.path.abspath(r) for r in repos), build, tuple(sorted(held)), bool(rejects))
-    with quiet(work / "datatrove.log"):
-        stage = make_executor(executor, [step], len(shards), workers, logs, mem_per_cpu_gb=2.0, name="factory-check")
-        run_stage(stage, work, "factory check", "rerun the same check")
-    parts = part_files(work, len(shards), ".pickle", "check")
+    parts = scale.run_shards(step, executor, workers, len(shards), work, label="check", what="factory check",
+                       rerun="rerun the same check", suffix=".pickle", mem_gb=2.0, echo=echo)
     report = CheckReport()
     held_rows: dict[str, list] = {}
     train_answers: set[str] = set()
@@ -176,9 +142,5 @@ def check_on_engine(paths: Sequence[str], repos: tuple[str, ...], build: bool, r
         raise
     if writer is not None:
         writer.__exit__(None, None, None)
-    if echo:
-        resumed = f"; resumed: {done} of them were done" if done else ""
-        echo(f"check on datatrove ({executor}, {workers} workers, {len(shards)} shards): "
-             f"{time.perf_counter() - t:.1f} s{resumed}")
-    remove_work(work)
+    scale.remove_work(work)
     return report, held_rows, train_answers

@@ -17,28 +17,14 @@ from __future__ import annotations
 
 import hashlib
 import os
-import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from factory import scale
 from factory.quality.tokens import ChatTokenizer, TokenFinding, TokenReport, load_tokenizer, scan_records
-from factory.scale import (
-    EngineOptions,
-    default_workers,
-    finished_tasks,
-    make_executor,
-    part_files,
-    quiet,
-    remove_work,
-    require_datatrove,
-    run_stage,
-    shard_plan,
-    shard_segments,
-    work_dir,
-)
 from factory.store.shards import scan_inputs
 
 # `auto` counts on the local engine above this many input lines. bench/bench_engine_passes.py, 2
@@ -48,11 +34,6 @@ from factory.store.shards import scan_inputs
 ENGINE_ABOVE = 10_000
 SHARD_LINES = 20_000  # input lines a shard (= task) unless --tasks says otherwise
 
-
-def default_work_root() -> Path:
-    base = os.environ.get("FACTORY_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "factory")
-    return Path(base) / "work" / "tokens"
 
 
 class CountShard:
@@ -71,7 +52,7 @@ class CountShard:
         work = Path(self.work)
         tok = load_tokenizer(self.tokenizer)
         report = TokenReport(tok.name, self.max_tokens, {}, [], [], [])
-        for where, start, stop, first_line, shown in shard_segments(work, rank):
+        for where, start, stop, first_line, shown in scale.shard_segments(work, rank):
             scan_records(report, tok, shown, read_jsonl(where, strict=False, start=start, stop=stop,
                                                         first_line=first_line), roundtrip=self.roundtrip)
         with atomic_write(work / "parts" / f"{rank:05d}.json") as fh:
@@ -101,22 +82,14 @@ def join_parts(parts: Iterable[Path], name: str, max_tokens: int) -> TokenReport
     return report
 
 
-def _version(name: str) -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(name)
-    except PackageNotFoundError:
-        return "-"
-
 
 def count_tokens(paths: Sequence[str | Path], tokenizer: str, max_tokens: int = 2048, *, roundtrip: bool = True,
-                 engine: EngineOptions | None = None, work_root: Path | None = None,
+                 engine: scale.EngineOptions | None = None, work_root: Path | None = None,
                  echo: Callable[[str], Any] | None = None) -> TokenReport:
     """:func:`factory.quality.tokens.scan_token_lengths` on the executor ``engine`` picks for the input's size."""
     from factory.quality.tokens import scan_token_lengths
 
-    engine = engine or EngineOptions()
+    engine = engine or scale.EngineOptions()
     engine.chosen(0, ENGINE_ABOVE)  # checks the executor's name and counts before any work
     tok = load_tokenizer(tokenizer)
     if engine.executor == "in-process":
@@ -125,12 +98,10 @@ def count_tokens(paths: Sequence[str | Path], tokenizer: str, max_tokens: int = 
     executor = engine.chosen(lines, ENGINE_ABOVE)
     if executor == "in-process":
         return scan_token_lengths(paths, tok, max_tokens, roundtrip=roundtrip)
-    require_datatrove(executor, "token counting")
-    workers = engine.workers or os.cpu_count() or 1
-    # at least four shards a worker: records differ in length, and equal line counts are not equal work
-    per_shard = engine.shards(lines, min(SHARD_LINES, max(1, -(-lines // (4 * workers)))))
+    scale.require_datatrove(executor, "token counting")
+    per_shard = engine.balanced(lines, SHARD_LINES)
     return _on_engine(paths, tokenizer, tok, max_tokens, roundtrip, executor, engine.workers, lines, digest,
-                      per_shard, work_root or default_work_root(), echo)
+                      per_shard, work_root or scale.default_work_root("tokens"), echo)
 
 
 def _on_engine(paths: Sequence[str | Path], tokenizer: str, tok: ChatTokenizer, max_tokens: int, roundtrip: bool,
@@ -139,28 +110,20 @@ def _on_engine(paths: Sequence[str | Path], tokenizer: str, tok: ChatTokenizer, 
     if not lines:
         return TokenReport(tok.name, max_tokens, {}, [], [], [])
     # what the parts depend on: a rerun with anything else starts afresh, never from them
-    versions = {name: _version(name) for name in ("factory", "tokenizers", "transformers", "jinja2")}
+    versions = {name: scale.package_version(name) for name in ("factory", "tokenizers", "transformers", "jinja2")}
     vocabulary = hashlib.sha256(tok.backend.to_str().encode()).hexdigest()
-    work = work_dir(work_root, [digest, tok.name, hashlib.sha256(tok.chat_template.encode()).hexdigest(), vocabulary,
+    work = scale.work_dir(work_root, [digest, tok.name, hashlib.sha256(tok.chat_template.encode()).hexdigest(), vocabulary,
                                 max_tokens, roundtrip, per_shard, versions])
-    shards = shard_plan(work, paths, per_shard)
+    shards = scale.shard_plan(work, paths, per_shard)
     cores = os.cpu_count() or 1
-    workers = default_workers(executor, workers, len(shards))
-    logs = work / "logs"
-    done = finished_tasks(logs)
-    t = time.perf_counter()
+    workers = scale.default_workers(executor, workers, len(shards))
     # forked workers share the cores: the tokenizer's threads a worker, so that workers x threads = cores
     threads = max(1, cores // workers) if executor == "local" and workers > 1 else 0
     # a tokenizer given as a local folder is found from anywhere (a cluster's workers start elsewhere)
     name = os.path.abspath(tokenizer) if os.path.isdir(tokenizer) else tokenizer
-    step = CountShard(str(work), name, max_tokens, roundtrip, threads)
-    with quiet(work / "datatrove.log"):
-        stage = make_executor(executor, [step], len(shards), workers, logs, mem_per_cpu_gb=1.0, name="factory-tokens")
-        run_stage(stage, work, "token counting", "rerun the same command")
-    report = join_parts(part_files(work, len(shards), ".json", "token-count"), tok.name, max_tokens)
-    if echo:
-        resumed = f"; resumed: {done} of them were done" if done else ""
-        echo(f"tokens on datatrove ({executor}, {workers} workers, {len(shards)} shards): "
-             f"{time.perf_counter() - t:.1f} s{resumed}")
-    remove_work(work)
+    parts = scale.run_shards(CountShard(str(work), name, max_tokens, roundtrip, threads), executor, workers, len(shards),
+                       work, label="tokens", what="token counting", rerun="rerun the same command", suffix=".json",
+                       echo=echo)
+    report = join_parts(parts, tok.name, max_tokens)
+    scale.remove_work(work)
     return report

@@ -78,3 +78,13 @@ end
 def git(repo: Path, *args: str) -> None:
     subprocess.run(["git", "-C", str(repo), "-c", "user.name=T", "-c", "user.email=t@example.com", *args],
                    check=True, capture_output=True)
+
+
+def commit_files(repo: Path, files: dict[str, str]) -> None:
+    """Write ``files`` (path -> text) into a new git repository at ``repo`` and commit them."""
+    for name, text in files.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(text)
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "init")

@@ -14,7 +14,7 @@ from factory.ingest.repo_fim import FimOptions
 from factory.ingest.sink import IngestReport, RecordSink
 from factory.scale import EngineOptions
 from tests.helpers.cli import factory_cli
-from tests.helpers.sources import APACHE, GO, PY, RUBY, git
+from tests.helpers.sources import APACHE, GO, PY, RUBY, commit_files
 
 pytest.importorskip("datatrove")
 
@@ -42,12 +42,7 @@ def big_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
             files[f"web/w{i:03d}.ts"] = (f"export function total{i}(xs: number[]): number {{\n"
                                          f"  let sum = 0;\n  for (const x of xs) {{\n    sum += x * {i % 7};\n  }}\n"
                                          f"  return sum;\n}}\n")
-    for name, text in files.items():
-        (repo / name).parent.mkdir(parents=True, exist_ok=True)
-        (repo / name).write_text(text)
-    git(repo, "init", "-q")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "init")
+    commit_files(repo, files)
     return repo
 
 

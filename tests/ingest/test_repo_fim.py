@@ -17,7 +17,7 @@ from factory.ingest.repo_fim import FimOptions, _parser, ingest_repo_fim
 from factory.ingest.sink import IngestReport, RecordSink
 from factory.quality.validate import validate_file
 from factory.store.jsonl import read_jsonl
-from tests.helpers.sources import APACHE, GO, PY, RUBY, git
+from tests.helpers.sources import APACHE, GO, PY, RUBY, commit_files, git
 
 
 @pytest.fixture
@@ -36,12 +36,7 @@ def repo(tmp_path: Path) -> Path:
         "pkg/tables.go": GO.replace("Item", "Table"),
         "lib/legacy/old.rb": RUBY.replace("Inventory", "Legacy"),
     }
-    for name, text in files.items():
-        (repo / name).parent.mkdir(parents=True, exist_ok=True)
-        (repo / name).write_text(text)
-    git(repo, "init", "-q")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "init")
+    commit_files(repo, files)
     (repo / "untracked.py").write_text(PY.replace("Inventory", "Untracked"))
     return repo
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from factory import scale
 from factory.errors import FactoryError
 from factory.quality import token_engine
 from factory.quality.token_engine import count_tokens
@@ -112,7 +113,7 @@ def test_a_failed_count_resumes_from_its_finished_shards(tmp_path, monkeypatch):
     monkeypatch.undo()
     said = []
     kept = []
-    monkeypatch.setattr(token_engine, "remove_work", kept.append)  # to look at the parts after the rerun
+    monkeypatch.setattr(scale, "remove_work", kept.append)  # to look at the parts after the rerun
     resumed = count_tokens(files, "qwen2.5", 600, engine=EngineOptions("local", 2, 6), work_root=tmp_path / "work",
                            echo=said.append)
     assert _text(resumed) == _text(plain)
