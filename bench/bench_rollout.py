@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import resource
 import shutil
 import statistics
@@ -119,8 +120,6 @@ def bench_throughput(rollouts: int, concurrency: int, latency: float, workers: i
         print(f"  this process's CPU {cpu:.2f} s = {1000 * cpu / max(1, turns):.2f} ms per model turn "
               f"({turns} turns, {rep['tool_calls']} tool calls); sandbox processes' CPU {child_cpu:.2f} s; "
               f"set-up mean {rep['sandbox_setup_ms_mean']} ms; isolation {rep['isolation']}")
-        import os
-
         cores = os.cpu_count() or 1
         print(f"  CPU floor: (this process + sandbox processes) / {cores} cores = {(cpu + child_cpu) / cores:.2f} s "
               "of wall that no concurrency hides (the loopback server's CPU not counted)")

@@ -356,7 +356,7 @@ def check(state, files, repos, rejects, report_path, no_build, executor, workers
 
     report = run_check(files, repos, build=not no_build, rejects=rejects,
                        engine=state.config.check.options(executor, workers, tasks), work_root=work_dir,
-                       echo=click.echo)
+                       plugin_dirs=state.plugin_dirs, echo=click.echo)
     for line in format_check_report(report):
         click.echo(line)
     passed = report.read - report.rejected

@@ -13,6 +13,7 @@ once the ingest is done; a failed or killed run resumes from the finished shards
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -110,9 +111,14 @@ def ingest_repo_fim_on(repo_path: str, report: IngestReport, options: FimOptions
             stamps.append((path, st.st_size, st.st_mtime_ns))
         except OSError:
             stamps.append((path, -1, -1))
-    versions = {name: scale.package_version(name) for name in ("factory", "tree-sitter", "detect-secrets")}
+    versions = {name: scale.package_version(name) for name in (
+        "factory", "tree-sitter", "tree-sitter-python", "tree-sitter-javascript", "tree-sitter-typescript",
+        "tree-sitter-go", "tree-sitter-rust", "detect-secrets")}
+    # the options as data, sets sorted (a frozenset's printed order changes with the hash seed)
+    settings = dataclasses.asdict(options, dict_factory=lambda items: {
+        k: sorted(v) if isinstance(v, (set, frozenset)) else v for k, v in items})
     work = scale.work_dir(work_root or scale.default_work_root("repo-fim"),
-                    [plan.root, stamps, plan.meta, repr(options), per_shard, versions])
+                    [plan.root, stamps, plan.meta, settings, per_shard, versions])
     for name, value in (("plan.pickle", plan), ("options.pickle", options)):
         if not (work / name).exists():
             with atomic_write(work / name) as fh:

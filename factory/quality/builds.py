@@ -108,8 +108,18 @@ def check_rust(blocks: Sequence[tuple[int, CodeBlock]], report: BuildReport) -> 
         return
     chosen = [(i, b) for i, b in blocks if _rust_standalone(b)]
     report.counts["rust"] = len(chosen)
-    if not chosen:
-        return
+    # rustc stops at the first block it cannot parse, before it type-checks any other: the blocks a
+    # parse-level error (one without an error code) names are reported and the rest compiled again,
+    # so what a block gets does not depend on which blocks share its batch
+    while chosen:
+        broken = _rustc(rustc, chosen, report)
+        if not broken:
+            return
+        chosen = [(i, b) for i, b in chosen if i not in broken]
+
+
+def _rustc(rustc: str, chosen: list[tuple[int, CodeBlock]], report: BuildReport) -> set[int]:
+    """One crate of ``chosen``; reports each block's first error; returns the blocks that failed to parse."""
     parts, ranges, line = [], [], 1
     for n, (idx, block) in enumerate(chosen):
         head = f"#[allow(dead_code, unused)]\nmod b{n:06d} {{\n"
@@ -122,7 +132,8 @@ def check_rust(blocks: Sequence[tuple[int, CodeBlock]], report: BuildReport) -> 
         Path(tmp, "lib.rs").write_text("".join(parts))
         proc = _run([rustc, "--edition", "2021", "--crate-type", "lib", "--emit=metadata", "--error-format=json",
                      "-o", str(Path(tmp, "out.rmeta")), "lib.rs"], tmp)
-    seen = set()
+    seen: set[int] = set()
+    unparsed: set[int] = set()
     for raw in proc.stderr.splitlines():
         try:
             diag = json.loads(raw)
@@ -132,10 +143,19 @@ def check_rust(blocks: Sequence[tuple[int, CodeBlock]], report: BuildReport) -> 
             continue
         at = diag["spans"][0]["line_start"]
         for start, end, idx in ranges:
-            if start <= at <= end and idx not in seen:
-                seen.add(idx)
-                report.add(idx, f"rustc: {diag['message']} (line {at - start + 1})")
+            if start <= at <= end:
+                if not diag.get("code"):
+                    unparsed.add(idx)
+                if idx not in seen:
+                    seen.add(idx)
+                    # the module a block was wrapped in is the batch's business, not the block's
+                    message = _RUST_MODULE.sub("", diag["message"])
+                    report.add(idx, f"rustc: {message} (line {at - start + 1})")
                 break
+    return unparsed
+
+
+_RUST_MODULE = re.compile(r"\bb\d{6}::")
 
 
 def check_typescript(blocks: Sequence[tuple[int, CodeBlock]], report: BuildReport) -> None:
@@ -144,6 +164,17 @@ def check_typescript(blocks: Sequence[tuple[int, CodeBlock]], report: BuildRepor
         report.skipped["typescript"] = "tsc not installed (npm install -g typescript); parsed with tree-sitter only"
         return
     report.counts["typescript"] = len(blocks)
+    # a syntax error (TS1xxx) in one file can hide other files' type errors: those files are
+    # reported and the rest checked again, so a block's result does not depend on its batch
+    todo = list(blocks)
+    while todo:
+        broken = _tsc(tsc, todo, report)
+        if not broken:
+            return
+        todo = [(i, b) for i, b in todo if i not in broken]
+
+
+def _tsc(tsc: str, blocks: list[tuple[int, CodeBlock]], report: BuildReport) -> set[int]:
     with tempfile.TemporaryDirectory(prefix="factory-ts-") as tmp:
         names = {}
         for n, (idx, block) in enumerate(blocks):
@@ -153,13 +184,19 @@ def check_typescript(blocks: Sequence[tuple[int, CodeBlock]], report: BuildRepor
             names[name] = idx
         proc = _run([tsc, "--noEmit", "--skipLibCheck", "--isolatedModules", "--jsx", "preserve", "--target", "es2022",
                      "--moduleResolution", "bundler", "--module", "esnext", *names], tmp)
-    seen = set()
+    seen: set[str] = set()
+    unparsed: set[int] = set()
     for line in proc.stdout.splitlines():
         m = re.match(r"^(b\d{6}\.tsx?)\((\d+),\d+\): error (TS\d+): (.*)$", line)
         # Unresolvable imports and globals (react, vitest, the project's own modules) are not the block's fault.
-        if m and m.group(3) not in ("TS2307", "TS2304", "TS2503", "TS2875", "TS7026") and m.group(1) not in seen:
+        if not m or m.group(3) in ("TS2307", "TS2304", "TS2503", "TS2875", "TS7026") or m.group(1) not in names:
+            continue
+        if re.fullmatch(r"TS1\d{3}", m.group(3)):
+            unparsed.add(names[m.group(1)])
+        if m.group(1) not in seen:
             seen.add(m.group(1))
             report.add(names[m.group(1)], f"tsc {m.group(3)}: {m.group(4)} (line {m.group(2)})")
+    return unparsed
 
 
 def build_check(blocks: Sequence[tuple[int, CodeBlock]]) -> BuildReport:

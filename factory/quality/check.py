@@ -147,7 +147,7 @@ class Checker:
         """``seq``: the record's place in the input (default: the record being added)."""
         st = cat.stages[stage]
         st.failed += 1
-        st.reasons.update({_reason_key(r) for r in reasons})
+        st.reasons.update(list(dict.fromkeys(_reason_key(r) for r in reasons)))  # in order: ties rank alike
         if self.writer is not None:
             self._rejects.append((self._seq if seq is None else seq,
                                   {"file": file, "line": line, "stage": stage, "reasons": reasons, "record": record}))
@@ -263,17 +263,21 @@ def _build_stage(pending: list[_Pending], report: CheckReport, reject: Any) -> N
             flat.append((len(flat), b))
     problems: dict[int, list[str]] = {}
     py = []
+    unparsed: set[int] = set()
     for idx, b in flat:
         err = parse_error(b)
         if err:
             problems.setdefault(owner[idx], []).append(err)
+            unparsed.add(idx)
         elif b.language == "python" and b.role == "assistant":
             py.append((idx, b))
     if py:
         report.build_blocks["python"] += len(py)
         for (idx, b), found in zip(py, ruff_check_sources([b.code for _, b in py])):
             problems.setdefault(owner[idx], []).extend(f"{b.where}: ruff {f}" for f in found)
-    built = build_check([(i, b) for i, b in flat if b.language in ("go", "rust", "typescript", "tsx")])
+    # a block that does not parse is reported once; the toolchains see only blocks that parse
+    built = build_check([(i, b) for i, b in flat
+                         if b.language in ("go", "rust", "typescript", "tsx") and i not in unparsed])
     report.skipped_builds.update(built.skipped)
     report.build_blocks.update(built.counts)
     for idx, reasons in built.problems.items():

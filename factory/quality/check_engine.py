@@ -12,8 +12,11 @@ check resumes from the shards datatrove marked finished.
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
 import os
 import pickle
+import shutil
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import fields, is_dataclass
@@ -24,6 +27,7 @@ import orjson
 
 from factory import scale
 from factory.quality.check import Checker, CheckReport, check_files, finish_report, resolve_held_out
+from factory.sandbox.workspace import REPO_ENV
 from factory.store.jsonl import JsonlWriter, atomic_write, read_jsonl
 from factory.store.shards import scan_inputs
 
@@ -47,10 +51,18 @@ class CheckShard:
     """The datatrove task: check shard ``rank`` of the plan and write its part and its rejects.
     A module-level callable ``(data, rank, world_size)``, so the executors can pickle it."""
 
-    def __init__(self, work: str, repos: tuple[str, ...], build: bool, held: tuple[str, ...], rejects: bool) -> None:
+    def __init__(self, work: str, repos: tuple[str, ...], build: bool, held: tuple[str, ...], rejects: bool,
+                 plugin_dirs: tuple[str, ...], grounding: str | None) -> None:
         self.work, self.repos, self.build, self.held, self.rejects = work, repos, build, held, rejects
+        self.plugin_dirs, self.grounding = plugin_dirs, grounding
 
     def __call__(self, data: Any, rank: int = 0, world_size: int = 1) -> None:
+        from factory import host
+
+        if not host._current:  # a fresh interpreter (Ray, Slurm): the command's plugins, not the defaults
+            host.use_registry(host.PluginHost(plugin_dirs=[Path(d) for d in self.plugin_dirs]).load().registry)
+        if self.grounding is not None:
+            os.environ[REPO_ENV] = self.grounding
         work = Path(self.work)
         parts = work / "parts"
         with atomic_write(parts / f"{rank:05d}.rejects.jsonl") as fh:
@@ -74,8 +86,8 @@ def add_into(into: Any, part: Any) -> None:
             for key, value in theirs.items():
                 if key in mine and is_dataclass(value):
                     add_into(mine[key], value)
-                else:
-                    mine.setdefault(key, value)
+                else:  # the last one wins, as dict.update in the in-process pass
+                    mine[key] = value
         elif isinstance(mine, int) and not isinstance(mine, bool):
             setattr(into, f.name, mine + theirs)
         elif is_dataclass(mine):
@@ -88,20 +100,48 @@ def add_into(into: Any, part: Any) -> None:
 def run_check(paths: Sequence[str | Path], repos: Sequence[str | Path] = (), build: bool = True,
               rejects: str | Path | None = None, held_out: Sequence[str] | None = None, *,
               engine: scale.EngineOptions | None = None, work_root: Path | None = None,
-              echo: Callable[[str], Any] | None = None) -> CheckReport:
-    """:func:`factory.quality.check.check_files` on the executor ``engine`` picks for the input's size."""
+              plugin_dirs: Sequence[str | Path] | None = None, echo: Callable[[str], Any] | None = None) -> CheckReport:
+    """:func:`factory.quality.check.check_files` on the executor ``engine`` picks for the input's size.
+    ``plugin_dirs``: the drop-in folders the command loaded (default: factory.toml's), which an engine's
+    fresh workers load too."""
     held = resolve_held_out(held_out)
-    if engine is not None and engine.executor != "in-process":
+    if engine is not None and engine.executor != "in-process" and (
+            engine.executor != "auto" or importlib.util.find_spec("datatrove") is not None):
+        if plugin_dirs is None:
+            from factory.config import load_config
+
+            plugin_dirs = load_config().plugins_dirs
         done = check_on_engine([str(p) for p in paths], tuple(str(r) for r in repos), build, rejects, held, engine,
-                               work_root, echo)
+                               work_root, echo, tuple(os.path.abspath(d) for d in plugin_dirs))
         if done is not None:
             return finish_report(*done)
     return check_files(paths, repos, build=build, rejects=rejects, held_out=held)
 
 
+def _folder_state(folder: str) -> list[Any]:
+    """A folder as the check's work key sees it: its commit and changes under git, else its files'
+    sizes and times."""
+    import subprocess
+
+    folder = os.path.abspath(folder)
+    head = subprocess.run(["git", "-C", folder, "rev-parse", "HEAD"], capture_output=True, text=True)
+    if head.returncode == 0:
+        status = subprocess.run(["git", "-C", folder, "status", "--porcelain", "--untracked-files=all"],
+                                capture_output=True, text=True).stdout
+        return [folder, head.stdout.strip(), status]
+    files = []
+    for root, _dirs, names in os.walk(folder):
+        for name in sorted(names):
+            with contextlib.suppress(OSError):
+                st = os.stat(os.path.join(root, name))
+                files.append((os.path.relpath(os.path.join(root, name), folder), st.st_size, st.st_mtime_ns))
+    return [folder, sorted(files)]
+
+
 def check_on_engine(paths: Sequence[str], repos: tuple[str, ...], build: bool, rejects: str | Path | None,
                     held: set[str], engine: scale.EngineOptions, work_root: Path | None,
-                    echo: Callable[[str], Any] | None) -> tuple[CheckReport, dict, set] | None:
+                    echo: Callable[[str], Any] | None, plugin_dirs: tuple[str, ...] = ()) \
+        -> tuple[CheckReport, dict, set] | None:
     """The check on the executor ``engine`` picks, or None when that is this process (small input)."""
     engine.chosen(0, ENGINE_ABOVE)  # checks the executor's name and counts before any work
     lines, digest = scan_inputs(paths)
@@ -110,15 +150,22 @@ def check_on_engine(paths: Sequence[str], repos: tuple[str, ...], build: bool, r
         return None
     scale.require_datatrove(executor, "factory check")
     per_shard = engine.balanced(lines, SHARD_LINES)
-    # what the parts depend on: a rerun with anything else starts afresh, never from them
+    # what the parts depend on: a rerun with anything else starts afresh, never from them -- the
+    # repositories the execution stage reads, the plugins' rules, the toolchains of the build stage
+    repos = tuple(os.path.abspath(r) for r in repos)
+    grounding = os.environ.get(REPO_ENV)
     versions = {name: scale.package_version(name) for name in ("factory", "ruff")}
-    work = scale.work_dir(work_root or scale.default_work_root("check"),
-                    [digest, sorted(repos), build, sorted(held), bool(rejects), per_shard, versions])
+    toolchains = [(t, w, os.stat(w).st_mtime_ns) for t in ("gofmt", "go", "rustc", "tsc") if (w := shutil.which(t))]
+    identity = [digest, [_folder_state(r) for r in repos], grounding and _folder_state(grounding),
+                [_folder_state(d) for d in plugin_dirs], build, sorted(held), bool(rejects), per_shard, versions,
+                toolchains]
+    work = scale.work_dir(work_root or scale.default_work_root("check"), identity)
     shards = scale.shard_plan(work, paths, per_shard)
     workers = scale.default_workers(executor, engine.workers, len(shards))
-    step = CheckShard(str(work), tuple(os.path.abspath(r) for r in repos), build, tuple(sorted(held)), bool(rejects))
+    step = CheckShard(str(work), repos, build, tuple(sorted(held)), bool(rejects), plugin_dirs, grounding)
     parts = scale.run_shards(step, executor, workers, len(shards), work, label="check", what="factory check",
                        rerun="rerun the same check", suffix=".pickle", mem_gb=2.0, echo=echo)
+    rejected = scale.part_files(work, len(shards), ".rejects.jsonl", "check")
     report = CheckReport()
     held_rows: dict[str, list] = {}
     train_answers: set[str] = set()
@@ -126,14 +173,14 @@ def check_on_engine(paths: Sequence[str], repos: tuple[str, ...], build: bool, r
     if writer is not None:
         writer.__enter__()
     try:
-        for part in parts:
+        for part, rejects_part in zip(parts, rejected, strict=True):
             shard_report, shard_rows, shard_answers = pickle.loads(part.read_bytes())
             add_into(report, shard_report)
             for name, rows in shard_rows.items():
                 held_rows.setdefault(name, []).extend(rows)
             train_answers |= shard_answers
             if writer is not None:
-                with open(part.with_suffix(".rejects.jsonl"), "rb") as fh:
+                with open(rejects_part, "rb") as fh:
                     for line in fh:
                         writer.write(line.rstrip(b"\n"))
     except BaseException as exc:

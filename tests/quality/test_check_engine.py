@@ -43,6 +43,17 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
             bad["messages"][-1]["content"] = row["messages"][-1]["content"].replace("\treturn nil", "    return nil")
             styled.insert(3, bad)
             break
+    rust = [r for r in styled if r.get("subcategory") == "rust_struct"]
+    if rust:  # a block that does not parse early, one that does not type-check late: neither hides the other
+        unclosed = copy.deepcopy(rust[0])
+        text = unclosed["messages"][-1]["content"]
+        cut = text.rindex("}\n```")
+        unclosed["messages"][-1]["content"] = text[:cut] + text[cut + 1:]
+        mistyped = copy.deepcopy(rust[-1])
+        mistyped["messages"][-1]["content"] = mistyped["messages"][-1]["content"].replace(
+            "fn ", "fn wrong() -> u32 { \"x\" }\n    fn ", 1)
+        styled.insert(1, unclosed)
+        styled.append(mistyped)
     style.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in styled))
     return files
 
@@ -77,3 +88,19 @@ def test_factory_toml_runs_the_check_on_the_engine(dataset: list[Path], tmp_path
     assert [line.replace("engine.jsonl", "plain.jsonl") for line in engine.stdout.splitlines()
             if "on datatrove" not in line] == plain.stdout.splitlines()
     assert (tmp_path / "engine.jsonl").read_bytes() == (tmp_path / "plain.jsonl").read_bytes()
+
+
+def test_build_batches_do_not_change_the_answer(dataset: list[Path], tmp_path: Path, monkeypatch) -> None:
+    from factory.quality import check
+
+    build = bool(shutil.which("rustc"))
+    plain = run_check(dataset, build=build, rejects=tmp_path / "plain.jsonl", engine=EngineOptions("in-process"))
+    if build:  # the block that does not type-check is found although another one does not parse
+        reasons = [r for line in (tmp_path / "plain.jsonl").read_bytes().splitlines()
+                   for r in orjson.loads(line)["reasons"]]
+        assert any("rust does not parse" in r for r in reasons) and any("rustc: mismatched types" in r for r in reasons)
+    monkeypatch.setattr(check, "RECORD_BATCH", 7)
+    monkeypatch.setattr(check, "BUILD_BATCH", 13)
+    small = run_check(dataset, build=build, rejects=tmp_path / "small.jsonl", engine=EngineOptions("in-process"))
+    assert small.to_dict() == plain.to_dict()
+    assert (tmp_path / "small.jsonl").read_bytes() == (tmp_path / "plain.jsonl").read_bytes()
