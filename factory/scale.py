@@ -1,6 +1,7 @@
-"""The heavy passes past one process: the executor switch shared by merge's near-dedupe and token counting.
+"""The heavy passes past one process: the executor switch shared by merge's near-dedupe, token
+counting (``validate --tokenizer``, ``factory run``), ``factory check`` and the repo-fim ingest.
 
-Both run as pipelines of datatrove (Hugging Face's data-processing library) on one of its executors:
+They run as pipelines of datatrove (Hugging Face's data-processing library) on one of its executors:
 ``local`` (worker processes on this machine), ``ray`` (a Ray cluster: ``RAY_ADDRESS``, or the one
 ``ray start`` left on this machine) or ``slurm`` (a job array a stage, submitted with ``sbatch`` from
 this machine, which waits for it). ``in-process`` is the plain path, ``auto`` picks the engine above
@@ -25,12 +26,6 @@ from typing import Any
 from factory.errors import FactoryError
 
 EXECUTORS = ("auto", "in-process", "local", "ray", "slurm")
-SLURM_ENV = {  # the job arrays' settings, from the environment of the command that submits them
-    "FACTORY_SLURM_PARTITION": "the partition (default: the cluster's default partition)",
-    "FACTORY_SLURM_TIME": "each task's time limit (default 4:00:00)",
-    "FACTORY_SLURM_MEM_GB": "memory a task, in GB (default 2)",
-    "FACTORY_SLURM_QOS": "the quality of service (default: none named)",
-}
 
 
 @dataclass
