@@ -19,7 +19,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -109,13 +109,20 @@ def check_rust(blocks: Sequence[tuple[int, CodeBlock]], report: BuildReport) -> 
     chosen = [(i, b) for i, b in blocks if _rust_standalone(b)]
     report.counts["rust"] = len(chosen)
     # rustc stops at the first block it cannot parse, before it type-checks any other: the blocks a
-    # parse-level error (one without an error code) names are reported and the rest compiled again,
-    # so what a block gets does not depend on which blocks share its batch
-    while chosen:
-        broken = _rustc(rustc, chosen, report)
+    # parse-level error (one without an error code) names are reported and the rest compiled again
+    _until_parsed(chosen, lambda todo: _rustc(rustc, todo, report))
+
+
+def _until_parsed(blocks: list[tuple[int, CodeBlock]],
+                  run: Callable[[list[tuple[int, CodeBlock]]], set[int]]) -> None:
+    """Run a toolchain over ``blocks`` until no block stops it from parsing: ``run`` reports what it
+    finds and returns the blocks it could not parse, which leave the batch before the next run. So
+    what a block gets never depends on which blocks share its batch."""
+    while blocks:
+        broken = run(blocks)
         if not broken:
             return
-        chosen = [(i, b) for i, b in chosen if i not in broken]
+        blocks = [(i, b) for i, b in blocks if i not in broken]
 
 
 def _rustc(rustc: str, chosen: list[tuple[int, CodeBlock]], report: BuildReport) -> set[int]:
@@ -165,13 +172,8 @@ def check_typescript(blocks: Sequence[tuple[int, CodeBlock]], report: BuildRepor
         return
     report.counts["typescript"] = len(blocks)
     # a syntax error (TS1xxx) in one file can hide other files' type errors: those files are
-    # reported and the rest checked again, so a block's result does not depend on its batch
-    todo = list(blocks)
-    while todo:
-        broken = _tsc(tsc, todo, report)
-        if not broken:
-            return
-        todo = [(i, b) for i, b in todo if i not in broken]
+    # reported and the rest checked again
+    _until_parsed(list(blocks), lambda todo: _tsc(tsc, todo, report))
 
 
 def _tsc(tsc: str, blocks: list[tuple[int, CodeBlock]], report: BuildReport) -> set[int]:
