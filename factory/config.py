@@ -67,8 +67,8 @@ class ExecutorConfig(BaseModel):
 
 
 class MergeConfig(ExecutorConfig):
-    """``[merge]``: where near-dedupe runs (factory.merge.distributed; auto: the engine above 50,000
-    input lines; tasks: text shards, 50,000 lines each when 0)."""
+    """``[merge]``: where merge's record work and near-dedupe run (factory.merge.distributed; auto: the
+    engine above 10,000 input lines; tasks: shards, at most 50,000 lines each when 0)."""
 
 
 class TokensConfig(ExecutorConfig):

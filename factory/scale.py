@@ -110,7 +110,7 @@ def quiet(log: Path) -> Iterator[None]:
     saved = os.dup(2)
     with open(log, "ab") as fh:
         os.dup2(fh.fileno(), 2)
-        handler = logger.add(fh, level="INFO")
+        handler = logger.add(lambda message: fh.write(str(message).encode()), level="INFO")
         try:
             yield
         finally:
@@ -238,8 +238,9 @@ def work_dir(root: Path, identity: Any) -> Path:
     return work
 
 
-def shard_plan(work: Path, paths: Any, per_shard: int) -> list:
-    """The shards of ``work/plan.json``, written on the first run (a resumed run keeps its shards)."""
+def shard_plan(work: Path, paths: Any, per_shard: int, labels: Any = None) -> list:
+    """The shards of ``work/plan.json``, written on the first run (a resumed run keeps its shards);
+    ``labels`` name the files in the segments (default: the paths as given)."""
     import orjson
 
     from factory.store.shards import plan_shards
@@ -247,7 +248,7 @@ def shard_plan(work: Path, paths: Any, per_shard: int) -> list:
     plan = work / "plan.json"
     if plan.exists():
         return orjson.loads(plan.read_bytes())["shards"]
-    shards = plan_shards(paths, per_shard)
+    shards = plan_shards(paths, per_shard, labels)
     tmp = plan.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_bytes(orjson.dumps({"inputs": [str(p) for p in paths], "shards": shards}))
     os.replace(tmp, plan)
@@ -255,7 +256,7 @@ def shard_plan(work: Path, paths: Any, per_shard: int) -> list:
 
 
 def shard_segments(work: Path, rank: int) -> list:
-    """Shard ``rank``'s segments, in a task: ``[absolute path, start, stop, first line, path as given]``."""
+    """Shard ``rank``'s segments, in a task: ``[absolute path, start, stop, first line, label]``."""
     import orjson
 
     return orjson.loads((work / "plan.json").read_bytes())["shards"][rank]

@@ -32,9 +32,9 @@ from factory.cli.options import examples, executor_options
 @click.option("--exclude-category", "exclude", multiple=True, default=None,
               help="More categories to keep out of both splits (repeatable); those whose spec says "
                    "held_out are always kept out.")
-@executor_options("near-dedupe", "merge", "local above 50,000 input lines",
-                  "Text shards, one signature task each: the input lines cut into this many "
-                  "[default: 50,000 lines a shard].")
+@executor_options("merge's record work and near-dedupe", "merge", "local above 10,000 input lines",
+                  "Shards, one prepare and one signature task each: the input lines cut into this many "
+                  "[default: at most 50,000 lines a shard, at least four shards a worker].")
 @click.pass_obj
 @examples("factory merge --data data --enhanced enhanced_batch_001.jsonl --eval-frac 0.15",
           "factory merge --data data --executor local --workers 2")

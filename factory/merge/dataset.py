@@ -1,6 +1,6 @@
 """Merge category files, enhanced batches and a label-true base into trainer-ready train/eval splits.
 
-One streaming pass decides every record's fate, in this order, first reason wins:
+Every record's fate is decided in one streaming pass, in this order, first reason wins:
 
 1. ``invalid``: not JSON / fails :class:`factory.quality.validate.RecordValidator`;
 2. ``excluded category``: a category held out of training (by default those whose spec says
@@ -16,8 +16,11 @@ One streaming pass decides every record's fate, in this order, first reason wins
 6. ``near duplicate``: MinHash LSH (datasketch) over word shingles finds a kept record whose
    estimated Jaccard similarity is at least ``threshold``.
 
-Kept records lose metadata not meant for training (scores and provenance other than the keys in
-``KEEP_META``) and are spilled to a temporary file; only their byte offsets and categories stay in
+Everything about a line that does not depend on the lines before it (its fate up to step 4, its
+exact key and near-dedupe text, the record as written) is prepared first, here or by engine tasks
+(:class:`PrepareShard`); one walk in input order then makes the first-come decisions. Kept records
+lose metadata not meant for training (scores and provenance other than the keys in ``KEEP_META``)
+and are spilled to a temporary file; only their byte offsets and categories stay in
 memory, beside the dedupe index. A seeded shuffle of the offsets and a per-category cut give the
 stratified split. ``read == kept + sum(dropped)`` always holds and is written to the report;
 ``dropped.jsonl`` lists every dropped record (file, line, id, category, reason, and for a duplicate
@@ -32,6 +35,7 @@ import dataclasses
 import hashlib
 import heapq
 import importlib.metadata
+import pickle
 import random
 import tempfile
 from array import array
@@ -43,12 +47,13 @@ from typing import Any
 
 import orjson
 
+from factory import scale
 from factory.errors import FactoryError, InputError
 from factory.merge.distributed import ENGINE_ABOVE, SHARD_RECORDS, TextShards, clean, near_duplicates
 from factory.merge.minhash import NearDuplicateIndex
 from factory.quality.validate import RecordValidator
 from factory.scale import EngineOptions, require_datatrove
-from factory.store.jsonl import JsonlWriter, read_jsonl, write_json
+from factory.store.jsonl import JsonlWriter, atomic_write, read_jsonl, write_json
 from factory.store.provenance import record_inputs
 
 # Meta keys exporters need (DPO/KTO pairs, FIM text, licences of ingested code); the rest is provenance.
@@ -178,8 +183,10 @@ def merge(inputs: Sequence[MergeInput], out_dir: str | Path, options: MergeOptio
     inputs' digests in ``built_from.json`` (``whole_dataset``: they are every category file of a
     dataset directory, so ``factory status`` also flags a category file added later).
 
-    ``engine`` says where near-dedupe runs (:mod:`factory.merge.distributed`): in this process, or
-    on datatrove's local, Ray or Slurm executor; all keep the same records."""
+    ``engine`` says where the lines are prepared (:class:`PrepareShard`: validation, review, exact keys,
+    the stripped records) and near-dedupe runs (:mod:`factory.merge.distributed`): in this process, or
+    on datatrove's local, Ray or Slurm executor; the first-come decisions are a walk in input order
+    here. All keep the same records and write the same bytes."""
     opts = options or MergeOptions()
     if opts.exclude_categories is None:
         from factory.generate.specs import held_out_categories
@@ -199,26 +206,31 @@ def merge(inputs: Sequence[MergeInput], out_dir: str | Path, options: MergeOptio
         if Path(inp.path).resolve().parent == out_dir.resolve() and Path(inp.path).name in ("train.jsonl", "eval.jsonl"):
             raise FactoryError(f"{inp.path}: is an output of this merge; write to another --out directory")
     out_dir.mkdir(parents=True, exist_ok=True)
-    # Structure only: the factory checks claims and preconditions where records are made (generate,
-    # enhance, ingest); `factory check` runs every stage on any file.
-    validator = RecordValidator(semantic=False) if opts.validate else None
+    near_on = bool(opts.near_threshold)
     parents, lines, digest = _scan_inputs(inputs)
-    executor = engine.chosen(lines, ENGINE_ABOVE) if opts.near_threshold else "in-process"
+    executor = engine.chosen(lines, ENGINE_ABOVE)
     shards: TextShards | None = None
     work: Path | None = None
-    if executor != "in-process":
-        require_datatrove(executor, "near-dedupe", extra=("datasketch",))
-        per_shard = engine.shards(lines, SHARD_RECORDS)
+    if executor == "in-process":
+        # Structure only: the factory checks claims and preconditions where records are made (generate,
+        # enhance, ingest); `factory check` runs every stage on any file.
+        validator = RecordValidator(semantic=False) if opts.validate else None
+        rows = _rows_here(inputs, opts, validator, parents, near_on)
+    else:
+        require_datatrove(executor, "merge", extra=("datasketch",) if near_on else ())
+        per_shard = engine.balanced(lines, SHARD_RECORDS)  # the same cut for both steps
         # what the work files depend on: a rerun with anything else starts afresh, never from them
         settings = {k: sorted(v) if isinstance(v, set) else v for k, v in dataclasses.asdict(opts).items()}
         settings["too_long"] = {k: sorted(v) for k, v in opts.too_long.items()}
         versions = {name: _version(name) for name in ("factory", "datasketch", "datatrove")}
         key = hashlib.blake2b(orjson.dumps([digest, settings, per_shard, versions], default=str,
                                            option=orjson.OPT_SORT_KEYS), digest_size=8).hexdigest()
-        work = out_dir / ".dedupe" / key
-        shards = TextShards(work / "text", per_shard)
+        work = out_dir.resolve() / ".dedupe" / key  # absolute: a cluster's workers start elsewhere
+        rows = _rows_on_engine(inputs, opts, parents, near_on, work, per_shard, engine, executor, echo)
+        if near_on:
+            shards = TextShards(work / "text", per_shard)
     near = NearDuplicateIndex(opts.near_threshold, opts.num_perm, opts.shingle) \
-        if opts.near_threshold and shards is None else None
+        if near_on and shards is None else None
     seen_exact: dict[bytes, int] = {}  # normalised content -> key of the kept record (<0: rejected in review)
     names = [str(i.path) for i in inputs]
     read_by_file: Counter = Counter()
@@ -245,62 +257,45 @@ def merge(inputs: Sequence[MergeInput], out_dir: str | Path, options: MergeOptio
             JsonlWriter(out_dir / "dropped.jsonl") as drop_writer, \
             tempfile.TemporaryFile(dir=out_dir) as early:
         drops = _Drops(drop_writer, names)
-        for file, inp in enumerate(inputs):
-            name = names[file]
-            too_long = opts.too_long.get(name, set())
-            for line, obj in read_jsonl(inp.path, strict=False):
-                read_by_file[name] += 1
-                reason = _fate(obj, inp, opts, validator, parents)
-                if reason is None and line in too_long:
-                    reason = "over --max-tokens"
-                kept_as: int | None = None
-                if reason == "rejected in review":
-                    # its duplicates go with it: a copy under another id must not come back in its place
-                    key = exact_key(obj)
-                    if key not in seen_exact:
-                        seen_exact[key] = -len(rejected_ids) - 1
-                        rejected_ids.append(obj.get("id", ""))
-                        if opts.near_threshold:
-                            near_match(seen_exact[key], training_text(obj))
-                elif reason is None:
-                    key = exact_key(obj)
-                    if key in seen_exact:
-                        reason = "exact duplicate"
-                        kept_as = seen_exact[key]
-                    else:
-                        seen_exact[key] = len(offsets)
-                        if opts.near_threshold:
-                            other = near_match(len(offsets), training_text(obj))
-                            if other is not None:
-                                reason = "near duplicate"
-                                kept_as = seen_exact[key] = other
-                if reason is not None:
-                    if reason == "superseded by enhanced version":  # kept apart for DPO/KTO pairs
-                        originals.write(strip_for_training(obj))
-                    rid = obj.get("id") if isinstance(obj, dict) else None
-                    category = obj.get("category") if isinstance(obj, dict) else None
-                    if shards is None:
-                        _drop(drops, file, line, rid, category, reason, kept_as, ids, rejected_ids)
-                    else:  # a duplicate's kept record may still fall to near-dedupe: decided after it
-                        early.write(orjson.dumps([file, line, rid, category, reason, kept_as]) + b"\n")
-                    continue
-                review = opts.reviews.get(obj.get("id") or "")
-                if review and review["decision"] == "relabel" and obj.get("label") is not review["label"]:
-                    obj["label"] = review["label"]
-                    meta = obj.get("meta") if isinstance(obj.get("meta"), dict) else {}
-                    if review["label"] is True and meta.get("defect"):
-                        # a reviewer judged the "defective" call right: the record is a positive now, not
-                        # a defect/correct pair for KTO and DPO
-                        obj["meta"] = {k: v for k, v in meta.items() if k != "defect"}
-                    relabelled.add(len(offsets))
-                offsets.append(spill.tell())
-                spill.write(orjson.dumps(strip_for_training(obj)) + b"\n")
-                cat = obj["category"]
-                cat_of.append(cat_names.setdefault(cat, len(cat_names)))
-                ids.append(obj.get("id", ""))
-                if "id" not in obj:
-                    no_id.add(len(ids) - 1)
-                source.append(file << 40 | line)
+        # the first come is kept: this walk is in input order, over lines prepared here or by the engine
+        for file, line, reason, key, rid, category, text, record, relabel, has_id in rows:
+            read_by_file[names[file]] += 1
+            kept_as: int | None = None
+            if reason == "rejected in review":
+                # its duplicates go with it: a copy under another id must not come back in its place
+                if key not in seen_exact:
+                    seen_exact[key] = -len(rejected_ids) - 1
+                    rejected_ids.append(rid)
+                    if near_on:
+                        near_match(seen_exact[key], text)
+            elif reason is None:
+                if key in seen_exact:
+                    reason = "exact duplicate"
+                    kept_as = seen_exact[key]
+                else:
+                    seen_exact[key] = len(offsets)
+                    if near_on:
+                        other = near_match(len(offsets), text)
+                        if other is not None:
+                            reason = "near duplicate"
+                            kept_as = seen_exact[key] = other
+            if reason is not None:
+                if reason == "superseded by enhanced version":  # kept apart for DPO/KTO pairs
+                    originals.write(record)
+                if shards is None:
+                    _drop(drops, file, line, rid, category, reason, kept_as, ids, rejected_ids)
+                else:  # a duplicate's kept record may still fall to near-dedupe: decided after it
+                    early.write(orjson.dumps([file, line, rid, category, reason, kept_as]) + b"\n")
+                continue
+            if relabel:
+                relabelled.add(len(offsets))
+            offsets.append(spill.tell())
+            spill.write(record + b"\n")
+            cat_of.append(cat_names.setdefault(category, len(cat_names)))
+            ids.append(rid if has_id else "")
+            if not has_id:
+                no_id.add(len(ids) - 1)
+            source.append(file << 40 | line)
         names_of_cat = {v: k for k, v in cat_names.items()}
         alive: Sequence[int] = range(len(offsets))
         if shards is not None and work is not None:
@@ -343,7 +338,7 @@ def merge(inputs: Sequence[MergeInput], out_dir: str | Path, options: MergeOptio
         "near_duplicate_examples": drops.near_examples, "invalid_examples": drops.invalid_examples,
         "review": {"decisions": len(opts.reviews), "rejected": dropped.get("rejected in review", 0),
                    "relabelled": len(relabelled)},
-        "near_dedupe": executor,
+        "executor": executor, "near_dedupe": executor if near_on else "off",
     }
     report_path = out_dir / "merge_report.json"
     write_json(report_path, report)
@@ -352,6 +347,105 @@ def merge(inputs: Sequence[MergeInput], out_dir: str | Path, options: MergeOptio
         sources.append(opts.reviews_file)
     record_inputs(out_dir, "merge", sources, whole_dataset=whole_dataset)
     return MergeResult(paths["train"], paths["eval"], report_path, report, originals_path)
+
+
+# One input line made ready for the walk, here or by an engine task: (file, line, reason it is dropped
+# before dedupe or None, exact key, id, category, training text, the record as written, relabelled, has an id).
+Row = tuple[int, int, str | None, bytes | None, Any, Any, str | None, bytes | None, bool, bool]
+
+
+def _prepared(file: int, line: int, obj: Any, inp: MergeInput, opts: MergeOptions, validator: RecordValidator | None,
+              parents: set[str], too_long: set[int], near_on: bool) -> Row:
+    """Everything about one line that does not depend on the lines before it: its fate before dedupe,
+    its exact key and near-dedupe text (records still in the running and ones rejected in review),
+    and the record as the outputs hold it (relabelled, stripped)."""
+    reason = _fate(obj, inp, opts, validator, parents)
+    if reason is None and line in too_long:
+        reason = "over --max-tokens"
+    is_dict = isinstance(obj, dict)
+    rid, category = (obj.get("id"), obj.get("category")) if is_dict else (None, None)
+    key = text = record = None
+    relabelled = False
+    if reason is None or reason == "rejected in review":
+        key = exact_key(obj)
+        text = training_text(obj) if near_on else None
+    if reason is None:
+        relabelled = _relabel(obj, opts.reviews.get(rid or ""))
+        record = orjson.dumps(strip_for_training(obj))
+    elif reason == "superseded by enhanced version":  # kept apart for DPO/KTO pairs
+        record = orjson.dumps(strip_for_training(obj))
+    return file, line, reason, key, rid, category, text, record, relabelled, is_dict and "id" in obj
+
+
+def _relabel(obj: dict[str, Any], review: dict[str, Any] | None) -> bool:
+    """A reviewer's relabel decision applied; whether it changed the label."""
+    if not review or review["decision"] != "relabel" or obj.get("label") is review["label"]:
+        return False
+    obj["label"] = review["label"]
+    meta = obj.get("meta") if isinstance(obj.get("meta"), dict) else {}
+    if review["label"] is True and meta.get("defect"):
+        # a reviewer judged the "defective" call right: the record is a positive now, not a
+        # defect/correct pair for KTO and DPO
+        obj["meta"] = {k: v for k, v in meta.items() if k != "defect"}
+    return True
+
+
+def _rows_here(inputs: Sequence[MergeInput], opts: MergeOptions, validator: RecordValidator | None,
+               parents: set[str], near_on: bool) -> Iterator[Row]:
+    for file, inp in enumerate(inputs):
+        too_long = opts.too_long.get(str(inp.path), set())
+        for line, obj in read_jsonl(inp.path, strict=False):
+            yield _prepared(file, line, obj, inp, opts, validator, parents, too_long, near_on)
+
+
+class PrepareShard:
+    """The datatrove task: prepare shard ``rank``'s lines (:func:`_prepared`: validation, review, exact
+    key, near-dedupe text, the stripped record) and write them, in order, as its part. Module-level
+    and picklable."""
+
+    def __init__(self, work: str) -> None:
+        self.work = work
+
+    def __call__(self, data: Any, rank: int = 0, world_size: int = 1) -> None:
+        work = Path(self.work)
+        context = pickle.loads((work / "context.pickle").read_bytes())
+        inputs, opts, parents, near_on = context["inputs"], context["options"], context["parents"], context["near"]
+        validator = RecordValidator(semantic=False) if opts.validate else None
+        with atomic_write(work / "parts" / f"{rank:05d}.rows") as fh:
+            for where, start, stop, first_line, file in scale.shard_segments(work, rank):
+                inp = inputs[file]
+                too_long = opts.too_long.get(str(inp.path), set())
+                for line, obj in read_jsonl(where, strict=False, start=start, stop=stop, first_line=first_line):
+                    row = _prepared(file, line, obj, inp, opts, validator, parents, too_long, near_on)
+                    record = row[7]
+                    fh.write(orjson.dumps([*row[:3], row[3] and row[3].hex(), *row[4:7], *row[8:], record is not None])
+                             + b"\n" + (b"" if record is None else record + b"\n"))
+
+
+def _rows_on_engine(inputs: Sequence[MergeInput], opts: MergeOptions, parents: set[str], near_on: bool, work: Path,
+                    per_shard: int, engine: EngineOptions, executor: str,
+                    echo: Callable[[str], None] | None) -> Iterator[Row]:
+    """Run :class:`PrepareShard` over the inputs cut into shards of ``per_shard`` lines (work files
+    under ``work/prepare``); the parts' rows, in input order."""
+    prep = work / "prepare"
+    prep.mkdir(parents=True, exist_ok=True)
+    shards = scale.shard_plan(prep, [i.path for i in inputs], per_shard, labels=list(range(len(inputs))))
+    with atomic_write(prep / "context.pickle") as fh:
+        fh.write(pickle.dumps({"inputs": list(inputs), "options": opts, "parents": parents, "near": near_on}))
+    workers = scale.default_workers(executor, engine.workers, len(shards))
+    parts = scale.run_shards(PrepareShard(str(prep)), executor, workers, len(shards), prep, label="prepare",
+                             what="merge", rerun="rerun the same merge", suffix=".rows", echo=echo)
+
+    def rows() -> Iterator[Row]:
+        for part in parts:
+            with open(part, "rb") as fh:
+                for head in fh:
+                    file, line, reason, key, rid, category, text, relabelled, has_id, has_record = orjson.loads(head)
+                    record = fh.readline()[:-1] if has_record else None
+                    yield (file, line, reason, key and bytes.fromhex(key), rid, category, text, record, relabelled,
+                           has_id)
+
+    return rows()
 
 
 def _version(package: str) -> str:

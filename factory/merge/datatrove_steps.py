@@ -57,7 +57,7 @@ class _UnusedTokenizer(WordTokenizer):
 
 class FactoryMinhashSignature(MinhashDedupSignature):
     """Stage 1 with the in-process path's exact signature: the same word shingles and the same
-    datasketch MinHash (``NearDuplicateIndex.signature``), so both paths see the same candidates and
+    datasketch MinHash (``NearDuplicateIndex.values``), so both paths see the same candidates and
     the same estimated Jaccard. The first ``num_hashes`` values (bands x rows) are banded as
     datasketch's MinHashLSH bands them; every value of every document also goes, in document order,
     to ``full/RANK.sig`` (``num_perm`` uint32 a row) for the similarity check of the keep-first step."""
@@ -70,15 +70,17 @@ class FactoryMinhashSignature(MinhashDedupSignature):
         self._full: Any = None
 
     def get_shingles(self, text: str) -> np.ndarray:
-        # the text itself goes through: NearDuplicateIndex.signature shingles it (never empty)
+        # the text itself goes through: NearDuplicateIndex.values shingles it (never empty)
         return np.array([text], dtype=object).reshape(-1, 1)
 
     def get_signature(self, shingles: np.ndarray) -> list[list[int]]:
         if self._index is None:
             self._index = NearDuplicateIndex(self.threshold, self.num_perm, self.shingle)
-        values = self._index.signature(str(shingles[0, 0])).hashvalues.astype(np.uint32)
+        values = self._index.values(str(shingles[0, 0]))
         self._full.write(values.tobytes())
-        return [band.tolist() for band in np.split(values[: self.num_hashes], self.bands)]
+        banded = values[: self.num_hashes].tolist()
+        rows = self.num_hashes // self.bands
+        return [banded[i:i + rows] for i in range(0, self.num_hashes, rows)]
 
     def run(self, data: Any, rank: int = 0, world_size: int = 1) -> Any:
         self._full = self.output_folder.open(f"full/{rank:05d}.sig", mode="wb")

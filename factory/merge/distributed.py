@@ -2,11 +2,11 @@
 
 The in-process path (:class:`factory.merge.minhash.NearDuplicateIndex`) holds every kept record's
 MinHash and LSH entries in memory, about 4.5 KB a record: fine for the main job, 4.5 GB at a million
-records and too slow on one core. The engine path keeps merge's one streaming pass (validation,
-review, exact dedupe, the spill of kept records) and moves the near-duplicate search to datatrove, the
-pipeline library Hugging Face uses for its own corpora, on any of its executors:
+records and too slow on one core. The engine path moves the near-duplicate search to datatrove, the
+pipeline library Hugging Face uses for its own corpora, on any of its executors (merge prepares the
+lines there too: :class:`factory.merge.dataset.PrepareShard`):
 
-1. merge writes each near-dedupe candidate's training text, in input order, to text shards
+1. merge's walk over the prepared lines writes each near-dedupe candidate's training text, in input order, to text shards
    (``WORK/text/NNNNN.jsonl``, ``{"id": candidate, "text": ...}``; shard i holds a contiguous run);
 2. **signatures** (datatrove, one task a shard): :class:`FactoryMinhashSignature` computes the
    in-process path's exact MinHash and writes its LSH bands (the bands datasketch's ``MinHashLSH``
@@ -38,11 +38,12 @@ import orjson
 from factory.errors import FactoryError
 from factory.scale import default_workers, finished_tasks, make_executor, quiet, run_stage
 
-# `auto` moves near-dedupe to the local engine above this many input records. On 2 cores the two
-# paths take the same time at about 25,000 (the main job: 9.2 s in-process, 8.0-9.1 s local); at
-# 100,000 the engine takes 19-21 s against 32-33 s, at 1,000,000 217-220 s and 0.95 GB against 393 s and 4.3 GB.
-ENGINE_ABOVE = 50_000
-SHARD_RECORDS = 50_000  # candidates per text shard (= signature task) unless --tasks says otherwise
+# `auto` moves merge to the local engine above this many input records. On 2 cores (bench/bench_merge.py)
+# the two paths take 3.5 s at 10,000; at 20,000 the engine takes 4.8 s against 6.3 s, on the main
+# job's 25,272 5.9-6.1 s against 7.4-7.8 s, at 100,000 18.4-18.9 s against 32.4-34.0 s, at 1,000,000
+# 190.5 s and 0.94 GB against 393 s and 4.3 GB.
+ENGINE_ABOVE = 10_000
+SHARD_RECORDS = 50_000  # input lines a prepare shard, candidates a text shard, at most (--tasks: that many shards)
 
 
 class TextShards:

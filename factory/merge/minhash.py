@@ -18,8 +18,12 @@ def shingle_hashes(text: str, n: int, _cache: dict[str, int] = {}) -> list[int]:
     words = _WORD.findall(text)
     if len(_cache) > 1_000_000:
         _cache.clear()
-    hashes = np.fromiter((_cache.get(w) or _cache.setdefault(w, zlib.crc32(w.encode()) | 1) for w in words),
-                         dtype=np.uint64, count=len(words))
+    known = list(map(_cache.get, words))  # in C: most words are known after the first records
+    if None in known:
+        for i, value in enumerate(known):
+            if value is None:
+                known[i] = _cache.setdefault(words[i], zlib.crc32(words[i].encode()) | 1)
+    hashes = np.array(known, dtype=np.uint64)
     if len(hashes) <= n:
         return [int(zlib.crc32(hashes.tobytes()))]
     mixed = np.zeros(len(hashes) - n + 1, dtype=np.uint64)
@@ -35,18 +39,23 @@ class NearDuplicateIndex:
     def __init__(self, threshold: float, num_perm: int = 128, shingle: int = 3) -> None:
         from datasketch import MinHash, MinHashLSH
 
-        self._minhash = MinHash
         self.threshold, self.num_perm, self.shingle = threshold, num_perm, shingle
         self.lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
         self._sigs: dict[int, tuple[int, Any]] = {}  # key -> (order added, signature values)
         self._template = MinHash(num_perm=num_perm, seed=1)
-
-    def signature(self, text: str) -> Any:
         # shingles arrive already hashed (shingle_hashes): the hash function only passes them through
-        mh = self._minhash(num_perm=self.num_perm, seed=1, hashfunc=int,
-                           permutations=self._template.permutations, scheme=self._template.scheme)
-        mh.update_batch(shingle_hashes(text, self.shingle))
-        return mh
+        self._minhash = MinHash(num_perm=num_perm, seed=1, hashfunc=int, permutations=self._template.permutations,
+                                scheme=self._template.scheme)
+
+    def values(self, text: str) -> Any:
+        """The MinHash signature of ``text``'s shingles, uint32 values (datasketch's affine32 scheme).
+        One MinHash is reset and updated by datasketch's own ``update_batch`` for every text (the
+        engine's signature step makes a million of them)."""
+        import numpy as np
+
+        self._minhash.hashvalues = self._template.hashvalues.copy()
+        self._minhash.update_batch(shingle_hashes(text, self.shingle))
+        return self._minhash.hashvalues.astype(np.uint32, copy=False)
 
     def find_or_add(self, key: int, text: str) -> int | None:
         """The key of the earliest-added kept near-duplicate of ``text``, or None after adding ``text``
@@ -54,12 +63,11 @@ class NearDuplicateIndex:
         names the same kept record.)"""
         import numpy as np
 
-        sig = self.signature(text)
-        values = sig.hashvalues.astype(np.uint32)  # datasketch 2 "affine32": already 32-bit
-        for other in sorted(self.lsh.query(sig), key=lambda k: self._sigs[k][0]):
+        values = self.values(text)  # a new array each time: kept as the record's signature
+        for other in sorted(self.lsh.query(self._minhash), key=lambda k: self._sigs[k][0]):
             if np.count_nonzero(values == self._sigs[other][1]) / self.num_perm >= self.threshold:
                 return other
-        self.lsh.insert(key, sig, check_duplication=False)
+        self.lsh.insert(key, self._minhash, check_duplication=False)  # LSH keeps the bands, not the object
         self._sigs[key] = (len(self._sigs), values)
         return None
 

@@ -35,28 +35,30 @@ def scan_inputs(paths: Sequence[str | Path]) -> tuple[int, str]:
     return lines, digest.hexdigest()
 
 
-def plan_shards(paths: Sequence[str | Path], per_shard: int) -> list[list[list[Any]]]:
+def plan_shards(paths: Sequence[str | Path], per_shard: int,
+                labels: Sequence[Any] | None = None) -> list[list[list[Any]]]:
     """Shards of ``per_shard`` input lines as ``[absolute path, start byte, stop byte, first line number,
-    path as given]`` segments (a shard may end in one file and go on in the next): a task reads the
-    absolute path (a cluster's workers start elsewhere) and names the path as given, as the in-process
-    pass does. One streaming pass."""
+    label]`` segments (a shard may end in one file and go on in the next): a task reads the absolute
+    path (a cluster's workers start elsewhere) and names the file by its label, by default the path as
+    given, as the in-process pass does. One streaming pass."""
     shards: list[list[list[Any]]] = []
     current: list[list[Any]] = []
     in_shard = 0
-    for path in paths:
+    for n, path in enumerate(paths):
         where = os.path.abspath(path)
+        label = str(path) if labels is None else labels[n]
         with open(path, "rb") as fh:
             pos = seg_start = 0
             seg_line = 1
             for lineno, raw in enumerate(fh, 1):
                 if in_shard == per_shard:  # this line starts the next shard
-                    current.append([where, seg_start, pos, seg_line, str(path)])
+                    current.append([where, seg_start, pos, seg_line, label])
                     shards.append(current)
                     current, in_shard, seg_start, seg_line = [], 0, pos, lineno
                 pos += len(raw)
                 in_shard += 1
             if pos > seg_start:
-                current.append([where, seg_start, pos, seg_line, str(path)])
+                current.append([where, seg_start, pos, seg_line, label])
     if current:
         shards.append(current)
     return shards

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from factory.errors import FactoryError
 from factory.ingest.fim_engine import ingest_repo_fim_on
 from factory.ingest.repo_fim import FimOptions
 from factory.ingest.sink import IngestReport, RecordSink
@@ -83,3 +84,33 @@ def test_the_command_line_and_factory_toml_choose_the_engine(big_repo, tmp_path)
     assert (tmp_path / "engine.jsonl").read_bytes() == (tmp_path / "here.jsonl").read_bytes()
     bad = factory_cli(*args, "--out", str(tmp_path / "x.jsonl"), "--executor", "spark", cwd=tmp_path)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr and not (tmp_path / "x.jsonl").exists()
+
+
+def test_a_failed_ingest_resumes_from_its_finished_shards(big_repo, tmp_path, monkeypatch):
+    from factory import scale
+    from factory.ingest import fim_engine
+
+    here, here_report = _ingest(big_repo, tmp_path / "here.jsonl", EngineOptions("in-process"), tmp_path / "w")
+    real = fim_engine.file_fims
+
+    def loses_a_file(root, path, *args, **kwargs):
+        if path == "src/m060.py":
+            raise OSError(f"{path}: a worker lost its disk")
+        return real(root, path, *args, **kwargs)
+
+    monkeypatch.setattr(fim_engine, "file_fims", loses_a_file)  # the forked workers inherit it
+    engine = EngineOptions("local", 2, 6)
+    with pytest.raises(FactoryError, match=r"the repo-fim ingest on datatrove failed.*rerun the same ingest"):
+        _ingest(big_repo, tmp_path / "engine.jsonl", engine, tmp_path / "w")
+    assert not (tmp_path / "engine.jsonl").exists()
+    (work,) = (tmp_path / "w").iterdir()
+    finished = sorted(p.name for p in (work / "logs" / "completions").iterdir())
+    assert 0 < len(finished) < 6
+    parts = {r: (work / "parts" / f"{int(r):05d}.jsonl").stat().st_mtime_ns for r in finished}
+    monkeypatch.undo()
+    kept: list[Path] = []
+    monkeypatch.setattr(scale, "remove_work", kept.append)  # to look at the parts after the rerun
+    engine_records, engine_report = _ingest(big_repo, tmp_path / "engine.jsonl", engine, tmp_path / "w")
+    assert f"resumed: {len(finished)} of them were done" in engine_report.pop("said")[0]
+    assert kept == [work] and {r: (work / "parts" / f"{int(r):05d}.jsonl").stat().st_mtime_ns for r in parts} == parts
+    assert engine_records == here and engine_report == {k: v for k, v in here_report.items() if k != "said"}

@@ -101,7 +101,8 @@ def _same_outputs(a: Path, b: Path) -> None:
     for name in OUTPUTS:
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
     ra, rb = orjson.loads((a / "merge_report.json").read_bytes()), orjson.loads((b / "merge_report.json").read_bytes())
-    assert ra.pop("near_dedupe") == "in-process" and rb.pop("near_dedupe") != "in-process"
+    assert ra.pop("near_dedupe") == ra.pop("executor") == "in-process"
+    assert rb.pop("near_dedupe") == rb.pop("executor") != "in-process"
     assert ra == rb
 
 
@@ -121,7 +122,8 @@ def test_the_local_engine_keeps_and_drops_exactly_what_the_in_process_path_does(
         assert rep["dropped"].get(reason), reason
     assert rep["dropped"]["near duplicate"] > 250 and rep["review"]["relabelled"] == 2
     _same_outputs(tmp_path / "in-process", tmp_path / "local")
-    assert "near-dedupe on datatrove (local, 2 workers, 4 shards, 9x13 bands)" in lines[0]
+    assert lines[0].startswith("prepare on datatrove (local, 2 workers, 4 shards): ")
+    assert "near-dedupe on datatrove (local, 2 workers, 4 shards, 9x13 bands)" in lines[1]
     assert not (tmp_path / "local" / ".dedupe").exists()  # the work directory goes once the merge is done
     listed = [orjson.loads(line) for line in (tmp_path / "local" / "dropped.jsonl").read_bytes().splitlines()]
     drops = {d["id"]: d for d in listed}
@@ -133,30 +135,41 @@ def test_the_local_engine_keeps_and_drops_exactly_what_the_in_process_path_does(
     assert EngineOptions().chosen(ENGINE_ABOVE + 1, ENGINE_ABOVE) == "local"
 
 
+def _kill_once(args: list[str], pattern: str, folder: Path) -> list[Path]:
+    """Run ``args`` and SIGKILL it once a file matching ``pattern`` under ``folder`` appears."""
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    found: list[Path] = []
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        found = list(folder.glob(pattern))
+        if found:
+            break
+        time.sleep(0.01)
+    assert found, f"no {pattern} before the merge finished"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    return found
+
+
 def test_a_killed_engine_run_resumes_from_its_finished_shards(tmp_path, monkeypatch):
     files, _ = _dataset(tmp_path / "data", n=6000, seed=5)
     args = [*FACTORY, "merge", *map(str, files), "--enhanced", str(tmp_path / "data" / "enhanced.jsonl"),
             "--executor", "local", "--workers", "1", "--tasks", "6", "--out", str(tmp_path / "local")]
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
-    done = None
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None:
-        found = list((tmp_path / "local" / ".dedupe").glob("*/logs/signatures/completions/*"))
-        if found:
-            done = found
-            break
-        time.sleep(0.01)
-    assert done, "no signature task finished before the merge did"
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    work = done[0].parents[3]
+    dedupe = tmp_path / "local" / ".dedupe"
+    # killed while preparing the lines, then again while computing signatures
+    work = _kill_once(args, "*/prepare/logs/completions/*", dedupe)[0].parents[3]
+    prepared = sorted(p.name for p in (work / "prepare" / "logs" / "completions").iterdir())
+    assert 1 <= len(prepared) < 6
+    parts = {r: (work / "prepare" / "parts" / f"{int(r):05d}.rows").stat().st_mtime_ns for r in prepared}
+    assert _kill_once(args, "*/logs/signatures/completions/*", dedupe)[0].parents[3] == work
+    assert {r: (work / "prepare" / "parts" / f"{int(r):05d}.rows").stat().st_mtime_ns for r in prepared} == parts
     finished = sorted(p.name for p in (work / "logs" / "signatures" / "completions").iterdir())
     assert 1 <= len(finished) < 6
     before = {r: (work / "signatures" / "full" / f"{r}.sig").stat().st_mtime_ns for r in finished}
     assert not (tmp_path / "local" / "train.jsonl").exists()  # nothing half-written took the outputs' place
 
-    # the rerun, in this process so that the signature files can be looked at before the merge
-    # removes its work directory: the finished shards' files are still the ones the killed run wrote
+    # the last rerun, in this process so that the work files can be looked at before the merge removes
+    # its work directory: the finished shards' files are still the ones the killed runs wrote
     import factory.merge.distributed as distributed
 
     seen = {}
@@ -171,8 +184,9 @@ def test_a_killed_engine_run_resumes_from_its_finished_shards(tmp_path, monkeypa
     merge(_inputs(tmp_path / "data", files), tmp_path / "local", MergeOptions(exclude_categories=("eval",)),
           engine=EngineOptions("local", workers=1, tasks=6), echo=lines.append)
     assert seen == before
-    assert f"resumed: {len(finished)} signature and 0 band tasks were done" in lines[0]
-    assert not (tmp_path / "local" / ".dedupe").exists()
+    assert "resumed: 6 of them were done" in lines[0]
+    assert f"resumed: {len(finished)} signature and 0 band tasks were done" in lines[1]
+    assert not dedupe.exists()
     merge(_inputs(tmp_path / "data", files), tmp_path / "in-process", MergeOptions(exclude_categories=("eval",)),
           engine=EngineOptions("in-process"))
     _same_outputs(tmp_path / "in-process", tmp_path / "local")

@@ -10,6 +10,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from factory.errors import FactoryError
 from factory.generate.category import generate_category
 from factory.host import PluginHost
 from factory.quality.check import format_check_report
@@ -104,3 +105,37 @@ def test_build_batches_do_not_change_the_answer(dataset: list[Path], tmp_path: P
     small = run_check(dataset, build=build, rejects=tmp_path / "small.jsonl", engine=EngineOptions("in-process"))
     assert small.to_dict() == plain.to_dict()
     assert (tmp_path / "small.jsonl").read_bytes() == (tmp_path / "plain.jsonl").read_bytes()
+
+
+def test_a_failed_check_resumes_from_its_finished_shards(dataset: list[Path], tmp_path: Path, monkeypatch) -> None:
+    from factory import scale
+    from factory.quality import check_engine
+
+    plain = run_check(dataset, build=False, rejects=tmp_path / "plain.jsonl", engine=EngineOptions("in-process"))
+    broken = dataset[len(dataset) // 2]
+    real = check_engine.read_jsonl
+
+    def loses_a_file(where, *args, **kwargs):
+        if Path(where).name == broken.name:
+            raise OSError(f"{where}: a worker lost its disk")
+        return real(where, *args, **kwargs)
+
+    monkeypatch.setattr(check_engine, "read_jsonl", loses_a_file)  # the forked workers inherit it
+    engine = EngineOptions("local", 2, 6)
+    with pytest.raises(FactoryError, match=r"factory check on datatrove failed.*rerun the same check"):
+        run_check(dataset, build=False, rejects=tmp_path / "engine.jsonl", engine=engine, work_root=tmp_path / "work")
+    assert not (tmp_path / "engine.jsonl").exists()
+    (work,) = (tmp_path / "work").iterdir()
+    finished = sorted(p.name for p in (work / "logs" / "completions").iterdir())
+    assert 0 < len(finished) < 6
+    parts = {r: (work / "parts" / f"{int(r):05d}.pickle").stat().st_mtime_ns for r in finished}
+    monkeypatch.undo()
+    kept: list[Path] = []
+    said: list[str] = []
+    monkeypatch.setattr(scale, "remove_work", kept.append)  # to look at the parts after the rerun
+    resumed = run_check(dataset, build=False, rejects=tmp_path / "engine.jsonl", engine=engine,
+                        work_root=tmp_path / "work", echo=said.append)
+    assert f"resumed: {len(finished)} of them were done" in said[0]
+    assert kept == [work] and {r: (work / "parts" / f"{int(r):05d}.pickle").stat().st_mtime_ns for r in parts} == parts
+    assert resumed.to_dict() == plain.to_dict()
+    assert (tmp_path / "engine.jsonl").read_bytes() == (tmp_path / "plain.jsonl").read_bytes()
