@@ -68,7 +68,7 @@ class ExecutorConfig(BaseModel):
 
 class MergeConfig(ExecutorConfig):
     """``[merge]``: where merge's record work and near-dedupe run (factory.merge.distributed; auto: the
-    engine above 10,000 input lines; tasks: shards, at most 50,000 lines each when 0)."""
+    engine above 20,000 input lines; tasks: shards, at most 50,000 lines each when 0)."""
 
 
 class TokensConfig(ExecutorConfig):

@@ -12,6 +12,7 @@ every executor; a killed run resumes from the tasks datatrove marked finished.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import importlib.util
 import os
@@ -48,11 +49,12 @@ class EngineOptions:
             return "local" if big else "in-process"
         return self.executor
 
-    def balanced(self, records: int, largest: int) -> int:
+    def balanced(self, records: int, largest: int, smallest: int = 1) -> int:
         """Records a shard: ``--tasks`` cuts the input into that many; else at most ``largest`` and at
-        least four shards a worker (records differ in cost: equal counts are not equal work)."""
+        least four shards a worker (records differ in cost: equal counts are not equal work), but not
+        under ``smallest`` (a task costs 35-75 ms to start: on many cores, tiny shards are all start-up)."""
         workers = self.workers or os.cpu_count() or 1
-        return self.shards(records, min(largest, max(1, -(-records // (4 * workers)))))
+        return self.shards(records, min(largest, max(smallest, -(-records // (4 * workers)))))
 
     def shards(self, records: int, per_shard: int) -> int:
         """Records a shard: ``--tasks`` cuts the input into that many, else ``per_shard`` a shard."""
@@ -110,7 +112,7 @@ def quiet(log: Path) -> Iterator[None]:
     saved = os.dup(2)
     with open(log, "ab") as fh:
         os.dup2(fh.fileno(), 2)
-        handler = logger.add(lambda message: fh.write(str(message).encode()), level="INFO")
+        handler = logger.add(lambda message: (fh.write(str(message).encode()), fh.flush()), level="INFO")
         try:
             yield
         finally:
@@ -223,6 +225,45 @@ def package_version(name: str) -> str:
         return version(name)
     except PackageNotFoundError:
         return "-"
+
+
+def versions(*names: str) -> dict[str, str]:
+    """What a work key holds of the code: the versions of the factory, pydantic, orjson and the named
+    distributions, and a stamp of the factory's own source files (an editable install keeps one version
+    number through every edit, and a part written by other code must not be resumed from)."""
+    found = {name: package_version(name) for name in ("factory", "pydantic", "orjson", *names)}
+    found["factory source"] = _source_stamp()
+    return found
+
+
+@functools.cache
+def _source_stamp() -> str:
+    """The sizes and times of the factory's Python files (its package and the schemas, plugins and
+    training folders it maps in)."""
+    import hashlib
+    import importlib.util
+
+    digest = hashlib.blake2b(digest_size=12)
+    for package in ("factory", "factory.schemas", "factory.plugins"):
+        spec = importlib.util.find_spec(package)
+        folders = sorted(spec.submodule_search_locations or []) if spec is not None else []
+        for folder in folders:
+            for path in sorted(Path(folder).rglob("*.py")):
+                st = path.stat()
+                digest.update(f"{path}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def shard_size(work: Path, wanted: int) -> int:
+    """The shard size the work folder's first run chose (``wanted`` on a first run): a rerun with other
+    ``--workers``, or on a machine with other cores, resumes from the same cut instead of starting afresh."""
+    saved = work / "shard_size"
+    if saved.exists():
+        return int(saved.read_text())
+    tmp = saved.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(str(wanted))
+    os.replace(tmp, saved)
+    return wanted
 
 
 def work_dir(root: Path, identity: Any) -> Path:

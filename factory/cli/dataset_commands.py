@@ -32,7 +32,7 @@ from factory.cli.options import examples, executor_options
 @click.option("--exclude-category", "exclude", multiple=True, default=None,
               help="More categories to keep out of both splits (repeatable); those whose spec says "
                    "held_out are always kept out.")
-@executor_options("merge's record work and near-dedupe", "merge", "local above 10,000 input lines",
+@executor_options("merge's record work and near-dedupe", "merge", "local above 20,000 input lines",
                   "Shards, one prepare and one signature task each: the input lines cut into this many "
                   "[default: at most 50,000 lines a shard, at least four shards a worker].")
 @click.pass_obj

@@ -39,7 +39,8 @@ from factory.store.jsonl import atomic_write
 # 100 files 0.9 s in-process against 1.3 s on the engine, 300 1.9 / 1.8 s, 1,000 5.6 / 4.0 s, 5,000
 # 16.6 / 10.0 s, 20,000 50.2 / 29.7 s.
 ENGINE_ABOVE = 500
-SHARD_FILES = 1_000  # files a shard (= task) unless --tasks says otherwise
+SHARD_FILES = 1_000  # files a shard (= task) at most, unless --tasks says otherwise
+MIN_SHARD_FILES = 100  # and at least (about half a second of work: a task costs 35-75 ms to start)
 
 
 
@@ -102,8 +103,7 @@ def ingest_repo_fim_on(repo_path: str, report: IngestReport, options: FimOptions
         return
     scale.require_datatrove(executor, "the repo-fim ingest")
     files = len(plan.files)
-    per_shard = engine.balanced(files, SHARD_FILES)
-    shards = max(1, -(-files // per_shard))
+    per_shard = engine.balanced(files, SHARD_FILES, MIN_SHARD_FILES)
     stamps = []
     for path, _language in plan.files:  # what the parts depend on: each file as it is now
         try:
@@ -111,14 +111,15 @@ def ingest_repo_fim_on(repo_path: str, report: IngestReport, options: FimOptions
             stamps.append((path, st.st_size, st.st_mtime_ns))
         except OSError:
             stamps.append((path, -1, -1))
-    versions = {name: scale.package_version(name) for name in (
-        "factory", "tree-sitter", "tree-sitter-python", "tree-sitter-javascript", "tree-sitter-typescript",
-        "tree-sitter-go", "tree-sitter-rust", "detect-secrets")}
+    versions = scale.versions("tree-sitter", "tree-sitter-python", "tree-sitter-javascript", "tree-sitter-typescript",
+                              "tree-sitter-go", "tree-sitter-rust", "detect-secrets")
     # the options as data, sets sorted (a frozenset's printed order changes with the hash seed)
     settings = dataclasses.asdict(options, dict_factory=lambda items: {
         k: sorted(v) if isinstance(v, (set, frozenset)) else v for k, v in items})
     work = scale.work_dir(work_root or scale.default_work_root("repo-fim"),
-                    [plan.root, stamps, plan.meta, settings, per_shard, versions])
+                    [plan.root, stamps, plan.meta, settings, engine.tasks, versions])
+    per_shard = scale.shard_size(work, per_shard)  # a resumed run keeps the first run's cut
+    shards = max(1, -(-files // per_shard))
     for name, value in (("plan.pickle", plan), ("options.pickle", options)):
         if not (work / name).exists():
             with atomic_write(work / name) as fh:

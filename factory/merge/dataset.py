@@ -34,7 +34,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import heapq
-import importlib.metadata
 import pickle
 import random
 import tempfile
@@ -49,7 +48,14 @@ import orjson
 
 from factory import scale
 from factory.errors import FactoryError, InputError
-from factory.merge.distributed import ENGINE_ABOVE, SHARD_RECORDS, TextShards, clean, near_duplicates
+from factory.merge.distributed import (
+    ENGINE_ABOVE,
+    MIN_SHARD_RECORDS,
+    SHARD_RECORDS,
+    TextShards,
+    clean,
+    near_duplicates,
+)
 from factory.merge.minhash import NearDuplicateIndex
 from factory.quality.validate import RecordValidator
 from factory.scale import EngineOptions, require_datatrove
@@ -218,14 +224,16 @@ def merge(inputs: Sequence[MergeInput], out_dir: str | Path, options: MergeOptio
         rows = _rows_here(inputs, opts, validator, parents, near_on)
     else:
         require_datatrove(executor, "merge", extra=("datasketch",) if near_on else ())
-        per_shard = engine.balanced(lines, SHARD_RECORDS)  # the same cut for both steps
         # what the work files depend on: a rerun with anything else starts afresh, never from them
         settings = {k: sorted(v) if isinstance(v, set) else v for k, v in dataclasses.asdict(opts).items()}
         settings["too_long"] = {k: sorted(v) for k, v in opts.too_long.items()}
-        versions = {name: _version(name) for name in ("factory", "datasketch", "datatrove")}
-        key = hashlib.blake2b(orjson.dumps([digest, settings, per_shard, versions], default=str,
+        versions = scale.versions("datasketch", "datatrove", "jsonschema")
+        key = hashlib.blake2b(orjson.dumps([digest, settings, engine.tasks, versions], default=str,
                                            option=orjson.OPT_SORT_KEYS), digest_size=8).hexdigest()
         work = out_dir.resolve() / ".dedupe" / key  # absolute: a cluster's workers start elsewhere
+        work.mkdir(parents=True, exist_ok=True)
+        # the same cut for both steps; a resumed run keeps the first run's
+        per_shard = scale.shard_size(work, engine.balanced(lines, SHARD_RECORDS, MIN_SHARD_RECORDS))
         rows = _rows_on_engine(inputs, opts, parents, near_on, work, per_shard, engine, executor, echo)
         if near_on:
             shards = TextShards(work / "text", per_shard)
@@ -446,13 +454,6 @@ def _rows_on_engine(inputs: Sequence[MergeInput], opts: MergeOptions, parents: s
                            has_id)
 
     return rows()
-
-
-def _version(package: str) -> str:
-    try:
-        return importlib.metadata.version(package)
-    except importlib.metadata.PackageNotFoundError:  # run from a source tree
-        return "unknown"
 
 
 def _drop(drops: _Drops, file: int, line: int, rid: Any, category: Any, reason: str, kept_as: int | None,

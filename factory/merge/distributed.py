@@ -38,12 +38,15 @@ import orjson
 from factory.errors import FactoryError
 from factory.scale import default_workers, finished_tasks, make_executor, quiet, run_stage
 
-# `auto` moves merge to the local engine above this many input records. On 2 cores (bench/bench_merge.py)
-# the two paths take 3.5 s at 10,000; at 20,000 the engine takes 4.8 s against 6.3 s, on the main
-# job's 25,272 5.9-6.1 s against 7.4-7.8 s, at 100,000 18.4-18.9 s against 32.4-34.0 s, at 1,000,000
-# 190.5 s and 0.94 GB against 393 s and 4.3 GB.
-ENGINE_ABOVE = 10_000
+# `auto` moves merge to the local engine above this many input records. On 2 cores, bench/bench_merge.py's
+# records (60-120 word answers): 3.5 s both at 10,000; at 20,000 the engine takes 4.8 s against 6.3 s,
+# on the main job's 25,272 5.9-6.1 s against 7.4-7.8 s, at 100,000 18.4-18.9 s against 32.4-34.0 s,
+# at 1,000,000 190.5 s and 0.94 GB against 393 s and 4.3 GB. Short records (60 words) break even
+# later: 12,000 2.9-3.1 s both, 16,000 4.2-4.5 s against 4.4-4.7 s, 20,000 4.7-5.3 s against
+# 5.0-5.6 s, 30,000 6.0-6.4 s against 7.4-7.6 s.
+ENGINE_ABOVE = 20_000
 SHARD_RECORDS = 50_000  # input lines a prepare shard, candidates a text shard, at most (--tasks: that many shards)
+MIN_SHARD_RECORDS = 3_000  # and at least (about half a second of work a task: one costs 35-75 ms to start)
 
 
 class TextShards:

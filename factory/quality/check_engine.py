@@ -33,7 +33,8 @@ from factory.store.shards import scan_inputs
 
 # `auto` checks on the local engine above this many input lines (bench/bench_engine_passes.py, 2 cores).
 ENGINE_ABOVE = 10_000
-SHARD_LINES = 5_000  # input lines a shard (= task) unless --tasks says otherwise
+SHARD_LINES = 5_000  # input lines a shard (= task) at most, unless --tasks says otherwise
+MIN_SHARD_LINES = 500  # and at least (about a second of checking: a task costs 35-75 ms to start)
 
 
 
@@ -149,15 +150,15 @@ def check_on_engine(paths: Sequence[str], repos: tuple[str, ...], build: bool, r
     if executor == "in-process" or not lines:
         return None
     scale.require_datatrove(executor, "factory check")
-    per_shard = engine.balanced(lines, SHARD_LINES)
+    per_shard = engine.balanced(lines, SHARD_LINES, MIN_SHARD_LINES)
     # what the parts depend on: a rerun with anything else starts afresh, never from them -- the
     # repositories the execution stage reads, the plugins' rules, the toolchains of the build stage
     repos = tuple(os.path.abspath(r) for r in repos)
     grounding = os.environ.get(REPO_ENV)
-    versions = {name: scale.package_version(name) for name in ("factory", "ruff")}
+    versions = scale.versions("ruff", "jsonschema", "tree-sitter")
     toolchains = [(t, w, os.stat(w).st_mtime_ns) for t in ("gofmt", "go", "rustc", "tsc") if (w := shutil.which(t))]
     identity = [digest, [_folder_state(r) for r in repos], grounding and _folder_state(grounding),
-                [_folder_state(d) for d in plugin_dirs], build, sorted(held), bool(rejects), per_shard, versions,
+                [_folder_state(d) for d in plugin_dirs], build, sorted(held), bool(rejects), engine.tasks, versions,
                 toolchains]
     work = scale.work_dir(work_root or scale.default_work_root("check"), identity)
     shards = scale.shard_plan(work, paths, per_shard)

@@ -32,7 +32,8 @@ from factory.store.shards import scan_inputs
 # 5,000 5.0 / 5.0 s, 10,000 6.1 / 5.7 s, the main job's 25,000 14.9 / 12.8 s, 100,000 56.7 / 46.6 s.
 # (The tokenizer already encodes on every core; the engine adds the rendering and the round trip.)
 ENGINE_ABOVE = 10_000
-SHARD_LINES = 20_000  # input lines a shard (= task) unless --tasks says otherwise
+SHARD_LINES = 20_000  # input lines a shard (= task) at most, unless --tasks says otherwise
+MIN_SHARD_LINES = 1_000  # and at least (about half a second of counting: a task costs 35-75 ms to start)
 
 
 
@@ -99,21 +100,21 @@ def count_tokens(paths: Sequence[str | Path], tokenizer: str, max_tokens: int = 
     if executor == "in-process":
         return scan_token_lengths(paths, tok, max_tokens, roundtrip=roundtrip)
     scale.require_datatrove(executor, "token counting")
-    per_shard = engine.balanced(lines, SHARD_LINES)
+    per_shard = engine.balanced(lines, SHARD_LINES, MIN_SHARD_LINES)
     return _on_engine(paths, tokenizer, tok, max_tokens, roundtrip, executor, engine.workers, lines, digest,
-                      per_shard, work_root or scale.default_work_root("tokens"), echo)
+                      per_shard, engine.tasks, work_root or scale.default_work_root("tokens"), echo)
 
 
 def _on_engine(paths: Sequence[str | Path], tokenizer: str, tok: ChatTokenizer, max_tokens: int, roundtrip: bool,
-               executor: str, workers: int, lines: int, digest: str, per_shard: int, work_root: Path,
+               executor: str, workers: int, lines: int, digest: str, per_shard: int, tasks: int, work_root: Path,
                echo: Callable[[str], Any] | None) -> TokenReport:
     if not lines:
         return TokenReport(tok.name, max_tokens, {}, [], [], [])
     # what the parts depend on: a rerun with anything else starts afresh, never from them
-    versions = {name: scale.package_version(name) for name in ("factory", "tokenizers", "transformers", "jinja2")}
+    versions = scale.versions("tokenizers", "transformers", "jinja2")
     vocabulary = hashlib.sha256(tok.backend.to_str().encode()).hexdigest()
     work = scale.work_dir(work_root, [digest, tok.name, hashlib.sha256(tok.chat_template.encode()).hexdigest(), vocabulary,
-                                max_tokens, roundtrip, per_shard, versions])
+                                max_tokens, roundtrip, tasks, versions])  # the cut: the first run's plan
     shards = scale.shard_plan(work, paths, per_shard)
     cores = os.cpu_count() or 1
     workers = scale.default_workers(executor, workers, len(shards))

@@ -104,24 +104,28 @@ def test_a_failed_count_resumes_from_its_finished_shards(tmp_path, monkeypatch):
         return real(report, tok, path, records, *args, **kwargs)
 
     monkeypatch.setattr(token_engine, "scan_records", fails_on_tool_neg)  # the forked workers inherit it
+    monkeypatch.setattr(token_engine, "MIN_SHARD_LINES", 1)
     with pytest.raises(FactoryError, match=r"token counting on datatrove failed.*rerun the same command"):
-        count_tokens(files, "qwen2.5", 600, engine=EngineOptions("local", 2, 6), work_root=tmp_path / "work")
+        # 2 workers: 8 shards of about 25 lines
+        count_tokens(files, "qwen2.5", 600, engine=EngineOptions("local", 2), work_root=tmp_path / "work")
     (work,) = (tmp_path / "work").iterdir()
     finished = sorted(p.name for p in (work / "logs" / "completions").iterdir())
     parts = {rank: (work / "parts" / f"{int(rank):05d}.json").stat().st_mtime_ns for rank in finished}
-    assert 0 < len(parts) < 6
+    assert 0 < len(parts) < 8
     monkeypatch.undo()
     said = []
     kept = []
     monkeypatch.setattr(scale, "remove_work", kept.append)  # to look at the parts after the rerun
-    resumed = count_tokens(files, "qwen2.5", 600, engine=EngineOptions("local", 2, 6), work_root=tmp_path / "work",
+    monkeypatch.setattr(token_engine, "MIN_SHARD_LINES", 1)
+    # one worker would cut 4 shards: the rerun keeps the first run's cut and resumes from it
+    resumed = count_tokens(files, "qwen2.5", 600, engine=EngineOptions("local", 1), work_root=tmp_path / "work",
                            echo=said.append)
     assert _text(resumed) == _text(plain)
-    assert f"resumed: {len(parts)} of them were done" in said[0]
+    assert "(local, 1 workers, 8 shards)" in said[0] and f"resumed: {len(parts)} of them were done" in said[0]
     assert kept == [work]  # the finished shards' parts were not written again
     assert {r: (work / "parts" / f"{int(r):05d}.json").stat().st_mtime_ns for r in parts} == parts
     monkeypatch.undo()
-    count_tokens(files, "qwen2.5", 600, engine=EngineOptions("local", 2, 6), work_root=tmp_path / "work")
+    count_tokens(files, "qwen2.5", 600, engine=EngineOptions("local", 2), work_root=tmp_path / "work")
     assert list((tmp_path / "work").iterdir()) == []  # a finished count removes its work files
 
 
