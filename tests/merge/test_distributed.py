@@ -22,6 +22,7 @@ from factory.merge.distributed import ENGINE_ABOVE
 from factory.scale import EngineOptions
 from tests.helpers.datasets import WORDS, edit_words, enhanced_pair, text_record
 from tests.helpers.serving import free_port
+from tests.helpers.sources import APACHE, GO, PY, RUBY, commit_files
 
 pytest.importorskip("datatrove")
 FACTORY = [sys.executable, "-m", "factory.cli.main"]
@@ -91,6 +92,26 @@ def _dataset(folder: Path, n: int = 2400, seed: int = 3) -> tuple[list[Path], di
                rows[20]["id"]: {"decision": "relabel", "label": False},
                rows[21]["id"]: {"decision": "relabel", "label": False}}
     return files, reviews
+
+
+def _repo(folder: Path) -> Path:
+    """A small repository for the repo-fim ingest on a cluster: 24 files in three languages."""
+    files = {"LICENSE": APACHE}
+    for i in range(8):
+        files[f"src/m{i}.py"] = PY.replace("Item", f"Item{i}")
+        files[f"pkg/p{i}.go"] = GO.replace("Item", f"Item{i}")
+        files[f"lib/r{i}.rb"] = RUBY.replace("Inventory", f"Inventory{i}")
+    commit_files(folder, files)
+    return folder
+
+
+def _ingest_alike(engine: subprocess.CompletedProcess, args: list[str], out: Path) -> None:
+    """The repo-fim ingest ``engine`` ran writes what the in-process one writes."""
+    assert engine.returncode == 0, engine.stderr[-3000:]
+    here = subprocess.run([*args, "--out", str(out.with_name("here.jsonl")), "--executor", "in-process"],
+                          capture_output=True, text=True, timeout=300)
+    assert here.returncode == 0, here.stderr[-3000:]
+    assert out.read_bytes() == out.with_name("here.jsonl").read_bytes() and out.stat().st_size > 0
 
 
 def _inputs(folder: Path, files: list[Path]):
@@ -193,7 +214,7 @@ def test_a_killed_engine_run_resumes_from_its_finished_shards(tmp_path, monkeypa
 
 
 @pytest.mark.timeout(400)
-def test_a_local_ray_cluster_keeps_the_same_records_and_counts_the_same_tokens(tmp_path):
+def test_a_local_ray_cluster_keeps_the_same_records_counts_the_same_tokens_checks_and_ingests_alike(tmp_path):
     ray = shutil.which("ray", path=str(Path(sys.executable).parent))
     if ray is None:
         pytest.skip("ray is not installed (pip install 'factory[ray]')")
@@ -217,6 +238,17 @@ def test_a_local_ray_cluster_keeps_the_same_records_and_counts_the_same_tokens(t
         counted = subprocess.run([*args, "--executor", "ray", "--workers", "2", "--tasks", "4"], capture_output=True,
                                  text=True, timeout=300, env={**env, "RAY_ADDRESS": f"127.0.0.1:{port}"})
         assert "tokens on datatrove (ray, 2 workers, 4 shards)" in counted.stdout, counted.stderr[-3000:]
+        # factory check and the repo-fim ingest too: fresh interpreters load the plugins and the plans
+        check_args = [*FACTORY, "check", *map(str, files), "--no-build", "--work-dir", str(tmp_path / "work")]
+        checked = subprocess.run([*check_args, "--rejects", str(tmp_path / "ray-rejects.jsonl"), "--executor", "ray",
+                                  "--workers", "2", "--tasks", "3"], capture_output=True, text=True, timeout=300,
+                                 env={**env, "RAY_ADDRESS": f"127.0.0.1:{port}"})
+        assert "check on datatrove (ray, 2 workers, 3 shards)" in checked.stdout, checked.stderr[-3000:]
+        fim_args = [*FACTORY, "ingest", "repo-fim", str(_repo(tmp_path / "repo")), "--work-dir", str(tmp_path / "work")]
+        ingested = subprocess.run([*fim_args, "--out", str(tmp_path / "fim" / "ray.jsonl"), "--executor", "ray",
+                                   "--workers", "2", "--tasks", "3"], capture_output=True, text=True, timeout=300,
+                                  env={**env, "RAY_ADDRESS": f"127.0.0.1:{port}"})
+        assert "repo-fim on datatrove (ray, 2 workers, 3 shards)" in ingested.stdout, ingested.stderr[-3000:]
     finally:
         subprocess.run([ray, "stop", "--force"], capture_output=True, timeout=120, env=env)
     merge(_inputs(tmp_path / "data", files), tmp_path / "in-process", MergeOptions(exclude_categories=("eval",)),
@@ -226,10 +258,16 @@ def test_a_local_ray_cluster_keeps_the_same_records_and_counts_the_same_tokens(t
     assert counted.returncode == here.returncode == 1 and "> --max-tokens 150" in here.stderr
     assert counted.stderr == here.stderr
     assert [line for line in counted.stdout.splitlines() if "on datatrove" not in line] == here.stdout.splitlines()
+    plain = subprocess.run([*check_args, "--rejects", str(tmp_path / "rejects.jsonl"), "--executor", "in-process"],
+                           capture_output=True, text=True, timeout=300)
+    assert checked.returncode == plain.returncode
+    assert (tmp_path / "ray-rejects.jsonl").read_bytes() == (tmp_path / "rejects.jsonl").read_bytes()
+    _ingest_alike(ingested, fim_args, tmp_path / "fim" / "ray.jsonl")
+    assert list((tmp_path / "work").iterdir()) == []
 
 
 @pytest.mark.timeout(400)
-def test_a_slurm_cluster_keeps_the_same_records_counts_the_same_tokens_and_checks_alike(tmp_path):
+def test_a_slurm_cluster_keeps_the_same_records_counts_the_same_tokens_checks_and_ingests_alike(tmp_path):
     from tests.helpers import slurm
 
     why = slurm.missing()
@@ -251,6 +289,11 @@ def test_a_slurm_cluster_keeps_the_same_records_counts_the_same_tokens_and_check
         checked = subprocess.run([*check_args, "--rejects", str(tmp_path / "slurm-rejects.jsonl"), "--executor",
                                   "slurm", "--tasks", "3"], capture_output=True, text=True, timeout=300, env=env)
         assert "check on datatrove (slurm, 3 workers, 3 shards)" in checked.stdout, checked.stderr[-3000:]
+        fim_args = [*FACTORY, "ingest", "repo-fim", str(_repo(tmp_path / "repo")), "--work-dir", str(tmp_path / "work")]
+        ingested = subprocess.run([*fim_args, "--out", str(tmp_path / "fim" / "slurm.jsonl"), "--executor", "slurm",
+                                   "--tasks", "2"], capture_output=True, text=True, timeout=300, env=env)
+        assert "repo-fim on datatrove (slurm, 2 workers, 2 shards)" in ingested.stdout, ingested.stderr[-3000:]
+    _ingest_alike(ingested, fim_args, tmp_path / "fim" / "slurm.jsonl")
     subprocess.run([*merge_args, "--executor", "in-process", "--out", str(tmp_path / "in-process")], check=True,
                    capture_output=True, timeout=300)
     _same_outputs(tmp_path / "in-process", tmp_path / "slurm")
