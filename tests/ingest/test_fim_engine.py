@@ -15,6 +15,7 @@ from factory.ingest.repo_fim import FimOptions
 from factory.ingest.sink import IngestReport, RecordSink
 from factory.scale import EngineOptions
 from tests.helpers.cli import factory_cli
+from tests.helpers.engine import after_failure, parts_now
 from tests.helpers.sources import APACHE, GO, PY, RUBY, commit_files
 
 pytest.importorskip("datatrove")
@@ -87,7 +88,6 @@ def test_the_command_line_and_factory_toml_choose_the_engine(big_repo, tmp_path)
 
 
 def test_a_failed_ingest_resumes_from_its_finished_shards(big_repo, tmp_path, monkeypatch):
-    from factory import scale
     from factory.ingest import fim_engine
 
     here, here_report = _ingest(big_repo, tmp_path / "here.jsonl", EngineOptions("in-process"), tmp_path / "w")
@@ -103,14 +103,8 @@ def test_a_failed_ingest_resumes_from_its_finished_shards(big_repo, tmp_path, mo
     with pytest.raises(FactoryError, match=r"the repo-fim ingest on datatrove failed.*rerun the same ingest"):
         _ingest(big_repo, tmp_path / "engine.jsonl", engine, tmp_path / "w")
     assert not (tmp_path / "engine.jsonl").exists()
-    (work,) = (tmp_path / "w").iterdir()
-    finished = sorted(p.name for p in (work / "logs" / "completions").iterdir())
-    assert 0 < len(finished) < 6
-    parts = {r: (work / "parts" / f"{int(r):05d}.jsonl").stat().st_mtime_ns for r in finished}
-    monkeypatch.undo()
-    kept: list[Path] = []
-    monkeypatch.setattr(scale, "remove_work", kept.append)  # to look at the parts after the rerun
+    work, parts, kept = after_failure(tmp_path / "w", ".jsonl", 6, monkeypatch)
     engine_records, engine_report = _ingest(big_repo, tmp_path / "engine.jsonl", engine, tmp_path / "w")
-    assert f"resumed: {len(finished)} of them were done" in engine_report.pop("said")[0]
-    assert kept == [work] and {r: (work / "parts" / f"{int(r):05d}.jsonl").stat().st_mtime_ns for r in parts} == parts
+    assert f"resumed: {len(parts)} of them were done" in engine_report.pop("said")[0]
+    assert kept == [work] and parts_now(work, ".jsonl", parts) == parts
     assert engine_records == here and engine_report == {k: v for k, v in here_report.items() if k != "said"}

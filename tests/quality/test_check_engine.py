@@ -17,6 +17,7 @@ from factory.quality.check import format_check_report
 from factory.quality.check_engine import run_check
 from factory.scale import EngineOptions
 from tests.helpers.cli import factory_cli
+from tests.helpers.engine import after_failure, parts_now
 
 pytest.importorskip("datatrove")
 HOST = PluginHost(entry_points=False).load()
@@ -108,7 +109,6 @@ def test_build_batches_do_not_change_the_answer(dataset: list[Path], tmp_path: P
 
 
 def test_a_failed_check_resumes_from_its_finished_shards(dataset: list[Path], tmp_path: Path, monkeypatch) -> None:
-    from factory import scale
     from factory.quality import check_engine
 
     plain = run_check(dataset, build=False, rejects=tmp_path / "plain.jsonl", engine=EngineOptions("in-process"))
@@ -125,17 +125,11 @@ def test_a_failed_check_resumes_from_its_finished_shards(dataset: list[Path], tm
     with pytest.raises(FactoryError, match=r"factory check on datatrove failed.*rerun the same check"):
         run_check(dataset, build=False, rejects=tmp_path / "engine.jsonl", engine=engine, work_root=tmp_path / "work")
     assert not (tmp_path / "engine.jsonl").exists()
-    (work,) = (tmp_path / "work").iterdir()
-    finished = sorted(p.name for p in (work / "logs" / "completions").iterdir())
-    assert 0 < len(finished) < 6
-    parts = {r: (work / "parts" / f"{int(r):05d}.pickle").stat().st_mtime_ns for r in finished}
-    monkeypatch.undo()
-    kept: list[Path] = []
+    work, parts, kept = after_failure(tmp_path / "work", ".pickle", 6, monkeypatch)
     said: list[str] = []
-    monkeypatch.setattr(scale, "remove_work", kept.append)  # to look at the parts after the rerun
     resumed = run_check(dataset, build=False, rejects=tmp_path / "engine.jsonl", engine=engine,
                         work_root=tmp_path / "work", echo=said.append)
-    assert f"resumed: {len(finished)} of them were done" in said[0]
-    assert kept == [work] and {r: (work / "parts" / f"{int(r):05d}.pickle").stat().st_mtime_ns for r in parts} == parts
+    assert f"resumed: {len(parts)} of them were done" in said[0]
+    assert kept == [work] and parts_now(work, ".pickle", parts) == parts
     assert resumed.to_dict() == plain.to_dict()
     assert (tmp_path / "engine.jsonl").read_bytes() == (tmp_path / "plain.jsonl").read_bytes()

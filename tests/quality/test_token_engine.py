@@ -19,6 +19,7 @@ from factory.quality.tokens import format_token_report
 from factory.scale import EngineOptions
 from factory.store.shards import plan_shards, scan_inputs
 from tests.helpers.datasets import neg_record, text_record, tool_record
+from tests.helpers.engine import finished_parts, parts_now
 
 pytest.importorskip("datatrove")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -109,8 +110,7 @@ def test_a_failed_count_resumes_from_its_finished_shards(tmp_path, monkeypatch):
         # 2 workers: 8 shards of about 25 lines
         count_tokens(files, "qwen2.5", 600, engine=EngineOptions("local", 2), work_root=tmp_path / "work")
     (work,) = (tmp_path / "work").iterdir()
-    finished = sorted(p.name for p in (work / "logs" / "completions").iterdir())
-    parts = {rank: (work / "parts" / f"{int(rank):05d}.json").stat().st_mtime_ns for rank in finished}
+    parts = finished_parts(work, ".json")
     assert 0 < len(parts) < 8
     monkeypatch.undo()
     said = []
@@ -123,7 +123,7 @@ def test_a_failed_count_resumes_from_its_finished_shards(tmp_path, monkeypatch):
     assert _text(resumed) == _text(plain)
     assert "(local, 1 workers, 8 shards)" in said[0] and f"resumed: {len(parts)} of them were done" in said[0]
     assert kept == [work]  # the finished shards' parts were not written again
-    assert {r: (work / "parts" / f"{int(r):05d}.json").stat().st_mtime_ns for r in parts} == parts
+    assert parts_now(work, ".json", parts) == parts
     monkeypatch.undo()
     count_tokens(files, "qwen2.5", 600, engine=EngineOptions("local", 2), work_root=tmp_path / "work")
     assert list((tmp_path / "work").iterdir()) == []  # a finished count removes its work files
