@@ -238,8 +238,8 @@ def versions(*names: str) -> dict[str, str]:
 
 @functools.cache
 def _source_stamp() -> str:
-    """The sizes and times of the factory's Python files (its package and the schemas, plugins and
-    training folders it maps in)."""
+    """The sizes and times of the factory's Python files (its package and the schemas and plugins
+    folders it maps in)."""
     import hashlib
     import importlib.util
 
@@ -257,13 +257,18 @@ def _source_stamp() -> str:
 def shard_size(work: Path, wanted: int) -> int:
     """The shard size the work folder's first run chose (``wanted`` on a first run): a rerun with other
     ``--workers``, or on a machine with other cores, resumes from the same cut instead of starting afresh."""
-    saved = work / "shard_size"
-    if saved.exists():
-        return int(saved.read_text())
-    tmp = saved.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(str(wanted))
-    os.replace(tmp, saved)
-    return wanted
+    return int(_saved_once(work / "shard_size", lambda: str(wanted).encode()))
+
+
+def _saved_once(path: Path, make: Callable[[], bytes]) -> bytes:
+    """``path``'s bytes; on the first run, ``make()``'s, written whole before they are used."""
+    if path.exists():
+        return path.read_bytes()
+    data = make()
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+    return data
 
 
 def work_dir(root: Path, identity: Any) -> Path:
@@ -286,14 +291,9 @@ def shard_plan(work: Path, paths: Any, per_shard: int, labels: Any = None) -> li
 
     from factory.store.shards import plan_shards
 
-    plan = work / "plan.json"
-    if plan.exists():
-        return orjson.loads(plan.read_bytes())["shards"]
-    shards = plan_shards(paths, per_shard, labels)
-    tmp = plan.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_bytes(orjson.dumps({"inputs": [str(p) for p in paths], "shards": shards}))
-    os.replace(tmp, plan)
-    return shards
+    saved = _saved_once(work / "plan.json", lambda: orjson.dumps(
+        {"inputs": [str(p) for p in paths], "shards": plan_shards(paths, per_shard, labels)}))
+    return orjson.loads(saved)["shards"]
 
 
 def shard_segments(work: Path, rank: int) -> list:

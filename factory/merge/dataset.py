@@ -228,10 +228,7 @@ def merge(inputs: Sequence[MergeInput], out_dir: str | Path, options: MergeOptio
         settings = {k: sorted(v) if isinstance(v, set) else v for k, v in dataclasses.asdict(opts).items()}
         settings["too_long"] = {k: sorted(v) for k, v in opts.too_long.items()}
         versions = scale.versions("datasketch", "datatrove", "jsonschema")
-        key = hashlib.blake2b(orjson.dumps([digest, settings, engine.tasks, versions], default=str,
-                                           option=orjson.OPT_SORT_KEYS), digest_size=8).hexdigest()
-        work = out_dir.resolve() / ".dedupe" / key  # absolute: a cluster's workers start elsewhere
-        work.mkdir(parents=True, exist_ok=True)
+        work = scale.work_dir(out_dir / ".dedupe", [digest, settings, engine.tasks, versions])
         # the same cut for both steps; a resumed run keeps the first run's
         per_shard = scale.shard_size(work, engine.balanced(lines, SHARD_RECORDS, MIN_SHARD_RECORDS))
         rows = _rows_on_engine(inputs, opts, parents, near_on, work, per_shard, engine, executor, echo)
