@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 
 import orjson
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from factory.config import load_config
@@ -68,6 +68,8 @@ def test_the_record_validator_answers_any_json_with_reasons(obj):
 
 @SETTINGS
 @given(objects)
+@example({"conversations": [], "tools": "00"})  # tools as a string that is not JSON (found by this test)
+@example({"conversations": [], "tools": "5"})  # ... or JSON that is not a list
 def test_the_score_readers_view_any_json_or_say_why_not(obj):
     try:
         view = view_record(obj, "in.jsonl", 1)

@@ -167,8 +167,14 @@ def view_record(obj: Any, path: str = "<input>", lineno: int = 0) -> RecordView:
             else:
                 msgs.append({"role": role, "content": value})
         tools = obj.get("tools") or []
-        if isinstance(tools, str):
-            tools = orjson.loads(tools)
+        if isinstance(tools, str):  # LLaMA-Factory keeps the tools as a JSON string
+            try:
+                tools = orjson.loads(tools)
+            except orjson.JSONDecodeError:
+                tools = None
+        if not isinstance(tools, list):
+            raise InputError(*where, f"'tools' is {type(obj.get('tools')).__name__} {str(obj.get('tools'))!r:.60}, "
+                             "not a list of tools", "give 'tools' as a JSON list (or a string holding one)")
         return RecordView("sharegpt", obj, msgs, tools)
     if "instruction" in obj and "output" in obj:
         prompt = str(obj["instruction"]) + (f"\n\n{obj['input']}" if obj.get("input") else "")
