@@ -9,7 +9,15 @@ from typing import Any
 
 from factory.llm.native import openai_messages, openai_tools, turn_from_openai
 from factory.llm.provider import Completion, LLMRequest, RejectedRequest
-from factory.llm.sdk import CALLS, http_client, prepared_model, request_timeout, translate, verbatim
+from factory.llm.sdk import (
+    CALLS,
+    http_client,
+    prepared_model,
+    request_timeout,
+    structured_client,
+    translate,
+    verbatim,
+)
 
 
 def _raw(completion: Any) -> str:
@@ -32,8 +40,8 @@ def _usage(completion: Any) -> tuple[int, int]:
 class OpenAIProvider:
     def __init__(self, name: str, model: str, api_key: str | None, base_url: str | None, timeout: float,
                  max_connections: int = 100) -> None:
-        import instructor
         from openai import AsyncOpenAI
+        from openai.types.chat import ChatCompletion
 
         self.name, self.model = name, model
         self.on_headers: Callable[[Any], None] | None = None
@@ -41,7 +49,7 @@ class OpenAIProvider:
         # The engine owns retries: the SDK's own must be off or every failure is retried twice over.
         self._sdk = AsyncOpenAI(api_key=api_key or "none", base_url=base_url, max_retries=0, timeout=request_timeout(timeout),
                                 http_client=self._http)
-        self._client = instructor.from_openai(self._sdk, mode=instructor.Mode.TOOLS)
+        self._client = structured_client(self._sdk, "/chat/completions", ChatCompletion, "openai")
 
     async def complete(self, request: LLMRequest, max_reasks: int) -> Completion:
         CALLS.set([])
