@@ -17,9 +17,9 @@ quoted literal, or a home-directory path.
 
 from __future__ import annotations
 
-import functools
 import math
 import re
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -184,16 +184,15 @@ def _always(_text: str) -> bool:
     return True
 
 
-_lowered: dict[str, str] = {}
+_lowered = threading.local()  # (text, text.lower()): the rules of one scrub() share its lower-casing
 
 
 def _has_lower(*needles: str) -> Callable[[str], bool]:
     def guard(text: str) -> bool:
-        lower = _lowered.get(text)
-        if lower is None:
-            _lowered.clear()  # one text at a time: the rules of one scrub() share its lower-casing
-            lower = _lowered[text] = text.lower()
-        return any(n in lower for n in needles)
+        last = getattr(_lowered, "last", None)
+        if last is None or last[0] is not text:  # per thread: threads scrubbing at once keep their own
+            last = _lowered.last = (text, text.lower())
+        return any(n in last[1] for n in needles)
 
     return guard
 
@@ -308,9 +307,18 @@ class Scrubber:
         return out
 
 
-@functools.cache
+_RULES: list[tuple[Rule, ...]] = []
+_RULES_LOCK = threading.Lock()
+
+
 def _rules() -> tuple[Rule, ...]:
-    return RULES + detect_secrets_rules()
+    """Built once per process: threads that scrub at once (rollouts) wait for the first one instead of
+    each importing detect-secrets' plugins."""
+    if not _RULES:
+        with _RULES_LOCK:
+            if not _RULES:
+                _RULES.append(RULES + detect_secrets_rules())
+    return _RULES[0]
 
 
 def iter_strings(obj: Any) -> Iterator[str]:

@@ -9,6 +9,7 @@ import email.utils
 import functools
 import logging
 import re
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -48,7 +49,7 @@ def structured_client(sdk: Any, post_path: str, cast_to: type, provider: str) ->
     costs about a sixth less CPU (``bench/bench_engine.py``)."""
     import instructor
 
-    skip = _not_given_types()
+    skip = _not_given_types(sdk)
 
     async def create(**body: Any) -> Any:
         return await sdk.post(post_path, body={k: v for k, v in body.items() if not isinstance(v, skip)},
@@ -61,16 +62,10 @@ def structured_client(sdk: Any, post_path: str, cast_to: type, provider: str) ->
                                       provider=kind, mode=instructor.Mode.TOOLS)
 
 
-def _not_given_types() -> tuple[type, ...]:
-    """The SDKs' markers for "leave this field out" (a body must never carry them)."""
-    found: list[type] = []
-    for module in ("openai", "anthropic"):
-        try:
-            sdk_module = __import__(module)
-        except ImportError:
-            continue
-        found += [getattr(sdk_module, name) for name in ("NotGiven", "Omit") if isinstance(getattr(sdk_module, name, None), type)]
-    return tuple(found)
+def _not_given_types(sdk: Any) -> tuple[type, ...]:
+    """The SDK's markers for "leave this field out" (``NotGiven``, ``Omit``): a body never carries them."""
+    package = sys.modules.get(type(sdk).__module__.split(".")[0])
+    return tuple(t for t in (getattr(package, "NotGiven", None), getattr(package, "Omit", None)) if isinstance(t, type))
 
 
 def remember_async_validator_check() -> None:

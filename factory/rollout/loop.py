@@ -17,6 +17,7 @@ Then the stages, each with its own pass rate (:mod:`factory.rollout.verify`).
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import time
 from collections.abc import Callable
@@ -32,6 +33,8 @@ from factory.llm.provider import LLMRequest
 from factory.rollout.blueprints import Blueprint
 from factory.rollout.sandbox import Limits, content_of, open_sandbox
 from factory.rollout.tools import SHELL_TOOLS, SandboxTools, parse_arguments, write_inside
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -181,14 +184,14 @@ class Runner:
         async def one(task: Blueprint, sample: int) -> Rollout:
             async with gate:
                 rollout = await self.run_one(task, sample)
-            if self.on_done is not None:
-                self.on_done(rollout)
+            if self.on_done is not None:  # judging a rollout is CPU work: not in the loop the others share
+                await self._thread(self.on_done, rollout)
             return rollout
 
         try:
             return list(await asyncio.gather(*(one(t, s) for t, s in jobs)))
         finally:
-            self.pool.shutdown(wait=True)
+            self.pool.shutdown(wait=True)  # the sandboxes still closing too
 
     async def _thread(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)
@@ -204,29 +207,41 @@ class Runner:
         return await self._thread(timed)
 
     async def run_one(self, task: Blueprint, sample: int) -> Rollout:
+        """One rollout. Its sandbox is set up while its first model turn is asked (that turn needs only
+        the prompt), and closed after the rollout has returned, while the next one starts: neither
+        adds to a rollout's time. Should the set-up fail, the rollout is an error whatever the model
+        said, and that first turn stays in the ledger for a rerun."""
         r = Rollout(task, sample)
+        ready = asyncio.ensure_future(self._set_up(r, task))
         try:
-            box = await self._sandbox(r, open_sandbox, task.repo, self.settings.limits, None, self.settings.isolation)
-        except OSError as exc:
-            r.status, r.reason = "error", f"cannot set up the sandbox: {exc}"
-            return r
-        r.isolation, r.setup_seconds = box.isolation, box.setup_seconds
-        try:
-            tools = SandboxTools(box)
-            setup_error = await self._sandbox(r, _set_up, box, tools, task)
-            if setup_error:
-                r.status, r.reason = "error", setup_error
-                return r
-            await self._converse(r, tools)
-            if r.status == "answered":
+            await self._converse(r, ready)
+            box, tools, error = await ready
+            if error:
+                r.status, r.reason = "error", error
+            elif r.status == "answered":
                 await self._sandbox(r, verify_outcome, r, box, tools)
         except Exception as exc:  # noqa: BLE001 - one rollout's failure must not stop the others
             r.status, r.reason = "error", f"{type(exc).__name__}: {exc}"
         finally:
-            await self._sandbox(r, box.close)
+            box = await _sandbox_of(ready)
+            if box is not None:
+                self.pool.submit(_close, r, box)
         return r
 
-    async def _converse(self, r: Rollout, tools: SandboxTools) -> None:
+    async def _set_up(self, r: Rollout, task: Blueprint) -> tuple[Any, SandboxTools | None, str]:
+        """(the sandbox, its tools, '' or why it could not be set up)."""
+        try:
+            box = await self._sandbox(r, open_sandbox, task.repo, self.settings.limits, None, self.settings.isolation)
+        except OSError as exc:
+            return None, None, f"cannot set up the sandbox: {exc}"
+        r.isolation, r.setup_seconds = box.isolation, box.setup_seconds
+        try:
+            tools = SandboxTools(box)
+            return box, tools, await self._sandbox(r, _set_up, box, tools, task)
+        except Exception as exc:  # noqa: BLE001 - the rollout's error, and its sandbox still closed
+            return box, None, f"{type(exc).__name__}: {exc}"
+
+    async def _converse(self, r: Rollout, ready: asyncio.Future) -> None:
         s, task = self.settings, r.task
         r.messages = [{"role": "system", "content": self.system}, {"role": "user", "content": task.prompt}]
         told: set[int] = set()
@@ -254,6 +269,9 @@ class Runner:
                 return
             r.messages.append(turn.message())
             if turn.calls:
+                _, tools, error = await ready
+                if error:
+                    return
                 await self._execute(r, tools, turn, result.key)
                 if r.status == "diverged":
                     return
@@ -315,6 +333,23 @@ class Runner:
                     continue
                 logs.append(CallLog(call.name, args, done.ok, done.output, done.refused))
         return logs
+
+
+async def _sandbox_of(ready: asyncio.Future) -> Any:
+    """The sandbox a set-up made, once it is done, or None."""
+    try:
+        return (await asyncio.shield(ready))[0]
+    except Exception:  # noqa: BLE001 - the set-up's own error is the rollout's already
+        return None
+
+
+def _close(r: Rollout, box: Any) -> None:
+    start = time.perf_counter()
+    try:
+        box.close()
+    except OSError as exc:  # the rollout is finished and judged; a copy left behind is removed by the next run
+        log.warning("could not remove the sandbox %s: %s", box.base, exc)
+    r.tool_seconds += time.perf_counter() - start
 
 
 def verify_outcome(r: Rollout, box: Any, tools: SandboxTools) -> None:

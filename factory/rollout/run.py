@@ -14,6 +14,7 @@ every completed turn comes from the ledger.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -70,15 +71,21 @@ def run_rollouts(session: Any, blueprints: list[Blueprint], spec: Any, toolset: 
     meta = {"generator": "rollout", "spec": spec.name, "spec_hash": spec.hash, "provider": session.provider,
             "model": session.model_name, "toolset": toolset.name}
     verdicts: list[Verdict] = []
+    scrubbed: dict[int, dict[str, Any]] = {}  # id(verdict) -> its record as written
     stages = StageReport()
+    lock = threading.Lock()
 
-    def done(r: Rollout) -> None:
+    def done(r: Rollout) -> None:  # in a worker thread, as each rollout ends
         v = judge(r, tools, meta, category, validator, rules)
-        if r.status != "stopped":
-            stages.add(v)
-        verdicts.append(v)
-        if on_done is not None:
-            on_done(r, v)
+        row = _scrubbed([v.record])[0] if v.record is not None else None
+        with lock:
+            if r.status != "stopped":
+                stages.add(v)
+            verdicts.append(v)
+            if row is not None:
+                scrubbed[id(v)] = row
+            if on_done is not None:
+                on_done(r, v)
 
     jobs = [(bp, i) for bp in blueprints for i in range(settings.samples)]
     started = time.monotonic()
@@ -109,13 +116,13 @@ def run_rollouts(session: Any, blueprints: list[Blueprint], spec: Any, toolset: 
     }
     written = stopped is None and not unfinished
     if written:
-        passed = [v.record for v in verdicts if v.passed and v.record is not None]
-        failed = [v.record for v in verdicts if not v.passed and v.record is not None]
-        pairs = preference_pairs(verdicts)
+        passed = [scrubbed[id(v)] for v in verdicts if v.passed and v.record is not None]
+        failed = [scrubbed[id(v)] for v in verdicts if not v.passed and v.record is not None]
+        pairs = _scrubbed(preference_pairs(verdicts))  # a pair is one record: its placeholders agree
         for path, rows in ((out, passed), (out.with_name(out.name + ".failed.jsonl"), failed),
                            (out.with_name(out.name + ".pairs.jsonl"), pairs)):
             with JsonlWriter(path) as w:
-                for row in _scrubbed(rows):
+                for row in rows:
                     w.write(row)
             report["outputs"][str(path)] = len(rows)
     write_json(out.with_name(out.name + ".report.json"), report)

@@ -153,6 +153,23 @@ def test_a_tool_error_followed_by_recovery_passes(tmp_path: Path) -> None:
     assert record["meta"]["rollout"]["failed_calls"] == 2  # the wrong edit and the first, failing test run
 
 
+def test_a_task_whose_set_up_fails_is_an_error_and_its_sandbox_is_removed(tmp_path: Path) -> None:
+    import tempfile
+
+    from factory.rollout.sandbox import SANDBOX_PREFIX
+
+    mine = f"{SANDBOX_PREFIX}{os.getpid()}-"
+    with LoopbackServer(ScriptedAgent({"setup": release_fix()})) as srv:
+        outcome = _run(srv, tmp_path, [_task("setup", setup_commands=["false"])])
+        asked = len(srv.requests)
+    [verdict] = outcome.verdicts
+    assert verdict.rollout.status == "error" and verdict.rollout.reason.startswith("setup command failed: false")
+    assert not verdict.rollout.calls  # the model's calls never ran: the sandbox was not ready for them
+    assert asked <= 1  # at most the first turn, asked while the sandbox was set up
+    assert outcome.report["failed"] == 1 and outcome.report["passed"] == 0
+    assert not [p for p in os.listdir(tempfile.gettempdir()) if p.startswith(mine)]
+
+
 def test_a_malformed_call_gets_an_error_and_fails_the_format_stage(tmp_path: Path) -> None:
     from factory.testing.wire import scripted_turn
 

@@ -157,6 +157,37 @@ def test_root_inside_the_jail_cannot_remount_unmask_or_read_the_factorys_keys(mo
     assert "null" in out and "vda" not in out and "sda" not in out
 
 
+@pytest.mark.skipif(bool(namespaces_available()), reason="no namespace jail on this system")
+def test_the_jail_hides_credentials_and_cgroups_and_only_its_own_mounts_are_writable(monkeypatch: pytest.MonkeyPatch,
+                                                                                      tmp_path: Path) -> None:
+    from factory.rollout.sandbox import Limits
+
+    home = tmp_path / "a home"  # blanks in the paths: the jail's mount table escapes them
+    (home / ".ssh").mkdir(parents=True)
+    (home / ".ssh" / "id_ed25519").write_text("PRIVATE-KEY-CANARY")
+    (home / ".netrc").write_text("machine example.com password NETRC-CANARY")
+    monkeypatch.setenv("HOME", str(home))
+    repo = tmp_path / "a repo"
+    shutil.copytree(FIXTURE_REPO, repo)
+    with open_sandbox(repo) as box:
+        jail = box._jail
+        script = (f"cat '{home}/.ssh/id_ed25519' '{home}/.netrc'; echo CGROUPS $(ls -A /sys/fs/cgroup | wc -l); echo MOUNTS; "
+                  "cat /proc/self/mounts; echo edit > README.md && echo EDITED")
+        out = jail.run(["/bin/sh", "-c", script], Limits(), box.shown, 20).output
+        seen: dict[str, list[str]] = {}  # the mount each path shows: the last one on it
+        for line in out.split("MOUNTS", 1)[1].splitlines():
+            fields = line.split()
+            if len(fields) >= 4 and fields[1].startswith("/"):
+                seen[fields[1].replace("\\040", " ")] = fields[3].split(",")
+        assert (box.root / "README.md").read_text() == "edit\n"
+    assert "CANARY" not in out and "EDITED" in out
+    assert "CGROUPS 0" in out  # the cgroup mounts are hidden under an empty read-only tmpfs
+    writable = {path for path, options in seen.items() if "rw" in options}
+    assert writable == {box.shown, str(jail.base / "layer"), str(jail.base / "dev" / "shm"), "/dev/shm",
+                        str(jail.scratch), str(jail.home)}
+    assert (FIXTURE_REPO / "README.md").read_text() != "edit\n"
+
+
 def test_links_and_fifos_in_the_copy_are_neither_followed_nor_opened(tmp_path: Path) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("the host's secret")
