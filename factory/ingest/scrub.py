@@ -243,10 +243,16 @@ class Scrubber:
         return rule.random_only and not _looks_random(value)
 
     def scrub(self, text: str) -> str:
-        for rule in _rules():
-            if not rule.guard(text):
-                continue
-            text = rule.pattern.sub(lambda m, r=rule: self._replace(r, m), text)
+        if text not in _CLEAN:
+            replaced = self.counts.total()
+            scanned = text
+            for rule in _rules():
+                if not rule.guard(scanned):
+                    continue
+                scanned = rule.pattern.sub(lambda m, r=rule: self._replace(r, m), scanned)
+            if scanned is text or (scanned == text and self.counts.total() == replaced):
+                _remember_clean(text)
+            text = scanned
         if self._names is not None:
             text = self._names.sub(lambda m: self._count_name(m.group(1)), text)
         return text
@@ -305,6 +311,26 @@ class Scrubber:
                 ]
             out.append(msg)
         return out
+
+
+# Texts in which no rule replaced anything. The rules do not depend on the record (only the home
+# user names do, applied apart), so such a text is clean in every record: rollouts and ingested logs
+# repeat the same system prompt, tool schemas and file contents in record after record, and each is
+# scanned once per process instead of once per record.
+_CLEAN: set[str] = set()
+CLEAN_CHARS = 32 << 20  # characters remembered at most (then all forgotten and learnt again)
+_clean_chars = [0]
+
+
+def _remember_clean(text: str) -> None:
+    size = len(text) + 64  # a short text costs its set entry
+    if size > CLEAN_CHARS // 8:
+        return  # a text this long is scanned every time
+    if _clean_chars[0] + size > CLEAN_CHARS:
+        _CLEAN.clear()
+        _clean_chars[0] = 0
+    _CLEAN.add(text)
+    _clean_chars[0] += size
 
 
 _RULES: list[tuple[Rule, ...]] = []

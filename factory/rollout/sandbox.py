@@ -28,6 +28,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -349,9 +350,18 @@ SECRET_FILES = (".netrc", ".git-credentials", ".npmrc", ".pypirc", ".bash_histor
                 ".zsh_history", ".pgpass", ".my.cnf")
 
 
-@lru_cache(maxsize=1)
+_PROBE_LOCK = threading.Lock()
+
+
 def namespaces_available() -> str:
-    """'' when the namespace jail works here, else why not (then sandboxes are real copies)."""
+    """'' when the namespace jail works here, else why not (then sandboxes are real copies). Probed
+    once per process: rollouts starting at once wait for the first probe instead of each making one."""
+    with _PROBE_LOCK:
+        return _probe_namespaces()
+
+
+@lru_cache(maxsize=1)
+def _probe_namespaces() -> str:
     if sys.platform != "linux" or not all(shutil.which(p) for p in ("unshare", "nsenter", "setpriv")):
         return "unshare/nsenter/setpriv are not installed (Linux util-linux)"
     with tempfile.TemporaryDirectory(prefix="factory-probe-") as tmp:
