@@ -6,7 +6,9 @@
    ls-like reads) and an answer -- against a scripted model on loopback answering in 200 ms, with C
    rollouts at once (default 32). Ideal wall = R / C x 8 x latency; target <= 1.3 x ideal plus the
    tool time, the sandbox's own work (set-up, tool calls, verification, clean-up, timed in the thread
-   that ran it; the report's ``sandbox_seconds``) divided by C. The server runs in its own process; the CPU measured is this process's (engine, SDK,
+   that ran it; the report's ``sandbox_seconds``) divided by C; and, strictly, counting only the work a
+   model turn waited for (the set-up runs while the first turn is asked, the clean-up after the
+   rollout returned: ``sandbox_overlapped_seconds``). The server runs in its own process; the CPU measured is this process's (engine, SDK,
    the loop, file tools, judging), per model turn: target < 5 ms. Commands started in the sandbox
    are counted apart (children's CPU); with worker processes (``--workers 0``, auto) the SDK's CPU is
    theirs, and this process's is the factory's own.
@@ -113,10 +115,16 @@ def bench_throughput(rollouts: int, concurrency: int, latency: float, workers: i
         # rollout, measured where it ran, spread over the concurrent slots
         tool_s = rep["sandbox_seconds"] / concurrency
         target = 1.3 * ideal + tool_s
+        # the strict reading: only the sandbox work a model turn waited for (tool calls, verification),
+        # not the set-up and clean-up that now overlap the model's turns
+        waited_s = (rep["sandbox_seconds"] - rep["sandbox_overlapped_seconds"]) / concurrency
+        strict = 1.3 * ideal + waited_s
         print(f"[workers {workers or 'auto'}] {rollouts} rollouts x {turns // max(1, rollouts)} turns at {latency * 1000:.0f} ms, concurrency "
               f"{concurrency}: wall {wall:.2f} s, ideal {ideal:.2f} s ({wall / ideal:.2f}x); tool time {tool_s:.2f} s "
               f"(sandbox work {rep['sandbox_seconds']:.1f} s / {concurrency} slots); target 1.3 x ideal + tool time "
               f"= {target:.2f} s: {'met' if wall <= target else 'MISSED'}; passed {rep['passed']}/{rep['rollouts']}")
+        print(f"  strict: counting only the sandbox work a turn waited for ({waited_s:.2f} s; set-up and clean-up "
+              f"overlap the model's turns), target {strict:.2f} s: {'met' if wall <= strict else 'MISSED'}")
         print(f"  this process's CPU {cpu:.2f} s = {1000 * cpu / max(1, turns):.2f} ms per model turn "
               f"({turns} turns, {rep['tool_calls']} tool calls); sandbox processes' CPU {child_cpu:.2f} s; "
               f"set-up mean {rep['sandbox_setup_ms_mean']} ms; isolation {rep['isolation']}")

@@ -90,8 +90,11 @@ class Rollout:
     isolation: str = ""
     setup_seconds: float = 0.0
     # time in the sandbox's own work (set-up, tool calls, verification, clean-up), measured in the
-    # worker thread that ran it: a rollout's share of the wall that no model latency explains
+    # worker thread that ran it
     tool_seconds: float = 0.0
+    # the part of it that no model turn waited for: the set-up (done while the first turn is asked)
+    # and the clean-up (after the rollout returned)
+    overlapped_seconds: float = 0.0
 
     @property
     def final_answer(self) -> str:
@@ -196,14 +199,14 @@ class Runner:
     async def _thread(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)
 
-    async def _sandbox(self, r: Rollout, fn: Callable[..., Any], *args: Any) -> Any:
+    async def _sandbox(self, r: Rollout, fn: Callable[..., Any], *args: Any, overlapped: bool = False) -> Any:
         """``fn`` in a worker thread, its running time (not its wait for a thread) added to the rollout's."""
         def timed() -> Any:
             start = time.perf_counter()
             try:
                 return fn(*args)
             finally:
-                r.tool_seconds += time.perf_counter() - start
+                _took(r, time.perf_counter() - start, overlapped)
         return await self._thread(timed)
 
     async def run_one(self, task: Blueprint, sample: int) -> Rollout:
@@ -231,13 +234,14 @@ class Runner:
     async def _set_up(self, r: Rollout, task: Blueprint) -> tuple[Any, SandboxTools | None, str]:
         """(the sandbox, its tools, '' or why it could not be set up)."""
         try:
-            box = await self._sandbox(r, open_sandbox, task.repo, self.settings.limits, None, self.settings.isolation)
+            box = await self._sandbox(r, open_sandbox, task.repo, self.settings.limits, None, self.settings.isolation,
+                                      overlapped=True)
         except OSError as exc:
             return None, None, f"cannot set up the sandbox: {exc}"
         r.isolation, r.setup_seconds = box.isolation, box.setup_seconds
         try:
             tools = SandboxTools(box)
-            return box, tools, await self._sandbox(r, _set_up, box, tools, task)
+            return box, tools, await self._sandbox(r, _set_up, box, tools, task, overlapped=True)
         except Exception as exc:  # noqa: BLE001 - the rollout's error, and its sandbox still closed
             return box, None, f"{type(exc).__name__}: {exc}"
 
@@ -349,7 +353,13 @@ def _close(r: Rollout, box: Any) -> None:
         box.close()
     except OSError as exc:  # the rollout is finished and judged; a copy left behind is removed by the next run
         log.warning("could not remove the sandbox %s: %s", box.base, exc)
-    r.tool_seconds += time.perf_counter() - start
+    _took(r, time.perf_counter() - start, overlapped=True)
+
+
+def _took(r: Rollout, seconds: float, overlapped: bool) -> None:
+    r.tool_seconds += seconds
+    if overlapped:
+        r.overlapped_seconds += seconds
 
 
 def verify_outcome(r: Rollout, box: Any, tools: SandboxTools) -> None:
