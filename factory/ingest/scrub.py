@@ -318,19 +318,21 @@ class Scrubber:
 # repeat the same system prompt, tool schemas and file contents in record after record, and each is
 # scanned once per process instead of once per record.
 _CLEAN: set[str] = set()
-CLEAN_CHARS = 32 << 20  # characters remembered at most (then all forgotten and learnt again)
+CLEAN_CHARS = 16 << 20  # characters remembered at most (then all forgotten and learnt again)
 _clean_chars = [0]
+_CLEAN_LOCK = threading.Lock()
 
 
 def _remember_clean(text: str) -> None:
     size = len(text) + 64  # a short text costs its set entry
     if size > CLEAN_CHARS // 8:
         return  # a text this long is scanned every time
-    if _clean_chars[0] + size > CLEAN_CHARS:
-        _CLEAN.clear()
-        _clean_chars[0] = 0
-    _CLEAN.add(text)
-    _clean_chars[0] += size
+    with _CLEAN_LOCK:  # only on a miss; the look-up itself takes no lock
+        if _clean_chars[0] + size > CLEAN_CHARS:
+            _CLEAN.clear()
+            _clean_chars[0] = 0
+        _CLEAN.add(text)
+        _clean_chars[0] += size
 
 
 _RULES: list[tuple[Rule, ...]] = []

@@ -14,8 +14,8 @@ from factory.llm.sdk import (
     CALLS,
     http_client,
     prepared_model,
+    remember_async_validator_check,
     request_timeout,
-    structured_client,
     translate,
     verbatim,
 )
@@ -43,15 +43,17 @@ class AnthropicProvider:
 
     def __init__(self, model: str, api_key: str | None, base_url: str | None, timeout: float,
                  max_connections: int = 100) -> None:
+        import instructor
         from anthropic import AsyncAnthropic
-        from anthropic.types import Message
 
         self.model = model
         self.on_headers: Callable[[Any], None] | None = None
         self._http = http_client(lambda: self.on_headers, timeout, max_connections)
         self._sdk = AsyncAnthropic(api_key=api_key, base_url=base_url, max_retries=0, timeout=request_timeout(timeout),
                                    http_client=self._http)
-        self._client = structured_client(self._sdk, "/v1/messages", Message, "anthropic")
+        # The SDK's own create here: unlike the openai SDK's, it does not transform the body again.
+        self._client = instructor.from_anthropic(self._sdk, mode=instructor.Mode.TOOLS)
+        remember_async_validator_check()
 
     async def complete(self, request: LLMRequest, max_reasks: int) -> Completion:
         CALLS.set([])
@@ -72,16 +74,13 @@ class AnthropicProvider:
 
     async def _native(self, request: LLMRequest) -> Completion:
         """One turn with the tools as the Messages API's ``tools`` (``tool_use`` / ``tool_result`` blocks)."""
-        from anthropic.types import Message
-
         system, messages = anthropic_messages(request.messages)
         kwargs: dict[str, Any] = {"system": system} if system else {}
         if request.tools:
             kwargs["tools"] = anthropic_tools(request.tools)
         try:
-            # The SDK's post, as for structured calls: the body is plain JSON already (see structured_client).
-            message = await self._sdk.post("/v1/messages", cast_to=Message, body={
-                "model": self.model, "messages": messages, "max_tokens": request.max_tokens, **kwargs})
+            message = await self._sdk.messages.create(model=self.model, messages=messages,
+                                                      max_tokens=request.max_tokens, **kwargs)
         except Exception as exc:
             raise translate(exc, self.name, _raw, _usage) from exc
         tin, tout = _usage(message)

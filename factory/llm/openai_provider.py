@@ -41,7 +41,6 @@ class OpenAIProvider:
     def __init__(self, name: str, model: str, api_key: str | None, base_url: str | None, timeout: float,
                  max_connections: int = 100) -> None:
         from openai import AsyncOpenAI
-        from openai.types.chat import ChatCompletion
 
         self.name, self.model = name, model
         self.on_headers: Callable[[Any], None] | None = None
@@ -49,7 +48,7 @@ class OpenAIProvider:
         # The engine owns retries: the SDK's own must be off or every failure is retried twice over.
         self._sdk = AsyncOpenAI(api_key=api_key or "none", base_url=base_url, max_retries=0, timeout=request_timeout(timeout),
                                 http_client=self._http)
-        self._client = structured_client(self._sdk, "/chat/completions", ChatCompletion, "openai")
+        self._client = structured_client(self._sdk)
 
     async def complete(self, request: LLMRequest, max_reasks: int) -> Completion:
         CALLS.set([])

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -210,47 +211,42 @@ class Runner:
         return await self._thread(timed)
 
     async def run_one(self, task: Blueprint, sample: int) -> Rollout:
-        """One rollout. Its sandbox is set up while its first model turn is asked (that turn needs only
-        the prompt), and closed after the rollout has returned, while the next one starts: neither
-        adds to a rollout's time. Should the set-up fail, the rollout is an error whatever the model
-        said, and that first turn stays in the ledger for a rerun."""
+        """One rollout. Its sandbox is set up in a worker thread while its first model turn is asked
+        (that turn needs only the prompt), and removed after the rollout has returned, while the next
+        one starts. Should the set-up fail, the rollout is an error whatever the model said (that
+        first turn stays in the ledger for a rerun). Whoever is last -- the set-up or the rollout,
+        even a cancelled one -- removes the sandbox, exactly once."""
         r = Rollout(task, sample)
-        ready = asyncio.ensure_future(self._set_up(r, task))
+        prep = _Preparation()
+        ready = asyncio.ensure_future(self._thread(_prepare, r, task, self.settings, prep))
         try:
-            await self._converse(r, ready)
-            box, tools, error = await ready
-            if error:
-                r.status, r.reason = "error", error
+            await self._converse(r, ready, prep)
+            await _wait(r, ready)
+            if prep.error:
+                r.status, r.reason = "error", prep.error
             elif r.status == "answered":
-                await self._sandbox(r, verify_outcome, r, box, tools)
+                await self._sandbox(r, verify_outcome, r, prep.box, prep.tools)
         except Exception as exc:  # noqa: BLE001 - one rollout's failure must not stop the others
             r.status, r.reason = "error", f"{type(exc).__name__}: {exc}"
         finally:
-            box = await _sandbox_of(ready)
+            with prep.lock:
+                prep.abandoned = True
+                box, prep.box = prep.box, None
             if box is not None:
-                self.pool.submit(_close, r, box)
+                try:
+                    self.pool.submit(_close, r, box)
+                except RuntimeError:  # the pool is shutting down (the run was cancelled): close it here
+                    _close(r, box)
         return r
 
-    async def _set_up(self, r: Rollout, task: Blueprint) -> tuple[Any, SandboxTools | None, str]:
-        """(the sandbox, its tools, '' or why it could not be set up)."""
-        try:
-            box = await self._sandbox(r, open_sandbox, task.repo, self.settings.limits, None, self.settings.isolation,
-                                      overlapped=True)
-        except OSError as exc:
-            return None, None, f"cannot set up the sandbox: {exc}"
-        r.isolation, r.setup_seconds = box.isolation, box.setup_seconds
-        try:
-            tools = SandboxTools(box)
-            return box, tools, await self._sandbox(r, _set_up, box, tools, task, overlapped=True)
-        except Exception as exc:  # noqa: BLE001 - the rollout's error, and its sandbox still closed
-            return box, None, f"{type(exc).__name__}: {exc}"
-
-    async def _converse(self, r: Rollout, ready: asyncio.Future) -> None:
+    async def _converse(self, r: Rollout, ready: asyncio.Future, prep: _Preparation) -> None:
         s, task = self.settings, r.task
         r.messages = [{"role": "system", "content": self.system}, {"role": "user", "content": task.prompt}]
         told: set[int] = set()
         salt = f"rollout:{task.key}:{r.sample}"
         while True:
+            if ready.done() and prep.error:  # the rollout is an error already: ask for nothing more
+                return
             if r.turns >= s.max_turns:
                 r.status, r.reason = "turn_limit", f"no final answer after {s.max_turns} model turns"
                 return
@@ -273,10 +269,10 @@ class Runner:
                 return
             r.messages.append(turn.message())
             if turn.calls:
-                _, tools, error = await ready
-                if error:
+                await _wait(r, ready)
+                if prep.error or prep.tools is None:
                     return
-                await self._execute(r, tools, turn, result.key)
+                await self._execute(r, prep.tools, turn, result.key)
                 if r.status == "diverged":
                     return
                 continue
@@ -339,21 +335,61 @@ class Runner:
         return logs
 
 
-async def _sandbox_of(ready: asyncio.Future) -> Any:
-    """The sandbox a set-up made, once it is done, or None."""
+@dataclass
+class _Preparation:
+    """A rollout's sandbox as its set-up thread leaves it: the sandbox and its tools, or why not."""
+
+    box: Any = None
+    tools: SandboxTools | None = None
+    error: str = ""
+    abandoned: bool = False  # the rollout has ended: a sandbox finished now is removed at once
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _prepare(r: Rollout, task: Blueprint, settings: Settings, prep: _Preparation) -> None:
+    """In a worker thread: the sandbox, then the task's set-up in it."""
+    start = time.perf_counter()
     try:
-        return (await asyncio.shield(ready))[0]
-    except Exception:  # noqa: BLE001 - the set-up's own error is the rollout's already
-        return None
+        try:
+            box = open_sandbox(task.repo, settings.limits, None, settings.isolation)
+        except Exception as exc:  # noqa: BLE001 - the rollout's error
+            prep.error = f"cannot set up the sandbox: {exc}" if isinstance(exc, OSError) else \
+                f"cannot set up the sandbox: {type(exc).__name__}: {exc}"
+            return
+        r.isolation, r.setup_seconds = box.isolation, box.setup_seconds
+        tools: SandboxTools | None = None
+        try:
+            tools = SandboxTools(box)
+            error = _set_up(box, tools, task)
+        except Exception as exc:  # noqa: BLE001 - the rollout's error; the sandbox is still removed
+            error = f"{type(exc).__name__}: {exc}"
+        with prep.lock:
+            if not prep.abandoned:
+                prep.box, prep.tools, prep.error = box, tools, error
+                return
+        _remove(box)  # the rollout ended (it was cancelled) before its sandbox was ready
+    finally:
+        _took(r, time.perf_counter() - start, overlapped=True)
+
+
+async def _wait(r: Rollout, ready: asyncio.Future) -> None:
+    """Wait for the set-up (never cancelling it); time spent waiting was not overlapped after all."""
+    start = time.perf_counter()
+    await asyncio.shield(ready)
+    r.overlapped_seconds = max(0.0, r.overlapped_seconds - (time.perf_counter() - start))
 
 
 def _close(r: Rollout, box: Any) -> None:
     start = time.perf_counter()
+    _remove(box)
+    _took(r, time.perf_counter() - start, overlapped=True)
+
+
+def _remove(box: Any) -> None:
     try:
         box.close()
-    except OSError as exc:  # the rollout is finished and judged; a copy left behind is removed by the next run
-        log.warning("could not remove the sandbox %s: %s", box.base, exc)
-    _took(r, time.perf_counter() - start, overlapped=True)
+    except Exception as exc:  # noqa: BLE001 - the rollout is done; a copy left behind is removed by the next run
+        log.warning("could not remove the sandbox %s: %s: %s", box.base, type(exc).__name__, exc)
 
 
 def _took(r: Rollout, seconds: float, overlapped: bool) -> None:

@@ -283,13 +283,15 @@ def _check_simple(words: list[str], cwd: str, root: str) -> str:
 # --- the jail --------------------------------------------------------------------------------------
 
 # The jail's set-up, in as few processes as the mount tool allows (each one costs 1-2 ms of CPU,
-# and a rollout sets up a jail): every mount there is made read-only by one ``mount -a -o remount``;
-# then the jail's own writable mounts (the overlay's layer, /dev, /dev/shm, scratch and home) come
-# from one table, ``$BASE/fstab``; then the overlay; then ``$BASE/masks``, which hides the cgroup
-# mounts and the credentials in home directories (read-only already, should one of those fail).
+# and a rollout sets up a jail): every mount there is made read-only by one ``mount -a -o remount``
+# (util-linux 2.34 and later walk the mount table for it; older ones read /etc/fstab, so there each
+# mount is remounted by a loop); then the jail's own writable mounts (the overlay's layer, /dev,
+# /dev/shm, scratch and home) come from one table, ``$BASE/fstab``; then the overlay; then
+# ``$BASE/masks``, which hides the cgroup mounts and the credentials in home directories. The
+# factory then checks, from outside, that nothing but the jail's own mounts is writable.
 _JAIL = r"""
 set -e
-mount -a -o remount,bind,ro 2>/dev/null || true
+REMOUNT
 mount -a -T "$BASE/fstab"
 mkdir "$BASE/layer/upper" "$BASE/layer/work"
 mount -t overlay overlay -o "lowerdir=$LOWER,upperdir=$BASE/layer/upper,workdir=$BASE/layer/work" "$MERGED"
@@ -297,6 +299,21 @@ mount -a -T "$BASE/masks" 2>/dev/null || true
 echo ready
 read -r _ || true
 """
+_REMOUNT_ALL = "mount -a -o remount,bind,ro 2>/dev/null || true"
+_REMOUNT_EACH = r"""while read -r _ m _; do mount -o remount,bind,ro "$m" 2>/dev/null || true; done < /proc/self/mounts"""
+
+
+@lru_cache(maxsize=1)
+def _jail_script() -> str:
+    """The set-up script for the installed util-linux (see ``_JAIL``)."""
+    try:
+        out = subprocess.run(["mount", "--version"], capture_output=True, text=True, timeout=10).stdout
+        found = re.search(r"util-linux (\d+)\.(\d+)", out)
+        new = found is not None and (int(found.group(1)), int(found.group(2))) >= (2, 34)
+    except (OSError, subprocess.TimeoutExpired):
+        new = False
+    return _JAIL.replace("REMOUNT", _REMOUNT_ALL if new else _REMOUNT_EACH)
+
 
 DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
 
@@ -306,7 +323,12 @@ def _field(text: str) -> str:
     return "".join(f"\\{ord(c):03o}" if c in " \t\n\\" else c for c in text)
 
 
-def _jail_tables(base: Path, disk: int, scratch: Path, home: Path) -> tuple[str, str]:
+def _unfield(text: str) -> str:
+    """A path as the kernel's mount table writes it (blanks and backslashes in octal), unescaped."""
+    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), text)
+
+
+def _jail_tables(base: Path, disk: int, scratch: Path, home: Path) -> tuple[bytes, bytes]:
     """The jail's mount tables (see ``_JAIL``): its writable mounts, then the masks."""
     rows = [("factory-layer", base / "layer", "tmpfs", f"size={disk},mode=0755")]
     rows += [(f"/dev/{d}", base / "dev" / d, "none", "bind") for d in DEVICES]
@@ -320,20 +342,21 @@ def _jail_tables(base: Path, disk: int, scratch: Path, home: Path) -> tuple[str,
         masks += [("factory-secret", h / d, "tmpfs", "ro,size=4k") for d in SECRET_DIRS if _is(h / d, stat.S_ISDIR)]
         masks += [("/dev/null", h / f, "none", "bind") for f in SECRET_FILES if _is(h / f, stat.S_ISREG)]
 
-    def table(entries: list) -> str:
-        return "".join(f"{_field(str(src))} {_field(str(dst))} {kind} {opts} 0 0\n" for src, dst, kind, opts in entries)
+    def table(entries: list) -> bytes:  # paths as the file system has them, whatever their encoding
+        return os.fsencode("".join(f"{_field(str(src))} {_field(str(dst))} {kind} {opts} 0 0\n"
+                                   for src, dst, kind, opts in entries))
 
     return table(rows), table(masks)
 
 
-def _root_read_only(pid: int) -> bool:
-    """Whether the jail's ``/`` is mounted read-only (the last mount on ``/`` is the one it sees)."""
-    options = ""
-    for line in Path(f"/proc/{pid}/mounts").read_text().splitlines():
+def _writable_outside(pid: int, own: set[str]) -> list[str]:
+    """The mounts the jail sees (the top-most one on each path) that are writable and not its own."""
+    seen: dict[str, bool] = {}
+    for line in Path(f"/proc/{pid}/mounts").read_bytes().splitlines():
         fields = line.split()
-        if len(fields) > 3 and fields[1] == "/":
-            options = fields[3]
-    return "ro" in options.split(",")
+        if len(fields) > 3:
+            seen[_unfield(os.fsdecode(fields[1]))] = b"rw" in fields[3].split(b",")
+    return sorted(path for path, writable in seen.items() if writable and path not in own)
 
 
 def _is(path: Path, kind) -> bool:
@@ -370,8 +393,8 @@ def _probe_namespaces() -> str:
         (lower / "probe").write_text("x")
         try:
             jail = _Jail(lower, Path(tmp, "box"), "probe")
-        except OSError as exc:
-            return str(exc)
+        except Exception as exc:  # noqa: BLE001 - any failure here means: no jail, and why
+            return str(exc) or type(exc).__name__
         try:
             r = jail.run(["/bin/sh", "-c", "cat probe && echo y > probe2"], Limits(timeout=10), jail.merged)
             if r.exit_code != 0 or r.output.strip() != "x" or (lower / "probe2").exists():
@@ -473,15 +496,15 @@ class _Jail:
         for d in DEVICES:
             (base / "dev" / d).touch()
         fstab, masks = _jail_tables(base, limits.disk, self.scratch, self.home)
-        (base / "fstab").write_text(fstab)
-        (base / "masks").write_text(masks)
+        (base / "fstab").write_bytes(fstab)
+        (base / "masks").write_bytes(masks)
         # Only what the set-up script reads: the factory's environment (API keys) stays out of the jail.
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LOWER": str(lower), "BASE": str(base),
                "MERGED": self.merged}
-        argv = ["unshare", "--mount", "--net", "--pid", "--fork", "--mount-proc"]
+        argv = ["unshare", "--mount", "--propagation", "private", "--net", "--pid", "--fork", "--mount-proc"]
         if os.geteuid() != 0:
             argv.insert(1, "--map-root-user")
-        self._proc = subprocess.Popen([*argv, "/bin/sh", "-c", _JAIL], stdin=subprocess.PIPE,
+        self._proc = subprocess.Popen([*argv, "/bin/sh", "-c", _jail_script()], stdin=subprocess.PIPE,
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
         assert self._proc.stdout is not None
         line = self._proc.stdout.readline()
@@ -491,9 +514,13 @@ class _Jail:
             raise OSError(f"cannot set up the namespace jail: {err.strip()[:300] or 'no ready signal'}")
         children = Path(f"/proc/{self._proc.pid}/task/{self._proc.pid}/children").read_text().split()
         self.pid = int(children[0]) if children else self._proc.pid
-        if not _root_read_only(self.pid):
+        own = {self.merged, str(base / "layer"), str(base / "dev" / "shm"), "/dev/shm", str(self.scratch), str(self.home),
+               *(f"/dev/{d}" for d in DEVICES), *(str(base / "dev" / d) for d in DEVICES)}
+        writable = _writable_outside(self.pid, own)
+        if writable:
             self.close()
-            raise OSError("cannot set up the namespace jail: '/' stayed writable in it (mount -a -o remount)")
+            raise OSError(f"cannot set up the namespace jail: these mounts stayed writable in it: "
+                          f"{', '.join(writable[:5])}")
         self.view = Path(f"/proc/{self.pid}/root{self.merged}")
         self.upper = Path(f"/proc/{self.pid}/root{base}/layer/upper")  # on the jail's own tmpfs
 

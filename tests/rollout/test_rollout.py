@@ -170,6 +170,37 @@ def test_a_task_whose_set_up_fails_is_an_error_and_its_sandbox_is_removed(tmp_pa
     assert not [p for p in os.listdir(tempfile.gettempdir()) if p.startswith(mine)]
 
 
+@pytest.mark.parametrize("after", [0.0, 0.05, 1.0])  # set-ups still running, some done, all done
+def test_a_cancelled_run_leaves_no_sandbox_behind(tmp_path: Path, after: float) -> None:
+    import asyncio
+    import tempfile
+
+    from factory.rollout.loop import Runner
+    from factory.rollout.run import executable_tools
+    from factory.rollout.sandbox import SANDBOX_PREFIX
+
+    mine = f"{SANDBOX_PREFIX}{os.getpid()}-"
+    cfg = FactoryConfig()
+    cfg = cfg.model_copy(update={"engine": cfg.engine.model_copy(update={"ledger": tmp_path / "l.sqlite", "workers": 1})})
+    tools = executable_tools(default_registry().toolsets["claude_code"])
+    with LoopbackServer(ScriptedAgent({"slow": release_fix()}), latency=10.0) as srv:
+        session = EngineSession.from_config(cfg, "openai-compatible", "scripted-agent", srv.openai_url)
+
+        async def main(engine) -> None:
+            runner = Runner(engine, "system", tools, Settings(concurrency=4, limits=Limits(timeout=20)))
+            run = asyncio.ensure_future(runner.run_all([(_task("slow"), i) for i in range(4)]))
+            await asyncio.sleep(after)
+            run.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await run
+
+        try:
+            session.drive(main)
+        finally:
+            session.close()
+    assert not [p for p in os.listdir(tempfile.gettempdir()) if p.startswith(mine)]
+
+
 def test_a_malformed_call_gets_an_error_and_fails_the_format_stage(tmp_path: Path) -> None:
     from factory.testing.wire import scripted_turn
 

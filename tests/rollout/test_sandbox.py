@@ -158,9 +158,14 @@ def test_root_inside_the_jail_cannot_remount_unmask_or_read_the_factorys_keys(mo
 
 
 @pytest.mark.skipif(bool(namespaces_available()), reason="no namespace jail on this system")
-def test_the_jail_hides_credentials_and_cgroups_and_only_its_own_mounts_are_writable(monkeypatch: pytest.MonkeyPatch,
-                                                                                      tmp_path: Path) -> None:
+@pytest.mark.parametrize("remount", ["all at once", "one by one"])  # util-linux >= 2.34, and older ones
+def test_the_jail_hides_credentials_and_cgroups_and_only_its_own_mounts_are_writable(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, remount: str) -> None:
+    from factory.rollout import sandbox
     from factory.rollout.sandbox import Limits
+
+    how = sandbox._REMOUNT_ALL if remount == "all at once" else sandbox._REMOUNT_EACH
+    monkeypatch.setattr(sandbox, "_jail_script", lambda: sandbox._JAIL.replace("REMOUNT", how))
 
     home = tmp_path / "a home"  # blanks in the paths: the jail's mount table escapes them
     (home / ".ssh").mkdir(parents=True)
@@ -186,6 +191,15 @@ def test_the_jail_hides_credentials_and_cgroups_and_only_its_own_mounts_are_writ
     assert writable == {box.shown, str(jail.base / "layer"), str(jail.base / "dev" / "shm"), "/dev/shm",
                         str(jail.scratch), str(jail.home)}
     assert (FIXTURE_REPO / "README.md").read_text() != "edit\n"
+
+
+@pytest.mark.skipif(bool(namespaces_available()), reason="no namespace jail on this system")
+def test_a_jail_in_which_a_mount_stayed_writable_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from factory.rollout import sandbox
+
+    monkeypatch.setattr(sandbox, "_jail_script", lambda: sandbox._JAIL.replace("REMOUNT", "true"))
+    with pytest.raises(OSError, match="stayed writable in it: /"):
+        open_sandbox(FIXTURE_REPO, isolation="namespace")
 
 
 def test_links_and_fifos_in_the_copy_are_neither_followed_nor_opened(tmp_path: Path) -> None:
