@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import threading
 import time
@@ -180,7 +181,15 @@ class Runner:
         self.functions = function_specs(tools)
         self.offered = {t["function"]["name"] for t in tools}
         self.on_done = on_done
+        # Two pools. Work that mostly waits on processes (set-up, commands, verification, clean-up)
+        # gets a thread per rollout. Python work (the file tools, judging) gets a few: more threads
+        # running Python only fight for the interpreter lock, and the event loop that drives every
+        # rollout then waits for it after each socket or ledger call (measured in bench/bench_rollout.py:
+        # with 32 such threads on 2 cores a model turn took 225 ms on average for 200 ms of model
+        # latency, and the ledger held the loop 2.1 s; with 4, 215 ms and 0.9 s).
         self.pool = ThreadPoolExecutor(max(1, settings.concurrency), thread_name_prefix="rollout")
+        self.cpu = ThreadPoolExecutor(min(max(1, settings.concurrency), max(4, 2 * (os.cpu_count() or 1))),
+                                      thread_name_prefix="rollout-py")
 
     async def run_all(self, jobs: list[tuple[Blueprint, int]]) -> list[Rollout]:
         gate = asyncio.Semaphore(max(1, self.settings.concurrency))
@@ -189,18 +198,20 @@ class Runner:
             async with gate:
                 rollout = await self.run_one(task, sample)
             if self.on_done is not None:  # judging a rollout is CPU work: not in the loop the others share
-                await self._thread(self.on_done, rollout)
+                await self._thread(self.on_done, rollout, pool=self.cpu)
             return rollout
 
         try:
             return list(await asyncio.gather(*(one(t, s) for t, s in jobs)))
         finally:
             self.pool.shutdown(wait=True)  # the sandboxes still closing too
+            self.cpu.shutdown(wait=True)
 
-    async def _thread(self, fn: Callable[..., Any], *args: Any) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)
+    async def _thread(self, fn: Callable[..., Any], *args: Any, pool: ThreadPoolExecutor | None = None) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(pool or self.pool, fn, *args)
 
-    async def _sandbox(self, r: Rollout, fn: Callable[..., Any], *args: Any, overlapped: bool = False) -> Any:
+    async def _sandbox(self, r: Rollout, fn: Callable[..., Any], *args: Any, overlapped: bool = False,
+                       pool: ThreadPoolExecutor | None = None) -> Any:
         """``fn`` in a worker thread, its running time (not its wait for a thread) added to the rollout's."""
         def timed() -> Any:
             start = time.perf_counter()
@@ -208,7 +219,7 @@ class Runner:
                 return fn(*args)
             finally:
                 _took(r, time.perf_counter() - start, overlapped)
-        return await self._thread(timed)
+        return await self._thread(timed, pool=pool)
 
     async def run_one(self, task: Blueprint, sample: int) -> Rollout:
         """One rollout. Its sandbox is set up in a worker thread while its first model turn is asked
@@ -297,7 +308,8 @@ class Runner:
 
     async def _execute(self, r: Rollout, tools: SandboxTools, turn: AssistantTurn, key: str) -> None:
         recorded = self.engine.ledger.tool_results(key)
-        logs: list[CallLog] = await self._sandbox(r, self._run_calls, tools, turn)
+        commands = any(call.name in SHELL_TOOLS for call in turn.calls)  # they wait on a process: a thread each
+        logs: list[CallLog] = await self._sandbox(r, self._run_calls, tools, turn, pool=None if commands else self.cpu)
         if recorded is not None and len(recorded) == len(logs):
             for log, (ok, output) in zip(logs, recorded):
                 if r.status == "running" and _diverged(log, bool(ok), str(output)):
