@@ -36,7 +36,7 @@ from factory.rollout.blueprints import Blueprint
 from factory.rollout.sandbox import Limits, content_of, open_sandbox
 from factory.rollout.tools import SHELL_TOOLS, SandboxTools, parse_arguments, write_inside
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -401,7 +401,7 @@ def _remove(box: Any) -> None:
     try:
         box.close()
     except Exception as exc:  # noqa: BLE001 - the rollout is done; a copy left behind is removed by the next run
-        log.warning("could not remove the sandbox %s: %s: %s", box.base, type(exc).__name__, exc)
+        logger.warning("could not remove the sandbox %s: %s: %s", box.base, type(exc).__name__, exc)
 
 
 def _took(r: Rollout, seconds: float, overlapped: bool) -> None:
