@@ -232,22 +232,23 @@ class Runner:
         ready = asyncio.ensure_future(self._thread(_prepare, r, task, self.settings, prep))
         try:
             await self._converse(r, ready, prep)
-            await _wait(r, ready)
-            if prep.error:
-                r.status, r.reason = "error", prep.error
-            elif r.status == "answered":
-                await self._sandbox(r, verify_outcome, r, prep.box, prep.tools)
+            if r.status in ("answered", "running"):  # running: it stopped for a set-up that failed
+                await _wait(r, ready)
+                if prep.error:
+                    r.status, r.reason = "error", prep.error
+                elif r.status == "answered":
+                    await self._sandbox(r, _in_use(prep, verify_outcome), r, prep.box, prep.tools)
         except Exception as exc:  # noqa: BLE001 - one rollout's failure must not stop the others
             r.status, r.reason = "error", f"{type(exc).__name__}: {exc}"
         finally:
             with prep.lock:
                 prep.abandoned = True
                 box, prep.box = prep.box, None
-            if box is not None:
+            if box is not None:  # after any tool call still running in a thread (a cancelled run)
                 try:
-                    self.pool.submit(_close, r, box)
-                except RuntimeError:  # the pool is shutting down (the run was cancelled): close it here
-                    _close(r, box)
+                    self.pool.submit(_close, r, box, prep)
+                except RuntimeError:  # the pool is shutting down: a thread of its own, not the event loop
+                    threading.Thread(target=_close, args=(r, box, prep), name="rollout-close").start()
         return r
 
     async def _converse(self, r: Rollout, ready: asyncio.Future, prep: _Preparation) -> None:
@@ -283,10 +284,12 @@ class Runner:
                 await _wait(r, ready)
                 if prep.error or prep.tools is None:
                     return
-                await self._execute(r, prep.tools, turn, result.key)
+                await self._execute(r, prep, turn, result.key)
                 if r.status == "diverged":
                     return
                 continue
+            if ready.done() and prep.error:  # no simulated user's reply either
+                return
             reply = await self._user_reply(r, turn.content, told)
             if reply is None:
                 r.status = "answered"
@@ -306,10 +309,11 @@ class Runner:
             return None if out.done or not out.reply.strip() else out.reply.strip()
         return scripted_reply(r.task, text, r, told)
 
-    async def _execute(self, r: Rollout, tools: SandboxTools, turn: AssistantTurn, key: str) -> None:
+    async def _execute(self, r: Rollout, prep: _Preparation, turn: AssistantTurn, key: str) -> None:
         recorded = self.engine.ledger.tool_results(key)
         commands = any(call.name in SHELL_TOOLS for call in turn.calls)  # they wait on a process: a thread each
-        logs: list[CallLog] = await self._sandbox(r, self._run_calls, tools, turn, pool=None if commands else self.cpu)
+        logs: list[CallLog] = await self._sandbox(r, _in_use(prep, self._run_calls), prep.tools, turn,
+                                                  pool=None if commands else self.cpu)
         if recorded is not None and len(recorded) == len(logs):
             for log, (ok, output) in zip(logs, recorded):
                 if r.status == "running" and _diverged(log, bool(ok), str(output)):
@@ -356,10 +360,21 @@ class _Preparation:
     error: str = ""
     abandoned: bool = False  # the rollout has ended: a sandbox finished now is removed at once
     lock: threading.Lock = field(default_factory=threading.Lock)
+    in_use: threading.Lock = field(default_factory=threading.Lock)  # held by tool calls and verification
+
+
+def _in_use(prep: _Preparation, fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` holding the sandbox: its removal waits for it (a cancelled run's call may still be going)."""
+    def held(*args: Any) -> Any:
+        with prep.in_use:
+            return fn(*args)
+    return held
 
 
 def _prepare(r: Rollout, task: Blueprint, settings: Settings, prep: _Preparation) -> None:
     """In a worker thread: the sandbox, then the task's set-up in it."""
+    if prep.abandoned:  # the rollout ended before this even started
+        return
     start = time.perf_counter()
     try:
         try:
@@ -391,9 +406,10 @@ async def _wait(r: Rollout, ready: asyncio.Future) -> None:
     r.overlapped_seconds = max(0.0, r.overlapped_seconds - (time.perf_counter() - start))
 
 
-def _close(r: Rollout, box: Any) -> None:
+def _close(r: Rollout, box: Any, prep: _Preparation) -> None:
     start = time.perf_counter()
-    _remove(box)
+    with prep.in_use:
+        _remove(box)
     _took(r, time.perf_counter() - start, overlapped=True)
 
 

@@ -300,7 +300,8 @@ echo ready
 read -r _ || true
 """
 _REMOUNT_ALL = "mount -a -o remount,bind,ro 2>/dev/null || true"
-_REMOUNT_EACH = r"""while read -r _ m _; do mount -o remount,bind,ro "$m" 2>/dev/null || true; done < /proc/self/mounts"""
+_REMOUNT_EACH = (r"""while read -r _ m _; do mount -o remount,bind,ro "$(printf '%b' "$m")" 2>/dev/null || true; """
+                 r"""done < /proc/self/mounts""")  # printf %b: the table writes a blank in a path as \040
 
 
 @lru_cache(maxsize=1)
@@ -350,13 +351,28 @@ def _jail_tables(base: Path, disk: int, scratch: Path, home: Path) -> tuple[byte
 
 
 def _writable_outside(pid: int, own: set[str]) -> list[str]:
-    """The mounts the jail sees (the top-most one on each path) that are writable and not its own."""
-    seen: dict[str, bool] = {}
-    for line in Path(f"/proc/{pid}/mounts").read_bytes().splitlines():
+    """The mounts the jail can reach that are writable and not its own. A mount is out of reach when
+    another was mounted over it (the jail's own /proc over the host's, its /dev over the host's), and
+    so is everything mounted under it: /proc/PID/mountinfo says which mount sits on which."""
+    mounts: dict[int, tuple[int, str, bool]] = {}  # id -> (parent id, mount point, writable)
+    for line in Path(f"/proc/{pid}/mountinfo").read_bytes().splitlines():
         fields = line.split()
-        if len(fields) > 3:
-            seen[_unfield(os.fsdecode(fields[1]))] = b"rw" in fields[3].split(b",")
-    return sorted(path for path, writable in seen.items() if writable and path not in own)
+        if len(fields) > 5:
+            mounts[int(fields[0])] = (int(fields[1]), _unfield(os.fsdecode(fields[4])),
+                                      b"rw" in fields[5].split(b","))
+    covered = {parent for parent, point, _ in mounts.values() if parent in mounts and mounts[parent][1] == point}
+
+    def reachable(mount: int) -> bool:
+        seen: set[int] = set()
+        while mount in mounts and mount not in seen:
+            if mount in covered:
+                return False
+            seen.add(mount)
+            mount = mounts[mount][0]
+        return True
+
+    return sorted(point for mount, (_, point, writable) in mounts.items()
+                  if writable and point not in own and reachable(mount))
 
 
 def _is(path: Path, kind) -> bool:
@@ -514,8 +530,9 @@ class _Jail:
             raise OSError(f"cannot set up the namespace jail: {err.strip()[:300] or 'no ready signal'}")
         children = Path(f"/proc/{self._proc.pid}/task/{self._proc.pid}/children").read_text().split()
         self.pid = int(children[0]) if children else self._proc.pid
-        own = {self.merged, str(base / "layer"), str(base / "dev" / "shm"), "/dev/shm", str(self.scratch), str(self.home),
-               *(f"/dev/{d}" for d in DEVICES), *(str(base / "dev" / d) for d in DEVICES)}
+        own = {self.merged, str(base / "layer"), str(base / "dev" / "shm"), str(self.scratch), str(self.home),
+               *(str(base / "dev" / d) for d in DEVICES)}
+        own = {os.path.realpath(p) for p in own} | {"/dev/shm", *(f"/dev/{d}" for d in DEVICES)}  # as the kernel lists them
         writable = _writable_outside(self.pid, own)
         if writable:
             self.close()
@@ -572,6 +589,7 @@ class Sandbox:
     limits: Limits = field(default_factory=Limits)
     _jail: _Jail | None = None
     setup_seconds: float = 0.0
+    closed: bool = False
 
     def run(self, command: str, timeout: float | None = None) -> CommandResult:
         """Check and run one shell command line in the copy."""
@@ -580,6 +598,7 @@ class Sandbox:
         except Refused as exc:
             return CommandResult(command, None, "", refused=str(exc))
         wait = min(timeout or self.limits.timeout, self.limits.timeout, MAX_TIMEOUT)
+        self._open()
         if self._jail is not None:
             result = self._jail.run(["/bin/sh", "-c", command], self.limits, self.shown, wait)
         else:
@@ -591,6 +610,7 @@ class Sandbox:
     def changes(self) -> list[Change]:
         """What the rollout changed, relative to the repository."""
         out: list[Change] = []
+        self._open()
         if self._jail is not None:
             upper = self._jail.upper
             for dirpath, dirnames, filenames in os.walk(upper):
@@ -641,7 +661,13 @@ class Sandbox:
             parts.append("".join(difflib.unified_diff(before, after, a, b)))
         return "".join(parts)
 
+    def _open(self) -> None:
+        """A closed sandbox runs nothing (a jailed one must never fall back to running unjailed)."""
+        if self.closed:
+            raise RuntimeError("the sandbox is closed")
+
     def close(self) -> None:
+        self.closed = True
         if self._jail is not None:
             self._jail.close()
             self._jail = None

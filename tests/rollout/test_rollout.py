@@ -170,8 +170,11 @@ def test_a_task_whose_set_up_fails_is_an_error_and_its_sandbox_is_removed(tmp_pa
     assert not [p for p in os.listdir(tempfile.gettempdir()) if p.startswith(mine)]
 
 
-@pytest.mark.parametrize("after", [0.0, 0.05, 1.0])  # set-ups still running, some done, all done
-def test_a_cancelled_run_leaves_no_sandbox_behind(tmp_path: Path, after: float) -> None:
+@pytest.mark.parametrize(("after", "script"), [
+    (0.0, "fix"), (0.05, "fix"), (1.0, "fix"),  # set-ups still running, some done, all done
+    (1.0, "sleep"),  # a command still running in a thread: the sandbox is removed once it ends
+])
+def test_a_cancelled_run_leaves_no_sandbox_behind(tmp_path: Path, after: float, script: str) -> None:
     import asyncio
     import tempfile
 
@@ -183,7 +186,9 @@ def test_a_cancelled_run_leaves_no_sandbox_behind(tmp_path: Path, after: float) 
     cfg = FactoryConfig()
     cfg = cfg.model_copy(update={"engine": cfg.engine.model_copy(update={"ledger": tmp_path / "l.sqlite", "workers": 1})})
     tools = executable_tools(default_registry().toolsets["claude_code"])
-    with LoopbackServer(ScriptedAgent({"slow": release_fix()}), latency=10.0) as srv:
+    scripts = {"fix": (release_fix(), 10.0), "sleep": ([call("bash", {"command": "sleep 3"}), say("slept")], 0.0)}
+    turns, latency = scripts[script]
+    with LoopbackServer(ScriptedAgent({"slow": turns}), latency=latency) as srv:
         session = EngineSession.from_config(cfg, "openai-compatible", "scripted-agent", srv.openai_url)
 
         async def main(engine) -> None:

@@ -202,6 +202,28 @@ def test_a_jail_in_which_a_mount_stayed_writable_is_refused(monkeypatch: pytest.
         open_sandbox(FIXTURE_REPO, isolation="namespace")
 
 
+@pytest.mark.skipif(bool(namespaces_available()) or os.geteuid() != 0, reason="needs the jail, and root to mount")
+def test_a_jail_is_not_refused_for_mounts_it_cannot_reach_nor_for_a_linked_tmpdir(tmp_path: Path) -> None:
+    """Writable mounts under the host's /proc and /dev (systemd's binfmt_misc, a container runtime's
+    masks) are covered by the jail's own /proc and /dev: out of its reach, they must not refuse it."""
+    import subprocess
+    import sys
+
+    real = tmp_path / "real-tmp"
+    real.mkdir()
+    link = tmp_path / "tmp-link"
+    link.symlink_to(real)
+    code = ("from factory.rollout.sandbox import open_sandbox\n"
+            "from factory.sandbox.workspace import FIXTURE_REPO\n"
+            "with open_sandbox(FIXTURE_REPO, isolation='namespace') as box:\n"
+            "    print('JAIL', box.run('cat README.md').ok)\n")
+    script = f'mount --bind /dev/null /proc/version && mount -t tmpfs under-dev /dev/shm && exec {sys.executable} -c "$CODE"'
+    done = subprocess.run(["unshare", "--mount", "--propagation", "private", "/bin/sh", "-c", script],
+                          env={**os.environ, "TMPDIR": str(link), "CODE": code}, capture_output=True, text=True,
+                          timeout=120)
+    assert "JAIL True" in done.stdout, done.stderr[-2000:]
+
+
 def test_links_and_fifos_in_the_copy_are_neither_followed_nor_opened(tmp_path: Path) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("the host's secret")
