@@ -17,6 +17,7 @@ quoted literal, or a home-directory path.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import threading
@@ -335,18 +336,19 @@ def _remember_clean(text: str) -> None:
         _clean_chars[0] += size
 
 
-_RULES: list[tuple[Rule, ...]] = []
 _RULES_LOCK = threading.Lock()
 
 
 def _rules() -> tuple[Rule, ...]:
     """Built once per process: threads that scrub at once (rollouts) wait for the first one instead of
-    each importing detect-secrets' plugins."""
-    if not _RULES:
-        with _RULES_LOCK:
-            if not _RULES:
-                _RULES.append(RULES + detect_secrets_rules())
-    return _RULES[0]
+    each importing detect-secrets' plugins (as ``namespaces_available`` waits for its probe)."""
+    with _RULES_LOCK:
+        return _built_rules()
+
+
+@functools.cache
+def _built_rules() -> tuple[Rule, ...]:
+    return RULES + detect_secrets_rules()
 
 
 def iter_strings(obj: Any) -> Iterator[str]:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from factory.rollout.sandbox import Refused, check_command, namespaces_available, open_sandbox
+from factory.rollout.commands import Refused, check_command
+from factory.rollout.sandbox import namespaces_available, open_sandbox
 from factory.rollout.tools import SandboxTools
 from factory.sandbox.workspace import FIXTURE_REPO
 
