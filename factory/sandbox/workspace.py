@@ -32,6 +32,10 @@ REPO_ENV = "FACTORY_GROUNDING_REPO"
 SKIP_DIRS = {".git", "__pycache__", "node_modules", "target", ".venv", ".mypy_cache", ".pytest_cache"}
 MAX_LINES = 400
 MAX_MATCHES = 30  # search hits shown, then a '... (N more matches)' line, as agents cap output
+# Patterns that may assert something beyond the line they match in (see Workspace._grep_lines), and
+# the line breaks other than "\n" that str.splitlines() knows.
+_BEYOND_A_LINE = re.compile(r"\\[AZzG]|\(\?(?!:)")
+_OTHER_LINE_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 LANGUAGE_BY_SUFFIX = {".py": "python", ".rs": "rust", ".ts": "typescript", ".go": "go", ".js": "javascript"}
 # Tools whose results are executed here; everything else in a record is authored text.
@@ -260,28 +264,55 @@ class Workspace:
             raise CallFailed(f"invalid regular expression '{query}': {exc}") from None
 
     def _grep_lines(self, rx: Any, files: Iterable[str]) -> list[tuple[str, int, str]]:
-        hits = []
+        """The lines of ``files`` that ``rx`` matches, as ``grep`` finds them: line by line.
+
+        Searching a whole file at once is about ten times faster, and finds the same lines when the
+        file breaks lines only with ``\\n`` and the pattern asserts nothing beyond a line (no ``\\A``,
+        ``\\Z``, lookaround or inline flags): a line's match is then a match in the whole text at the
+        same place, so every matching line lies in the span of one of the whole-text matches. Those
+        spans' lines are the candidates, each checked on its own; other files and patterns are
+        searched line by line."""
+        hits: list[tuple[str, int, str]] = []
         limit = self.search_seconds
         deadline = time.monotonic() + limit if limit is not None else None
-        for f in files:
-            try:
-                text = self.text(f)
-            except CallFailed:
-                continue
-            for n, line in enumerate(text.splitlines(), 1):
-                if deadline is None:
-                    found = rx.search(line)
-                else:
-                    left = deadline - time.monotonic()
-                    try:
-                        if left <= 0:
-                            raise TimeoutError
-                        found = rx.search(line, timeout=left)
-                    except TimeoutError:
-                        raise CallFailed(f"the search took longer than {limit:g} s and was stopped; use a simpler "
-                                         "pattern or narrow the path") from None
-                if found:
-                    hits.append((f, n, line.strip()))
+
+        def left() -> dict[str, float]:
+            if deadline is None:
+                return {}
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            return {"timeout": remaining}
+
+        engine: Any = re
+        if limit is not None:  # the engine _regex compiled it with
+            import regex as engine
+        whole = None if _BEYOND_A_LINE.search(rx.pattern) else engine.compile(rx.pattern, rx.flags | engine.MULTILINE)
+        try:
+            for f in files:
+                try:
+                    text = self.text(f)
+                except CallFailed:
+                    continue
+                if whole is None or _OTHER_LINE_BREAKS.search(text):
+                    hits.extend((f, n, line.strip()) for n, line in enumerate(text.splitlines(), 1)
+                                if rx.search(line, **left()))
+                    continue
+                lines: list[str] = []
+                last = text.count("\n") + (not text.endswith("\n")) if text else 0  # as splitlines() counts
+                pos, line_no, checked = 0, 1, 0
+                for m in whole.finditer(text, **left()):
+                    line_no += text.count("\n", pos, m.start())
+                    pos = m.start()
+                    end = line_no + text.count("\n", pos, max(pos, m.end() - 1))
+                    lines = lines or text.split("\n")
+                    for n in range(max(line_no, checked + 1), min(end, last) + 1):
+                        if rx.search(lines[n - 1], **left()):
+                            hits.append((f, n, lines[n - 1].strip()))
+                    checked = max(checked, end)
+        except TimeoutError:
+            raise CallFailed(f"the search took longer than {limit:g} s and was stopped; use a simpler "
+                             "pattern or narrow the path") from None
         return hits
 
     def _grep_search(self, query: str) -> str:
