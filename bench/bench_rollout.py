@@ -11,7 +11,8 @@
    rollout returned: ``sandbox_overlapped_seconds``). The server runs in its own process; the CPU measured is this process's (engine, SDK,
    the loop, file tools, judging), per model turn: target < 5 ms. Commands started in the sandbox
    are counted apart (children's CPU); with worker processes (``--workers 0``, auto) the SDK's CPU is
-   theirs, and this process's is the factory's own.
+   theirs (counted with the children's: they end with the run), and this process's is the factory's own.
+   Concurrency C is the model requests at once; the rollouts at once (``--sandboxes``) default to 2 x C.
 
 Run: python bench/bench_rollout.py [--rollouts 200] [--concurrency 32] [--latency 0.2] [--files 5000]
 """
@@ -75,7 +76,7 @@ def bench_setup(files: int, runs: int) -> None:
     shutil.rmtree(tmp, ignore_errors=True)
 
 
-def bench_throughput(rollouts: int, concurrency: int, latency: float, workers: int) -> None:
+def bench_throughput(rollouts: int, concurrency: int, latency: float, workers: int, sandboxes: int = 0) -> None:
     from factory.config import FactoryConfig
     from factory.generate.specs import load_spec
     from factory.host import default_registry
@@ -102,7 +103,7 @@ def bench_throughput(rollouts: int, concurrency: int, latency: float, workers: i
         import openai  # noqa: F401
         r0, c0 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
-        outcome = run_rollouts(session, tasks, spec, toolset, Settings(concurrency=concurrency), tmp / "out.jsonl")
+        outcome = run_rollouts(session, tasks, spec, toolset, Settings(sandboxes=sandboxes), tmp / "out.jsonl")
         wall = time.perf_counter() - t0
         r1, c1 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
         session.close()
@@ -120,16 +121,16 @@ def bench_throughput(rollouts: int, concurrency: int, latency: float, workers: i
         waited_s = (rep["sandbox_seconds"] - rep["sandbox_overlapped_seconds"]) / concurrency
         strict = 1.3 * ideal + waited_s
         print(f"[workers {workers or 'auto'}] {rollouts} rollouts x {turns // max(1, rollouts)} turns at {latency * 1000:.0f} ms, concurrency "
-              f"{concurrency}: wall {wall:.2f} s, ideal {ideal:.2f} s ({wall / ideal:.2f}x); tool time {tool_s:.2f} s "
+              f"{concurrency} (rollouts at once {rep['rollouts_at_once']}): wall {wall:.2f} s, ideal {ideal:.2f} s ({wall / ideal:.2f}x); tool time {tool_s:.2f} s "
               f"(sandbox work {rep['sandbox_seconds']:.1f} s / {concurrency} slots); target 1.3 x ideal + tool time "
               f"= {target:.2f} s: {'met' if wall <= target else 'MISSED'}; passed {rep['passed']}/{rep['rollouts']}")
         print(f"  strict: counting only the sandbox work a turn waited for ({waited_s:.2f} s; set-up and clean-up "
               f"overlap the model's turns), target {strict:.2f} s: {'met' if wall <= strict else 'MISSED'}")
         print(f"  this process's CPU {cpu:.2f} s = {1000 * cpu / max(1, turns):.2f} ms per model turn "
-              f"({turns} turns, {rep['tool_calls']} tool calls); sandbox processes' CPU {child_cpu:.2f} s; "
+              f"({turns} turns, {rep['tool_calls']} tool calls); child processes' CPU (sandboxes, SDK workers) {child_cpu:.2f} s; "
               f"set-up mean {rep['sandbox_setup_ms_mean']} ms; isolation {rep['isolation']}")
         cores = os.cpu_count() or 1
-        print(f"  CPU floor: (this process + sandbox processes) / {cores} cores = {(cpu + child_cpu) / cores:.2f} s "
+        print(f"  CPU floor: (this process + child processes) / {cores} cores = {(cpu + child_cpu) / cores:.2f} s "
               "of wall that no concurrency hides (the loopback server's CPU not counted)")
         print(f"  requests sent {session.totals.sent}, errors {dict(session.totals.errors)}")
     finally:
@@ -141,6 +142,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rollouts", type=int, default=200)
     ap.add_argument("--concurrency", type=int, default=32)
+    ap.add_argument("--sandboxes", type=lambda v: [int(x) for x in v.split(",")], default=[0],
+                    help="rollouts at once to compare (0: the default, twice the concurrency)")
     ap.add_argument("--latency", type=float, default=0.2)
     ap.add_argument("--files", type=int, default=5000)
     ap.add_argument("--setup-runs", type=int, default=20)
@@ -149,7 +152,8 @@ def main() -> None:
     a = ap.parse_args()
     bench_setup(a.files, a.setup_runs)
     for workers in a.workers if a.rollouts > 0 else ():  # --rollouts 0: the set-up figures only
-        bench_throughput(a.rollouts, a.concurrency, a.latency, workers)
+        for sandboxes in a.sandboxes:
+            bench_throughput(a.rollouts, a.concurrency, a.latency, workers, sandboxes)
 
 
 if __name__ == "__main__":

@@ -60,6 +60,13 @@ def workers_option(f: Any) -> Any:
              "0, auto: one per 20 calls in flight, at most cores + 1; 1 = in this process].")(f)
 
 
+def concurrency_option(f: Any) -> Any:
+    """``--concurrency N``: overrides ``[engine] max_concurrency`` for this command."""
+    return click.option(
+        "--concurrency", type=click.IntRange(min=1), expose_value=False, callback=_engine_override("max_concurrency"),
+        help="Model requests at once [default: [engine] max_concurrency = 16].")(f)
+
+
 def timeout_option(f: Any) -> Any:
     """``--timeout S``: overrides ``[engine] timeout`` for this command."""
     return click.option(

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from factory.cli.llm_commands import ProgressLine, _spec, _summary, make_session
-from factory.cli.options import examples, timeout_option, workers_option
+from factory.cli.options import concurrency_option, examples, timeout_option, workers_option
 
 
 @click.command()
@@ -27,8 +27,10 @@ from factory.cli.options import examples, timeout_option, workers_option
 @click.option("--temperature", type=click.FloatRange(min=0), default=0.0, show_default=True)
 @click.option("--max-tokens", type=click.IntRange(min=64), default=4096, show_default=True,
               help="Output tokens per model turn.")
-@click.option("--concurrency", type=click.IntRange(min=1), default=8, show_default=True,
-              help="Rollouts running at once (each in its own sandbox).")
+@concurrency_option
+@click.option("--sandboxes", type=click.IntRange(min=1),
+              help="Rollouts running at once, each in its own sandbox [default: twice --concurrency: while some "
+                   "run their tools, the others keep the model busy].")
 @click.option("--command-timeout", type=click.FloatRange(min=1, max=300), default=60.0, show_default=True,
               help="Seconds one shell command may run in the sandbox.")
 @click.option("--user", "user_kind", type=click.Choice(["scripted", "llm"]), default="scripted", show_default=True,
@@ -48,7 +50,7 @@ from factory.cli.options import examples, timeout_option, workers_option
 @examples("factory rollout --tasks builtin --provider openai-compatible --base-url http://localhost:8000/v1 --model M",
           "factory rollout --tasks git:../myrepo --max-tasks 200 --provider anthropic --model claude-sonnet-4-5")
 def rollout(state, tasks_ref, provider, model, base_url, out, max_tasks, samples, max_turns, temperature, max_tokens,
-            concurrency, command_timeout, user_kind, isolation, spec_ref, toolset_ref, category, max_cost):
+            sandboxes, command_timeout, user_kind, isolation, spec_ref, toolset_ref, category, max_cost):
     """Run a model as an agent on real tasks: each rollout gets a private copy of the repository, every
     tool call is executed there and its real result goes back; the result is verified (format,
     execution, outcome, semantics). Stop and rerun at any time: completed turns are not sent again.
@@ -75,7 +77,7 @@ def rollout(state, tasks_ref, provider, model, base_url, out, max_tasks, samples
         click.echo(f"warning: --temperature {temperature:g} is not sent with --provider anthropic: its Messages API "
                    "takes no temperature; --samples still gives different trajectories, as the model samples", err=True)
     settings = Settings(max_turns=max_turns, max_tokens=max_tokens, temperature=temperature, samples=samples,
-                        concurrency=concurrency, limits=Limits(timeout=command_timeout), user=user_kind,
+                        sandboxes=sandboxes or 0, limits=Limits(timeout=command_timeout), user=user_kind,
                         isolation=isolation)
     counts = {"done": 0, "passed": 0, "failed": 0}
     total = len(blueprints) * samples

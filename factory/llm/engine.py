@@ -19,6 +19,7 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -122,6 +123,8 @@ class Engine:
         self.run_id = 0
         # Inside run(): the places of requests that are active (not waiting out a backoff).
         self._places: asyncio.Semaphore | None = None
+        # Inside a run: the thread that makes the ledger's calls (see ledger_call).
+        self._ledger_thread: ThreadPoolExecutor | None = None
 
     # -- public ----------------------------------------------------------------------------------
     def run_sync(self, requests: Iterable[LLMRequest], on_result: Callable[[Result], None],
@@ -144,6 +147,7 @@ class Engine:
         self.stats = RunStats(total=total, workers=len(getattr(self.provider, "workers", ())) or 1)
         self._stop = None
         self.run_id = self.ledger.start_run(self.job, self.provider.name, self.provider.model)
+        self._ledger_thread = ThreadPoolExecutor(1, thread_name_prefix="ledger")
         source = iter(requests)
         width = self.settings.max_concurrency
         # ``places``: requests active at once (at the gate, in flight, being stored); one that waits
@@ -191,6 +195,7 @@ class Engine:
             for task in list(tasks):
                 task.cancel()
             self._places = None
+            self._end_ledger_thread()
             self.ledger.finish_run(self.run_id, status, self.stats.as_dict(), str(self._stop or ""))
         if self._stop is not None:
             raise self._stop
@@ -204,11 +209,13 @@ class Engine:
             self.stats = RunStats(workers=len(getattr(self.provider, "workers", ())) or 1)
             self._stop = None
             self.run_id = self.ledger.start_run(self.job, self.provider.name, self.provider.model)
+            self._ledger_thread = ThreadPoolExecutor(1, thread_name_prefix="ledger")
             status = "interrupted"
             try:
                 value = await main(self)
                 status = "stopped" if self._stop else "finished"
             finally:
+                self._end_ledger_thread()
                 self.ledger.finish_run(self.run_id, status, self.stats.as_dict(), str(self._stop or ""))
                 await self.provider.aclose()
             if self._stop is not None:
@@ -229,6 +236,21 @@ class Engine:
     @property
     def stopping(self) -> FactoryError | None:
         return self._stop
+
+    async def ledger_call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """``fn(*args)`` -- a call of the ledger's -- on the run's ledger thread, awaited: SQLite's commit
+        (a millisecond on a busy machine, and now and then a WAL checkpoint of tens) does not hold the
+        event loop that every other request waits on. Outside a run, here and now."""
+        pool = self._ledger_thread
+        if pool is None:
+            return fn(*args)
+        return await asyncio.get_running_loop().run_in_executor(pool, fn, *args)
+
+    def _end_ledger_thread(self) -> None:
+        """After a run: the calls still queued (a cancelled request's store) finish first."""
+        pool, self._ledger_thread = self._ledger_thread, None
+        if pool is not None:
+            pool.shutdown(wait=True)
 
     # -- one request -----------------------------------------------------------------------------
     def _emit(self, result: Result, on_result: Callable[[Result], None]) -> None:
@@ -255,7 +277,7 @@ class Engine:
 
     async def _one(self, req: LLMRequest, on_result: Callable[[Result], None]) -> None:
         key = req.cache_key(self.provider.name, self.provider.model)
-        cached = self._from_cache(req, key)
+        cached = await self.ledger_call(self._from_cache, req, key)
         if cached is not None:
             self.stats.cached += 1
             self._emit(cached, on_result)
@@ -316,8 +338,9 @@ class Engine:
                 with attempt:
                     if self._stop is not None:
                         raise self._stop
-                    async with self.gate:
-                        tokens = req.estimated_input_tokens() + req.max_tokens // 4
+                    await self.gate.acquire(req.priority)
+                    tokens = req.estimated_input_tokens() + req.max_tokens // 4
+                    try:
                         await self.limiter.acquire(tokens)
                         try:
                             completion = await self.provider.complete(req, s.max_reasks)
@@ -332,11 +355,13 @@ class Engine:
                             raise
                         finally:
                             self.limiter.release(tokens)
+                    finally:
+                        self.gate.release()
                     self._answered = True
                     self.gate.on_success()
                     self.breaker.on_success()
         except RejectedRequest as exc:
-            return self._store(req, key, "rejected", None, exc.raw, exc.reason, exc.input_tokens,
+            return await self._store(req, key, "rejected", None, exc.raw, exc.reason, exc.input_tokens,
                                exc.output_tokens, exc.calls)
         except RetryableError as exc:
             st.errors["gave up"] += 1
@@ -344,7 +369,7 @@ class Engine:
         st.sent += completion.calls
         if completion.calls > 1:
             st.errors["re-asked"] += completion.calls - 1
-        return self._store(req, key, "ok", completion.output, completion.raw, "", completion.input_tokens,
+        return await self._store(req, key, "ok", completion.output, completion.raw, "", completion.input_tokens,
                            completion.output_tokens, completion.calls)
 
     async def _pause(self, seconds: float) -> None:
@@ -385,12 +410,12 @@ class Engine:
                     f"stopped with {self.stats.ok + self.stats.rejected} requests done and kept. Wait, lower "
                     "[engine] max_concurrency / requests_per_minute, and rerun to resume") from exc
 
-    def _store(self, req: LLMRequest, key: str, status: str, output: BaseModel | None, raw: str, reason: str,
-               tin: int, tout: int, calls: int) -> Result:
+    async def _store(self, req: LLMRequest, key: str, status: str, output: BaseModel | None, raw: str,
+                     reason: str, tin: int, tout: int, calls: int) -> Result:
         cost = self.prices.cost(self.provider.model, tin, tout)
         dumped = output.model_dump(mode="json") if output is not None else None
-        self.ledger.put(key, self.provider.name, self.provider.model, status, dumped, raw, reason, tin, tout,
-                        calls, cost, self.run_id)
+        await self.ledger_call(self.ledger.put, key, self.provider.name, self.provider.model, status, dumped, raw,
+                               reason, tin, tout, calls, cost, self.run_id)
         st = self.stats
         st.input_tokens += tin
         st.output_tokens += tout

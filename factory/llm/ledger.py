@@ -5,11 +5,17 @@ Schema changes are an append-only list of migrations, each applied once and reco
 ``schema_migrations`` (the habit of simonw/llm's ``migrations.py``). Each finished request is committed
 on its own, so a ``kill -9`` loses at most the requests in flight: a rerun finds every completed one
 in the cache and sends it again never. Nothing secret is stored: no headers, no keys.
+
+One connection, usable from any thread, one call at a time: the engine makes its calls on a thread
+of their own during a run (a commit, and now and then a WAL checkpoint, then never holds the event
+loop), while a retry's usage event may come from the loop itself.
 """
 
 from __future__ import annotations
 
+import functools
 import sqlite3
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -100,16 +106,27 @@ class CachedResponse:
     cost: float
 
 
+def _serialized(method: Callable[..., Any]) -> Callable[..., Any]:
+    """One call at a time on the connection: a transaction (BEGIN ... COMMIT) is never interleaved."""
+    @functools.wraps(method)
+    def call(self: Ledger, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return method(self, *args, **kwargs)
+    return call
+
+
 class Ledger:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        self._lock = threading.RLock()
+        self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
         # NORMAL is durable against a killed process (not against power loss), at a fraction of the cost.
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.migrate()
 
+    @_serialized
     def migrate(self) -> list[str]:
         db = self.db
         db.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied REAL)")
@@ -130,6 +147,7 @@ class Ledger:
         return applied
 
     # -- runs ------------------------------------------------------------------------------------
+    @_serialized
     def start_run(self, job: str, provider: str, model: str) -> int:
         cur = self.db.execute(
             "INSERT INTO runs (job, provider, model, started, status) VALUES (?, ?, ?, ?, 'running')",
@@ -137,6 +155,7 @@ class Ledger:
         )
         return int(cur.lastrowid)
 
+    @_serialized
     def finish_run(self, run_id: int, status: str, stats: dict[str, Any], message: str = "") -> None:
         self.db.execute(
             "UPDATE runs SET finished=?, status=?, sent=?, cached=?, ok=?, rejected=?, input_tokens=?,"
@@ -146,6 +165,7 @@ class Ledger:
              orjson.dumps(stats.get("errors", {})).decode(), message, run_id),
         )
 
+    @_serialized
     def runs(self, job: str | None = None) -> list[dict[str, Any]]:
         cur = self.db.execute(
             "SELECT * FROM runs" + (" WHERE job=?" if job else "") + " ORDER BY id", (job,) if job else ()
@@ -154,6 +174,7 @@ class Ledger:
         return [dict(zip(cols, row)) for row in cur]
 
     # -- request cache ---------------------------------------------------------------------------
+    @_serialized
     def get(self, key: str) -> CachedResponse | None:
         row = self.db.execute(
             "SELECT key, status, output, raw, reason, input_tokens, output_tokens, cost FROM requests WHERE key=?",
@@ -164,6 +185,7 @@ class Ledger:
         return CachedResponse(row[0], row[1], orjson.loads(row[2]) if row[2] else None, row[3] or "",
                               row[4] or "", row[5] or 0, row[6] or 0, row[7] or 0.0)
 
+    @_serialized
     def put(self, key: str, provider: str, model: str, status: str, output: Any, raw: str, reason: str,
             input_tokens: int, output_tokens: int, calls: int, cost: float, run_id: int,
             kind: str | None = None) -> None:
@@ -181,6 +203,7 @@ class Ledger:
         )
         self.db.execute("COMMIT")
 
+    @_serialized
     def record_usage(self, run_id: int, key: str, kind: str, input_tokens: int = 0, output_tokens: int = 0,
                      cost: float = 0.0) -> None:
         self.db.execute(
@@ -188,17 +211,21 @@ class Ledger:
             (run_id, key, kind, input_tokens, output_tokens, cost, time.time()),
         )
 
+    @_serialized
     def tool_results(self, key: str) -> list[Any] | None:
         row = self.db.execute("SELECT results FROM tool_results WHERE key=?", (key,)).fetchone()
         return orjson.loads(row[0]) if row else None
 
+    @_serialized
     def put_tool_results(self, key: str, results: list[Any]) -> None:
         self.db.execute("INSERT OR REPLACE INTO tool_results VALUES (?,?,?)",
                         (key, orjson.dumps(results).decode(), time.time()))
 
+    @_serialized
     def completed_keys(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT key FROM requests")}
 
+    @_serialized
     def totals(self) -> dict[str, Any]:
         row = self.db.execute(
             "SELECT COUNT(*), COALESCE(SUM(input_tokens),0), COALESCE(SUM(output_tokens),0), COALESCE(SUM(cost),0)"
@@ -207,6 +234,7 @@ class Ledger:
         return {"events": row[0], "input_tokens": row[1], "output_tokens": row[2], "cost": row[3]}
 
     # -- batch jobs ------------------------------------------------------------------------------
+    @_serialized
     def save_batch(self, batch_id: str, provider: str, model: str, run_id: int, job: str, status: str,
                    keys: list[str], detail: dict[str, Any] | None = None) -> None:
         now = time.time()
@@ -216,16 +244,19 @@ class Ledger:
              orjson.dumps(detail or {}).decode()),
         )
 
+    @_serialized
     def batches(self) -> list[dict[str, Any]]:
         cur = self.db.execute("SELECT * FROM batches ORDER BY created, rowid")
         cols = [c[0] for c in cur.description]
         return [{**dict(zip(cols, row)), "keys": orjson.loads(row[6] or "[]"), "detail": orjson.loads(row[9] or "{}")}
                 for row in cur]
 
+    @_serialized
     def update_batch(self, batch_id: str, status: str, detail: dict[str, Any]) -> None:
         self.db.execute("UPDATE batches SET status=?, detail=?, updated=? WHERE id=?",
                         (status, orjson.dumps(detail).decode(), time.time(), batch_id))
 
+    @_serialized
     def add_batch(self, batch_id: str, provider: str, model: str, run_id: int, job: str, status: str,
                   items: list[tuple[str, Any]], detail: dict[str, Any]) -> None:
         """A submitted job and its request bodies, in one transaction."""
@@ -237,12 +268,14 @@ class Ledger:
             [(batch_id, key, orjson.dumps(body).decode(), "submitted", None, None, now) for key, body in items])
         self.db.execute("COMMIT")
 
+    @_serialized
     def set_batch_item(self, batch_id: str, key: str, state: str, result: Any = None, error: str = "") -> None:
         self.db.execute(
             "UPDATE batch_items SET state=?, result=?, error=?, updated=? WHERE batch_id=? AND key=?",
             (state, orjson.dumps(result).decode() if result is not None else None, error or None, time.time(),
              batch_id, key))
 
+    @_serialized
     def batch_items(self, key: str) -> list[dict[str, Any]]:
         """Every submission of ``key``, oldest first."""
         cur = self.db.execute("SELECT batch_id, key, body, state, result, error FROM batch_items WHERE key=? "
@@ -250,10 +283,12 @@ class Ledger:
         return [{"batch_id": r[0], "key": r[1], "body": orjson.loads(r[2]), "state": r[3],
                  "result": orjson.loads(r[4]) if r[4] else None, "error": r[5] or ""} for r in cur]
 
+    @_serialized
     def items_of(self, batch_id: str) -> list[dict[str, Any]]:
         cur = self.db.execute("SELECT key, body, state, error FROM batch_items WHERE batch_id=? ORDER BY rowid",
                               (batch_id,))
         return [{"key": r[0], "body": orjson.loads(r[1]), "state": r[2], "error": r[3] or ""} for r in cur]
 
+    @_serialized
     def close(self) -> None:
         self.db.close()

@@ -5,6 +5,8 @@
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import re
 import time
 from collections import deque
@@ -44,34 +46,46 @@ class AIMDGate:
         self.decreases = 0
         self._clock = clock
         self._last_decrease = -1e9
-        self._waiters: deque[asyncio.Future] = deque()
+        self._waiters: list[tuple[tuple[int, ...], int, asyncio.Future]] = []  # a heap: (priority, arrival, future)
+        self._arrivals = itertools.count()
         self._recent: deque[bool] = deque(maxlen=max(10, self.max_limit))  # True: refused with 429
 
-    async def __aenter__(self) -> AIMDGate:
-        while self.active >= int(self.limit):
-            fut = asyncio.get_running_loop().create_future()
-            self._waiters.append(fut)
-            try:
-                await fut
-            except asyncio.CancelledError:
-                if fut in self._waiters:
-                    self._waiters.remove(fut)
-                raise
-        self.active += 1
+    async def acquire(self, priority: tuple[int, ...] = ()) -> None:
+        """Take a place, waiting while ``limit`` calls are in flight. Waiting calls get places freed
+        lowest ``priority`` first, then in arrival order; a place freed is handed to the next waiting
+        call directly, so a call arriving later never takes it first."""
+        if self.active < int(self.limit) and not self._waiters:
+            self.active += 1
+            self.peak = max(self.peak, self.active)
+            return
+        fut = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiters, (priority, next(self._arrivals), fut))
+        self._wake()  # a place may be free behind waiters that were cancelled
+        try:
+            await fut  # :meth:`_wake` counted this call in ``active`` when it handed the place over
+        except asyncio.CancelledError:
+            if fut.done() and not fut.cancelled():  # handed a place, then cancelled: give it on
+                self.release()
+            raise  # a cancelled future still in the heap is skipped by _wake
         self.peak = max(self.peak, self.active)
-        return self
 
-    async def __aexit__(self, *exc: object) -> None:
+    def release(self) -> None:
         self.active -= 1
         self._wake()
 
+    async def __aenter__(self) -> AIMDGate:
+        await self.acquire()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.release()
+
     def _wake(self) -> None:
-        free = int(self.limit) - self.active
-        while free > 0 and self._waiters:
-            fut = self._waiters.popleft()
+        while self.active < int(self.limit) and self._waiters:
+            fut = heapq.heappop(self._waiters)[2]
             if not fut.done():
+                self.active += 1
                 fut.set_result(None)
-                free -= 1
 
     def on_success(self) -> None:
         """The server answered (valid or not: it did the work)."""

@@ -45,6 +45,9 @@ class LLMRequest:
     # Native tool calling (factory.llm.native): the tools as bare {name, description, parameters}; the
     # answer is an AssistantTurn (text and calls) instead of one structured object.
     tools: list[dict[str, Any]] | None = None
+    # Which waiting request gets the next free place first: the lowest, then the first to arrive (a
+    # rollout's turns carry the order their rollout started in). Not part of the cache key.
+    priority: tuple[int, ...] = ()
 
     def cache_key(self, provider: str, model: str) -> str:
         """Content address: provider, model, rendered messages, response schema, parameters."""

@@ -46,7 +46,11 @@ class Settings:
     max_tokens: int = 4096
     temperature: float = 0.0
     samples: int = 1  # rollouts per task (different salts; with a temperature, different trajectories)
-    concurrency: int = 8
+    # Rollouts at once, each in its own sandbox; 0: twice the engine's requests at once. More rollouts
+    # than request places keep the places busy while tools run and while a finished rollout's place
+    # waits for the next one's first turn. The requests of the rollouts begun first go first, so
+    # those finish at full speed and the others fill the gaps.
+    sandboxes: int = 0
     limits: Limits = field(default_factory=Limits)
     user: str = "scripted"  # scripted | llm
     isolation: str = "auto"
@@ -75,6 +79,7 @@ class CallLog:
 class Rollout:
     task: Blueprint
     sample: int
+    order: int = 0  # the rollouts begun before it in this run
     messages: list[dict[str, Any]] = field(default_factory=list)  # OpenAI chat form, arguments as sent
     calls: list[CallLog] = field(default_factory=list)
     status: str = "running"  # answered | turn_limit | rejected | stopped | error | diverged
@@ -163,12 +168,14 @@ it). If it reports the task done or gives its answer without asking anything, se
 with nothing."""
 
 
-def user_request(task: Blueprint, messages: list[dict[str, Any]], sample: int) -> LLMRequest:
+def user_request(task: Blueprint, messages: list[dict[str, Any]], sample: int,
+                 priority: tuple[int, ...] = ()) -> LLMRequest:
     facts = "\n".join(f"- {f.answer}" for f in task.hidden) or "- nothing beyond the request"
     seen = [{"role": "user" if m["role"] == "assistant" else "assistant", "content": m["content"]}
             for m in messages if m["role"] in ("assistant", "user") and m.get("content") and not m.get("tool_calls")]
     return LLMRequest([{"role": "system", "content": USER_SYSTEM.format(prompt=task.prompt, facts=facts)},
-                       *seen[1:]], SimulatedUser, max_tokens=512, salt=f"rollout-user:{task.key}:{sample}")
+                       *seen[1:]], SimulatedUser, max_tokens=512, salt=f"rollout-user:{task.key}:{sample}",
+                      priority=priority)
 
 
 class Runner:
@@ -181,18 +188,20 @@ class Runner:
         self.functions = function_specs(tools)
         self.offered = {t["function"]["name"] for t in tools}
         self.on_done = on_done
+        self.width = settings.sandboxes or 2 * engine.settings.max_concurrency  # rollouts at once
         # Two pools. Work that mostly waits on processes (set-up, commands, verification, clean-up)
         # gets a thread per rollout. Python work (the file tools, judging) gets a few: more threads
         # running Python only fight for the interpreter lock, and the event loop that drives every
         # rollout then waits for it after each socket or ledger call (measured in bench/bench_rollout.py:
         # with 32 such threads on 2 cores a model turn took 225 ms on average for 200 ms of model
         # latency, and the ledger held the loop 2.1 s; with 4, 215 ms and 0.9 s).
-        self.pool = ThreadPoolExecutor(max(1, settings.concurrency), thread_name_prefix="rollout")
-        self.cpu = ThreadPoolExecutor(min(max(1, settings.concurrency), max(4, 2 * (os.cpu_count() or 1))),
+        self.pool = ThreadPoolExecutor(self.width, thread_name_prefix="rollout")
+        self.cpu = ThreadPoolExecutor(min(self.width, max(4, 2 * (os.cpu_count() or 1))),
                                       thread_name_prefix="rollout-py")
+        self._started = 0  # rollouts begun: the order in each one's request priority
 
     async def run_all(self, jobs: list[tuple[Blueprint, int]]) -> list[Rollout]:
-        gate = asyncio.Semaphore(max(1, self.settings.concurrency))
+        gate = asyncio.Semaphore(self.width)
 
         async def one(task: Blueprint, sample: int) -> Rollout:
             async with gate:
@@ -227,7 +236,8 @@ class Runner:
         one starts. Should the set-up fail, the rollout is an error whatever the model said (that
         first turn stays in the ledger for a rerun). Whoever is last -- the set-up or the rollout,
         even a cancelled one -- removes the sandbox, exactly once."""
-        r = Rollout(task, sample)
+        r = Rollout(task, sample, order=self._started)
+        self._started += 1
         prep = _Preparation()
         ready = asyncio.ensure_future(self._thread(_prepare, r, task, self.settings, prep))
         try:
@@ -263,7 +273,8 @@ class Runner:
                 r.status, r.reason = "turn_limit", f"no final answer after {s.max_turns} model turns"
                 return
             req = LLMRequest(list(r.messages), AssistantTurn, max_tokens=s.max_tokens, temperature=s.temperature,
-                             salt=salt, tools=self.functions, tag=(task.key, r.sample, r.turns))
+                             salt=salt, tools=self.functions, tag=(task.key, r.sample, r.turns),
+                             priority=(r.order,))
             result = await self.engine.ask(req)
             if result is None:
                 r.status, r.reason = "stopped", str(self.engine.stopping or "the run stopped")
@@ -284,7 +295,7 @@ class Runner:
                 await _wait(r, ready)
                 if prep.error or prep.tools is None:
                     return
-                await self._execute(r, prep, turn, result.key)
+                await self._execute(r, prep, turn, result.key, result.cached)
                 if r.status == "diverged":
                     return
                 continue
@@ -301,7 +312,7 @@ class Runner:
         if r.user_turns >= self.settings.max_user_turns:
             return None
         if self.settings.user == "llm":
-            result = await self.engine.ask(user_request(r.task, r.messages, r.sample))
+            result = await self.engine.ask(user_request(r.task, r.messages, r.sample, (r.order,)))
             if result is None or result.status != "ok" or not isinstance(result.output, SimulatedUser):
                 return None
             r.cost += result.cost
@@ -309,8 +320,10 @@ class Runner:
             return None if out.done or not out.reply.strip() else out.reply.strip()
         return scripted_reply(r.task, text, r, told)
 
-    async def _execute(self, r: Rollout, prep: _Preparation, turn: AssistantTurn, key: str) -> None:
-        recorded = self.engine.ledger.tool_results(key)
+    async def _execute(self, r: Rollout, prep: _Preparation, turn: AssistantTurn, key: str, cached: bool) -> None:
+        # results recorded by an earlier run: only an answer from the ledger can have them
+        ledger = self.engine.ledger
+        recorded = await self.engine.ledger_call(ledger.tool_results, key) if cached else None
         commands = any(call.name in SHELL_TOOLS for call in turn.calls)  # they wait on a process: a thread each
         logs: list[CallLog] = await self._sandbox(r, _in_use(prep, self._run_calls), prep.tools, turn,
                                                   pool=None if commands else self.cpu)
@@ -323,7 +336,7 @@ class Runner:
                                 "repository changed since); this rollout is left out -- rerun it with a new ledger")
                 log.ok, log.output = bool(ok), str(output)  # what the model saw the first time
         else:
-            self.engine.ledger.put_tool_results(key, [[log.ok, log.output] for log in logs])
+            await self.engine.ledger_call(ledger.put_tool_results, key, [[log.ok, log.output] for log in logs])
         for call, log in zip(turn.calls, logs):
             r.calls.append(log)
             msg: dict[str, Any] = {"role": "tool", "tool_call_id": call.id, "content": log.output}

@@ -191,6 +191,88 @@ def test_gate_never_lets_more_than_the_limit_in_flight():
     assert asyncio.run(main()) == 3
 
 
+def test_freed_places_go_to_the_lowest_priority_first_and_never_to_a_later_arrival():
+    async def main():
+        gate = AIMDGate(1)
+        order: list[str] = []
+
+        async def one(name: str, priority: tuple[int, ...]) -> None:
+            await gate.acquire(priority)
+            order.append(name)
+            await asyncio.sleep(0.01)
+            gate.release()
+
+        await gate.acquire()  # the one place is taken: everyone below waits
+        waiting = [asyncio.create_task(one(n, p)) for n, p in (("c", (3,)), ("a", (1,)), ("b", (2,)), ("a2", (1,)))]
+        await asyncio.sleep(0.01)
+        gate.release()  # handed to "a" directly: a newcomer arriving now waits behind the others
+        late = asyncio.create_task(one("late", (0,)))
+        await asyncio.gather(*waiting, late)
+        return order, gate.active
+
+    order, active = asyncio.run(main())
+    # "late" has the lowest priority but arrived after the place was handed on: it comes next
+    assert order == ["a", "late", "a2", "b", "c"] and active == 0
+
+
+def test_a_cancelled_waiter_neither_keeps_nor_loses_a_place():
+    async def main():
+        gate = AIMDGate(1)
+        await gate.acquire()
+        gone = asyncio.create_task(gate.acquire((0,)))
+        handed = asyncio.create_task(gate.acquire((1,)))
+        await asyncio.sleep(0)
+        gone.cancel()  # cancelled while waiting: skipped
+        await asyncio.sleep(0)
+        gate.release()  # the place goes to the next live waiter
+        await handed
+        assert gate.active == 1
+        # handed a place and cancelled before it ran: the place is given on, not lost
+        after = asyncio.create_task(gate.acquire((0,)))
+        await asyncio.sleep(0)
+        gate.release()
+        after.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await after
+        assert gate.active == 0
+        async with gate:  # free at once
+            assert gate.active == 1
+
+    asyncio.run(main())
+
+
+def test_the_ledgers_commits_never_hold_the_event_loop(server, tmp_path):
+    """Another process holds the ledger's write lock for a while: the request waiting to be stored
+    waits on the ledger's thread, and the event loop keeps serving."""
+    from factory.config import EngineConfig
+    from factory.llm import create_provider
+    from factory.llm.engine import Engine
+    from tests.helpers.llm import FAST
+
+    provider = create_provider("openai", "gpt-4o-mini", server.openai_url, timeout=30)
+    engine = Engine(provider, Ledger(tmp_path / "ledger.sqlite"), EngineConfig(**FAST), job="test")
+    other = sqlite3.connect(tmp_path / "ledger.sqlite", isolation_level=None)
+
+    async def main(engine):
+        other.execute("BEGIN IMMEDIATE")  # the write lock, as another process's long write would hold it
+        asked = asyncio.ensure_future(engine.ask(requests(1)[0]))
+        lags, start = [], time.monotonic()
+        while time.monotonic() - start < 0.6:
+            t = time.monotonic()
+            await asyncio.sleep(0.005)
+            lags.append(time.monotonic() - t)
+        assert not asked.done()  # still waiting for the lock, in the ledger's thread
+        other.execute("COMMIT")
+        return await asked, max(lags)
+
+    try:
+        result, lag = engine.drive_sync(main)
+    finally:
+        engine.ledger.close()
+    assert result.status == "ok" and lag < 0.2
+    assert Ledger(tmp_path / "ledger.sqlite").get(result.key) is not None  # stored once the lock was free
+
+
 def test_rate_limiter_token_budget_delays_a_large_request():
     now = [0.0]
     slept = []

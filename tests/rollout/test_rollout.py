@@ -192,7 +192,7 @@ def test_a_cancelled_run_leaves_no_sandbox_behind(tmp_path: Path, after: float, 
         session = EngineSession.from_config(cfg, "openai-compatible", "scripted-agent", srv.openai_url)
 
         async def main(engine) -> None:
-            runner = Runner(engine, "system", tools, Settings(concurrency=4, limits=Limits(timeout=20)))
+            runner = Runner(engine, "system", tools, Settings(sandboxes=4, limits=Limits(timeout=20)))
             run = asyncio.ensure_future(runner.run_all([(_task("slow"), i) for i in range(4)]))
             await asyncio.sleep(after)
             run.cancel()
@@ -204,6 +204,44 @@ def test_a_cancelled_run_leaves_no_sandbox_behind(tmp_path: Path, after: float, 
         finally:
             session.close()
     assert not [p for p in os.listdir(tempfile.gettempdir()) if p.startswith(mine)]
+
+
+def test_more_rollouts_run_at_once_than_requests_and_the_first_begun_go_first(tmp_path: Path) -> None:
+    """Two request places, four sandboxes (twice the places, the default): while one rollout runs
+    its tools another's turn takes the place; the server never has more than two requests."""
+    from factory.rollout.loop import Runner
+    from factory.rollout.run import executable_tools
+
+    cfg = FactoryConfig()
+    cfg = cfg.model_copy(update={"engine": cfg.engine.model_copy(update={
+        "ledger": tmp_path / "l.sqlite", "workers": 1, "max_concurrency": 2})})
+    tools = executable_tools(default_registry().toolsets["claude_code"])
+    script = [call("read", {"file_path": "README.md"}), call("glob", {"pattern": "src/**/*.py"}),
+              say("`bearer_token` in `src/shoplite/auth.py` parses the header.")]
+    tasks = [(Blueprint(key=f"q{i}", repo=FIXTURE_REPO, prompt=f"[q] Which function parses the bearer token? ({i})",
+                        kind="explore", expect=[r"bearer_token"]), 0) for i in range(6)]
+    finished: list[int] = []
+    with LoopbackServer(ScriptedAgent({"q": script}), latency=0.2) as srv:
+        session = EngineSession.from_config(cfg, "openai-compatible", "scripted-agent", srv.openai_url)
+
+        async def main(engine):
+            runner = Runner(engine, "system", tools, Settings(limits=Limits(timeout=20)),
+                            on_done=lambda r: finished.append(int(r.task.key[1:])))
+            rollouts = await runner.run_all(tasks)
+            return runner.width, engine.gate.peak, rollouts
+
+        try:
+            width, peak, rollouts = session.drive(main)
+        finally:
+            session.close()
+        log = [(int(r.body["messages"][1]["content"].rsplit("(", 1)[1].rstrip(")")), len(r.body["messages"]))
+               for r in srv.requests]
+    assert width == 4 and peak == 2
+    assert all(r.status == "answered" for r in rollouts) and len(log) == 6 * 3
+    # rollout 0's last turn is asked after the first turns of rollouts 0-3: four ran at once
+    last_of_first = log.index((0, max(n for i, n in log if i == 0)))
+    assert {i for i, n in log[:last_of_first] if n == 2} == {0, 1, 2, 3}
+    assert finished[:2] == [0, 1] and set(finished[-2:]) == {4, 5}  # the first begun finish first
 
 
 def test_a_malformed_call_gets_an_error_and_fails_the_format_stage(tmp_path: Path) -> None:
