@@ -123,7 +123,7 @@ class Engine:
         self.run_id = 0
         # Inside run(): the places of requests that are active (not waiting out a backoff).
         self._places: asyncio.Semaphore | None = None
-        # Inside a run: the thread that makes the ledger's calls (see ledger_call).
+        # Inside drive_sync(): the thread that makes the ledger's calls (see ledger_call).
         self._ledger_thread: ThreadPoolExecutor | None = None
 
     # -- public ----------------------------------------------------------------------------------
@@ -147,7 +147,6 @@ class Engine:
         self.stats = RunStats(total=total, workers=len(getattr(self.provider, "workers", ())) or 1)
         self._stop = None
         self.run_id = self.ledger.start_run(self.job, self.provider.name, self.provider.model)
-        self._ledger_thread = ThreadPoolExecutor(1, thread_name_prefix="ledger")
         source = iter(requests)
         width = self.settings.max_concurrency
         # ``places``: requests active at once (at the gate, in flight, being stored); one that waits
@@ -195,7 +194,6 @@ class Engine:
             for task in list(tasks):
                 task.cancel()
             self._places = None
-            self._end_ledger_thread()
             self.ledger.finish_run(self.run_id, status, self.stats.as_dict(), str(self._stop or ""))
         if self._stop is not None:
             raise self._stop
@@ -238,13 +236,18 @@ class Engine:
         return self._stop
 
     async def ledger_call(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """``fn(*args)`` -- a call of the ledger's -- on the run's ledger thread, awaited: SQLite's commit
-        (a millisecond on a busy machine, and now and then a WAL checkpoint of tens) does not hold the
-        event loop that every other request waits on. Outside a run, here and now."""
+        """``fn(*args)`` -- a call of the ledger's. Inside :meth:`drive_sync` it runs on a thread of its
+        own, awaited: there the event loop shares the interpreter with the rollouts' tool threads, and
+        SQLite's commit took a millisecond on average (a WAL checkpoint, tens), holding every other
+        rollout's turn (measured in bench/bench_rollout.py: 2.9 s per run of 1,600 turns). In
+        :meth:`run` nothing else competes for the loop, and the thread hop cost more than the commit
+        it moved (bench/bench_engine.py: +0.1 ms of client CPU per request): here and now."""
         pool = self._ledger_thread
         if pool is None:
             return fn(*args)
-        return await asyncio.get_running_loop().run_in_executor(pool, fn, *args)
+        # Shielded: a cancelled turn (Ctrl-C) must not take its answer's store with it -- the answer
+        # is paid for. The call stays queued and _end_ledger_thread waits for it.
+        return await asyncio.shield(asyncio.wrap_future(pool.submit(fn, *args)))
 
     def _end_ledger_thread(self) -> None:
         """After a run: the calls still queued (a cancelled request's store) finish first."""
@@ -338,8 +341,8 @@ class Engine:
                 with attempt:
                     if self._stop is not None:
                         raise self._stop
-                    await self.gate.acquire(req.priority)
                     tokens = req.estimated_input_tokens() + req.max_tokens // 4
+                    await self.gate.acquire(req.priority)
                     try:
                         await self.limiter.acquire(tokens)
                         try:
@@ -387,7 +390,10 @@ class Engine:
     def _on_retryable(self, exc: RetryableError, key: str) -> None:
         self.stats.sent += 1
         self.stats.errors[exc.kind] += 1
-        self.ledger.record_usage(self.run_id, key, f"retry: {exc.kind}")
+        if self._ledger_thread is None:
+            self.ledger.record_usage(self.run_id, key, f"retry: {exc.kind}")
+        else:  # not waited for (nothing depends on it), and not behind a commit on the event loop
+            self._ledger_thread.submit(self.ledger.record_usage, self.run_id, key, f"retry: {exc.kind}")
         if exc.kind == "connection" and not self._answered:
             # A connection that stalled for the whole connect limit (the ramp races a dropped SYN
             # after 100 ms) is one the endpoint will not complete: that alone stops the run.

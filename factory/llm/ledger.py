@@ -6,9 +6,9 @@ Schema changes are an append-only list of migrations, each applied once and reco
 on its own, so a ``kill -9`` loses at most the requests in flight: a rerun finds every completed one
 in the cache and sends it again never. Nothing secret is stored: no headers, no keys.
 
-One connection, usable from any thread, one call at a time: the engine makes its calls on a thread
-of their own during a run (a commit, and now and then a WAL checkpoint, then never holds the event
-loop), while a retry's usage event may come from the loop itself.
+One connection, usable from any thread, one call at a time: in a rollout run the engine makes its
+calls on a thread of their own (a commit, and now and then a WAL checkpoint, then never holds the
+event loop), while a retry's usage event comes from the loop itself.
 """
 
 from __future__ import annotations

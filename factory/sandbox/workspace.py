@@ -32,9 +32,12 @@ REPO_ENV = "FACTORY_GROUNDING_REPO"
 SKIP_DIRS = {".git", "__pycache__", "node_modules", "target", ".venv", ".mypy_cache", ".pytest_cache"}
 MAX_LINES = 400
 MAX_MATCHES = 30  # search hits shown, then a '... (N more matches)' line, as agents cap output
-# Patterns that may assert something beyond the line they match in (see Workspace._grep_lines), and
-# the line breaks other than "\n" that str.splitlines() knows.
-_BEYOND_A_LINE = re.compile(r"\\[AZzG]|\(\?(?!:)")
+# Patterns with a part that may match a line break or look past one (see Workspace._grep_lines):
+# escapes other than \d \w \b \B and punctuation (\s, \n, \x0a, \A, \Z, \K, ...), negated
+# classes, any (? but (?: (lookaround, inline flags), verbs, fuzzy limits, and control characters
+# (a literal tab can start a range that holds the line break). And the line breaks other than "\n"
+# that str.splitlines() knows.
+_MAY_CROSS_A_LINE = re.compile(r"\\[^dwbB\W]|\[\^|\(\?(?!:)|\(\*|\{[^}]*[A-Za-z]|[\x00-\x1f\x7f]")
 _OTHER_LINE_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 LANGUAGE_BY_SUFFIX = {".py": "python", ".rs": "rust", ".ts": "typescript", ".go": "go", ".js": "javascript"}
@@ -266,12 +269,13 @@ class Workspace:
     def _grep_lines(self, rx: Any, files: Iterable[str]) -> list[tuple[str, int, str]]:
         """The lines of ``files`` that ``rx`` matches, as ``grep`` finds them: line by line.
 
-        Searching a whole file at once is about ten times faster, and finds the same lines when the
-        file breaks lines only with ``\\n`` and the pattern asserts nothing beyond a line (no ``\\A``,
-        ``\\Z``, lookaround or inline flags): a line's match is then a match in the whole text at the
-        same place, so every matching line lies in the span of one of the whole-text matches. Those
-        spans' lines are the candidates, each checked on its own; other files and patterns are
-        searched line by line."""
+        Searching a whole file at once is about ten times faster, and finds the same lines when no
+        part of the pattern can match a line break or look past one (``_MAY_CROSS_A_LINE``) and the
+        file breaks lines only with ``\\n``: every match then lies within one line, and is found at
+        the same place as in that line alone (``^``/``$`` match at line ends, ``\\b`` sees the line
+        break as a non-word character), with no more backtracking than the line allows. The lines
+        the whole-text matches fall in are the candidates, each checked on its own; other patterns
+        and files are searched line by line."""
         hits: list[tuple[str, int, str]] = []
         limit = self.search_seconds
         deadline = time.monotonic() + limit if limit is not None else None
@@ -287,7 +291,7 @@ class Workspace:
         engine: Any = re
         if limit is not None:  # the engine _regex compiled it with
             import regex as engine
-        whole = None if _BEYOND_A_LINE.search(rx.pattern) else engine.compile(rx.pattern, rx.flags | engine.MULTILINE)
+        whole = None if _MAY_CROSS_A_LINE.search(rx.pattern) else engine.compile(rx.pattern, rx.flags | engine.MULTILINE)
         try:
             for f in files:
                 try:

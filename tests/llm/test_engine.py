@@ -273,6 +273,38 @@ def test_the_ledgers_commits_never_hold_the_event_loop(server, tmp_path):
     assert Ledger(tmp_path / "ledger.sqlite").get(result.key) is not None  # stored once the lock was free
 
 
+def test_answers_paid_for_are_stored_even_when_their_turns_are_cancelled(server, tmp_path):
+    """Three answers wait for the ledger (another process holds its write lock) when the run is
+    cancelled (Ctrl-C): the answers were paid for, so all three are stored once the lock is free."""
+    from factory.config import EngineConfig
+    from factory.llm import create_provider
+    from factory.llm.engine import Engine
+    from tests.helpers.llm import FAST
+
+    provider = create_provider("openai", "gpt-4o-mini", server.openai_url, timeout=30)
+    engine = Engine(provider, Ledger(tmp_path / "ledger.sqlite"), EngineConfig(**FAST), job="test")
+    other = sqlite3.connect(tmp_path / "ledger.sqlite", isolation_level=None)
+    reqs = requests(3)
+
+    async def main(engine):
+        other.execute("BEGIN IMMEDIATE")
+        asked = [asyncio.ensure_future(engine.ask(r)) for r in reqs]
+        while len(server.requests) < 3:  # all three answered by the server
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.2)
+        for task in asked:
+            task.cancel()
+        await asyncio.gather(*asked, return_exceptions=True)
+        other.execute("COMMIT")
+
+    try:
+        engine.drive_sync(main)  # returns once the stores still queued are done
+    finally:
+        engine.ledger.close()
+    ledger = Ledger(tmp_path / "ledger.sqlite")
+    assert all(ledger.get(r.cache_key(provider.name, provider.model)) is not None for r in reqs)
+
+
 def test_rate_limiter_token_budget_delays_a_large_request():
     now = [0.0]
     slept = []
