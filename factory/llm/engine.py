@@ -238,8 +238,9 @@ class Engine:
     async def ledger_call(self, fn: Callable[..., Any], *args: Any) -> Any:
         """``fn(*args)`` -- a call of the ledger's. Inside :meth:`drive_sync` it runs on a thread of its
         own, awaited: there the event loop shares the interpreter with the rollouts' tool threads, and
-        SQLite's commit took a millisecond on average (a WAL checkpoint, tens), holding every other
-        rollout's turn (measured in bench/bench_rollout.py: 2.9 s per run of 1,600 turns). In
+        SQLite's commit took a millisecond on average (a WAL checkpoint, tens; another process's
+        write lock, up to the busy timeout), holding every other rollout's turn (bench/bench_rollout.py,
+        with the line-by-line grep of the time: 2.9 s of a run of 1,600 turns). In
         :meth:`run` nothing else competes for the loop, and the thread hop cost more than the commit
         it moved (bench/bench_engine.py: +0.1 ms of client CPU per request): here and now."""
         pool = self._ledger_thread

@@ -8,7 +8,7 @@ in the cache and sends it again never. Nothing secret is stored: no headers, no 
 
 One connection, usable from any thread, one call at a time: in a rollout run the engine makes its
 calls on a thread of their own (a commit, and now and then a WAL checkpoint, then never holds the
-event loop), while a retry's usage event comes from the loop itself.
+event loop), elsewhere on the event loop.
 """
 
 from __future__ import annotations
