@@ -56,6 +56,11 @@ class Settings:
     isolation: str = "auto"
 
 
+def rollouts_at_once(settings: Settings, requests_at_once: int) -> int:
+    """``settings.sandboxes``, or twice the engine's requests at once."""
+    return settings.sandboxes or 2 * requests_at_once
+
+
 def _diverged(log: CallLog, ok: bool, output: str) -> bool:
     """A re-executed call disagrees with its recorded result: it failed where it passed (or the reverse),
     or a file tool's output differs (a command's output may differ in timings, so only its status counts)."""
@@ -188,7 +193,7 @@ class Runner:
         self.functions = function_specs(tools)
         self.offered = {t["function"]["name"] for t in tools}
         self.on_done = on_done
-        self.width = settings.sandboxes or 2 * engine.settings.max_concurrency  # rollouts at once
+        self.width = rollouts_at_once(settings, engine.settings.max_concurrency)
         # Two pools. Work that mostly waits on processes (set-up, commands, verification, clean-up)
         # gets a thread per rollout. Python work (the file tools, judging) gets a few: more threads
         # running Python only fight for the interpreter lock, and the event loop that drives every

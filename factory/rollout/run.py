@@ -23,7 +23,7 @@ from typing import Any
 
 from factory.errors import FactoryError
 from factory.rollout.blueprints import Blueprint, builtin_blueprints, yaml_blueprints
-from factory.rollout.loop import Rollout, Runner, Settings
+from factory.rollout.loop import Rollout, Runner, Settings, rollouts_at_once
 from factory.rollout.tools import EXECUTABLE
 from factory.rollout.verify import StageReport, Verdict, judge, preference_pairs
 
@@ -91,12 +91,8 @@ def run_rollouts(session: Any, blueprints: list[Blueprint], spec: Any, toolset: 
     started = time.monotonic()
     stopped: FactoryError | None = None
 
-    width = [0]
-
     async def main(engine: Any) -> None:
-        runner = Runner(engine, spec.body, tools, settings, done)
-        width[0] = runner.width
-        await runner.run_all(jobs)
+        await Runner(engine, spec.body, tools, settings, done).run_all(jobs)
 
     try:
         session.drive(main)
@@ -114,7 +110,8 @@ def run_rollouts(session: Any, blueprints: list[Blueprint], spec: Any, toolset: 
         "sandbox_setup_ms_mean": round(1000 * sum(v.rollout.setup_seconds for v in verdicts) / max(1, len(verdicts)), 1),
         "sandbox_seconds": round(sum(v.rollout.tool_seconds for v in verdicts), 2),
         "sandbox_overlapped_seconds": round(sum(v.rollout.overlapped_seconds for v in verdicts), 2),
-        "rollouts_at_once": width[0], "wall_seconds": round(time.monotonic() - started, 2),
+        "rollouts_at_once": rollouts_at_once(settings, session.settings.max_concurrency),
+        "wall_seconds": round(time.monotonic() - started, 2),
         "cost": round(totals.cost, 6), "requests_sent": totals.sent, "input_tokens": totals.input_tokens,
         "output_tokens": totals.output_tokens, "stopped": str(stopped) if stopped else "",
         "outputs": {},

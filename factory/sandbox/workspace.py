@@ -255,12 +255,18 @@ class Workspace:
     # (rollouts) run with the ``regex`` package under this limit, so a catastrophic one cannot hold a worker.
     search_seconds: float | None = None
 
+    def _engine(self) -> Any:
+        """The regular-expression module patterns are compiled with (see ``search_seconds``)."""
+        if self.search_seconds is None:
+            return re
+        import regex
+
+        return regex
+
     def _regex(self, query: str) -> Any:
         if not isinstance(query, str) or not query:
             raise CallFailed("search pattern is empty")
-        engine: Any = re
-        if self.search_seconds is not None:
-            import regex as engine
+        engine = self._engine()
         try:
             return engine.compile(query)
         except (re.error, getattr(engine, "error", re.error)) as exc:
@@ -288,9 +294,7 @@ class Workspace:
                 raise TimeoutError
             return {"timeout": remaining}
 
-        engine: Any = re
-        if limit is not None:  # the engine _regex compiled it with
-            import regex as engine
+        engine = self._engine()
         whole = None if _MAY_CROSS_A_LINE.search(rx.pattern) else engine.compile(rx.pattern, rx.flags | engine.MULTILINE)
         try:
             for f in files:
